@@ -1,0 +1,87 @@
+using Mvm.Framework;
+using Mvm.Protocol;
+
+namespace Mvm.Config;
+
+/// <summary>
+/// Reads provider configuration from engine values (strings for stack config, typed values for
+/// explicit providers) with MVM_* environment fallbacks, and validates it with per-key messages.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>Keys the engine adds that are not configuration.</summary>
+    private static readonly HashSet<string> EngineKeys = new(StringComparer.Ordinal) { "version", "pluginDownloadURL" };
+
+    public static (ProviderConfig Config, IReadOnlyList<CheckFailureInfo> Failures) Load(ObjectProperty values, Func<string, string?> env)
+    {
+        var merged = values;
+        foreach (var key in EngineKeys) merged = merged.Without(key);
+        foreach (var prop in ObjectModel.Of(typeof(ProviderConfig)).Inputs)
+        {
+            if (merged[prop.WireName] is { IsNull: false }) continue;
+            if (prop.Input!.Env is { } name && env(name) is { Length: > 0 } fromEnv)
+                merged = merged.With(prop.WireName, prop.IsSecret ? PropertyValue.Secret(PropertyValue.Of(fromEnv)) : PropertyValue.Of(fromEnv));
+        }
+        var report = new MappingReport();
+        var config = PropertyMapper.Decode<ProviderConfig>(InputNormalizer.Normalize(typeof(ProviderConfig), merged), report,
+            PropertyMapper.Strict with { LenientStrings = true });
+        if (config.SshAgent is null && !string.IsNullOrEmpty(env("SSH_AUTH_SOCK"))) config.SshAgent = true;
+        config.Sudo ??= config.SshUser != "root";
+        Validate(config, report, env);
+        return (config, report.Failures.DistinctBy(f => (f.Property, f.Reason)).ToList());
+    }
+
+    /// <summary>Configuration with nothing set: what preview uses when the engine could not configure (unknown values).</summary>
+    public static ProviderConfig Defaults(Func<string, string?> env) => Load(ObjectProperty.Empty, env).Config;
+
+    /// <summary>True when no way to authenticate is configured at provider level.</summary>
+    public static bool LacksCredentials(ProviderConfig c) =>
+        string.IsNullOrEmpty(c.SshPrivateKey) && string.IsNullOrEmpty(c.SshPrivateKeyFile) &&
+        string.IsNullOrEmpty(c.SshPassword) && c.SshAgent != true;
+
+    private static void Validate(ProviderConfig c, MappingReport report, Func<string, string?> env)
+    {
+        if (c.SshPort is { } port && (port < 1 || port > 65535))
+            report.Fail("sshPort", $"must be between 1 and 65535, got {port}");
+        if (c.SshUser is { } user && !HostNames.IsValidUser(user))
+            report.Fail("sshUser", $"\"{user}\" is not a valid login name (letters, digits, '.', '_', '-'; not starting with '-')");
+        if (c.SshPrivateKey is { } key && !key.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+            report.Fail("sshPrivateKey", "is not a private key: expected PEM/OpenSSH text starting with \"-----BEGIN … PRIVATE KEY-----\" (pass the key's content, or use sshPrivateKeyFile for a path)");
+        if (c.SshPrivateKeyFile is { } file && !File.Exists(file))
+            report.Fail("sshPrivateKeyFile", $"file \"{file}\" does not exist on this machine");
+        if (c.SshAgent == true && string.IsNullOrEmpty(env("SSH_AUTH_SOCK")))
+            report.Fail("sshAgent", "is true but SSH_AUTH_SOCK is not set: start an ssh-agent or set sshPrivateKey/sshPassword");
+        foreach (var (host, hostKey) in c.HostKeys ?? [])
+            if (!HostNames.IsPublicKey(hostKey))
+                report.Fail(PropertyPath.Key("hostKeys", host), "is not an SSH public key: expected \"<type> <base64>\", e.g. \"ssh-ed25519 AAAAC3…\"");
+        if (c.KnownHosts is { } known)
+        {
+            var lines = known.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var line = lines[i].Trim();
+                if (line.Length == 0 || line.StartsWith('#')) continue;
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var offset = fields.Length > 0 && fields[0].StartsWith('@') ? 1 : 0;
+                if (fields.Length < offset + 3 || !HostNames.IsPublicKey(fields[offset + 1] + " " + fields[offset + 2]))
+                    report.Fail("knownHosts", $"line {i + 1} is not a known_hosts entry: expected \"<hosts> <key-type> <base64-key>\"");
+            }
+        }
+        for (var i = 0; i < (c.JumpHosts?.Count ?? 0); i++)
+        {
+            var hop = c.JumpHosts![i];
+            var path = PropertyPath.Index("jumpHosts", i);
+            if (hop is null) continue;
+            if (hop.Address is { } a && !HostNames.IsValidAddress(a))
+                report.Fail(PropertyPath.Field(path, "address"), $"\"{a}\" is not a host name or IP address");
+            if (hop.Port is { } p && (p < 1 || p > 65535))
+                report.Fail(PropertyPath.Field(path, "port"), $"must be between 1 and 65535, got {p}");
+            if (hop.User is { } u && !HostNames.IsValidUser(u))
+                report.Fail(PropertyPath.Field(path, "user"), $"\"{u}\" is not a valid login name");
+        }
+        foreach (var (name, value) in new[] { ("connectTimeout", c.ConnectTimeout), ("createTimeout", c.CreateTimeout),
+                     ("updateTimeout", c.UpdateTimeout), ("deleteTimeout", c.DeleteTimeout), ("readTimeout", c.ReadTimeout) })
+            if (value is not null && !Durations.TryParse(value, out _))
+                report.Fail(name, $"\"{value}\" is not a duration: use e.g. 90s, 5m, 1h30m");
+    }
+}

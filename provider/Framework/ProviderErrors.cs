@@ -1,0 +1,38 @@
+namespace Mvm.Framework;
+
+/// <summary>
+/// A failure a user can act on. The handler prefixes it with the resource and operation and
+/// scrubs secrets; Step and Host say where it happened.
+/// </summary>
+public class ProviderException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    public string? Step { get; init; }
+    public string? Host { get; init; }
+}
+
+/// <summary>
+/// The real object exists but the operation did not finish: it must land in state with what
+/// exists, so the next `up` continues instead of leaving something on a host that state does not know.
+/// </summary>
+public sealed class ResourceInitFailedException(string id, object state, IReadOnlyList<string> reasons)
+    : ProviderException(string.Join("; ", reasons))
+{
+    public string Id { get; } = id;
+    public object State { get; } = state;
+    public IReadOnlyList<string> Reasons { get; } = reasons;
+}
+
+/// <summary>Raised by resources whose work on real hosts arrives with a later milestone.</summary>
+public sealed class NotImplementedYetException(string token, string operation, string arrivesWith)
+    : ProviderException($"{token} {operation} is not implemented yet: {arrivesWith}. Nothing was changed on any host.");
+
+/// <summary>A precondition on the hosts is not met; nothing was changed.</summary>
+public sealed class PreconditionFailedException(string message) : ProviderException(message);
+
+/// <summary>An error raised inside a named step, carrying the step and host for the message.</summary>
+public sealed class StepFailedException(string step, string? host, Exception inner)
+    : ProviderException(inner.Message, inner)
+{
+    public string StepName { get; } = step;
+    public string? HostName { get; } = host;
+}
