@@ -49,6 +49,8 @@ public static class ConfigLoader
             report.Fail("sshPrivateKey", "is not a private key: expected PEM/OpenSSH text starting with \"-----BEGIN … PRIVATE KEY-----\" (pass the key's content, or use sshPrivateKeyFile for a path)");
         if (c.SshPrivateKeyFile is { } file && !File.Exists(file))
             report.Fail("sshPrivateKeyFile", $"file \"{file}\" does not exist on this machine");
+        if (c.KnownHostsFile is { } knownFile && !File.Exists(knownFile))
+            report.Fail("knownHostsFile", $"file \"{knownFile}\" does not exist on this machine");
         if (c.SshAgent == true && string.IsNullOrEmpty(env("SSH_AUTH_SOCK")))
             report.Fail("sshAgent", "is true but SSH_AUTH_SOCK is not set: start an ssh-agent or set sshPrivateKey/sshPassword");
         foreach (var (host, hostKey) in c.HostKeys ?? [])

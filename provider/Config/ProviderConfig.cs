@@ -30,6 +30,9 @@ public sealed class ProviderConfig
     [Input("known_hosts content used to verify host keys (in addition to the pinned `hostKeys`).", Env = "MVM_KNOWN_HOSTS")]
     public string? KnownHosts { get; set; }
 
+    [Input("Path of a known_hosts file on the machine running Pulumi, used with `knownHosts` and `hostKeys`.", Env = "MVM_KNOWN_HOSTS_FILE")]
+    public string? KnownHostsFile { get; set; }
+
     [Input("Pinned host public keys by host address or name, e.g. `{\"10.0.0.11\": \"ssh-ed25519 AAAA…\"}`.")]
     public Dictionary<string, string>? HostKeys { get; set; }
 

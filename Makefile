@@ -1,0 +1,69 @@
+# pulumi-resource-mvm — build, test, install, demo.
+# `make demo` and `make test` are the two commands a new user needs (see README.md).
+
+SHELL        := /bin/bash
+VERSION      := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' provider/Provider.csproj)
+CONFIG       ?= Release
+PLUGIN_DIR   := provider/bin/plugin
+PLUGIN       := $(PLUGIN_DIR)/pulumi-resource-mvm
+TARBALL      := provider/bin/pulumi-resource-mvm-v$(VERSION)-linux-amd64.tar.gz
+PULUMI_HOME  ?= $(HOME)/.pulumi
+ENGINE_DIR   := tests/Engine/bin/engine
+ENGINE       := $(ENGINE_DIR)/mvm-engine
+EXAMPLE      ?= examples/cluster
+STACK        ?= dev
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+.PHONY: build plugin engine schema install tarball test test-unit test-protocol test-lab bench demo lab-up lab-down lab-status clean
+
+build: plugin engine
+	dotnet build Provider.sln -c $(CONFIG) --nologo -v quiet
+
+# The plugin is published ReadyToRun: the engine waits for its port line on every launch.
+plugin:
+	dotnet publish provider/Provider.csproj -c $(CONFIG) -o $(PLUGIN_DIR) --nologo -v quiet
+
+engine:
+	dotnet publish tests/Engine/Mvm.Engine.csproj -c $(CONFIG) -o $(ENGINE_DIR) --nologo -v quiet
+
+schema: plugin
+	$(PLUGIN) --emit-schema > schema.json
+	@echo "schema.json regenerated from the resource records"
+
+tarball: plugin
+	tar -C $(PLUGIN_DIR) -czf $(TARBALL) .
+	@echo "$(TARBALL): pulumi plugin install resource mvm $(VERSION) --file $(TARBALL)"
+
+install: tarball
+	rm -rf $(PULUMI_HOME)/plugins/resource-mvm-v$(VERSION)
+	mkdir -p $(PULUMI_HOME)/plugins/resource-mvm-v$(VERSION)
+	cp -a $(PLUGIN_DIR)/. $(PULUMI_HOME)/plugins/resource-mvm-v$(VERSION)/
+	@echo "installed to $(PULUMI_HOME)/plugins/resource-mvm-v$(VERSION)"
+
+test: test-unit test-protocol
+
+test-unit:
+	dotnet test tests/Unit/Mvm.Tests.Unit.csproj -c $(CONFIG) --nologo
+	dotnet test tests/EngineTests/Mvm.EngineTests.csproj -c $(CONFIG) --nologo
+
+test-protocol: plugin
+	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) dotnet test tests/Protocol/Mvm.Tests.Protocol.csproj -c $(CONFIG) --nologo
+
+bench: plugin
+	bash tests/Bench/startup.sh $(PLUGIN)
+
+lab-up:
+	bash tests/lab/lab-up.sh
+
+lab-down:
+	bash tests/lab/lab-down.sh
+
+lab-status:
+	bash tests/lab/lab-status.sh
+
+# Uses the real Pulumi CLI when it is on PATH, the project's engine harness otherwise.
+demo: plugin engine
+	bash tests/demo.sh $(EXAMPLE) $(STACK)
+
+clean:
+	rm -rf provider/bin provider/obj tests/*/bin tests/*/obj
