@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using Mvm.Framework;
+
+namespace Mvm.Resources.Shared;
+
+/// <summary>
+/// Naming rules checked offline. Names end up in Ceph (pool and CRUSH bucket names), libvirt
+/// (domain and network names), RBD image specs and Linux interface names, so they are kept to
+/// characters every one of those tools accepts unquoted.
+/// </summary>
+public static partial class Names
+{
+    /// <summary>A DNS label: 1-63 letters, digits or '-', starting and ending with a letter or digit.</summary>
+    public static void CheckDnsLabel(CheckContext ctx, string path, string? value, string hint = "")
+    {
+        if (value is null) return;
+        if (!DnsLabel().IsMatch(value))
+            ctx.Fail(path, $"\"{value}\" must be 1-63 letters, digits or '-', starting and ending with a letter or digit{hint}");
+    }
+
+    /// <summary>
+    /// A simple object name (host display names, VM, disk, NIC, port group and image names): starts
+    /// with a letter or digit, then letters, digits, '.', '_' or '-', at most <paramref name="max"/> characters.
+    /// </summary>
+    public static void CheckSimpleName(CheckContext ctx, string path, string? value, int max = 63, string hint = "")
+    {
+        if (value is null) return;
+        if (value.Length == 0 || value.Length > max || !SimpleName().IsMatch(value))
+            ctx.Fail(path, $"\"{value}\" must be 1-{max} characters: letters, digits, '.', '_' or '-', starting with a letter or digit{hint}");
+    }
+
+    /// <summary>
+    /// A Ceph pool name as used in RBD image specs (`pool/image`): letters, digits, '.', '_', '-';
+    /// not starting with '.', which Ceph reserves for its own pools (.mgr, .rgw.root).
+    /// </summary>
+    public static void CheckPoolName(CheckContext ctx, string path, string? value)
+    {
+        if (value is null) return;
+        if (value.StartsWith('.'))
+            ctx.Fail(path, $"\"{value}\": pool names starting with '.' are reserved for Ceph's own pools (e.g. .mgr); choose another name");
+        else if (value.Length == 0 || value.Length > 127 || !PoolName().IsMatch(value))
+            ctx.Fail(path, $"\"{value}\" must be 1-127 characters: letters, digits, '.', '_' or '-' (no '/', '@' or spaces, which break RBD image specs)");
+    }
+
+    /// <summary>
+    /// A Linux network interface name (also an OVS bridge name): 1-15 bytes, not "." or "..", no
+    /// '/', ':' or whitespace (the kernel's dev_valid_name rule).
+    /// </summary>
+    public static void CheckInterfaceName(CheckContext ctx, string path, string? value)
+    {
+        if (value is null) return;
+        if (value.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(value) > 15)
+            ctx.Fail(path, $"\"{value}\" must be a Linux interface name of 1-15 characters, got {value.Length}");
+        else if (value is "." or "..")
+            ctx.Fail(path, $"\"{value}\" is not a valid Linux interface name");
+        else if (value.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c)))
+            ctx.Fail(path, $"\"{value}\" must be a Linux interface name without '/', ':' or whitespace (e.g. eno1, bond0, eth1.100)");
+    }
+
+    /// <summary>
+    /// A libvirt CPU model: `host-model`, `host-passthrough`, `maximum`, or a named model such as
+    /// `Skylake-Server-IBRS` or `EPYC-Rome` (checked against the hosts' list when they are reachable).
+    /// </summary>
+    public static void CheckCpuModel(CheckContext ctx, string path, string? value)
+    {
+        if (value is null) return;
+        if (value.Length == 0 || value.Length > 64 || !SimpleName().IsMatch(value))
+            ctx.Fail(path, $"\"{value}\" is not a CPU model name; use host-model, host-passthrough, maximum or a model from `virsh cpu-models x86_64` (e.g. EPYC-Rome)");
+    }
+
+    /// <summary>A short identifier such as a Ceph application or erasure-code profile name (1-64 characters).</summary>
+    public static bool IsToken(string value) => value.Length <= 64 && PoolName().IsMatch(value);
+
+    [GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")]
+    private static partial Regex DnsLabel();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex SimpleName();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]*$")]
+    private static partial Regex PoolName();
+}

@@ -1,0 +1,102 @@
+namespace Mvm.EngineHarness.Cli;
+
+/// <summary>Parsed command line of `mvm-engine`.</summary>
+public sealed record CliArguments
+{
+    public const string Usage = """
+        usage: mvm-engine <preview|up|refresh|destroy|import> [options]
+
+          --cwd DIR            program directory (holds Pulumi.yaml; default: current directory)
+          --stack NAME         stack name (default: dev); config from Pulumi.NAME.yaml
+          --plugin PATH        pulumi-resource-mvm binary or its directory (default: $MVM_PLUGIN_PATH, then the repo build)
+          --yes, -y            proceed without asking (required for up/refresh/destroy/import to change anything)
+          --skip-preview       do not run a preview first
+          --import TYPE NAME ID   (import) what to import; TYPE NAME ID may also be given positionally
+          --protect=false      (import) do not mark the imported resource protected
+          --verbose            also show debug logs and ephemeral status messages
+          --logtostderr, -v N  passed to the plugin, as `pulumi --logtostderr -v=N` does
+
+        Stack config secure values: write `key: {secret: <plaintext>}` in Pulumi.<stack>.yaml
+        (the harness cannot decrypt `secure:` ciphertext).
+        State: <cwd>/.mvm-engine/<stack>.json. Exit code 0 on success, 1 on failure, 2 on bad usage.
+        """;
+
+    public required string Command { get; init; }
+
+    public string Cwd { get; init; } = Directory.GetCurrentDirectory();
+
+    public string Stack { get; init; } = "dev";
+
+    public string? Plugin { get; init; }
+
+    public bool Yes { get; init; }
+
+    public bool SkipPreview { get; init; }
+
+    public bool Verbose { get; init; }
+
+    public bool LogToStderr { get; init; }
+
+    public int? Verbosity { get; init; }
+
+    public bool Protect { get; init; } = true;
+
+    public (string Type, string Name, string Id)? Import { get; init; }
+
+    private static readonly HashSet<string> Commands = ["preview", "up", "refresh", "destroy", "import"];
+
+    /// <summary>Parses; throws ArgumentException with a message for the user on bad usage.</summary>
+    public static CliArguments Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
+            throw new ArgumentException("");
+        var command = args[0];
+        if (!Commands.Contains(command))
+            throw new ArgumentException($"unknown command '{command}'");
+        var result = new CliArguments { Command = command };
+        var positional = new List<string>();
+        for (var i = 1; i < args.Count; i++)
+        {
+            var a = args[i];
+            string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{a} needs a value");
+            result = a switch
+            {
+                "--cwd" or "-C" => result with { Cwd = Path.GetFullPath(Next()) },
+                "--stack" or "-s" => result with { Stack = Next() },
+                "--plugin" => result with { Plugin = Path.GetFullPath(Next()) },
+                "--yes" or "-y" => result with { Yes = true },
+                "--skip-preview" or "-f" => result with { SkipPreview = true },
+                "--verbose" => result with { Verbose = true },
+                "--logtostderr" => result with { LogToStderr = true },
+                "-v" => result with { Verbosity = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--protect=false" => result with { Protect = false },
+                "--protect=true" or "--protect" => result with { Protect = true },
+                "--import" => result with { Import = (Next(), Next(), Next()) },
+                _ when a.StartsWith("-v=", StringComparison.Ordinal) => result with { Verbosity = int.Parse(a[3..], System.Globalization.CultureInfo.InvariantCulture) },
+                _ when a.StartsWith("--cwd=", StringComparison.Ordinal) => result with { Cwd = Path.GetFullPath(a[6..]) },
+                _ when a.StartsWith("--stack=", StringComparison.Ordinal) => result with { Stack = a[8..] },
+                _ when a.StartsWith("--plugin=", StringComparison.Ordinal) => result with { Plugin = Path.GetFullPath(a[9..]) },
+                _ when a.StartsWith('-') => throw new ArgumentException($"unknown option '{a}'"),
+                _ => AddPositional(result, positional, a),
+            };
+        }
+        if (command == "import")
+        {
+            if (result.Import is null && positional.Count == 3)
+                result = result with { Import = (positional[0], positional[1], positional[2]) };
+            if (result.Import is null)
+                throw new ArgumentException("import needs TYPE NAME ID (e.g. mvm:CephPool pool1 rbd)");
+        }
+        else if (positional.Count > 0)
+        {
+            throw new ArgumentException($"unexpected argument '{positional[0]}'");
+        }
+        return result;
+    }
+
+    private static CliArguments AddPositional(CliArguments result, List<string> positional, string value)
+    {
+        positional.Add(value);
+        return result;
+    }
+}
