@@ -35,6 +35,9 @@ public abstract class Resource<TArgs, TState> : IResource
     /// <summary>Validates decoded inputs offline; unknown (preview) values arrive as null.</summary>
     protected virtual void Validate(TArgs args, CheckContext ctx) { }
 
+    /// <summary>Validates a change against the recorded inputs (e.g. a disk may grow, never shrink).</summary>
+    protected virtual void ValidateChange(TArgs olds, TArgs news, CheckContext ctx) { }
+
     /// <summary>Adjusts the generic per-path diff (e.g. to mark what a plan must do).</summary>
     protected virtual void CustomizeDiff(TArgs? olds, TArgs news, DiffResult diff) { }
 
@@ -64,6 +67,8 @@ public abstract class Resource<TArgs, TState> : IResource
         var args = PropertyMapper.Decode<TArgs>(filled, report);
         var ctx = new CheckContext(name, report);
         Validate(args, ctx);
+        if (!olds.Fields.IsEmpty)
+            ValidateChange(PropertyMapper.Decode<TArgs>(olds, new MappingReport(), PropertyMapper.Stored), args, ctx);
         var failures = report.Failures.DistinctBy(f => (f.Property, f.Reason)).ToList();
         return (filled, failures);
     }

@@ -252,8 +252,28 @@ public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
             ctx.Fail("defaultPoolSize", $"must be at most the number of hosts ({hosts.Count}): Ceph places each copy on a different host, got {s}");
     }
 
-    protected override Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "create", ArrivesWith);
+    /// <summary>
+    /// The first preflight step is real: every host must answer on its SSH port before anything
+    /// else happens (an unreachable host fails here, within the operation's timeout). The
+    /// bootstrap itself arrives with issue #4, so create then stops without changing anything.
+    /// </summary>
+    protected override async Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args, OperationContext ctx)
+    {
+        var banners = await Task.WhenAll((args.Hosts ?? []).Where(h => h?.Address is not null).Select(h => ProbeAsync(h!, ctx)));
+        var answered = banners.Where(b => b is not null).ToList();
+        throw new NotImplementedYetException(Token, "create",
+            (answered.Count > 0 ? $"hosts answered ({string.Join("; ", answered)}), but " : "") + ArrivesWith);
+    }
+
+    private static async Task<string?> ProbeAsync(ClusterHost host, OperationContext ctx)
+    {
+        // Hosts behind jump hosts are not reachable directly; the SSH transport checks them.
+        if (host.JumpHosts is { Count: > 0 } || ctx.Config.JumpHosts is { Count: > 0 }) return null;
+        var port = host.SshPort ?? ctx.Config.SshPort ?? 22;
+        var banner = await ctx.StepAsync("probe SSH", $"{host.Name} ({host.Address}:{port})",
+            ct => Transport.SshBannerProbe.ProbeAsync(host.Address!, port, ct));
+        return $"{host.Name}: {banner}";
+    }
 
     protected override Task<MvmClusterState?> ReadAsync(string id, MvmClusterState? state, OperationContext ctx) =>
         throw new NotImplementedYetException(Token, "read", ArrivesWith);

@@ -251,6 +251,21 @@ public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachine
     protected override ObjectProperty FillDefaults(ObjectProperty news, string resourceName) =>
         Defaults.NameFromResource(news, resourceName);
 
+    /// <summary>A disk may grow in place; shrinking would cut off the guest's filesystem, so it is refused.</summary>
+    protected override void ValidateChange(VirtualMachineArgs olds, VirtualMachineArgs news, CheckContext ctx)
+    {
+        var oldSizes = (olds.Disks ?? []).Where(d => d?.Name is not null && d.SizeGiB is not null)
+            .GroupBy(d => d!.Name!).ToDictionary(g => g.Key, g => g.First()!.SizeGiB!.Value, StringComparer.Ordinal);
+        for (var i = 0; i < (news.Disks?.Count ?? 0); i++)
+        {
+            var disk = news.Disks![i];
+            if (disk?.Name is null || disk.SizeGiB is not { } size || !oldSizes.TryGetValue(disk.Name, out var old) || size >= old) continue;
+            ctx.Fail(PropertyPath.Field(PropertyPath.Index("disks", i), "sizeGiB"),
+                $"disk \"{disk.Name}\" cannot shrink from {old} GiB to {size} GiB: shrinking would cut off the guest's data. " +
+                "Keep the size, or add a new smaller disk and move the data inside the guest");
+        }
+    }
+
     protected override void Validate(VirtualMachineArgs args, CheckContext ctx)
     {
         ClusterReference.Check(ctx, "connectString", args.ConnectString);

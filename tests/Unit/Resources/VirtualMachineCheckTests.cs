@@ -188,4 +188,24 @@ public class VirtualMachineCheckTests
         AssertNoFailures(Check(news));
         AssertNoFailures(Check(Valid().Set("disks", PropertyValue.Computed).Set("cloudInit", PropertyValue.Computed)));
     }
+
+    [Fact]
+    public void ShrinkingADiskIsRefusedWithTheReasonWhileGrowingPasses()
+    {
+        var olds = Valid().SetItem("disks", 0, Obj(("name", "boot"), ("sizeGiB", 20)));
+        var shrunk = olds.SetItem("disks", 0, Obj(("name", "boot"), ("sizeGiB", 10)));
+        var (_, failures) = _vm.Check("web1", olds, shrunk);
+        AssertOnlyFailure(failures, "disks[0].sizeGiB", "cannot shrink from 20 GiB to 10 GiB");
+
+        var grown = olds.SetItem("disks", 0, Obj(("name", "boot"), ("sizeGiB", 40)));
+        AssertNoFailures(_vm.Check("web1", olds, grown).Failures);
+    }
+
+    [Fact]
+    public void ARemovedAndReAddedDiskOfAnotherNameIsNotAShrink()
+    {
+        var olds = Valid().SetItem("disks", 0, Obj(("name", "boot"), ("sizeGiB", 20)));
+        var renamed = olds.SetItem("disks", 0, Obj(("name", "root"), ("sizeGiB", 10)));
+        AssertNoFailures(_vm.Check("web1", olds, renamed).Failures);
+    }
 }
