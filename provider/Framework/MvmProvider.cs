@@ -266,7 +266,14 @@ public sealed class MvmProvider : IResourceProviderHandler
         }
         catch (StepFailedException e)
         {
-            var code = e.InnerException is PreconditionFailedException ? GrpcStatusCode.FailedPrecondition : GrpcStatusCode.Unknown;
+            // UNKNOWN tells the engine the object may be half-made; only say so when a changing step ran.
+            var code = e.InnerException switch
+            {
+                PreconditionFailedException => GrpcStatusCode.FailedPrecondition,
+                Transport.HostUnreachableException when !ctx.ChangesMayHaveStarted => GrpcStatusCode.Unavailable,
+                _ when !ctx.ChangesMayHaveStarted => GrpcStatusCode.FailedPrecondition,
+                _ => GrpcStatusCode.Unknown,
+            };
             throw new RpcException(code, secrets.Scrub(
                 $"{what} failed at step '{e.StepName}'" + (e.HostName is null ? "" : $" on host {e.HostName}") + $": {e.Message}"));
         }
@@ -276,7 +283,7 @@ public sealed class MvmProvider : IResourceProviderHandler
         }
         catch (ProviderException e)
         {
-            throw new RpcException(GrpcStatusCode.Unknown, secrets.Scrub($"{what} failed{Where()}: {e.Message}"));
+            throw new RpcException(ctx.ChangesMayHaveStarted ? GrpcStatusCode.Unknown : GrpcStatusCode.FailedPrecondition, secrets.Scrub($"{what} failed{Where()}: {e.Message}"));
         }
         catch (Exception e) when (e is not RpcException)
         {

@@ -55,8 +55,10 @@ public sealed class OperationContext
     /// Runs one named step (optionally on one host): reports it as progress, and turns any failure
     /// into a <see cref="StepFailedException"/> that names the step and host.
     /// </summary>
-    public async Task<T> StepAsync<T>(string step, string? host, Func<CancellationToken, Task<T>> work)
+    public async Task<T> StepAsync<T>(string step, string? host, Func<CancellationToken, Task<T>> work, bool readOnly = false)
     {
+        // A step that may change a host makes the outcome uncertain if the operation fails later.
+        if (!readOnly) ChangesMayHaveStarted = true;
         var id = Interlocked.Increment(ref _nextStep);
         _running[id] = (step, host);
         try
@@ -79,6 +81,12 @@ public sealed class OperationContext
         }
     }
 
-    public Task StepAsync(string step, string? host, Func<CancellationToken, Task> work) =>
-        StepAsync<bool>(step, host, async ct => { await work(ct).ConfigureAwait(false); return true; });
+    public Task StepAsync(string step, string? host, Func<CancellationToken, Task> work, bool readOnly = false) =>
+        StepAsync<bool>(step, host, async ct => { await work(ct).ConfigureAwait(false); return true; }, readOnly);
+
+    /// <summary>
+    /// True once a step that may change something has started. Until then a failure means the
+    /// operation cleanly did not happen, which the engine must be told (it is not "unknown").
+    /// </summary>
+    public bool ChangesMayHaveStarted { get; private set; }
 }

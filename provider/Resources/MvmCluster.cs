@@ -271,7 +271,7 @@ public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
         if (host.JumpHosts is { Count: > 0 } || ctx.Config.JumpHosts is { Count: > 0 }) return null;
         var port = host.SshPort ?? ctx.Config.SshPort ?? 22;
         var banner = await ctx.StepAsync("probe SSH", $"{host.Name} ({host.Address}:{port})",
-            ct => Transport.SshBannerProbe.ProbeAsync(host.Address!, port, ct));
+            ct => Transport.SshBannerProbe.ProbeAsync(host.Address!, port, ct), readOnly: true);
         return $"{host.Name}: {banner}";
     }
 

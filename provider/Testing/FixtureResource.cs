@@ -65,7 +65,7 @@ public sealed class FixtureResource : Resource<FixtureArgs, FixtureState>
     {
         if (args.ProbeAddress is not { } target) return Task.CompletedTask;
         var (host, port) = (target[..target.LastIndexOf(':')], int.Parse(target[(target.LastIndexOf(':') + 1)..]));
-        return ctx.StepAsync("probe SSH", target, ct => SshBannerProbe.ProbeAsync(host, port, ct));
+        return ctx.StepAsync("probe SSH", target, ct => SshBannerProbe.ProbeAsync(host, port, ct), readOnly: true);
     }
 
     private static string PathOf(FixtureArgs args) => Path.Combine(args.Directory!, args.Name + ".json");

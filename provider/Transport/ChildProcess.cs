@@ -1,0 +1,121 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace Mvm.Transport;
+
+internal sealed record ProcessOutcome(int ExitCode, byte[] Stdout, byte[] Stderr);
+
+/// <summary>
+/// Runs a local program (ssh) with an argv (never a shell string), feeds stdin, collects stdout
+/// and stderr as bytes, and on cancellation kills it with all its children before returning.
+/// </summary>
+internal static class ChildProcess
+{
+    public static async Task<ProcessOutcome> RunAsync(string file, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string?>? environment, byte[]? stdin, CancellationToken ct,
+        Action<ReadOnlySpan<byte>>? onStderr = null, Action<int>? started = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (environment is not null)
+        {
+            foreach (var (k, v) in environment)
+            {
+                if (v is null) psi.Environment.Remove(k);
+                else psi.Environment[k] = v;
+            }
+        }
+
+        ct.ThrowIfCancellationRequested();
+        using var process = new Process { StartInfo = psi };
+        process.Start();
+        started?.Invoke(process.Id);
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        var outTask = PumpAsync(process.StandardOutput.BaseStream, stdout, null);
+        var errTask = PumpAsync(process.StandardError.BaseStream, stderr, onStderr);
+        _ = FeedAsync(process.StandardInput.BaseStream, stdin);
+        try
+        {
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+            // The output is complete at EOF on both pipes. With a ControlMaster the master writes
+            // into these pipes itself and closes them when the channel closes, so EOF can trail
+            // the client's exit slightly.
+            await Task.WhenAll(outTask, errTask).WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            throw;
+        }
+        return new ProcessOutcome(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
+    }
+
+    /// <summary>Kills the process and its descendants, waiting briefly for it to be gone.</summary>
+    public static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(TimeSpan.FromSeconds(5));
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+        catch (Win32Exception)
+        {
+        }
+    }
+
+    private static byte[] Snapshot(MemoryStream ms)
+    {
+        lock (ms) return ms.ToArray();
+    }
+
+    private static async Task PumpAsync(Stream from, MemoryStream to, Action<ReadOnlySpan<byte>>? observe)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var n = await from.ReadAsync(buffer).ConfigureAwait(false);
+                if (n == 0) return;
+                lock (to) to.Write(buffer, 0, n);
+                observe?.Invoke(buffer.AsSpan(0, n));
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static async Task FeedAsync(Stream to, byte[]? data)
+    {
+        try
+        {
+            if (data is { Length: > 0 }) await to.WriteAsync(data).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The remote side exited without reading all of stdin: that is its choice, not an error.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            try { to.Dispose(); } catch (IOException) { } catch (ObjectDisposedException) { }
+        }
+    }
+}

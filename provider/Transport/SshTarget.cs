@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Mvm.Transport;
+
+/// <summary>
+/// Everything needed to reach and log in to one host, resolved from the provider configuration
+/// and the host's own overrides (see <see cref="SshTargetResolver"/>). Holds secrets: its
+/// ToString masks them, and the transport writes them only to private files or environment.
+/// </summary>
+public sealed record SshTarget
+{
+    /// <summary>Display name used in messages (the cluster's host name, or the address).</summary>
+    public required string Name { get; init; }
+    public required string Address { get; init; }
+    public int Port { get; init; } = 22;
+    public string User { get; init; } = "root";
+
+    /// <summary>Private key text (secret).</summary>
+    public string? PrivateKey { get; init; }
+    /// <summary>Private key file on this machine; used when <see cref="PrivateKey"/> is not set.</summary>
+    public string? PrivateKeyFile { get; init; }
+    /// <summary>Login password (secret), given to ssh through SSH_ASKPASS.</summary>
+    public string? Password { get; init; }
+    /// <summary>Offer the keys of the agent in SSH_AUTH_SOCK.</summary>
+    public bool UseAgent { get; init; }
+
+    /// <summary>known_hosts text to verify host keys against.</summary>
+    public string? KnownHosts { get; init; }
+    /// <summary>known_hosts file on this machine, read in addition to <see cref="KnownHosts"/>.</summary>
+    public string? KnownHostsFile { get; init; }
+    /// <summary>Public keys (`type base64`) accepted for this host.</summary>
+    public IReadOnlyList<string> PinnedHostKeys { get; init; } = [];
+    /// <summary>Only <see cref="PinnedHostKeys"/> are accepted (a per-host pin excludes known_hosts).</summary>
+    public bool PinnedOnly { get; init; }
+    /// <summary>Accept and record an unknown host key (never a changed one).</summary>
+    public bool TrustOnFirstUse { get; init; }
+
+    /// <summary>Jump hosts traversed in order, first = the one this machine connects to.</summary>
+    public IReadOnlyList<SshHop> JumpHosts { get; init; } = [];
+
+    /// <summary>Run commands through `sudo -n` (for a non-root login user).</summary>
+    public bool Sudo { get; init; }
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>`user@address:port`, for messages.</summary>
+    public string Endpoint => $"{User}@{Address}:{Port}";
+
+    /// <summary>
+    /// Identifies the connection settings, so the transport keeps exactly one connection per
+    /// distinct target and a changed key or user gets a new one. Secrets enter only hashed.
+    /// </summary>
+    internal string IdentityKey()
+    {
+        var sb = new StringBuilder();
+        void Add(string? s) => sb.Append(s?.Length ?? -1).Append(':').Append(s).Append('|');
+        Add(Name); Add(Address); Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(User);
+        Add(PrivateKey); Add(PrivateKeyFile); Add(Password); Add(UseAgent ? "agent" : "");
+        Add(KnownHosts); Add(KnownHostsFile); foreach (var k in PinnedHostKeys) Add(k); Add(PinnedOnly ? "only" : "");
+        Add(TrustOnFirstUse ? "tofu" : ""); Add(Sudo ? "sudo" : ""); Add(ConnectTimeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var h in JumpHosts) { Add(h.Address); Add(h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(h.User); Add(h.PrivateKey); Add(h.PrivateKeyFile); foreach (var k in h.PinnedHostKeys) Add(k); Add(h.PinnedOnly ? "only" : ""); }
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    /// <summary>The secrets this target carries, for the scrubber.</summary>
+    public IEnumerable<string> Secrets()
+    {
+        if (!string.IsNullOrEmpty(PrivateKey)) yield return PrivateKey;
+        if (!string.IsNullOrEmpty(Password)) yield return Password;
+        foreach (var h in JumpHosts)
+            if (!string.IsNullOrEmpty(h.PrivateKey)) yield return h.PrivateKey;
+    }
+
+    // The compiler-generated ToString would print the key and password into any log line.
+    public override string ToString() =>
+        $"SshTarget {{ {Name} {Endpoint}, key: {(PrivateKey is null ? PrivateKeyFile ?? "none" : "[secret]")}, " +
+        $"password: {(Password is null ? "none" : "[secret]")}, agent: {UseAgent}, sudo: {Sudo}, tofu: {TrustOnFirstUse}, " +
+        $"jumps: [{string.Join(", ", JumpHosts)}] }}";
+}
+
+/// <summary>One jump host on the way to a target, with its own login and host key.</summary>
+public sealed record SshHop
+{
+    public required string Address { get; init; }
+    public int Port { get; init; } = 22;
+    public string User { get; init; } = "root";
+    public string? PrivateKey { get; init; }
+    public string? PrivateKeyFile { get; init; }
+    /// <summary>Public keys (`type base64`) accepted for this hop.</summary>
+    public IReadOnlyList<string> PinnedHostKeys { get; init; } = [];
+    /// <summary>Only <see cref="PinnedHostKeys"/> are accepted for this hop.</summary>
+    public bool PinnedOnly { get; init; }
+
+    public string Endpoint => $"{User}@{Address}:{Port}";
+
+    public override string ToString() => $"{Endpoint} (key: {(PrivateKey is null ? PrivateKeyFile ?? "none" : "[secret]")})";
+}

@@ -1,0 +1,173 @@
+using System.Text.RegularExpressions;
+using Mvm.Config;
+using Mvm.Framework;
+using Mvm.Resources.Shared;
+
+namespace Mvm.Transport;
+
+/// <summary>
+/// Turns the provider configuration plus one host's overrides into an <see cref="SshTarget"/>.
+/// A value set on the host wins over the provider's; unset values fall back to the provider's,
+/// then to the defaults (root, port 22, sudo when the user is not root, agent when
+/// SSH_AUTH_SOCK is set, 15 s connect timeout).
+/// </summary>
+public static partial class SshTargetResolver
+{
+    /// <param name="name">Display name for messages; defaults to the address.</param>
+    /// <param name="environment">Environment lookup (for SSH_AUTH_SOCK); the process environment when null.</param>
+    public static SshTarget Resolve(ProviderConfig config, HostFields host, string? name = null, Func<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(host);
+        environment ??= Environment.GetEnvironmentVariable;
+        var address = host.Address?.Trim();
+        var display = string.IsNullOrWhiteSpace(name) ? address ?? "?" : name;
+        if (string.IsNullOrEmpty(address)) throw Invalid(display, "address", "is required");
+        ValidateAddress(display, "address", address);
+
+        var port = host.SshPort ?? config.SshPort ?? 22;
+        ValidatePort(display, "sshPort", port);
+        var user = NonEmpty(host.SshUser) ?? NonEmpty(config.SshUser) ?? "root";
+        ValidateUser(display, "sshUser", user);
+
+        // Key text on the host beats everything; otherwise the provider's key text, then its key file.
+        var hostKeyText = NonEmpty(host.SshPrivateKey);
+        var key = hostKeyText ?? NonEmpty(config.SshPrivateKey);
+        var keyFile = key is null ? NonEmpty(config.SshPrivateKeyFile) : null;
+        var password = NonEmpty(host.SshPassword) ?? NonEmpty(config.SshPassword);
+        var agent = config.SshAgent ?? !string.IsNullOrEmpty(environment("SSH_AUTH_SOCK"));
+
+        // A pin on the host itself is exclusive ("only this key is accepted"); a provider-level
+        // hostKeys entry adds to known_hosts, as its documentation says.
+        var pinned = new List<string>();
+        var pinnedOnly = false;
+        if (NonEmpty(host.HostKey) is { } own)
+        {
+            pinned.Add(own);
+            pinnedOnly = true;
+        }
+        else
+        {
+            pinned.AddRange(ProviderPins(config, address, name));
+        }
+        foreach (var k in pinned) ValidatePublicKey(display, "hostKey", k);
+
+        var connectTimeout = TimeSpan.FromSeconds(15);
+        if (NonEmpty(config.ConnectTimeout) is { } ct)
+        {
+            if (!Durations.TryParse(ct, out connectTimeout) || connectTimeout <= TimeSpan.Zero)
+                throw Invalid(display, "connectTimeout", $"`{ct}` is not a positive duration such as `15s` or `1m`");
+        }
+
+        var jumps = new List<SshHop>();
+        var jumpSource = host.JumpHosts is not null ? host.JumpHosts : config.JumpHosts?.Cast<JumpHost?>().ToList();
+        foreach (var (j, i) in (jumpSource ?? []).Select((j, i) => (j, i)))
+        {
+            if (j is null) continue;
+            var what = $"jumpHosts[{i}]";
+            var hopAddress = j.Address?.Trim();
+            if (string.IsNullOrEmpty(hopAddress)) throw Invalid(display, what + ".address", "is required");
+            ValidateAddress(display, what + ".address", hopAddress);
+            var hopPort = j.Port ?? 22;
+            ValidatePort(display, what + ".port", hopPort);
+            var hopUser = NonEmpty(j.User) ?? NonEmpty(config.SshUser) ?? "root";
+            ValidateUser(display, what + ".user", hopUser);
+            var hopKey = NonEmpty(j.PrivateKey) ?? NonEmpty(config.SshPrivateKey);
+            var hopPins = new List<string>();
+            var hopOnly = false;
+            if (NonEmpty(j.HostKey) is { } hk)
+            {
+                hopPins.Add(hk);
+                hopOnly = true;
+            }
+            else
+            {
+                hopPins.AddRange(ProviderPins(config, hopAddress, null));
+            }
+            foreach (var k in hopPins) ValidatePublicKey(display, what + ".hostKey", k);
+            jumps.Add(new SshHop
+            {
+                Address = hopAddress,
+                Port = hopPort,
+                User = hopUser,
+                PrivateKey = hopKey,
+                PrivateKeyFile = hopKey is null ? NonEmpty(config.SshPrivateKeyFile) : null,
+                PinnedHostKeys = hopPins,
+                PinnedOnly = hopOnly,
+            });
+        }
+
+        return new SshTarget
+        {
+            Name = display,
+            Address = address,
+            Port = port,
+            User = user,
+            PrivateKey = key,
+            PrivateKeyFile = keyFile,
+            Password = password,
+            UseAgent = agent,
+            KnownHosts = NonEmpty(config.KnownHosts),
+            KnownHostsFile = NonEmpty(config.KnownHostsFile),
+            PinnedHostKeys = pinned,
+            PinnedOnly = pinnedOnly,
+            TrustOnFirstUse = config.TrustOnFirstUse ?? false,
+            JumpHosts = jumps,
+            Sudo = host.Sudo ?? config.Sudo ?? user != "root",
+            ConnectTimeout = connectTimeout,
+        };
+    }
+
+    private static IEnumerable<string> ProviderPins(ProviderConfig config, string address, string? name)
+    {
+        if (config.HostKeys is null) yield break;
+        foreach (var (k, v) in config.HostKeys)
+        {
+            if (string.IsNullOrWhiteSpace(v)) continue;
+            if (string.Equals(k, address, StringComparison.OrdinalIgnoreCase) || (name is not null && string.Equals(k, name, StringComparison.Ordinal)))
+                yield return v.Trim();
+        }
+    }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    // These values end up in a generated ssh_config file: whitespace, quotes, '%' (token
+    // expansion) or a leading '-' could change what ssh does, so only plain names pass.
+    internal static void ValidateAddress(string host, string field, string address)
+    {
+        if (!AddressPattern().IsMatch(address))
+            throw Invalid(host, field, $"`{PosixQuote.Display(address)}` is not a host name or IP address");
+    }
+
+    internal static void ValidateUser(string host, string field, string user)
+    {
+        if (!UserPattern().IsMatch(user))
+            throw Invalid(host, field, $"`{PosixQuote.Display(user)}` is not a valid login name");
+    }
+
+    internal static void ValidatePort(string host, string field, int port)
+    {
+        if (port is < 1 or > 65535) throw Invalid(host, field, $"{port} is not a TCP port (1-65535)");
+    }
+
+    private static void ValidatePublicKey(string host, string field, string key)
+    {
+        try
+        {
+            HostKeyFingerprint.FromPublicKey(key);
+        }
+        catch (FormatException e)
+        {
+            throw Invalid(host, field, e.Message + "; expected e.g. `ssh-ed25519 AAAAC3Nza…` (the content of /etc/ssh/ssh_host_ed25519_key.pub)");
+        }
+    }
+
+    private static ArgumentException Invalid(string host, string field, string problem) =>
+        new($"SSH setting {field} of host {host} {problem}");
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._:-]*$")]
+    private static partial Regex AddressPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$")]
+    private static partial Regex UserPattern();
+}
