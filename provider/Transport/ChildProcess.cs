@@ -13,7 +13,7 @@ internal static class ChildProcess
 {
     public static async Task<ProcessOutcome> RunAsync(string file, IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string?>? environment, byte[]? stdin, CancellationToken ct,
-        Action<ReadOnlySpan<byte>>? onStderr = null, Action<int>? started = null)
+        Action<ReadOnlySpan<byte>>? onStderr = null)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -35,7 +35,6 @@ internal static class ChildProcess
         ct.ThrowIfCancellationRequested();
         using var process = new Process { StartInfo = psi };
         process.Start();
-        started?.Invoke(process.Id);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
         var outTask = PumpAsync(process.StandardOutput.BaseStream, stdout, null);

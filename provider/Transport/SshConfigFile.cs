@@ -21,7 +21,7 @@ internal static class SshConfigFile
             var hop = target.JumpHosts[i];
             sb.Append("Host ").Append(SshHostFiles.HopAlias(i)).Append('\n');
             Endpoint(sb, hop.Address, hop.Port, hop.User);
-            Auth(sb, hasKey: hop.PrivateKey is not null || hop.PrivateKeyFile is not null, keyPath: files.Key(i), password: false, target.UseAgent);
+            Auth(sb, hasKey: hop.PrivateKey is not null || hop.PrivateKeyFile is not null, keyPath: files.Key(i), password: false, Agent(target));
             HostKeys(sb, target.TrustOnFirstUse, hop.PinnedOnly ? files.Pinned(i) : files.KnownHosts, files);
             Common(sb, target.ConnectTimeout, options);
             // A hop's stderr goes only to its log; INFO adds the line that says why it could not
@@ -33,7 +33,7 @@ internal static class SshConfigFile
         sb.Append("Host ").Append(SshHostFiles.TargetAlias).Append('\n');
         Endpoint(sb, target.Address, target.Port, target.User);
         Auth(sb, hasKey: target.PrivateKey is not null || target.PrivateKeyFile is not null, keyPath: files.Key(-1),
-            password: target.Password is not null, target.UseAgent);
+            password: target.Password is not null, Agent(target));
         HostKeys(sb, target.TrustOnFirstUse, target.PinnedOnly ? files.Pinned(-1) : files.KnownHosts, files);
         Common(sb, target.ConnectTimeout, options);
         // ERROR keeps ssh's informational lines out of the commands' stderr.
@@ -55,13 +55,21 @@ internal static class SshConfigFile
         Option(sb, "User", user);
     }
 
-    private static void Auth(StringBuilder sb, bool hasKey, string keyPath, bool password, bool agent)
+    /// <summary>The IdentityAgent value: the socket resolved with the target, ssh's own SSH_AUTH_SOCK, or none.</summary>
+    private static string? Agent(SshTarget target)
     {
-        Option(sb, "PubkeyAuthentication", hasKey || agent ? "yes" : "no");
+        if (!target.UseAgent) return null;
+        var socket = target.AgentSocket;
+        return socket is not null && socket.IndexOfAny(['"', '\n', '\r', '%']) < 0 ? Quote(socket) : "SSH_AUTH_SOCK";
+    }
+
+    private static void Auth(StringBuilder sb, bool hasKey, string keyPath, bool password, string? agent)
+    {
+        Option(sb, "PubkeyAuthentication", hasKey || agent is not null ? "yes" : "no");
         // "none" stops ssh from also trying ~/.ssh/id_*: only what the configuration names is used.
         Option(sb, "IdentityFile", hasKey ? Quote(keyPath) : "none");
-        Option(sb, "IdentitiesOnly", agent ? "no" : "yes");
-        Option(sb, "IdentityAgent", agent ? "SSH_AUTH_SOCK" : "none");
+        Option(sb, "IdentitiesOnly", agent is not null ? "no" : "yes");
+        Option(sb, "IdentityAgent", agent ?? "none");
         // A jump host never gets a password prompt: the askpass helper would hand it the
         // target's password.
         Option(sb, "PasswordAuthentication", password ? "yes" : "no");
@@ -104,9 +112,10 @@ internal static class SshConfigFile
 
     // A nested ssh per hop (rather than ProxyJump) so each hop reads its own Host block, and its
     // stderr, which ssh would discard, goes to a log the transport reads to say which hop failed.
+    // The hop's ssh never needs the target's password, so it does not inherit it.
     private static void Proxy(StringBuilder sb, string sshPath, SshHostFiles files, int via)
     {
-        var command = $"{PosixQuote.Quote(sshPath)} -F {PosixQuote.Quote(files.Config)} -W '[%h]:%p' {SshHostFiles.HopAlias(via)} 2>{PosixQuote.Quote(files.HopLog(via))}";
+        var command = $"env -u {SshHost.AskPassSecretVariable} {PosixQuote.Quote(sshPath)} -F {PosixQuote.Quote(files.Config)} -W '[%h]:%p' {SshHostFiles.HopAlias(via)} 2>{PosixQuote.Quote(files.HopLog(via))}";
         Option(sb, "ProxyCommand", command);
     }
 

@@ -22,8 +22,10 @@ public sealed record SshTarget
     public string? PrivateKeyFile { get; init; }
     /// <summary>Login password (secret), given to ssh through SSH_ASKPASS.</summary>
     public string? Password { get; init; }
-    /// <summary>Offer the keys of the agent in SSH_AUTH_SOCK.</summary>
+    /// <summary>Offer the keys of an SSH agent.</summary>
     public bool UseAgent { get; init; }
+    /// <summary>The agent's socket (SSH_AUTH_SOCK when the target was resolved); null = ssh's own SSH_AUTH_SOCK.</summary>
+    public string? AgentSocket { get; init; }
 
     /// <summary>known_hosts text to verify host keys against.</summary>
     public string? KnownHosts { get; init; }
@@ -55,7 +57,7 @@ public sealed record SshTarget
         var sb = new StringBuilder();
         void Add(string? s) => sb.Append(s?.Length ?? -1).Append(':').Append(s).Append('|');
         Add(Name); Add(Address); Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(User);
-        Add(PrivateKey); Add(PrivateKeyFile); Add(Password); Add(UseAgent ? "agent" : "");
+        Add(PrivateKey); Add(PrivateKeyFile); Add(Password); Add(UseAgent ? "agent" : ""); Add(AgentSocket);
         Add(KnownHosts); Add(KnownHostsFile); foreach (var k in PinnedHostKeys) Add(k); Add(PinnedOnly ? "only" : "");
         Add(TrustOnFirstUse ? "tofu" : ""); Add(Sudo ? "sudo" : ""); Add(ConnectTimeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var h in JumpHosts) { Add(h.Address); Add(h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(h.User); Add(h.PrivateKey); Add(h.PrivateKeyFile); foreach (var k in h.PinnedHostKeys) Add(k); Add(h.PinnedOnly ? "only" : ""); }

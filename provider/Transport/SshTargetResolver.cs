@@ -35,7 +35,8 @@ public static partial class SshTargetResolver
         var key = hostKeyText ?? NonEmpty(config.SshPrivateKey);
         var keyFile = key is null ? NonEmpty(config.SshPrivateKeyFile) : null;
         var password = NonEmpty(host.SshPassword) ?? NonEmpty(config.SshPassword);
-        var agent = config.SshAgent ?? !string.IsNullOrEmpty(environment("SSH_AUTH_SOCK"));
+        var agentSocket = NonEmpty(environment("SSH_AUTH_SOCK"));
+        var agent = config.SshAgent ?? agentSocket is not null;
 
         // A pin on the host itself is exclusive ("only this key is accepted"); a provider-level
         // hostKeys entry adds to known_hosts, as its documentation says.
@@ -107,6 +108,7 @@ public static partial class SshTargetResolver
             PrivateKeyFile = keyFile,
             Password = password,
             UseAgent = agent,
+            AgentSocket = agent ? agentSocket : null,
             KnownHosts = NonEmpty(config.KnownHosts),
             KnownHostsFile = NonEmpty(config.KnownHostsFile),
             PinnedHostKeys = pinned,
