@@ -212,4 +212,15 @@ public sealed class PlannerFailureTests
         Assert.Contains("unknown resource type 'mvm:Gadget'", result.Error);
         Assert.Contains("mvm:index:Thing", result.Error);
     }
+
+    [Fact]
+    public async Task The_summary_counts_a_failed_create_as_failed_not_created()
+    {
+        await using var f = await EngineFixture.StartAsync(Two);
+        f.Cloud.OnCreate = r => r.Name == "b" ? throw new RpcFailure(GrpcStatusCode.FailedPrecondition, "host h1 unreachable") : Task.FromResult<CreateResponse?>(null);
+        var result = await f.UpAsync();
+        var summary = result.Transcript[result.Transcript.LastIndexOf("Resources:", StringComparison.Ordinal)..];
+        Assert.Contains("+ 1 created", summary);   // a only
+        Assert.Contains("1 failed", summary);      // b
+    }
 }

@@ -182,7 +182,9 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
 
     public void Summary(IReadOnlyList<StepRecord> steps, bool preview, TimeSpan duration)
     {
-        var resourceSteps = steps.Where(s => !s.IsProvider).ToList();
+        // A failed step did not do what it planned: count it under "failed", not as done.
+        var resourceSteps = steps.Where(s => !s.IsProvider && (preview || s.Status != StepStatus.Failed)).ToList();
+        var failedSteps = preview ? 0 : steps.Count(s => !s.IsProvider && s.Status == StepStatus.Failed);
         var replaced = resourceSteps.Where(s => s.Op == StepOp.CreateReplacement).Select(s => s.Urn).ToHashSet();
         var counts = new List<(string Symbol, int Count, string Plan, string Done)>
         {
@@ -199,6 +201,8 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         var unchanged = resourceSteps.Count(s => s.Op == StepOp.Same || (s.Op == StepOp.Refresh && s.Changes.Count == 0));
         if (unchanged > 0)
             Line($"    {unchanged} unchanged");
+        if (failedSteps > 0)
+            Line($"    {failedSteps} failed");
         Line();
         Line($"Duration: {duration.TotalSeconds:0.0}s");
     }
