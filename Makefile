@@ -49,6 +49,12 @@ test-unit:
 test-protocol: plugin
 	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) dotnet test tests/Protocol/Mvm.Tests.Protocol.csproj -c $(CONFIG) --nologo
 
+# Needs root: starts the lab (idempotent), then the lab's own check and the lab tests.
+test-lab: plugin
+	bash tests/lab/lab-up.sh
+	bash tests/lab/lab-check.sh
+	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) dotnet test tests/Lab/Mvm.Tests.Lab.csproj -c $(CONFIG) --nologo
+
 bench: plugin
 	bash tests/Bench/startup.sh $(PLUGIN)
 
