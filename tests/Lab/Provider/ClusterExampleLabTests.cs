@@ -77,10 +77,23 @@ public sealed class ClusterExampleLabTests : IDisposable
         Assert.Equal(3, hosts.Count);
     }
 
+    /// <summary>
+    /// What the provider would change on a host: installed packages, cluster configuration and
+    /// running services. Other lab tests install tools, so "unchanged" is judged before vs after.
+    /// </summary>
+    private const string HostSnapshot =
+        "dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\\n' | sort | sha256sum; " +
+        "ls -la /etc/ceph /var/lib/ceph /etc/libvirt/qemu /etc/openvswitch 2>&1 | sha256sum; " +
+        "systemctl list-units --type=service --state=running --no-legend --plain | awk '{print $1}' | grep -E 'ceph|libvirt|openvswitch|ovs' | sort";
+
     [Fact]
     public async Task UpReachesEveryRealSshdThenStopsWithoutChangingAnyHost()
     {
         var hosts = LabHosts();
+        var sshConfig = Path.Combine(_labOut, "ssh_config");
+        var before = hosts.ToDictionary(h => h.Name, h => Ssh(sshConfig, h.Name, HostSnapshot));
+        foreach (var (name, snapshot) in before) Assert.True(snapshot.Exit == 0, $"snapshot of {name} failed: {snapshot.Output}");
+
         var result = await RunExampleAsync(e => e.UpAsync());
 
         Assert.False(result.Succeeded, "MvmCluster create cannot succeed before issue #4:\n" + result.Transcript);
@@ -93,12 +106,10 @@ public sealed class ClusterExampleLabTests : IDisposable
         }
         Assert.DoesNotContain(result.State.Resources, r => r.Type == "mvm:index:MvmCluster");
 
-        var sshConfig = Path.Combine(_labOut, "ssh_config");
         foreach (var (name, _) in hosts)
         {
-            var (exit, output) = Ssh(sshConfig, name, "dpkg-query -W -f='${Status}' ceph-mon libvirt-daemon-system openvswitch-switch 2>&1; test ! -e /etc/ceph/ceph.conf");
-            Assert.DoesNotContain("install ok installed", output);
-            Assert.True(exit != 255, $"ssh to {name} failed: {output}");
+            var after = Ssh(sshConfig, name, HostSnapshot);
+            Assert.Equal(before[name].Output, after.Output);
         }
     }
 

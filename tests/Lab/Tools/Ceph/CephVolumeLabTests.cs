@@ -114,8 +114,17 @@ public sealed class CephVolumeLabTests(LabFixture lab, ITestOutputHelper output)
             Assert.Equal([osd.OsdId], safe.SafeToDestroy);
             Assert.Equal(0, (await ceph.OsdDfAsync(None)).Find(osd.OsdId)!.Pgs);
 
-            // Drained: stopping it can make nothing unavailable.
+            // Drained: stopping it can make nothing unavailable. ok-to-stop reads PG states that can
+            // lag safe-to-destroy by a moment (seen once in the lab: "unsafe (2 PGs)" right after the
+            // drain), so the runbook waits for it, bounded, instead of trusting the first reading.
             var after = await ceph.OsdOkToStopAsync([osd.OsdId], None);
+            var okClock = System.Diagnostics.Stopwatch.StartNew();
+            while (!after.Ok && okClock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(500);
+                after = await ceph.OsdOkToStopAsync([osd.OsdId], None);
+            }
+            output.WriteLine($"ok-to-stop after the drain said yes after {okClock.Elapsed.TotalSeconds:0.0} s");
             Assert.True(after.Ok, after.Reason);
 
             // Purge refuses a running OSD; stop it first, as the runbook says.
