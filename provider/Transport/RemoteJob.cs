@@ -13,9 +13,11 @@ namespace Mvm.Transport;
 /// </summary>
 internal static class RemoteJob
 {
+    /// <summary>Which of the command's outputs carries its progress (tools differ: qemu-img stdout, apt fd 3, rbd stderr).</summary>
     public enum Stream
     {
         Stdout,
+        Stderr,
         Fd3,
     }
 
@@ -30,10 +32,14 @@ internal static class RemoteJob
 
     // Runs in its own session (setsid), so it outlives the ssh channel. `timeout` relays TERM to
     // the command, which is how cancel stops it; rc appears atomically (mv) when it has ended.
+    // A cancel can arrive before the runner has started or recorded the pid: the `cancel` marker
+    // is checked before starting and again once the pid is written, so the command never runs on.
     internal const string RunnerScript = """
         d=$1; limit=$2; shift 2
+        if [ -e "$d/cancel" ]; then printf '143\n' >"$d/rc.new" && mv -f "$d/rc.new" "$d/rc"; exit 0; fi
         timeout -k 10s "$limit" "$@" </dev/null >"$d/out" 2>"$d/err" 3>"$d/fd3" &
         printf '%s\n' "$!" >"$d/pid"
+        [ -e "$d/cancel" ] && kill -TERM "$!" 2>/dev/null
         wait "$!"
         printf '%s\n' "$?" >"$d/rc.new" && mv -f "$d/rc.new" "$d/rc"
         """;
@@ -47,10 +53,13 @@ internal static class RemoteJob
         exit 0
         """;
 
+    // Marks the job cancelled first (see RunnerScript), then stops it if it has started. Once the
+    // directory is gone a runner that starts late cannot run the command: its redirections fail.
     internal const string KillScript = """
         d=$1
         [ -d "$d" ] || exit 0
-        i=0; while [ ! -f "$d/pid" ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done
+        : >"$d/cancel"
+        i=0; while [ ! -f "$d/pid" ] && [ ! -f "$d/rc" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
         [ -f "$d/pid" ] && kill -TERM "$(cat "$d/pid")" 2>/dev/null
         i=0; while [ ! -f "$d/rc" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
         rm -rf -- "$d"
@@ -71,13 +80,15 @@ internal static class RemoteJob
         var deadline = started + timeout;
         // The remote limit trails ours so that our deadline is the one that fires and reports.
         var limit = ((long)Math.Ceiling(timeout.TotalSeconds) + 10).ToString(CultureInfo.InvariantCulture) + "s";
-        var start = await host.RunAsync(["bash", "-c", StartScript, "mvm-job", RunnerScript, limit, .. argv], null, PollTimeout, ct).ConfigureAwait(false);
+        // The start is short and bounded: let it finish even when cancelled, so the job's directory is
+        // known and the cancel below can stop the job instead of leaving it running unseen.
+        var start = await host.RunAsync(["bash", "-c", StartScript, "mvm-job", RunnerScript, limit, .. argv], null, PollTimeout, CancellationToken.None).ConfigureAwait(false);
         var dir = start.EnsureSuccess().StdoutText.Trim();
         if (!dir.StartsWith('/')) throw new FormatException($"starting `{PosixQuote.Join(argv)}` on {host.Name} printed no job directory: {start.StdoutText}");
 
         var delay = TimeSpan.FromMilliseconds(100);
         var max = maxPollInterval ?? TimeSpan.FromSeconds(1);
-        var file = stream == Stream.Stdout ? "out" : "fd3";
+        var file = stream switch { Stream.Stdout => "out", Stream.Stderr => "err", _ => "fd3" };
         try
         {
             while (true)

@@ -163,9 +163,9 @@ public sealed partial class Rbd
     /// <summary>
     /// `rbd import` of a file already on the host into a new image. Without <paramref name="progress"/>
     /// it runs with `--no-progress`. With it, rbd's own progress lines ("Importing image: 42%
-    /// complete...") are redirected to a temporary file on the host and polled every
-    /// <paramref name="pollInterval"/> (the transport returns output only when a command ends), and
-    /// each new percentage is reported. Cancelling stops the import on the host.
+    /// complete...") are read while it runs through <see cref="RemoteJob"/> (polled at most every
+    /// <paramref name="pollInterval"/>), and each new percentage is reported. Cancelling stops
+    /// the import on the host.
     /// </summary>
     public async Task ImportAsync(string sourcePath, RbdImageRef dest, RbdImageOptions? options, TimeSpan timeout, CancellationToken ct,
         IProgress<int>? progress = null, TimeSpan? pollInterval = null)
@@ -179,48 +179,14 @@ public sealed partial class Rbd
             return;
         }
 
-        var log = (await _host.RunCheckedAsync(["mktemp", "--tmpdir", "mvm-rbd-import.XXXXXXXX"], CommandTimeout, ct).ConfigureAwait(false)).StdoutText.Trim();
-        try
+        var last = -1;
+        var result = await RemoteJob.RunAsync(_host, Argv([.. import, sourcePath]), RemoteJob.Stream.Stderr, tail =>
         {
-            // A fixed script; the log path and rbd's argv arrive as positional parameters, never as shell text.
-            var running = _host.RunAsync(["sh", "-c", "log=$1; shift; exec \"$@\" 2>\"$log\"", "mvm-rbd-import", log, .. Argv([.. import, sourcePath])],
-                null, timeout, ct);
-            var last = -1;
-            var interval = pollInterval ?? TimeSpan.FromSeconds(1);
-            try
-            {
-                while (await Task.WhenAny(running, Task.Delay(interval, ct)).ConfigureAwait(false) != running)
-                {
-                    var tail = await _host.RunAsync(["tail", "-c", "256", log], null, CommandTimeout, ct).ConfigureAwait(false);
-                    if (LastPercent(tail.StdoutText) is { } p && p > last) progress.Report(last = p);
-                }
-            }
-            catch
-            {
-                // The import's own failure (cancelled with the same token) is not the one to report.
-                _ = running.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                throw;
-            }
-            var r = await running.ConfigureAwait(false);
-            var output = (await _host.RunAsync(["cat", log], null, CommandTimeout, ct).ConfigureAwait(false)).Stdout;
-            var result = new CommandResult(r.Host, Argv([.. import, sourcePath]), r.ExitCode, r.Stdout, output, r.Elapsed);
-            if (result.ExitCode == 127) throw new ToolMissingException(_host.Name, Tool, "ceph-common");
-            if (result.ExitCode != 0) throw ImportError(result, dest, sourcePath);
-            if (last < 100) progress.Report(100);
-        }
-        finally
-        {
-            // Not the caller's token: the temporary file goes even when the import was cancelled.
-            // A failure here (the connection is gone) must not hide the import's own error; a
-            // leftover progress file in the host's temporary directory is harmless.
-            try
-            {
-                await _host.RunAsync(["rm", "-f", "--", log], null, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (TransportException)
-            {
-            }
-        }
+            if (LastPercent(tail) is { } p && p > last) progress.Report(last = p);
+        }, timeout, ct, pollInterval).ConfigureAwait(false);
+        if (result.ExitCode == 127) throw new ToolMissingException(_host.Name, Tool, "ceph-common");
+        if (result.ExitCode != 0) throw ImportError(result, dest, sourcePath);
+        if (last < 100) progress.Report(100);
     }
 
     /// <summary>The last percentage in rbd's progress output, whose lines are separated by carriage returns.</summary>

@@ -142,7 +142,9 @@ public class AptTests
     public async Task ARemoteJobIsStoppedOnCancelAndOnTimeout()
     {
         var marker = Path.Combine(Path.GetTempPath(), "mvm-job-test-" + Guid.NewGuid().ToString("N"));
-        string[] argv = ["bash", "-c", "sleep 1; touch \"$0\"", marker];
+        // The command outlives any scheduling delay in acting on the cancel: a job that simply
+        // finished before the cancel was seen would not be "running on".
+        string[] argv = ["bash", "-c", "sleep 3; touch \"$0\"", marker];
         using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RemoteJob.RunAsync(new LocalHost(), argv, RemoteJob.Stream.Stdout, null, T, cts.Token));
         // The call returns only once the command is gone.
@@ -150,7 +152,7 @@ public class AptTests
         var timedOut = await Assert.ThrowsAsync<CommandTimedOutException>(() => RemoteJob.RunAsync(new LocalHost(), argv, RemoteJob.Stream.Stdout, null, TimeSpan.FromMilliseconds(300), default));
         Assert.Contains("stopped on the host", timedOut.Message);
         Assert.Empty(ProcessesMentioning(marker));
-        await Task.Delay(1200);
+        await Task.Delay(3200);
         Assert.False(File.Exists(marker), "the command ran on after cancel/timeout");
     }
 

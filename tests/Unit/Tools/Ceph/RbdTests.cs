@@ -1,11 +1,13 @@
 using System.Text;
 using Mvm.Tools;
+using Mvm.Tests.Unit.Transport;
 using Mvm.Transport;
 using static Mvm.Tests.Unit.Tools.CephClients.ScriptedHost;
 
 namespace Mvm.Tests.Unit.Tools.CephClients;
 
 /// <summary>The `rbd` client: exact argv, parsing of real rbd 16.2.15 output, error mapping and import progress.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class RbdTests
 {
     private const string V = "rbd-16.2.15-";
@@ -156,42 +158,22 @@ public class RbdTests
     [Fact]
     public async Task ImportWithProgressPollsRbdsOwnProgressLines()
     {
+        // A stand-in rbd replays the captured stderr two progress lines at a time, as rbd writes it,
+        // and writes the next lines only once the client has reported the previous percentage.
         var captured = CapturedRun.Load(V + "import-progress").Stderr;
         var segments = captured.Split('\r', StringSplitOptions.RemoveEmptyEntries);
-        var polls = 0;
-        var finish = new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var host = new ScriptedHost(argv =>
-        {
-            CommandResult Ok(string stdout = "") => new("h3", argv, 0, Encoding.UTF8.GetBytes(stdout), []);
-            switch (argv[0])
-            {
-                case "mktemp":
-                    return Task.FromResult(Ok("/tmp/mvm-rbd-import.Ab12Cd34\n"));
-                case "sh":
-                    return finish.Task;
-                case "tail":
-                    // Each poll sees rbd's output grow by a few progress lines, as on the host.
-                    polls++;
-                    var text = "\r" + string.Join('\r', segments.Take(Math.Min(polls * 2, segments.Length)));
-                    if (polls * 2 >= segments.Length) finish.TrySetResult(new CommandResult("h3", argv, 0, [], []));
-                    return Task.FromResult(Ok(text));
-                case "cat":
-                    return Task.FromResult(Ok(captured));
-                default:
-                    return Task.FromResult(Ok());
-            }
-        });
+        using var rbdBin = FakeRbd.Create(segments.Chunk(2).Select(c => "\r" + string.Join('\r', c)), exit: 0);
+        var host = new RbdOnPath(new LocalHost(), rbdBin.Path);
         var seen = new List<int>();
-        await new Rbd(host).ImportAsync("/root/img.raw", new RbdImageRef("t1", "imp1"), null, TimeSpan.FromMinutes(5), None,
-            new SyncProgress(seen.Add), TimeSpan.FromMilliseconds(1));
+        await new Rbd(host).ImportAsync("/root/img.raw", new RbdImageRef("t1", "imp1"), null, TimeSpan.FromMinutes(1), None,
+            new SyncProgress(p => { seen.Add(p); rbdBin.Release(seen.Count); }), TimeSpan.FromMilliseconds(50));
         Assert.Equal([33, 66, 100], seen);
-        var calls = host.Calls;
-        Assert.Equal(["mktemp", "--tmpdir", "mvm-rbd-import.XXXXXXXX"], calls[0]);
-        // The log path and rbd's argv are positional parameters of a fixed script, never shell text.
-        Assert.Equal(["sh", "-c", "log=$1; shift; exec \"$@\" 2>\"$log\"", "mvm-rbd-import", "/tmp/mvm-rbd-import.Ab12Cd34",
-            .. R("import", "--dest-pool", "t1", "--dest", "imp1", "/root/img.raw")], calls[1]);
-        Assert.Equal(["tail", "-c", "256", "/tmp/mvm-rbd-import.Ab12Cd34"], calls[2]);
-        Assert.Equal(["rm", "-f", "--", "/tmp/mvm-rbd-import.Ab12Cd34"], calls[^1]);
+        // rbd's argv reaches the host as separate words after the job runner's own, never as shell text.
+        var start = host.Calls[0];
+        var expected = R("import", "--dest-pool", "t1", "--dest", "imp1", "/root/img.raw");
+        Assert.Equal(expected, start.Skip(start.Count - expected.Length).Select(w => w == rbdBin.Path ? "rbd" : w));
+        // The job's files on the host are gone once the result is in.
+        Assert.False(Directory.Exists(host.JobDirectory), $"{host.JobDirectory} was left behind");
     }
 
     [Fact]
@@ -201,23 +183,73 @@ public class RbdTests
             Client("import-missing-file", out _).ImportAsync("/root/nofile.raw", new RbdImageRef("t1", "imp3"), null, TimeSpan.FromMinutes(1), None));
         Assert.Equal(("file", "/root/nofile.raw"), (file.Kind, file.Name));
 
-        // The same mapping when the output came from the progress log.
+        // The same mapping when the output came from the progress stream.
         var progressRun = CapturedRun.Load(V + "import-missing-file");
-        var host = new ScriptedHost(argv => Task.FromResult(argv[0] switch
-        {
-            "mktemp" => new CommandResult("h3", argv, 0, Encoding.UTF8.GetBytes("/tmp/log\n"), []),
-            "sh" => new CommandResult("h3", argv, progressRun.Exit, [], []),
-            "cat" => new CommandResult("h3", argv, 0, Encoding.UTF8.GetBytes(progressRun.Stderr), []),
-            _ => new CommandResult("h3", argv, 0, [], []),
-        }));
+        using var rbdBin = FakeRbd.Create([progressRun.Stderr], progressRun.Exit);
+        var host = new RbdOnPath(new LocalHost(), rbdBin.Path);
         var viaLog = await Assert.ThrowsAsync<ObjectNotFoundException>(() => new Rbd(host).ImportAsync("/root/nofile.raw", new RbdImageRef("t1", "imp3"), null,
-            TimeSpan.FromMinutes(1), None, new SyncProgress(_ => { }), TimeSpan.FromMilliseconds(1)));
+            TimeSpan.FromMinutes(1), None, new SyncProgress(_ => { }), TimeSpan.FromMilliseconds(50)));
         Assert.Equal("file", viaLog.Kind);
-        Assert.Equal(["rm", "-f", "--", "/tmp/log"], host.Calls[^1]);
+        Assert.False(Directory.Exists(host.JobDirectory), $"{host.JobDirectory} was left behind");
 
         var exists = await Assert.ThrowsAsync<RemoteCommandFailedException>(() =>
             Client("import-exists", out _).ImportAsync("/root/img.raw", new RbdImageRef("t1", "imp2"), null, TimeSpan.FromMinutes(1), None));
         Assert.Equal(CephErrno.EEXIST, exists.ExitCode);
+    }
+
+    /// <summary>
+    /// A script standing in for rbd: writes each chunk to stderr, and before the next one waits until
+    /// the test releases it (the client saw the previous chunk), so no poll timing is assumed.
+    /// </summary>
+    private sealed class FakeRbd : IDisposable
+    {
+        private readonly string _gates;
+
+        private FakeRbd(string path, string gates)
+        {
+            Path = path;
+            _gates = gates;
+        }
+
+        public string Path { get; }
+
+        public void Release(int chunk) => File.WriteAllText(System.IO.Path.Combine(_gates, chunk.ToString(System.Globalization.CultureInfo.InvariantCulture)), "");
+
+        public static FakeRbd Create(IEnumerable<string> stderrChunks, int exit)
+        {
+            var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mvm-fake-rbd-" + Guid.NewGuid().ToString("N"));
+            var gates = Directory.CreateTempSubdirectory("mvm-fake-rbd-gates-").FullName;
+            var steps = stderrChunks.Select((c, i) => $"printf '%s' {PosixQuote.Quote(c)} >&2\n" +
+                $"n=0; while [ ! -e {PosixQuote.Quote(System.IO.Path.Combine(gates, (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))} ] && [ $n -lt 300 ]; do sleep 0.05; n=$((n+1)); done\n").ToList();
+            // The last chunk is followed by the exit, not by a wait.
+            if (steps.Count > 0) steps[^1] = steps[^1][..steps[^1].IndexOf("n=0;", StringComparison.Ordinal)];
+            File.WriteAllText(path, $"#!/bin/bash\n{string.Concat(steps)}exit {exit}\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            return new FakeRbd(path, gates);
+        }
+
+        public void Dispose()
+        {
+            File.Delete(Path);
+            Directory.Delete(_gates, recursive: true);
+        }
+    }
+
+    /// <summary>Runs commands on this machine with the word `rbd` pointing at the stand-in; records argv and the job directory.</summary>
+    private sealed class RbdOnPath(IHost inner, string rbd) : IHost
+    {
+        public List<IReadOnlyList<string>> Calls { get; } = [];
+        public string JobDirectory { get; private set; } = "";
+        public string Name => inner.Name;
+
+        public async Task<CommandResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, TimeSpan timeout, CancellationToken ct)
+        {
+            var rewritten = argv.Select(w => w == "rbd" ? rbd : w).ToList();
+            lock (Calls) Calls.Add(rewritten);
+            var r = await inner.RunAsync(rewritten, stdin, timeout, ct);
+            if (Calls.Count == 1) JobDirectory = r.StdoutText.Trim();
+            return r;
+        }
     }
 
     private sealed class SyncProgress(Action<int> report) : IProgress<int>
