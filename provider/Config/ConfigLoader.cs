@@ -41,21 +41,21 @@ public static class ConfigLoader
 
     private static void Validate(ProviderConfig c, MappingReport report, Func<string, string?> env)
     {
-        if (c.SshPort is { } port && (port < 1 || port > 65535))
-            report.Fail("sshPort", $"must be between 1 and 65535, got {port}");
-        if (c.SshUser is { } user && !HostNames.IsValidUser(user))
-            report.Fail("sshUser", $"\"{user}\" is not a valid login name (letters, digits, '.', '_', '-'; not starting with '-')");
-        if (c.SshPrivateKey is { } key && !key.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
-            report.Fail("sshPrivateKey", "is not a private key: expected PEM/OpenSSH text starting with \"-----BEGIN … PRIVATE KEY-----\" (pass the key's content, or use sshPrivateKeyFile for a path)");
+        // The same checks as a host entry's SSH overrides, so both say the same thing about the same mistake.
+        var ctx = new CheckContext("provider", report);
+        SshChecks.CheckPort(ctx, "sshPort", c.SshPort);
+        SshChecks.CheckUser(ctx, "sshUser", c.SshUser);
+        SshChecks.CheckPrivateKey(ctx, "sshPrivateKey", c.SshPrivateKey);
+        SshChecks.CheckPassword(ctx, "sshPassword", c.SshPassword);
+        SshChecks.CheckJumpHosts(ctx, "jumpHosts", c.JumpHosts);
+        foreach (var (host, hostKey) in c.HostKeys ?? [])
+            SshChecks.CheckHostKey(ctx, PropertyPath.Key("hostKeys", host), hostKey);
         if (c.SshPrivateKeyFile is { } file && !File.Exists(file))
             report.Fail("sshPrivateKeyFile", $"file \"{file}\" does not exist on this machine");
         if (c.KnownHostsFile is { } knownFile && !File.Exists(knownFile))
             report.Fail("knownHostsFile", $"file \"{knownFile}\" does not exist on this machine");
         if (c.SshAgent == true && string.IsNullOrEmpty(env("SSH_AUTH_SOCK")))
             report.Fail("sshAgent", "is true but SSH_AUTH_SOCK is not set: start an ssh-agent or set sshPrivateKey/sshPassword");
-        foreach (var (host, hostKey) in c.HostKeys ?? [])
-            if (!HostNames.IsPublicKey(hostKey))
-                report.Fail(PropertyPath.Key("hostKeys", host), "is not an SSH public key: expected \"<type> <base64>\", e.g. \"ssh-ed25519 AAAAC3…\"");
         if (c.KnownHosts is { } known)
         {
             var lines = known.Split('\n');
@@ -65,21 +65,9 @@ public static class ConfigLoader
                 if (line.Length == 0 || line.StartsWith('#')) continue;
                 var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 var offset = fields.Length > 0 && fields[0].StartsWith('@') ? 1 : 0;
-                if (fields.Length < offset + 3 || !HostNames.IsPublicKey(fields[offset + 1] + " " + fields[offset + 2]))
+                if (fields.Length < offset + 3 || !SshChecks.IsPublicKey(fields[offset + 1], fields[offset + 2]))
                     report.Fail("knownHosts", $"line {i + 1} is not a known_hosts entry: expected \"<hosts> <key-type> <base64-key>\"");
             }
-        }
-        for (var i = 0; i < (c.JumpHosts?.Count ?? 0); i++)
-        {
-            var hop = c.JumpHosts![i];
-            var path = PropertyPath.Index("jumpHosts", i);
-            if (hop is null) continue;
-            if (hop.Address is { } a && !HostNames.IsValidAddress(a))
-                report.Fail(PropertyPath.Field(path, "address"), $"\"{a}\" is not a host name or IP address");
-            if (hop.Port is { } p && (p < 1 || p > 65535))
-                report.Fail(PropertyPath.Field(path, "port"), $"must be between 1 and 65535, got {p}");
-            if (hop.User is { } u && !HostNames.IsValidUser(u))
-                report.Fail(PropertyPath.Field(path, "user"), $"\"{u}\" is not a valid login name");
         }
         foreach (var (name, value) in new[] { ("connectTimeout", c.ConnectTimeout), ("createTimeout", c.CreateTimeout),
                      ("updateTimeout", c.UpdateTimeout), ("deleteTimeout", c.DeleteTimeout), ("readTimeout", c.ReadTimeout) })

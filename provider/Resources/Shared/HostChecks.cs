@@ -1,3 +1,4 @@
+using Mvm.Config;
 using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;

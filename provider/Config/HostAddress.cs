@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Mvm.Framework;
 
-namespace Mvm.Resources.Shared;
+namespace Mvm.Config;
 
 /// <summary>The address a host is reached at over SSH: an IPv4/IPv6 address or a DNS name, nothing else.</summary>
 public static partial class HostAddress

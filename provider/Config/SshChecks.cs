@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
-using Mvm.Config;
 using Mvm.Framework;
 
-namespace Mvm.Resources.Shared;
+namespace Mvm.Config;
 
 /// <summary>
 /// Offline checks of SSH settings: ports, login users, pinned host keys, private keys. Messages
@@ -88,6 +87,9 @@ public static partial class SshChecks
             CheckHostKey(ctx, PropertyPath.Field(p, "hostKey"), hop.HostKey);
         }
     }
+
+    /// <summary>True for "&lt;type&gt; &lt;base64&gt;" whose key data decodes and names that type (known_hosts key fields).</summary>
+    public static bool IsPublicKey(string type, string base64) => KeyTypes.Contains(type) && EmbeddedKeyType(base64) == type;
 
     private static string? EmbeddedKeyType(string base64)
     {
