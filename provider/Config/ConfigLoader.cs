@@ -25,8 +25,6 @@ public static class ConfigLoader
         var report = new MappingReport();
         var config = PropertyMapper.Decode<ProviderConfig>(InputNormalizer.Normalize(typeof(ProviderConfig), merged), report,
             PropertyMapper.Strict with { LenientStrings = true });
-        if (config.SshAgent is null && !string.IsNullOrEmpty(env("SSH_AUTH_SOCK"))) config.SshAgent = true;
-        config.Sudo ??= config.SshUser != "root";
         Validate(config, report, env);
         return (config, report.Failures.DistinctBy(f => (f.Property, f.Reason)).ToList());
     }
@@ -34,10 +32,13 @@ public static class ConfigLoader
     /// <summary>Configuration with nothing set: what preview uses when the engine could not configure (unknown values).</summary>
     public static ProviderConfig Defaults(Func<string, string?> env) => Load(ObjectProperty.Empty, env).Config;
 
-    /// <summary>True when no way to authenticate is configured at provider level.</summary>
-    public static bool LacksCredentials(ProviderConfig c) =>
+    /// <summary>
+    /// True when no way to authenticate is configured at provider level. An agent counts when
+    /// configured, or (unset) when SSH_AUTH_SOCK is there, as the transport decides.
+    /// </summary>
+    public static bool LacksCredentials(ProviderConfig c, Func<string, string?> env) =>
         string.IsNullOrEmpty(c.SshPrivateKey) && string.IsNullOrEmpty(c.SshPrivateKeyFile) &&
-        string.IsNullOrEmpty(c.SshPassword) && c.SshAgent != true;
+        string.IsNullOrEmpty(c.SshPassword) && !(c.SshAgent ?? !string.IsNullOrEmpty(env("SSH_AUTH_SOCK")));
 
     private static void Validate(ProviderConfig c, MappingReport report, Func<string, string?> env)
     {

@@ -76,7 +76,7 @@ public sealed class MvmProvider : IResourceProviderHandler
         if (failures.Count > 0)
             throw new RpcException(GrpcStatusCode.InvalidArgument, _secrets.Scrub(
                 "invalid provider configuration:\n" + string.Join("\n", failures.Select(f => $"  mvm:{f.Property}: {f.Reason}"))));
-        if (ConfigLoader.LacksCredentials(config))
+        if (ConfigLoader.LacksCredentials(config, _env))
         {
             var missing = new ConfigureErrorMissingKeys();
             missing.MissingKeys.Add(new MissingKey

@@ -25,6 +25,16 @@ public class SshTargetResolverTests
     }
 
     [Fact]
+    public void SudoFollowsEachHostsUserWhenNothingSetsIt()
+    {
+        // Through the loader, as the provider really gets its configuration (stack config says nothing about sudo).
+        var (config, failures) = ConfigLoader.Load(Mvm.Protocol.ObjectProperty.Empty, NoAgent);
+        Assert.Empty(failures);
+        Assert.False(Resolve(config, new ClusterHost { Name = "h1", Address = "10.0.0.1" }).Sudo);
+        Assert.True(Resolve(config, new ClusterHost { Name = "h2", Address = "10.0.0.2", SshUser = "mvm" }).Sudo);
+    }
+
+    [Fact]
     public void HostOverridesWinOverTheProvider()
     {
         var config = new ProviderConfig
