@@ -267,11 +267,12 @@ public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
 
     private static async Task<string?> ProbeAsync(ClusterHost host, OperationContext ctx)
     {
+        // The transport's own resolution of the host's settings (overrides, defaults, jump chain).
+        var target = Transport.SshTargetResolver.Resolve(ctx.Config, host, host.Name);
         // Hosts behind jump hosts are not reachable directly; the SSH transport checks them.
-        if (host.JumpHosts is { Count: > 0 } || ctx.Config.JumpHosts is { Count: > 0 }) return null;
-        var port = host.SshPort ?? ctx.Config.SshPort ?? 22;
-        var banner = await ctx.StepAsync("probe SSH", $"{host.Name} ({host.Address}:{port})",
-            ct => Transport.SshBannerProbe.ProbeAsync(host.Address!, port, ct), readOnly: true);
+        if (target.JumpHosts.Count > 0) return null;
+        var banner = await ctx.StepAsync("probe SSH", $"{host.Name} ({target.Address}:{target.Port})",
+            ct => Transport.SshBannerProbe.ProbeAsync(target.Address, target.Port, ct), readOnly: true);
         return $"{host.Name}: {banner}";
     }
 

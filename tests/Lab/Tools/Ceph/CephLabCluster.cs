@@ -84,15 +84,10 @@ internal static class CephLabCluster
         var steps = new StringBuilder();
         void Step(string what) => steps.Append($"{what} {clock.Elapsed.TotalSeconds:F1} s; ");
 
-        var missing = await MissingPackagesAsync(host);
-        if (missing.Count > 0)
-        {
-            // The lab's hosts start with empty package indexes, like fresh cloud images.
-            await host.RunCheckedAsync(["apt-get", "update", "-q"], AptTimeout, default);
-            await host.RunCheckedAsync(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", .. missing],
-                AptTimeout, default);
-            Step($"installed {string.Join(' ', missing)}:");
-        }
+        // The lab's hosts start with empty package indexes, like fresh cloud images; the Apt client
+        // updates them when needed and installs only what is missing.
+        var install = await new Apt(host).InstallAsync(Packages, AptTimeout, default, installRecommends: false);
+        if (install.NewlyInstalled.Count > 0) Step($"installed {string.Join(' ', install.NewlyInstalled.Select(p => p.Name))}:");
 
         await TearDownAsync(host, DataDevice, SpareDevice);
         Step("cleared old state:");
@@ -207,14 +202,6 @@ internal static class CephLabCluster
                 throw new TimeoutException($"the lab Ceph cluster on h3 is not HEALTH_OK after {limit.TotalSeconds} s: {await ceph.HealthDetailAsync(default)}; {s.Pgs.Describe()}");
             await Task.Delay(500);
         }
-    }
-
-    private static async Task<List<string>> MissingPackagesAsync(IHost host)
-    {
-        // dpkg-query exits 1 when a package is unknown; the per-package status lines still tell.
-        var r = await host.RunAsync(["dpkg-query", "-W", "-f", "${Package} ${Status}\n", .. Packages], null, T, default);
-        var installed = r.StdoutText.Split('\n').Where(l => l.EndsWith(" install ok installed", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToHashSet();
-        return Packages.Where(p => !installed.Contains(p)).ToList();
     }
 
     /// <summary>
