@@ -32,8 +32,11 @@ public sealed class DiffResult
     public IReadOnlyDictionary<string, DiffKind> Entries => _entries;
     public bool HasChanges => _entries.Count > 0;
     public bool Replaces => _entries.Values.Any(k => k.IsReplace());
-    /// <summary>The real object's identity is fixed (a name), so the old one must go before the new one is made.</summary>
-    public bool DeleteBeforeReplace { get; set; }
+    /// <summary>The real object's identity is fixed (a name), so a replacement must delete the old one first.</summary>
+    public bool IdentityIsFixed { get; set; }
+
+    /// <summary>Delete first only when something is actually replaced (after ignoreChanges are dropped).</summary>
+    public bool DeleteBeforeReplace => IdentityIsFixed && Replaces;
 
     public void Set(string path, DiffKind kind) => _entries[path] = kind;
     public void Remove(string path) => _entries.Remove(path);

@@ -111,7 +111,6 @@ public sealed class MvmProvider : IResourceProviderHandler
         var oldInputs = request.OldInputs is null ? ProjectInputs(resource, olds) : PropertyValueCodec.Decode(request.OldInputs);
         var diff = resource.Diff(NameOf(request.Name, request.Urn), request.Id, oldInputs, olds, PropertyValueCodec.Decode(request.News));
         diff.DropIgnored(request.IgnoreChanges);
-        diff.DeleteBeforeReplace &= diff.Replaces;
         return Task.FromResult(ToResponse(diff));
     }
 

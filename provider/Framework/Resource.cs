@@ -79,7 +79,7 @@ public abstract class Resource<TArgs, TState> : IResource
         var oldArgs = PropertyMapper.Decode<TArgs>(oldInputs, new MappingReport(), PropertyMapper.Stored);
         var newArgs = PropertyMapper.Decode<TArgs>(news, new MappingReport(), PropertyMapper.Stored);
         CustomizeDiff(oldArgs, newArgs, diff);
-        diff.DeleteBeforeReplace = DeleteBeforeReplace && diff.Replaces;
+        diff.IdentityIsFixed = DeleteBeforeReplace;
         return diff;
     }
 
