@@ -18,6 +18,8 @@ public sealed class MvmProvider : IResourceProviderHandler
     private readonly Lazy<string> _schema;
     private readonly SecretScrubber _secrets = new();
     private volatile ProviderConfig _config;
+    // One transport per process: every operation reuses the hosts' ControlMaster connections.
+    private readonly Lazy<Transport.SshTransport> _transport;
 
     public MvmProvider(ResourceRegistry registry, EngineLog log, string version, Func<string, string?> env)
     {
@@ -27,6 +29,7 @@ public sealed class MvmProvider : IResourceProviderHandler
         Version = version;
         _config = ConfigLoader.Defaults(env);
         _schema = new Lazy<string>(() => SchemaGenerator.Generate(registry, version));
+        _transport = new Lazy<Transport.SshTransport>(() => new Transport.SshTransport(_secrets));
     }
 
     public string Version { get; }
@@ -227,7 +230,9 @@ public sealed class MvmProvider : IResourceProviderHandler
         var secrets = _secrets.Fork();
         secrets.AddRange(properties.SecretStrings());
         if (olds is not null) secrets.AddRange(olds.SecretStrings());
-        var ctx = new OperationContext(operation, type, name, urn, false, _config, _log, secrets, linked.Token, timeout);
+        var config = _config;
+        var ctx = new OperationContext(operation, type, name, urn, false, config, _log, secrets, linked.Token, timeout,
+            new Transport.SshHostConnector(_transport.Value, config));
         var what = $"{operation} of {type} '{name}'";
 
         string Where()

@@ -15,8 +15,10 @@ public sealed class OperationContext
     private int _nextStep;
 
     public OperationContext(string operation, string type, string name, string urn, bool preview,
-        Config.ProviderConfig config, EngineLog log, SecretScrubber secrets, CancellationToken cancellationToken, TimeSpan? timeout)
+        Config.ProviderConfig config, EngineLog log, SecretScrubber secrets, CancellationToken cancellationToken, TimeSpan? timeout,
+        Transport.IHostConnector? hosts = null)
     {
+        Hosts = hosts ?? Transport.NoHostConnector.Instance;
         Operation = operation;
         Type = type;
         Name = name;
@@ -38,6 +40,8 @@ public sealed class OperationContext
     public SecretScrubber Secrets { get; }
     public CancellationToken CancellationToken { get; }
     public TimeSpan? Timeout { get; }
+    /// <summary>Reaches hosts over the provider's transport (SSH in production).</summary>
+    public Transport.IHostConnector Hosts { get; }
 
     /// <summary>The most recently started step still running, for "timed out during …" messages.</summary>
     public (string Step, string? Host)? CurrentStep =>

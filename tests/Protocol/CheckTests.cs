@@ -24,17 +24,17 @@ public sealed class CheckTests(ConfiguredSession fixture) : IClassFixture<Config
         { "mvm:index:MvmCluster", """{"hosts":[{"name":"h1","address":"10.0.0.11","dataDevices":["/dev/vdb"]},{"name":"h2","address":"10.0.0.12","dataDevices":["/dev/vdb","vdc"]},{"name":"h3","address":"10.0.0.13","dataDevices":["/dev/vdb"]}]}""", "hosts[1].dataDevices[1]", "/dev/vdc" },
         { "mvm:index:MvmCluster", """{"hosts":[{"name":"h1","address":"10.0.0.11","dataDevices":["/dev/vdb"]}]}""", "hosts", "at least 3" },
         { "mvm:index:MvmCluster", $$"""{"cephPublicNetwork":"10.0.10.5/24","hosts":{{Hosts3}}}""", "cephPublicNetwork", "10.0.10.0/24" },
-        { "mvm:index:MvmHost", """{"connectString":"c","address":"root@10.0.0.5"}""", "address", "sshUser" },
-        { "mvm:index:MvmHost", """{"connectString":"c","address":"10.0.0.5","sshPort":0}""", "sshPort", "65535" },
-        { "mvm:index:CephPool", """{"connectString":"c","pgNum":100}""", "pgNum", "nearest: 64 or 128" },
-        { "mvm:index:CephPool", """{"connectString":"c","size":2,"minSize":3}""", "minSize", "at most size (2)" },
-        { "mvm:index:OvsVlan", """{"connectString":"c","vlanId":4095}""", "vlanId", "4094" },
-        { "mvm:index:VirtualImage", """{"connectString":"c","source":"https://example.com/d.qcow2","checksum":"sha256:abc"}""", "checksum", "64 hex" },
-        { "mvm:index:VirtualImage", """{"connectString":"c","source":"images/d.qcow2"}""", "source", "absolute" },
-        { "mvm:index:VirtualMachine", """{"connectString":"c","vcpus":1,"memoryMiB":512,"disks":[{"name":"root","sizeGiB":4},{"name":"data","sizeGiB":0}]}""", "disks[1].sizeGiB", "greater than 0" },
-        { "mvm:index:VirtualMachine", """{"connectString":"c","vcpus":1,"memoryMiB":512,"disks":[{"name":"root","sizeGiB":4}],"networkInterfaces":[{"name":"lan","vlan":"22","mac":"52:54:00:zz:00:01"}]}""", "networkInterfaces[0].mac", "52:54:00:zz:00:01" },
-        { "mvm:index:VirtualMachine", """{"connectString":"c","vcpus":1,"memoryMiB":512,"disks":[{"name":"root","sizeGiB":4}],"cloudInit":{"userData":"#cloud-config\nusers: [a\n"}}""", "cloudInit.userData", "line" },
-        { "mvm:index:VirtualMachine", """{"connectString":"c","memoryMiB":512,"disks":[{"name":"root","sizeGiB":4}]}""", "vcpus", "missing required property" },
+        { "mvm:index:MvmHost", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","address":"root@10.0.0.5"}""", "address", "sshUser" },
+        { "mvm:index:MvmHost", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","address":"10.0.0.5","sshPort":0}""", "sshPort", "65535" },
+        { "mvm:index:CephPool", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","pgNum":100}""", "pgNum", "nearest: 64 or 128" },
+        { "mvm:index:CephPool", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","size":2,"minSize":3}""", "minSize", "at most size (2)" },
+        { "mvm:index:OvsVlan", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","vlanId":4095}""", "vlanId", "4094" },
+        { "mvm:index:VirtualImage", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","source":"https://example.com/d.qcow2","checksum":"sha256:abc"}""", "checksum", "64 hex" },
+        { "mvm:index:VirtualImage", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","source":"images/d.qcow2"}""", "source", "absolute" },
+        { "mvm:index:VirtualMachine", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","vcpus":1,"memoryMiB":512,"disks":[{"name":"root","sizeGiB":4},{"name":"data","sizeGiB":0}]}""", "disks[1].sizeGiB", "greater than 0" },
+        { "mvm:index:VirtualMachine", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","vcpus":1,"memoryMiB":512,"disks":[{"name":"root","sizeGiB":4}],"networkInterfaces":[{"name":"lan","vlan":"22","mac":"52:54:00:zz:00:01"}]}""", "networkInterfaces[0].mac", "52:54:00:zz:00:01" },
+        { "mvm:index:VirtualMachine", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","vcpus":1,"memoryMiB":512,"disks":[{"name":"root","sizeGiB":4}],"cloudInit":{"userData":"#cloud-config\nusers: [a\n"}}""", "cloudInit.userData", "line" },
+        { "mvm:index:VirtualMachine", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","memoryMiB":512,"disks":[{"name":"root","sizeGiB":4}]}""", "vcpus", "missing required property" },
     };
 
     [Theory]
@@ -46,9 +46,9 @@ public sealed class CheckTests(ConfiguredSession fixture) : IClassFixture<Config
     }
 
     [Theory]
-    [InlineData("mvm:index:OvsVlan", """{"connectString":"c","vlanld":22}""", "vlanld", "did you mean 'vlanId'")]
+    [InlineData("mvm:index:OvsVlan", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","vlanld":22}""", "vlanld", "did you mean 'vlanId'")]
     [InlineData("mvm:index:MvmCluster", """{"hosts":[{"name":"h1","adress":"10.0.0.11"}],"layout":"standard"}""", "hosts[0].adress", "did you mean 'address'")]
-    [InlineData("mvm:index:VirtualMachine", """{"connectString":"c","vcpus":1,"memoryMiB":512,"disks":[{"name":"root","sizeGiB":4,"sizeGB":4}]}""", "disks[0].sizeGB", "unknown property")]
+    [InlineData("mvm:index:VirtualMachine", """{"connectString":"mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19","vcpus":1,"memoryMiB":512,"disks":[{"name":"root","sizeGiB":4,"sizeGB":4}]}""", "disks[0].sizeGB", "unknown property")]
     public async Task Unknown_properties_are_reported(string type, string news, string path, string reason)
     {
         var r = await fixture.CheckAsync(type, "r1", PropertyValues.StructFromJson(news));
@@ -130,14 +130,14 @@ public sealed class CheckTests(ConfiguredSession fixture) : IClassFixture<Config
     [Fact]
     public async Task Defaults_are_filled_in()
     {
-        var pool = await fixture.CheckedAsync("mvm:index:CephPool", "vms", new { connectString = "c" });
+        var pool = await fixture.CheckedAsync("mvm:index:CephPool", "vms", new { connectString = TestConnectString.Value });
         Assert.Equal("vms", Wire.Text(pool, "name"));
         Assert.Equal("replicated", Wire.Text(pool, "type"));
         Assert.Equal("rbd", Wire.Text(pool, "application"));
         Assert.Equal("on", Wire.Text(pool, "autoscale"));
         Assert.False(PropertyValues.Unwrap(Wire.Field(pool, "forceDestroy")).BoolValue);
 
-        var fixedPgs = await fixture.CheckedAsync("mvm:index:CephPool", "vms", new { connectString = "c", pgNum = 64 });
+        var fixedPgs = await fixture.CheckedAsync("mvm:index:CephPool", "vms", new { connectString = TestConnectString.Value, pgNum = 64 });
         Assert.Equal("off", Wire.Text(fixedPgs, "autoscale"));
 
         var cluster = await fixture.CheckedAsync("mvm:index:MvmCluster", "lab", Clusters.Hci(Clusters.ThreeHosts()));
@@ -150,7 +150,7 @@ public sealed class CheckTests(ConfiguredSession fixture) : IClassFixture<Config
 
         var vm = await fixture.CheckedAsync("mvm:index:VirtualMachine", "web1", new
         {
-            connectString = "c", vcpus = 1, memoryMiB = 512,
+            connectString = TestConnectString.Value, vcpus = 1, memoryMiB = 512,
             disks = new[] { new { name = "root", sizeGiB = 4 } },
             networkInterfaces = new[] { new { name = "lan", vlan = "22" } },
         });
@@ -167,10 +167,10 @@ public sealed class CheckTests(ConfiguredSession fixture) : IClassFixture<Config
     {
         var olds = await fixture.CheckedAsync("mvm:index:VirtualMachine", "vm", new
         {
-            connectString = "c", vcpus = 1, memoryMiB = 512, disks = new[] { new { name = "root", sizeGiB = 10 } },
+            connectString = TestConnectString.Value, vcpus = 1, memoryMiB = 512, disks = new[] { new { name = "root", sizeGiB = 10 } },
         });
         var r = await fixture.CheckAsync("mvm:index:VirtualMachine", "vm",
-            new { connectString = "c", vcpus = 1, memoryMiB = 512, disks = new[] { new { name = "root", sizeGiB = 8 } } },
+            new { connectString = TestConnectString.Value, vcpus = 1, memoryMiB = 512, disks = new[] { new { name = "root", sizeGiB = 8 } } },
             olds);
         Assert.Contains("cannot shrink from 10 GiB to 8 GiB", Wire.FailureAt(r, "disks[0].sizeGiB").Reason);
     }

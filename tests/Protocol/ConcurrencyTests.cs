@@ -18,12 +18,12 @@ public sealed class ConcurrencyTests(ConfiguredSession fixture) : IClassFixture<
             // Every request carries something unique (its name, a bad number) that its answer must echo.
             return (i % 6) switch
             {
-                0 => new Case("mvm:index:OvsVlan", name, new { connectString = "c", vlanId = 5000 + i }, "vlanId", $"{5000 + i}"),
-                1 => new Case("mvm:index:CephPool", name, new { connectString = "c", size = 3, pgNum = 100 + i }, "pgNum", $"{100 + i}"),
+                0 => new Case("mvm:index:OvsVlan", name, new { connectString = TestConnectString.Value, vlanId = 5000 + i }, "vlanId", $"{5000 + i}"),
+                1 => new Case("mvm:index:CephPool", name, new { connectString = TestConnectString.Value, size = 3, pgNum = 100 + i }, "pgNum", $"{100 + i}"),
                 2 => new Case("mvm:index:MvmCluster", name, Clusters.Hci(Clusters.ThreeHosts()), null, name),
-                3 => new Case("mvm:index:VirtualMachine", name, new { connectString = "c", vcpus = 1, memoryMiB = 1000 + i, disks = new[] { new { name = "root", sizeGiB = 4 } } }, null, name),
-                4 => new Case("mvm:index:VirtualImage", name, new { connectString = "c", source = $"https://example.com/img-{i}.qcow2" }, null, name),
-                _ => new Case("mvm:index:MvmHost", name, new { connectString = "c", address = $"10.0.1.{i}", dataDevices = new[] { $"vd{i}" } }, "dataDevices[0]", $"/dev/vd{i}"),
+                3 => new Case("mvm:index:VirtualMachine", name, new { connectString = TestConnectString.Value, vcpus = 1, memoryMiB = 1000 + i, disks = new[] { new { name = "root", sizeGiB = 4 } } }, null, name),
+                4 => new Case("mvm:index:VirtualImage", name, new { connectString = TestConnectString.Value, source = $"https://example.com/img-{i}.qcow2" }, null, name),
+                _ => new Case("mvm:index:MvmHost", name, new { connectString = TestConnectString.Value, address = $"10.0.1.{i}", dataDevices = new[] { $"vd{i}" } }, "dataDevices[0]", $"/dev/vd{i}"),
             };
         }).ToList();
 
@@ -67,7 +67,7 @@ public sealed class ConcurrencyTests(ConfiguredSession fixture) : IClassFixture<
         var big = new string('x', 35_000_000);
         var r = await s.Client.CheckAsync(s.CheckRequest("mvm:index:VirtualImage", "big", new
         {
-            connectString = "c",
+            connectString = TestConnectString.Value,
             source = "https://example.com/big.qcow2",
             osType = "linux",
             name = "big",

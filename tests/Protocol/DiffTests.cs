@@ -109,12 +109,12 @@ public sealed class DiffTests(ConfiguredSession fixture) : IClassFixture<Configu
     [Fact]
     public async Task A_pool_rename_replaces_with_delete_before_replace()
     {
-        var r = await DiffAsync("mvm:index:CephPool", "vms", new { connectString = "c", name = "vms" }, new { connectString = "c", name = "vms2" });
+        var r = await DiffAsync("mvm:index:CephPool", "vms", new { connectString = TestConnectString.Value, name = "vms" }, new { connectString = TestConnectString.Value, name = "vms2" });
         Assert.True(r.DetailedDiff.TryGetValue("name", out var name) && name.Kind == Kind.UpdateReplace, Describe(r));
         Assert.Equal(["name"], r.Replaces);
         Assert.True(r.DeleteBeforeReplace);
 
-        var resize = await DiffAsync("mvm:index:CephPool", "vms", new { connectString = "c", size = 3 }, new { connectString = "c", size = 2 });
+        var resize = await DiffAsync("mvm:index:CephPool", "vms", new { connectString = TestConnectString.Value, size = 3 }, new { connectString = TestConnectString.Value, size = 2 });
         AssertOnly(resize, "size", Kind.Update);
         Assert.Empty(resize.Replaces);
         Assert.False(resize.DeleteBeforeReplace, "deleteBeforeReplace must only be set for replacements");
@@ -130,8 +130,8 @@ public sealed class DiffTests(ConfiguredSession fixture) : IClassFixture<Configu
             Clusters.Hci(H1, H("h2", "10.0.0.12", "/dev/vdb"), H("h3", "10.0.0.13", "/dev/vdb", "/dev/vdd")), "hosts[*].dataDevices");
         Assert.True(devices.Changes == Changes.DiffNone, Describe(devices));
 
-        var partly = await DiffAsync("mvm:index:CephPool", "vms", new { connectString = "c", size = 3, maxBytes = 0 },
-            new { connectString = "c", size = 2, maxBytes = 100 }, "size");
+        var partly = await DiffAsync("mvm:index:CephPool", "vms", new { connectString = TestConnectString.Value, size = 3, maxBytes = 0 },
+            new { connectString = TestConnectString.Value, size = 2, maxBytes = 100 }, "size");
         AssertOnly(partly, "maxBytes", Kind.Update);
     }
 
@@ -141,7 +141,7 @@ public sealed class DiffTests(ConfiguredSession fixture) : IClassFixture<Configu
         var r = await DiffAsync("mvm:index:MvmCluster", "lab", Clusters.Hci(H1, H2, H3), Clusters.Hci(H1, H2, H3));
         Assert.True(r.Changes == Changes.DiffNone && r.DetailedDiff.Count == 0 && r.Replaces.Count == 0, Describe(r));
 
-        var vm = new { connectString = PropertyValues.Secret("c"), vcpus = 2, memoryMiB = 1024, disks = new[] { new { name = "root", sizeGiB = 4 } } };
+        var vm = new { connectString = PropertyValues.Secret(TestConnectString.Value), vcpus = 2, memoryMiB = 1024, disks = new[] { new { name = "root", sizeGiB = 4 } } };
         var same = await DiffAsync("mvm:index:VirtualMachine", "vm", vm, vm);
         Assert.True(same.Changes == Changes.DiffNone, Describe(same));
     }

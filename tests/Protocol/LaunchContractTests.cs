@@ -42,7 +42,7 @@ public sealed class LaunchContractTests(ITestOutputHelper output)
         Assert.NotNull(configure.MissingKeys);
         await Assert.ThrowsAsync<RpcFailure>(() => s.Client.CheckAsync(s.CheckRequest("mvm:index:Nope", "x", new { })));
         await Assert.ThrowsAsync<RpcFailure>(() => s.Client.InvokeAsync(new InvokeRequest { Tok = "mvm:index:nothing" }));
-        var check = await s.Client.CheckAsync(s.CheckRequest("mvm:index:OvsVlan", "web", new { connectString = "c", vlanId = 9999 }));
+        var check = await s.Client.CheckAsync(s.CheckRequest("mvm:index:OvsVlan", "web", new { connectString = TestConnectString.Value, vlanId = 9999 }));
         Assert.NotEmpty(check.Failures);
 
         var watch = Stopwatch.StartNew();

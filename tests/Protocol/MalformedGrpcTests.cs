@@ -77,7 +77,7 @@ public sealed class MalformedGrpcTests(ConfiguredSession fixture) : IClassFixtur
     {
         var s = fixture.Session;
         Assert.Equal(PluginBinary.DeclaredVersion, (await s.Client.GetPluginInfoAsync()).Version);
-        var check = await s.Client.CheckAsync(s.CheckRequest("mvm:index:OvsVlan", "web", new { connectString = "c", vlanId = 22 }));
+        var check = await s.Client.CheckAsync(s.CheckRequest("mvm:index:OvsVlan", "web", new { connectString = TestConnectString.Value, vlanId = 22 }));
         Assert.Empty(check.Failures);
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Brings up the mvm test lab: LAB_HOSTS (default 3, max 5) bare Debian 12 servers booted with
+# Brings up the mvm test lab: LAB_HOSTS (default 3, max 8) bare Debian 12 servers booted with
 # real systemd in systemd-nspawn containers, reachable over SSH. Idempotent: a healthy lab with
 # the same configuration is left alone; anything partial or different is torn down and rebuilt.
 # See README.md beside this file.

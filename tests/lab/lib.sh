@@ -60,7 +60,7 @@ lab_require_root() {
 }
 
 lab_validate_config() {
-  [[ "$LAB_HOSTS" =~ ^[1-5]$ ]] || die "LAB_HOSTS must be 1..5 (got '$LAB_HOSTS')"
+  [[ "$LAB_HOSTS" =~ ^[1-8]$ ]] || die "LAB_HOSTS must be 1..8 (got '$LAB_HOSTS')"
   [[ "$LAB_DISKS" =~ ^[0-3]$ ]] || die "LAB_DISKS must be 0..3 (got '$LAB_DISKS')"
   [[ "$LAB_DISK_SIZE" =~ ^[0-9]+[KMGT]?$ ]] || die "LAB_DISK_SIZE must look like 6G (got '$LAB_DISK_SIZE')"
 }

@@ -18,6 +18,35 @@ public sealed partial class Ceph
     public async Task ConfigRemoveAsync(string who, string name, CancellationToken ct) =>
         await RunCheckedAsync(["config", "rm", CheckName(who, "config section"), CheckName(name, "option")], "option", name, ct).ConfigureAwait(false);
 
+    /// <summary>`ceph config-key set KEY -i -`: the value travels on stdin, so it may hold any text (JSON, spaces).</summary>
+    public async Task ConfigKeySetAsync(string key, string value, CancellationToken ct)
+    {
+        var r = await RunAsync(["config-key", "set", CheckName(key, "config key"), "-i", "-"], ct, System.Text.Encoding.UTF8.GetBytes(value)).ConfigureAwait(false);
+        if (r.ExitCode != 0) throw CephFailure.Failed(r);
+    }
+
+    /// <summary>`ceph config-key dump PREFIX`: every key starting with the prefix and its value.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ConfigKeyDumpAsync(string prefix, CancellationToken ct)
+    {
+        var r = await RunCheckedAsync(["config-key", "dump", CheckName(prefix, "config key prefix")], "config key", prefix, ct).ConfigureAwait(false);
+        return ParseConfigKeyDump(r.StdoutText);
+    }
+
+    /// <summary>`ceph config-key rm KEY`; a key already gone is not an error.</summary>
+    public async Task ConfigKeyRemoveAsync(string key, CancellationToken ct)
+    {
+        var r = await RunAsync(["config-key", "rm", CheckName(key, "config key")], ct).ConfigureAwait(false);
+        if (r.ExitCode != 0 && r.ExitCode != CephErrno.ENOENT) throw CephFailure.Failed(r);
+    }
+
+    public static IReadOnlyDictionary<string, string> ParseConfigKeyDump(string json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return new Dictionary<string, string>();
+        using var doc = CephJson.Parse(json, "ceph config-key dump");
+        return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name,
+            p => p.Value.ValueKind == System.Text.Json.JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText(), StringComparer.Ordinal);
+    }
+
     public static IReadOnlyList<CephConfigEntry> ParseConfigDump(string json)
     {
         using var doc = CephJson.Parse(json, "ceph config dump");

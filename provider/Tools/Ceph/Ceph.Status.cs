@@ -14,6 +14,14 @@ public sealed partial class Ceph
     }
 
     /// <summary>`ceph health detail`: every health check with its per-object detail lines.</summary>
+    /// <summary>`ceph fsid`: the id of the cluster the host's configuration points at (one cheap monitor round trip).</summary>
+    public async Task<string> FsidAsync(CancellationToken ct)
+    {
+        var r = await RunCheckedAsync(["fsid"], "cluster", "fsid", ct).ConfigureAwait(false);
+        using var doc = CephJson.Parse(r.StdoutText, "ceph fsid");
+        return doc.RootElement.Str("fsid") ?? throw new FormatException("ceph fsid printed no fsid");
+    }
+
     public async Task<HealthReport> HealthDetailAsync(CancellationToken ct)
     {
         var r = await RunCheckedAsync(["health", "detail"], "cluster", "health", ct).ConfigureAwait(false);

@@ -41,9 +41,9 @@ public sealed partial class Ceph
     public string[] Argv(params string[] command) => [Tool, .. Context.CephOptions(), .. command, "-f", "json"];
 
     /// <summary>Runs a subcommand and returns its result whatever the exit code, after the checks every call needs.</summary>
-    internal async Task<CommandResult> RunAsync(string[] command, CancellationToken ct)
+    internal async Task<CommandResult> RunAsync(string[] command, CancellationToken ct, byte[]? stdin = null)
     {
-        var r = await _host.RunAsync(Argv(command), null, CommandTimeout, ct).ConfigureAwait(false);
+        var r = await _host.RunAsync(Argv(command), stdin, CommandTimeout, ct).ConfigureAwait(false);
         if (r.ExitCode == 127) throw new ToolMissingException(_host.Name, Tool, "ceph-common");
         CephFailure.ThrowIfUnreachable(r, Tool);
         return r;

@@ -9,7 +9,8 @@ internal static class CheckHelpers
 {
     public const string HostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAYLQm67VoXfg66Q8TeI/eG/Nfb8XW/h4FPGUfiMNQff";
     public const string PrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-    public const string ConnectString = "mvm-connect-placeholder";
+    // A connect string as MvmCluster encodes it (mvm1. + base64url JSON) for a one-host cluster.
+    public const string ConnectString = "mvm1.eyJ2ZXJzaW9uIjoxLCJuYW1lIjoibGFiIiwiZnNpZCI6IjZiMWY1YmQ0LTNjMWUtNGY0Yy05YTU1LTBkMWYwYzFlMmExMSIsImxheW91dCI6ImhjaSIsInZtUG9vbCI6Im12bS12bXMiLCJvdnNCcmlkZ2UiOiJici1tdm0iLCJkb21haW5UeXBlIjoicWVtdSIsIm92c0RhdGFwYXRoIjoibmV0ZGV2IiwiY3B1TW9kZWwiOiJob3N0LW1vZGVsIiwibGlidmlydFNlY3JldFV1aWQiOiIwZjRmM2MxZS04ZDJiLTRjNTUtOWUwYS02YTdiOGM5ZDBlMWYiLCJjZXBoQ2xpZW50IjoibXZtIiwiaG9zdHMiOlt7Im5hbWUiOiJoMSIsImFkZHJlc3MiOiIxMC4wLjAuMTEifV19";
 
     public static ObjectProperty Obj(params (string Key, object? Value)[] fields) =>
         (ObjectProperty)PropertyValue.Of(fields.Select(f => KeyValuePair.Create(f.Key, V(f.Value))));

@@ -1,0 +1,91 @@
+using Mvm.Framework;
+using Mvm.Resources.Shared;
+using Mvm.Tools;
+using Mvm.Transport;
+
+namespace Mvm.Resources.Cluster;
+
+/// <summary>
+/// A resource's way into an existing cluster, from its connect string: a working `ceph` CLI on
+/// one of the cluster's hosts, the list of member hosts, and a connection to any of them.
+/// CephPool, OvsVlan, MvmHost, VirtualImage and VirtualMachine all start here.
+/// </summary>
+public sealed class ClusterConnection
+{
+    private readonly IHostConnector _hosts;
+    private Ceph? _ceph;
+
+    public ClusterConnection(ClusterInfo info, IHostConnector hosts)
+    {
+        Info = info;
+        _hosts = hosts;
+    }
+
+    /// <summary>Decodes the connect string (already validated by Check) and binds it to the operation's transport.</summary>
+    public static ClusterConnection Open(string? connectString, OperationContext ctx) =>
+        new(ConnectString.Decode(connectString), ctx.Hosts);
+
+    public ClusterInfo Info { get; }
+
+    /// <summary>Settings for Ceph CLI calls: a short connect timeout so a dead monitor host fails over quickly.</summary>
+    public static CephContext CephContext { get; } = new() { ConnectTimeout = TimeSpan.FromSeconds(10) };
+
+    public IHost Connect(ClusterHost host) => _hosts.Connect(host, host.Name ?? host.Address ?? "?");
+
+    /// <summary>
+    /// The `ceph` CLI on the first host that answers for this cluster's fsid: the connect string's
+    /// hosts in order, then the given extra candidates. Fails naming every host tried and why.
+    /// </summary>
+    public async Task<Ceph> CephAsync(CancellationToken ct, IEnumerable<ClusterHost>? candidates = null)
+    {
+        if (_ceph is not null) return _ceph;
+        if (!Info.IsHci) throw new InvalidOperationException($"cluster {Info.Name} has the standard layout: it runs no Ceph");
+        var reasons = new List<string>();
+        foreach (var h in Info.Hosts.Concat(candidates ?? []))
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                var ceph = new Ceph(Connect(h), CephContext);
+                var fsid = await ceph.FsidAsync(ct).ConfigureAwait(false);
+                if (!string.Equals(fsid, Info.Fsid, StringComparison.OrdinalIgnoreCase))
+                {
+                    reasons.Add($"{h.Name}: answers for fsid {fsid}, not {Info.Fsid}");
+                    continue;
+                }
+                return _ceph = ceph;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                reasons.Add($"{h.Name}: {FirstLine(e.Message)}");
+            }
+        }
+        throw new ProviderException($"no host of cluster {Info.Name} answers for its Ceph cluster {Info.Fsid}: {string.Join("; ", reasons)}. Check that the cluster's hosts are up and its monitors in quorum (`ceph -s` on a monitor host).");
+    }
+
+    /// <summary>Every member host (the registry merged with the connect string's hosts).</summary>
+    public async Task<IReadOnlyList<ClusterMember>> MembersAsync(CancellationToken ct)
+    {
+        if (!Info.IsHci)
+            return Info.Hosts.Select(h => new ClusterMember { Host = h, Hostname = h.Name ?? "", JoinedBy = "cluster" }).ToList();
+        var ceph = await CephAsync(ct).ConfigureAwait(false);
+        var registry = await ceph.ConfigKeyDumpAsync(ClusterNames.MemberKeyPrefix, ct).ConfigureAwait(false);
+        return ClusterMembers.Merge(registry, Info.Hosts);
+    }
+
+    public async Task RegisterAsync(ClusterMember member, CancellationToken ct)
+    {
+        if (!Info.IsHci) return;
+        var ceph = await CephAsync(ct).ConfigureAwait(false);
+        await ceph.ConfigKeySetAsync(ClusterMembers.Key(member.Name), ClusterMembers.Serialize(member), ct).ConfigureAwait(false);
+    }
+
+    public async Task UnregisterAsync(string name, CancellationToken ct)
+    {
+        if (!Info.IsHci) return;
+        var ceph = await CephAsync(ct).ConfigureAwait(false);
+        await ceph.ConfigKeyRemoveAsync(ClusterMembers.Key(name), ct).ConfigureAwait(false);
+    }
+
+    private static string FirstLine(string s) => s.Split('\n', 2)[0];
+}
