@@ -122,10 +122,30 @@ public sealed class MvmProvider : IResourceProviderHandler
         var resource = Lookup(request.Type, request.Urn);
         var news = PropertyValueCodec.Decode(request.Properties);
         if (request.Preview)
+        {
+            await LogPlanAsync(resource, null, news, request.Urn).ConfigureAwait(false);
             return new CreateResponse { Properties = PropertyValueCodec.Encode(resource.PreviewCreate(news)) };
+        }
         var (id, outputs) = await RunAsync("create", request.Type, request.Name, request.Urn, request.Timeout, _config.CreateTimeout, news, ct,
             ctx => resource.CreateAsync(news, ctx)).ConfigureAwait(false);
         return new CreateResponse { Id = id, Properties = PropertyValueCodec.Encode(outputs) };
+    }
+
+    // Preview shows the plan as info lines under the resource; a plan that cannot be worked out
+    // offline is left to the detailed diff.
+    private async Task LogPlanAsync(IResource resource, ObjectProperty? olds, ObjectProperty news, string urn)
+    {
+        IReadOnlyList<string> steps;
+        try
+        {
+            steps = resource.PlanSteps(olds, news);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await _log.DebugAsync(_secrets.Scrub($"no step plan: {e.Message}"), urn).ConfigureAwait(false);
+            return;
+        }
+        foreach (var step in steps) await _log.InfoAsync(_secrets.Scrub("plan: " + step), urn).ConfigureAwait(false);
     }
 
     public async Task<ReadResponse> ReadAsync(ReadRequest request, CancellationToken ct)
@@ -150,7 +170,10 @@ public sealed class MvmProvider : IResourceProviderHandler
         var olds = PropertyValueCodec.Decode(request.Olds);
         var news = PropertyValueCodec.Decode(request.News);
         if (request.Preview)
+        {
+            await LogPlanAsync(resource, olds, news, request.Urn).ConfigureAwait(false);
             return new UpdateResponse { Properties = PropertyValueCodec.Encode(resource.PreviewUpdate(olds, news)) };
+        }
         var oldInputs = request.OldInputs is null ? ProjectInputs(resource, olds) : PropertyValueCodec.Decode(request.OldInputs);
         var diff = resource.Diff(request.Name, request.Id, oldInputs, olds, news);
         diff.DropIgnored(request.IgnoreChanges);

@@ -50,6 +50,9 @@ public abstract class Resource<TArgs, TState> : IResource
 
     protected abstract Task DeleteAsync(string id, TState state, OperationContext ctx);
 
+    /// <summary>The steps an up would take, in words, for preview; unknown (preview) inputs arrive as null.</summary>
+    protected virtual IReadOnlyList<string> Plan(TState? olds, TArgs news) => [];
+
     /// <summary>The inputs that reproduce a read object (import and refresh).</summary>
     protected virtual TArgs InputsOf(TState state)
     {
@@ -89,6 +92,12 @@ public abstract class Resource<TArgs, TState> : IResource
         foreach (var p in ObjectModel.Of(typeof(TState)).Properties.Where(p => !p.IsInput))
             result = result.With(p.WireName, PropertyValue.Computed);
         return result;
+    }
+
+    public IReadOnlyList<string> PlanSteps(ObjectProperty? olds, ObjectProperty news)
+    {
+        var old = olds is null ? default : PropertyMapper.Decode<TState>(olds, new MappingReport(), PropertyMapper.Stored);
+        return Plan(old, PropertyMapper.Decode<TArgs>(news, new MappingReport(), PropertyMapper.Stored));
     }
 
     public ObjectProperty PreviewUpdate(ObjectProperty olds, ObjectProperty news)

@@ -1,5 +1,6 @@
 using Mvm.Framework;
 using Mvm.Protocol;
+using Mvm.Resources.Cluster;
 using Mvm.Resources.Shared;
 
 namespace Mvm.Resources;
@@ -91,6 +92,9 @@ public class MvmClusterArgs
     [Input("Additional memory a host needs per Ceph data device (each OSD), in GiB; lower it only for small labs.", Default = 4)]
     public int? MemoryPerOsdGiB { get; set; }
 
+    [Input("Ceph options set in the monitors' configuration database for every daemon (`ceph config set global KEY VALUE`), e.g. `mon_data_avail_warn: \"5\"` for a lab whose disk is fuller than Ceph's 30 % free warning level. Changed in place; a removed key returns to Ceph's default.")]
+    public Dictionary<string, string>? CephConfig { get; set; }
+
     [Input("Allow deleting the cluster while VMs, images or pools other than its own still exist on it. Off by default: delete refuses and lists them.", Default = false)]
     public bool? ForceDestroy { get; set; }
 
@@ -173,8 +177,6 @@ port group per compute VLAN and an RBD pool for VM disks, and waits for HEALTH_O
 """)]
 public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
 {
-    private const string ArrivesWith = "cluster bootstrap on real hosts arrives with issue #4";
-
     public const int HciMinimumHosts = 3;
 
     // Another cluster on the same hosts cannot exist alongside the old one.
@@ -202,8 +204,16 @@ public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
         ctx.RequireRange("minimumMemoryGiB", args.MinimumMemoryGiB, 0, 65536);
         ctx.RequireRange("memoryPerOsdGiB", args.MemoryPerOsdGiB, 0, 1024);
 
+        foreach (var (key, value) in args.CephConfig ?? [])
+        {
+            if (!Names.IsToken(key)) ctx.Fail(PropertyPath.Field("cephConfig", key), $"\"{key}\" is not a Ceph option name: letters, digits, '.', '_' or '-'");
+            else if (value is null || value.Length == 0 || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+                ctx.Fail(PropertyPath.Field("cephConfig", key), "needs a value without spaces, e.g. \"5\" or \"true\"");
+        }
+
         if (args.Layout == ClusterLayout.Standard)
         {
+            if (args.CephConfig is { Count: > 0 }) ctx.Fail("cephConfig", "applies only to layout hci (the standard layout runs no Ceph); remove it or use layout hci");
             foreach (var (field, value) in new[] { ("cephPublicNetwork", args.CephPublicNetwork), ("cephClusterNetwork", args.CephClusterNetwork) })
                 if (value is not null)
                     ctx.Fail(field, "applies only to layout hci (the standard layout runs no Ceph); remove it or use layout hci");
@@ -252,36 +262,17 @@ public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
             ctx.Fail("defaultPoolSize", $"must be at most the number of hosts ({hosts.Count}): Ceph places each copy on a different host, got {s}");
     }
 
-    /// <summary>
-    /// The first preflight step is real: every host must answer on its SSH port before anything
-    /// else happens (an unreachable host fails here, within the operation's timeout). The
-    /// bootstrap itself arrives with issue #4, so create then stops without changing anything.
-    /// </summary>
-    protected override async Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args, OperationContext ctx)
-    {
-        var banners = await Task.WhenAll((args.Hosts ?? []).Where(h => h?.Address is not null).Select(h => ProbeAsync(h!, ctx)));
-        var answered = banners.Where(b => b is not null).ToList();
-        throw new NotImplementedYetException(Token, "create",
-            (answered.Count > 0 ? $"hosts answered ({string.Join("; ", answered)}), but " : "") + ArrivesWith);
-    }
+    protected override IReadOnlyList<string> Plan(MvmClusterState? olds, MvmClusterArgs news) => ClusterPlan.Describe(olds, news);
 
-    private static async Task<string?> ProbeAsync(ClusterHost host, OperationContext ctx)
-    {
-        // The transport's own resolution of the host's settings (overrides, defaults, jump chain).
-        var target = Transport.SshTargetResolver.Resolve(ctx.Config, host, host.Name);
-        // Hosts behind jump hosts are not reachable directly; the SSH transport checks them.
-        if (target.JumpHosts.Count > 0) return null;
-        var banner = await ctx.StepAsync("probe SSH", $"{host.Name} ({target.Address}:{target.Port})",
-            ct => Transport.SshBannerProbe.ProbeAsync(target.Address, target.Port, ct), readOnly: true);
-        return $"{host.Name}: {banner}";
-    }
+    protected override Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args, OperationContext ctx) =>
+        ClusterLifecycle.CreateAsync(args, ctx);
 
     protected override Task<MvmClusterState?> ReadAsync(string id, MvmClusterState? state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "read", ArrivesWith);
+        ClusterLifecycle.ReadAsync(id, state, ctx);
 
     protected override Task<MvmClusterState> UpdateAsync(string id, MvmClusterState olds, MvmClusterArgs news, DiffResult diff, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "update", ArrivesWith);
+        ClusterLifecycle.UpdateAsync(id, olds, news, ctx);
 
     protected override Task DeleteAsync(string id, MvmClusterState state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "delete", ArrivesWith);
+        ClusterLifecycle.DeleteAsync(id, state, ctx);
 }

@@ -1,0 +1,81 @@
+using Mvm.Resources.Shared;
+
+namespace Mvm.Resources.Cluster;
+
+/// <summary>
+/// The steps an `up` of an MvmCluster will take, in words, worked out offline from the old state
+/// and the new inputs: what preview prints under the resource.
+/// </summary>
+public static class ClusterPlan
+{
+    public static IReadOnlyList<string> Describe(MvmClusterState? olds, MvmClusterArgs news)
+    {
+        var hosts = ClusterLifecycle.Declared(news);
+        var hci = news.Layout != ClusterLayout.Standard;
+        var steps = new List<string>();
+        if (olds is null)
+        {
+            steps.Add($"check {hosts.Count} host(s) before any change: OS, CPU, memory, data devices, NICs");
+            steps.Add("install " + (hci ? "QEMU/libvirt, Open vSwitch and Ceph" : "QEMU/libvirt and Open vSwitch") + " on " + Names(hosts));
+            if (hci)
+            {
+                var mons = hosts.Take(ClusterProvisioner.MaxMonitors).ToList();
+                steps.Add($"Ceph: monitors and managers on {Names(mons)}; one OSD per data device: " +
+                    string.Join(", ", hosts.SelectMany(h => (h.DataDevices ?? []).Select(d => $"{h.Name} {d}"))));
+                steps.Add($"RBD pool {news.VmPool ?? MvmClusterArgs.DefaultVmPool} (size {news.DefaultPoolSize ?? 3}) with a libvirt secret and storage pool on every host");
+            }
+            steps.Add(BridgeStep(news, hosts));
+            if (hci) steps.Add("wait for HEALTH_OK with every PG active+clean");
+            return steps;
+        }
+
+        var oldHosts = ClusterLifecycle.Declared(olds);
+        foreach (var h in hosts.Where(h => !oldHosts.Any(o => Same(o, h))))
+            steps.Add($"add host {h.Name} ({h.Address}): check, install, join" +
+                (hci && h.DataDevices is { Count: > 0 } d ? $", OSDs on {string.Join(", ", d)}" : "") + ", OVS bridge and VLAN networks, libvirt secret and pool");
+        foreach (var h in hosts)
+        {
+            var old = oldHosts.FirstOrDefault(o => Same(o, h));
+            if (old is null) continue;
+            foreach (var dev in (h.DataDevices ?? []).Except(old.DataDevices ?? []))
+                steps.Add($"{h.Name}: new OSD on {dev}");
+            foreach (var dev in (old.DataDevices ?? []).Except(h.DataDevices ?? []))
+            {
+                var osd = (olds.Osds ?? []).FirstOrDefault(o => o.Host == h.Name && o.Device == dev);
+                steps.Add($"{h.Name}: remove {OsdSteps(osd?.Id, dev)}");
+            }
+        }
+        foreach (var h in oldHosts.Where(o => !hosts.Any(n => Same(o, n))))
+        {
+            steps.Add($"decommission host {h.Name}: refuse unless HEALTH_OK, every pool keeps enough hosts, usage stays below nearfull and monitor quorum survives");
+            foreach (var o in (olds.Osds ?? []).Where(o => string.Equals(o.Host, h.Name, StringComparison.OrdinalIgnoreCase)))
+                steps.Add($"{h.Name}: remove {OsdSteps(o.Id, o.Device)}");
+            if ((olds.Monitors ?? []).Any(m => m.Name == h.Name)) steps.Add($"{h.Name}: stop its monitor, `ceph mon remove {h.Name}`");
+            steps.Add($"{h.Name}: remove its CRUSH host, libvirt secret, pool and networks, OVS bridge and Ceph configuration");
+        }
+        var added = ClusterLifecycle.VlanIds(news.ComputeVlans).Except(ClusterLifecycle.VlanIds(olds.ComputeVlans)).ToList();
+        var dropped = ClusterLifecycle.VlanIds(olds.ComputeVlans).Except(ClusterLifecycle.VlanIds(news.ComputeVlans)).ToList();
+        if (added.Count > 0) steps.Add($"VLAN networks added on every host: {string.Join(", ", added)}");
+        if (dropped.Count > 0) steps.Add($"VLAN networks removed from every host: {string.Join(", ", dropped)}");
+        if (steps.Count > 0 && hci) steps.Add("wait for HEALTH_OK with every PG active+clean");
+        return steps;
+    }
+
+    private static string OsdSteps(int? id, string? device)
+    {
+        var name = id is { } i ? $"osd.{i}" : "its OSD";
+        var unit = id is { } j ? $"ceph-osd@{j}" : "ceph-osd@N";
+        return $"{name}{(device is null ? "" : $" ({device})")}: ok-to-stop → out → wait for PGs active+clean → safe-to-destroy → stop and disable {unit} → purge";
+    }
+
+    private static string BridgeStep(MvmClusterArgs news, IReadOnlyList<ClusterHost> hosts)
+    {
+        var vlans = news.ComputeVlans is { Count: > 0 } v ? "; VLAN networks " + string.Join(", ", v) : "";
+        return $"Open vSwitch bridge {news.OvsBridge ?? MvmClusterArgs.DefaultBridge} on " +
+               string.Join(", ", hosts.Select(h => $"{h.Name} {h.ComputeInterface ?? h.ManagementInterface ?? "(management NIC)"}")) + vlans;
+    }
+
+    private static string Names(IEnumerable<ClusterHost> hosts) => string.Join(", ", hosts.Select(h => h.Name));
+
+    private static bool Same(ClusterHost a, ClusterHost b) => string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+}

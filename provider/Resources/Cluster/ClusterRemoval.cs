@@ -1,0 +1,111 @@
+using Mvm.Framework;
+using Mvm.Resources.Shared;
+using Mvm.Tools;
+using Mvm.Transport;
+
+namespace Mvm.Resources.Cluster;
+
+/// <summary>One OSD to remove: where it runs and which declared device backs it.</summary>
+public sealed record OsdToRemove(ClusterHost Host, int OsdId, string? Device);
+
+/// <summary>One host to decommission after its OSDs are gone.</summary>
+public sealed record HostToRemove(ClusterHost Host, string Hostname, string? MonName);
+
+/// <summary>What an update removes, checked as a whole before the first change.</summary>
+public sealed record RemovalWork(IReadOnlyList<OsdToRemove> Osds, IReadOnlyList<HostToRemove> Hosts);
+
+/// <summary>
+/// Data devices and hosts leaving the cluster, OSD-safely: refused up front when the cluster
+/// could not stay healthy without them, then one OSD at a time (ok-to-stop, out, drain, purge),
+/// then each host's monitor, CRUSH bucket and libvirt/OVS setup. Each step reads the cluster
+/// first, so an interrupted removal continues on the next `up`.
+/// </summary>
+public static class ClusterRemoval
+{
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromMinutes(30);
+
+    public static async Task<RemovalWork?> PlanAsync(ClusterProvisioner p, MvmClusterState olds, IReadOnlyList<ClusterHost> oldHosts,
+        IReadOnlyList<ClusterHost> removedHosts, IReadOnlyList<ClusterHost> newHosts, ClusterNode source, OperationContext ctx)
+    {
+        var ceph = new Ceph(source.Host, ClusterConnection.CephContext);
+        var osds = new List<OsdToRemove>();
+        foreach (var nh in newHosts)
+        {
+            var old = oldHosts.FirstOrDefault(o => string.Equals(o.Name, nh.Name, StringComparison.OrdinalIgnoreCase));
+            if (old is null) continue;
+            foreach (var dev in (old.DataDevices ?? []).Where(d => d is not null && !(nh.DataDevices ?? []).Contains(d)))
+            {
+                var id = (olds.Osds ?? []).FirstOrDefault(o => o.Host == nh.Name && o.Device == dev)?.Id
+                    ?? await FindOsdAsync(p.Connect(nh), nh.Name!, dev!, ctx);
+                if (id is { } osd) osds.Add(new OsdToRemove(nh, osd, dev));
+            }
+        }
+        var hosts = new List<HostToRemove>();
+        if (removedHosts.Count > 0)
+        {
+            var members = await new ClusterConnection(ConnectString.Decode(olds.ConnectString), ctx.Hosts).MembersAsync(ctx.CancellationToken);
+            var tree = await ctx.StepAsync("read OSD tree", source.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
+            var mons = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
+            foreach (var h in removedHosts)
+            {
+                var hostname = members.FirstOrDefault(m => string.Equals(m.Name, h.Name, StringComparison.OrdinalIgnoreCase))?.Hostname is { Length: > 0 } hn ? hn : h.Name!;
+                foreach (var o in tree.Osds.Where(o => o.Host == hostname))
+                    osds.Add(new OsdToRemove(h, o.Id, (olds.Osds ?? []).FirstOrDefault(x => x.Id == o.Id)?.Device));
+                hosts.Add(new HostToRemove(h, hostname, mons.Find(h.Name!) is not null ? h.Name : null));
+                var vms = await ctx.StepAsync("list VMs", h.Name, ct => new Virsh(p.Connect(h)).ListAsync(ct), readOnly: true);
+                if (vms.Count > 0)
+                    throw new PreconditionFailedException($"host {h.Name} still runs VMs ({string.Join(", ", vms.Select(v => v.Name))}); " +
+                        "move them to other hosts (or delete them) before removing the host; nothing was changed");
+            }
+        }
+        if (osds.Count == 0 && hosts.Count == 0) return null;
+
+        // Checked per host so each monitor removal is judged against the monitors left by the previous one.
+        var ids = osds.Select(o => o.OsdId).ToList();
+        var requests = hosts.Count == 0 ? [new RemovalRequest(ids, null, null)]
+            : hosts.Select(h => new RemovalRequest(ids, h.Hostname, h.MonName)).ToList();
+        foreach (var request in requests)
+        {
+            var reasons = await ctx.StepAsync("check removal is safe", source.Name, ct => RemovalPreflight.CheckAsync(ceph, request, ct), readOnly: true);
+            if (reasons.Count > 0)
+                throw new PreconditionFailedException("removing " + Describe(osds, hosts) + " is refused; nothing was changed:\n  " + string.Join("\n  ", reasons));
+        }
+        await ctx.InfoAsync("removal plan: " + Describe(osds, hosts));
+        return new RemovalWork(osds, hosts);
+    }
+
+    public static async Task RunAsync(RemovalWork work, Ceph ceph, MvmClusterState state, OperationContext ctx)
+    {
+        foreach (var h in work.Hosts)
+            if (state.HostStates?.FirstOrDefault(s => s.Name == h.Host.Name) is { } hs) hs.State = HostStatus.Decommissioning;
+        var conn = new ClusterConnection(ConnectString.Decode(state.ConnectString), ctx.Hosts);
+        foreach (var o in work.Osds)
+        {
+            var host = conn.Connect(o.Host);
+            var progress = new Progress<string>(m => _ = ctx.StatusAsync($"osd.{o.OsdId} ({o.Host.Name}): {m}"));
+            await ctx.StepAsync($"remove osd.{o.OsdId}", o.Host.Name, ct => new OsdRemoval().RemoveAsync(ceph, host, o.OsdId, progress, DrainLimit, ct));
+            state.Osds?.RemoveAll(x => x.Id == o.OsdId);
+            await ctx.InfoAsync($"osd.{o.OsdId} on {o.Host.Name} ({o.Device ?? "device unknown"}) removed; the data it held is on the other OSDs");
+        }
+        foreach (var h in work.Hosts)
+        {
+            var host = conn.Connect(h.Host);
+            await ctx.StepAsync("remove monitor and CRUSH host", h.Host.Name, ct => new OsdRemoval().RemoveHostAsync(ceph, host, h.Hostname, h.MonName, ct));
+            await ClusterTeardown.LeaveAsync(host, h.Host.Name!, conn.Info, ctx);
+            await ctx.StepAsync("remove Ceph", h.Host.Name, ct => ClusterTeardown.RemoveCephAsync(host, [], ct));
+            await ctx.StepAsync("unregister host", h.Host.Name, ct => conn.UnregisterAsync(h.Host.Name!, ct));
+            state.HostStates?.RemoveAll(s => s.Name == h.Host.Name);
+            await ctx.InfoAsync($"host {h.Host.Name} decommissioned");
+        }
+    }
+
+    public static string Describe(IReadOnlyList<OsdToRemove> osds, IReadOnlyList<HostToRemove> hosts) =>
+        string.Join(", ", osds.Select(o => $"osd.{o.OsdId} ({o.Host.Name}{(o.Device is null ? "" : " " + o.Device)})")
+            .Concat(hosts.Select(h => $"host {h.Host.Name}" + (h.MonName is null ? "" : " with its monitor"))));
+
+    private static async Task<int?> FindOsdAsync(IHost host, string name, string device, OperationContext ctx)
+    {
+        var list = await ctx.StepAsync("find OSD of device", name, ct => new CephVolume(host, ClusterConnection.CephContext).RawListAsync(device, ct), readOnly: true);
+        return list.FirstOrDefault()?.OsdId;
+    }
+}
