@@ -51,11 +51,23 @@ public sealed class GrpcServer : IAsyncDisposable
     }
 
     /// <summary>Blocks until SIGINT/SIGTERM; `onStopping` runs first so operations in flight can end.</summary>
-    public Task WaitForShutdownAsync(Action onStopping)
+    public async Task WaitForShutdownAsync(Action onStopping)
     {
-        _app!.Lifetime.ApplicationStopping.Register(onStopping);
-        return _app.WaitForShutdownAsync();
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _app!.Lifetime.ApplicationStopping.Register(() =>
+        {
+            onStopping();
+            stopping.TrySetResult();
+        });
+        await stopping.Task.ConfigureAwait(false);
+        // The engine stops plugins with SIGINT and kills them 5 s later; it keeps its HTTP/2
+        // connection open meanwhile, so a graceful drain must be short or it becomes a kill.
+        using var drain = new CancellationTokenSource(StopGrace);
+        await _app.StopAsync(drain.Token).ConfigureAwait(false);
     }
+
+    /// <summary>How long requests in flight get to finish once the engine asks the plugin to stop.</summary>
+    public static TimeSpan StopGrace { get; } = TimeSpan.FromSeconds(2);
 
     private async Task HandleAsync(HttpContext ctx)
     {

@@ -194,7 +194,10 @@ public sealed partial class SshHost
             if (!cmdline.Contains(_files.Config, StringComparison.Ordinal) && !cmdline.Contains(_files.ControlSocket, StringComparison.Ordinal)) return;
             using var p = Process.GetProcessById(pid);
             p.Kill(entireProcessTree: true);
-            p.WaitForExit(TimeSpan.FromSeconds(2));
+            // The daemonised master is not our child: Process.WaitForExit cannot reap it and would
+            // sit out its whole timeout on a zombie, so poll /proc the zombie-aware way, briefly.
+            var until = Environment.TickCount64 + 500;
+            while (IsRunning(pid) && Environment.TickCount64 < until) Thread.Sleep(10);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
