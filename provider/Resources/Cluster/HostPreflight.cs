@@ -112,7 +112,7 @@ public static class HostPreflight
             return reports.Count == 1 ? "the host passed the preflight checks" : $"all {reports.Count} hosts passed the preflight checks";
         var sb = new StringBuilder();
         sb.Append(unfit.Count > 0
-            ? $"{unfit.Count} of {Plural(reports.Count, "host")} cannot become cluster hosts yet ({string.Join(", ", unfit.Select(r => r.Name))})"
+            ? $"{unfit.Count} of {Plural(reports.Count, "host")} cannot become {(unfit.Count == 1 ? "a cluster host" : "cluster hosts")} yet ({string.Join(", ", unfit.Select(r => r.Name))})"
             : "the hosts cannot form one cluster yet");
         sb.Append("; nothing was changed on any host. Fix the following and run again:");
         foreach (var problem in unfit.SelectMany(r => r.Problems).Concat(cross))
