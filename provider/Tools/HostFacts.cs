@@ -7,20 +7,25 @@ namespace Mvm.Tools;
 /// <summary>
 /// Reads a host's OS, CPU, memory, block devices and network interfaces in one round trip (one
 /// <see cref="RemoteScript"/>), from machine-readable sources: /etc/os-release, /proc,
-/// `lsblk -J -b` and `ip -j addr`. Read-only: safe in preview.
+/// `lsblk -J -b` and `ip -j addr`; given a <see cref="HostFactsRequest"/>, also probes block devices
+/// and resolves names in the same script. Read-only: safe in preview.
 /// </summary>
-public sealed class HostFacts(IHost host)
+public sealed partial class HostFacts(IHost host)
 {
     // Columns named explicitly: the default set changes between util-linux versions.
     internal static readonly string[] LsblkArgv = ["lsblk", "-J", "-b", "-o", "NAME,PATH,TYPE,SIZE,RO,FSTYPE,MOUNTPOINTS,MODEL,SERIAL"];
     internal static readonly string[] IpArgv = ["ip", "-j", "addr", "show"];
 
-    public async Task<HostFactsResult> GatherAsync(TimeSpan timeout, CancellationToken ct)
+    public Task<HostFactsResult> GatherAsync(TimeSpan timeout, CancellationToken ct) => GatherAsync(HostFactsRequest.None, timeout, ct);
+
+    public async Task<HostFactsResult> GatherAsync(HostFactsRequest request, TimeSpan timeout, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var script = new RemoteScript { StopOnFailure = false };
         foreach (var argv in Commands) script.Add(argv);
+        foreach (var argv in ExtraCommands(request)) script.Add(argv);
         var results = await script.RunAsync(host, timeout, ct).ConfigureAwait(false);
-        return FromResults(host.Name, results);
+        return FromResults(host.Name, results, request);
     }
 
     /// <summary>The commands, in the order <see cref="FromResults"/> reads their results.</summary>
@@ -176,7 +181,7 @@ public sealed class HostFacts(IHost host)
                 foreach (var a in infos.EnumerateArray())
                 {
                     if (Str(a, "family") is { } family && Str(a, "local") is { } local)
-                        addresses.Add(new InterfaceAddress(family, local, (int)Long(a, "prefixlen")));
+                        addresses.Add(new InterfaceAddress(family, local, (int)Long(a, "prefixlen"), a.TryGetProperty("dynamic", out var dyn) && dyn.ValueKind == JsonValueKind.True));
                 }
             }
             var flags = link.TryGetProperty("flags", out var f) ? f.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];

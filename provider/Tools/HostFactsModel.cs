@@ -12,6 +12,21 @@ public sealed record HostFactsResult(
     IReadOnlyList<BlockDevice> BlockDevices,
     IReadOnlyList<NetworkInterface> Interfaces)
 {
+    /// <summary>
+    /// The short hostname, as `hostname -s` prints it: the node name cut at the first dot. Ceph
+    /// names its CRUSH host bucket and daemons after it.
+    /// </summary>
+    public string ShortHostname => Hostname.Split('.', 2)[0];
+
+    /// <summary>The devices asked for in <see cref="HostFactsRequest.Devices"/>, in that order.</summary>
+    public IReadOnlyList<DeviceProbe> Devices { get; init; } = [];
+
+    /// <summary>Kernel paths of the block devices in use as swap (/proc/swaps); read only when devices were asked for.</summary>
+    public IReadOnlyList<string> SwapDevices { get; init; } = [];
+
+    /// <summary>Each name of <see cref="HostFactsRequest.Names"/> → the addresses the host's resolver gives it (empty when it does not resolve).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ResolvedNames { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>Finds a block device (or partition) by path, e.g. `/dev/vdb` or `/dev/loop3`.</summary>
     public BlockDevice? FindBlockDevice(string path) => Flatten(BlockDevices).FirstOrDefault(d => d.Path == path);
 
@@ -59,8 +74,46 @@ public sealed record NetworkInterface(string Name, string? MacAddress, int Mtu, 
     public bool IsUp => Flags.Contains("UP");
 }
 
-/// <summary>An address on an interface: family `inet` or `inet6`, e.g. 10.20.0.11/24.</summary>
-public sealed record InterfaceAddress(string Family, string Address, int PrefixLength)
+/// <summary>
+/// An address on an interface: family `inet` or `inet6`, e.g. 10.20.0.11/24. <see cref="Dynamic"/>
+/// is iproute2's "dynamic": the address has a lifetime (a DHCP or SLAAC lease), so it may change.
+/// </summary>
+public sealed record InterfaceAddress(string Family, string Address, int PrefixLength, bool Dynamic = false)
 {
     public override string ToString() => $"{Address}/{PrefixLength}";
+}
+
+/// <summary>
+/// One block device path probed on the host: where it leads (`readlink -e`), whether that is a
+/// block device (`test -b`), and the signatures libblkid finds on it by reading the device itself
+/// (`blkid -p`), which works where lsblk's FSTYPE (from the udev database) is empty, e.g. in
+/// containers and right after mkfs.
+/// </summary>
+public sealed record DeviceProbe(string Path, string? KernelPath, bool IsBlockDevice, IReadOnlyDictionary<string, string> Signature, bool AmbivalentSignature)
+{
+    public bool Exists => KernelPath is not null;
+
+    /// <summary>blkid's TYPE: a filesystem, `swap`, `LVM2_member`, `ceph_bluestore` …</summary>
+    public string? SignatureType => Signature.GetValueOrDefault("TYPE");
+
+    /// <summary>blkid's PTTYPE: a partition table (`dos`, `gpt`).</summary>
+    public string? PartitionTableType => Signature.GetValueOrDefault("PTTYPE");
+
+    /// <summary>The device starts with a BlueStore label: it is (or was) a Ceph OSD.</summary>
+    public bool IsCephBlueStore => SignatureType == "ceph_bluestore";
+
+    /// <summary>libblkid found nothing on it: no filesystem, partition table or other signature.</summary>
+    public bool HasNoSignature => SignatureType is null && PartitionTableType is null && !AmbivalentSignature;
+}
+
+/// <summary>What <see cref="HostFacts"/> reads besides the fixed facts, in the same round trip.</summary>
+public sealed record HostFactsRequest
+{
+    public static HostFactsRequest None { get; } = new();
+
+    /// <summary>Absolute device paths (symlinks allowed) to probe; asking for any also reads /proc/swaps.</summary>
+    public IReadOnlyList<string> Devices { get; init; } = [];
+
+    /// <summary>Host names to resolve with the host's own resolver (`getent ahosts`).</summary>
+    public IReadOnlyList<string> Names { get; init; } = [];
 }

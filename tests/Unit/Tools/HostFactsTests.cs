@@ -100,4 +100,34 @@ public class HostFactsTests
         Assert.Equal(("/dev/sda1", "vfat", "/boot/efi"), (part.Path, part.FsType, part.MountPoints.Single()));
         Assert.Equal(["/", "/var/snap"], HostFacts.ParseLsblk("""{"blockdevices":[{"name":"vda1","size":1,"ro":false,"mountpoints":["/","/var/snap",null]}]}""")[0].MountPoints);
     }
+
+    [Fact]
+    public void MarksAddressesWithALeaseAsDynamic()
+    {
+        // Captured with a lease lifetime on eth0 (as a DHCP client sets it), beside h1's static one.
+        var dhcp = HostFacts.ParseIpAddr(Fixture("ip-addr-iproute2-6.1.0-dynamic.json"));
+        Assert.Equal(("10.20.0.11", true), dhcp.Single(i => i.Name == "eth0").Addresses.Where(a => a.Family == "inet").Select(a => (a.Address, a.Dynamic)).Single());
+        Assert.False(HostFacts.ParseIpAddr(Fixture("ip-addr-iproute2-6.1.0.json")).Single(i => i.Name == "eth0").Addresses.Single().Dynamic);
+    }
+
+    [Fact]
+    public void ReadsBlkidSwapsAndGetent()
+    {
+        var ext4 = HostFacts.ParseBlkidExport(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Blkid", "blkid-util-linux-2.38.1-ext4")));
+        Assert.Equal(("ext4", "filesystem"), (ext4["TYPE"], ext4["USAGE"]));
+        // blkid escapes shell-special characters in export mode.
+        Assert.Equal("my disk", HostFacts.ParseBlkidExport("LABEL=my\\ disk\n")["LABEL"]);
+        Assert.Equal(["/dev/loop16"], HostFacts.ParseSwaps(Fixture("proc-swaps-linux-6.18-loop")));
+        Assert.Empty(HostFacts.ParseSwaps(Fixture("proc-swaps-linux-6.18-empty")));
+        Assert.Equal(["10.20.0.11"], HostFacts.ParseGetentAhosts(Fixture("getent-glibc-2.36-ahosts")));
+    }
+
+    [Fact]
+    public void ProbesOnlyAbsoluteDevicePaths()
+    {
+        var commands = HostFacts.ExtraCommands(new HostFactsRequest { Devices = ["/dev/vdb"], Names = ["-h1"] });
+        Assert.Equal([["cat", "/proc/swaps"], ["readlink", "-e", "--", "/dev/vdb"], ["test", "-b", "/dev/vdb"], ["blkid", "-p", "-o", "export", "--", "/dev/vdb"],
+            ["getent", "ahosts", "--", "-h1"]], commands);
+        Assert.Throws<ArgumentException>(() => HostFacts.ExtraCommands(new HostFactsRequest { Devices = ["vdb"] }));
+    }
 }

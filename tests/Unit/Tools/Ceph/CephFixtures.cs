@@ -29,20 +29,32 @@ internal sealed record CapturedRun(string[] Argv, int Exit, string Stdout, strin
 
 /// <summary>
 /// An <see cref="IHost"/> that answers each command from a handler and records every argv, so
-/// tests assert the exact argv a client builds and feed it captured output.
+/// tests assert the exact argv a client builds and feed it captured output. A
+/// <see cref="RemoteScript"/> is answered command by command through the same handler, and its
+/// commands are recorded one by one after the `bash -s` that carried them.
 /// </summary>
-internal sealed class ScriptedHost(Func<IReadOnlyList<string>, Task<CommandResult>> handler) : IHost
+internal sealed class ScriptedHost(Func<IReadOnlyList<string>, Task<CommandResult>> handler, string name = "h3") : IHost
 {
     private readonly ConcurrentQueue<string[]> _calls = new();
 
-    public string Name => "h3";
+    public string Name => name;
 
     public IReadOnlyList<string[]> Calls => _calls.ToArray();
 
+    /// <summary>How many times the host was reached (a script counts once): the round trips.</summary>
+    public int RoundTrips => _roundTrips;
+    private int _roundTrips;
+
     public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, TimeSpan timeout, CancellationToken ct)
     {
+        Interlocked.Increment(ref _roundTrips);
         _calls.Enqueue(argv.ToArray());
-        return handler(argv);
+        if (!Unit.Transport.RemoteScriptReplies.IsScript(argv, stdin)) return handler(argv);
+        return Unit.Transport.RemoteScriptReplies.AnswerAsync(Name, argv, stdin!, inner =>
+        {
+            _calls.Enqueue(inner.ToArray());
+            return handler(inner);
+        });
     }
 
     /// <summary>Answers the calls in order, one reply per call; an unexpected extra call fails the test.</summary>
