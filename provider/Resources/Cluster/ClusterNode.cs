@@ -25,6 +25,7 @@ public sealed class ClusterNode(ClusterHost spec, IHost host, HostReport report)
     /// <summary>The network (CIDR) of the management address, the default Ceph public network.</summary>
     public string? ManagementNetwork()
     {
+        if (Report.ManagementAddress is { } known) return NetworkOf(known);
         if (!Report.InterfaceAddresses.TryGetValue(Report.ManagementInterface, out var addrs)) return null;
         var cidr = addrs.FirstOrDefault(a => a.Split('/')[0] == Spec.Address) ?? addrs.FirstOrDefault();
         return cidr is null ? null : NetworkOf(cidr);

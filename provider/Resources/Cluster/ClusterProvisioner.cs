@@ -24,16 +24,30 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
     public async Task<IReadOnlyList<ClusterNode>> InspectAsync(IReadOnlyList<ClusterHost> hosts, string? existingFsid)
     {
         var req = new PreflightRequirements(args.MinimumMemoryGiB ?? 4, args.MemoryPerOsdGiB ?? 4, args.DomainType ?? DomainType.Kvm, Hci, existingFsid);
-        var reports = await Task.WhenAll(hosts.Select(h => ctx.StepAsync("inspect host", h.Name, async ct =>
+        // Every host is inspected even when one fails, so one run lists every problem.
+        var results = await Task.WhenAll(hosts.Select(async h =>
         {
-            var host = Connect(h);
-            return new ClusterNode(h, host, await HostPreflight.InspectAsync(host, h, req, ct).ConfigureAwait(false));
-        }, readOnly: true))).ConfigureAwait(false);
-        var problems = reports.SelectMany(n => n.Report.Problems).ToList();
-        foreach (var w in reports.SelectMany(n => n.Report.Warnings)) await ctx.WarningAsync(w).ConfigureAwait(false);
-        if (problems.Count > 0)
-            throw new PreconditionFailedException("host check failed; nothing was changed on any host:\n" + HostPreflight.Describe(reports.Select(n => n.Report).ToList()));
-        return reports;
+            try
+            {
+                return (Node: await ctx.StepAsync("inspect host", h.Name, async ct =>
+                {
+                    var host = Connect(h);
+                    return new ClusterNode(h, host, await HostPreflight.InspectAsync(host, h, req, ct).ConfigureAwait(false));
+                }, readOnly: true).ConfigureAwait(false), Error: (string?)null);
+            }
+            catch (StepFailedException e)
+            {
+                return (Node: (ClusterNode?)null, Error: $"Host {h.Name} ({h.Address}) could not be inspected: {e.Message}");
+            }
+        })).ConfigureAwait(false);
+        var nodes = results.Where(r => r.Node is not null).Select(r => r.Node!).ToList();
+        var reports = nodes.Select(n => n.Report).ToList();
+        foreach (var w in reports.SelectMany(r => r.Warnings)) await ctx.WarningAsync(w).ConfigureAwait(false);
+        var unreachable = results.Where(r => r.Error is not null).Select(r => r.Error!).ToList();
+        if (unreachable.Count > 0 || !HostPreflight.AllFit(reports))
+            throw new PreconditionFailedException("host check failed; nothing was changed on any host:\n" +
+                string.Join("\n", unreachable.Append(HostPreflight.AllFit(reports) ? "" : HostPreflight.Describe(reports)).Where(l => l.Length > 0)));
+        return nodes;
     }
 
     /// <summary>Where Ceph listens and which hosts carry monitors; refuses before any change when a host has no address on the public network.</summary>
