@@ -139,7 +139,7 @@ public static partial class RemovalPreflight
         foreach (var p in pools.Where(p => p.Size > remaining.Count))
         {
             // For an erasure-coded pool `size` is k+m: every chunk needs a host of its own.
-            var copies = p.Type == CephPoolType.Erasure ? $"{p.Size} erasure-coded chunks (k+m = {p.Size})" : $"{p.Size} copies (size {p.Size})";
+            var copies = p.Type == CephPoolType.Erasure ? $"{p.Size} erasure-coded chunks (k+m = {p.Size})" : $"{p.Size} {(p.Size == 1 ? "copy" : "copies")} (size {p.Size})";
             reasons.Add($"pool \"{p.Name}\" keeps {copies}, one per host, but only {remaining.Count} host(s) would remain with OSDs up and in ({hosts}). " +
                 "Add a host or lower the pool's size first.");
         }
