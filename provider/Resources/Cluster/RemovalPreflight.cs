@@ -163,7 +163,7 @@ public static partial class RemovalPreflight
         if (after < dump.NearfullRatio) return;
         var now = capacityNow > 0 ? (double)used / capacityNow : 0;
         reasons.Add(string.Create(CultureInfo.InvariantCulture,
-            $"raw usage would rise from {now:P1} to {after:P1} ({Bytes(used)} on {Bytes(capacityAfter)} remaining), at or above the nearfull ratio {dump.NearfullRatio:P0}. ") +
+            $"raw usage would rise from {now * 100:0.0}% to {after * 100:0.0}% ({Bytes(used)} on {Bytes(capacityAfter)} remaining), at or above the nearfull ratio {dump.NearfullRatio * 100:0.#}%. ") +
             "Free space or add OSDs first.");
     }
 
