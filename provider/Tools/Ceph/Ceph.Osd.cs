@@ -18,6 +18,13 @@ public sealed partial class Ceph
         return ParseOsdDf(r.StdoutText);
     }
 
+    /// <summary>`ceph osd dump`: the OSD map's epoch, fullness ratios and cluster-wide flags (noout, norebalance …).</summary>
+    public async Task<OsdDump> OsdDumpAsync(CancellationToken ct)
+    {
+        var r = await RunCheckedAsync(["osd", "dump"], "cluster", "osd dump", ct).ConfigureAwait(false);
+        return ParseOsdDump(r.StdoutText);
+    }
+
     /// <summary>
     /// `ceph osd ok-to-stop`: would stopping these OSDs make any PG unavailable? Ceph answers "no,
     /// not now" with EBUSY (or EAGAIN while it lacks PG stats); that is a result (<see
@@ -155,6 +162,17 @@ public sealed partial class Ceph
         var osds = nodes.Where(n => n.Int("id") >= 0).Select(n => Osd(n, false)).ToList();
         var strays = root.Arr("stray").Select(n => Osd(n, true)).ToList();
         return new OsdTree(buckets, osds, strays);
+    }
+
+    public static OsdDump ParseOsdDump(string json)
+    {
+        using var doc = CephJson.Parse(json, "ceph osd dump");
+        var j = doc.RootElement;
+        // Ratios of 0 come from maps written before Luminous set them; Ceph's own defaults apply then.
+        static double Ratio(JsonElement e, string name, double fallback) => e.Double(name) is > 0 and var v ? v : fallback;
+        return new OsdDump(j.Int("epoch"), Ratio(j, "full_ratio", 0.95), Ratio(j, "backfillfull_ratio", 0.90), Ratio(j, "nearfull_ratio", 0.85),
+            (j.Str("flags") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
+            j.Arr("osds").Select(o => o.Int("osd")).ToList());
     }
 
     public static OsdDf ParseOsdDf(string json)

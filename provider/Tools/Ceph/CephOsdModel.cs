@@ -26,6 +26,14 @@ public sealed record OsdTreeOsd(int Id, string Name, string? DeviceClass, double
     public bool In => Reweight > 0;
 }
 
+/// <summary>
+/// `ceph osd dump`, reduced to what removal and capacity checks need: the fullness ratios (an OSD
+/// above <see cref="NearfullRatio"/> warns, above <see cref="FullRatio"/> stops writes), the
+/// cluster flags and the ids in the OSD map.
+/// </summary>
+public sealed record OsdDump(int Epoch, double FullRatio, double BackfillfullRatio, double NearfullRatio, IReadOnlyList<string> Flags,
+    IReadOnlyList<int> OsdIds);
+
 /// <summary>`ceph osd df`, in bytes.</summary>
 public sealed record OsdDf(IReadOnlyList<OsdUsage> Osds, long TotalBytes, long UsedBytes, long AvailBytes, double AverageUtilizationPercent)
 {

@@ -458,4 +458,17 @@ public class CephTests
     {
         public void Report(T value) => report(value);
     }
+
+    [Fact]
+    public async Task ReadsTheOsdMapsFullnessRatiosFlagsAndIds()
+    {
+        var ceph = Client("osd-dump", out var host);
+        var dump = await ceph.OsdDumpAsync(None);
+        Assert.Equal(["ceph", "--connect-timeout", "30", "osd", "dump", "-f", "json"], host.Calls.Single());
+        // Ceph stores the ratios as floats: 0.85 comes back as 0.85000002384185791.
+        Assert.Equal((0.95, 0.90, 0.85), (Math.Round(dump.FullRatio, 6), Math.Round(dump.BackfillfullRatio, 6), Math.Round(dump.NearfullRatio, 6)));
+        Assert.Contains("sortbitwise", dump.Flags);
+        Assert.Equal([0], dump.OsdIds);
+        Assert.True(dump.Epoch > 0);
+    }
 }
