@@ -33,6 +33,8 @@ public static class ClusterPlan
         foreach (var h in hosts.Where(h => !oldHosts.Any(o => Same(o, h))))
             steps.Add($"add host {h.Name} ({h.Address}): check, install, join" +
                 (hci && h.DataDevices is { Count: > 0 } d ? $", OSDs on {string.Join(", ", d)}" : "") + ", OVS bridge and VLAN networks, libvirt secret and pool");
+        var removedOsds = new List<int>();
+        var placements = new Dictionary<int, OsdPlacement>();
         foreach (var h in hosts)
         {
             var old = oldHosts.FirstOrDefault(o => Same(o, h));
@@ -41,17 +43,27 @@ public static class ClusterPlan
                 steps.Add($"{h.Name}: new OSD on {dev}");
             foreach (var dev in (old.DataDevices ?? []).Except(h.DataDevices ?? []))
             {
-                var osd = (olds.Osds ?? []).FirstOrDefault(o => o.Host == h.Name && o.Device == dev);
-                steps.Add($"{h.Name}: remove {OsdSteps(osd?.Id, dev)}");
+                if ((olds.Osds ?? []).FirstOrDefault(o => o.Host == h.Name && o.Device == dev)?.Id is { } id)
+                {
+                    removedOsds.Add(id);
+                    placements[id] = new OsdPlacement(h.Name!, dev);
+                }
+                else steps.Add($"{h.Name}: remove the OSD on {dev} (its id is read from the host)");
             }
         }
+        if (removedOsds.Count > 0) steps.AddRange(RemovalPlan.Describe(new RemovalRequest(removedOsds, null, null), placements));
         foreach (var h in oldHosts.Where(o => !hosts.Any(n => Same(o, n))))
         {
-            steps.Add($"decommission host {h.Name}: refuse unless HEALTH_OK, every pool keeps enough hosts, usage stays below nearfull and monitor quorum survives");
-            foreach (var o in (olds.Osds ?? []).Where(o => string.Equals(o.Host, h.Name, StringComparison.OrdinalIgnoreCase)))
-                steps.Add($"{h.Name}: remove {OsdSteps(o.Id, o.Device)}");
-            if ((olds.Monitors ?? []).Any(m => m.Name == h.Name)) steps.Add($"{h.Name}: stop its monitor, `ceph mon remove {h.Name}`");
-            steps.Add($"{h.Name}: remove its CRUSH host, libvirt secret, pool and networks, OVS bridge and Ceph configuration");
+            var ids = new List<int>();
+            foreach (var o in (olds.Osds ?? []).Where(o => string.Equals(o.Host, h.Name, StringComparison.OrdinalIgnoreCase) && o.Id is not null))
+            {
+                ids.Add(o.Id!.Value);
+                placements[o.Id.Value] = new OsdPlacement(h.Name!, o.Device);
+            }
+            var mon = (olds.Monitors ?? []).Any(m => m.Name == h.Name) ? h.Name : null;
+            steps.Add($"decommission host {h.Name}, one OSD at a time:");
+            steps.AddRange(RemovalPlan.Describe(new RemovalRequest(ids, h.Name, mon), placements));
+            steps.Add($"{h.Name}: remove its libvirt secret, pool and VLAN networks, its OVS bridge and Ceph configuration; it leaves the member list");
         }
         var added = ClusterLifecycle.VlanIds(news.ComputeVlans).Except(ClusterLifecycle.VlanIds(olds.ComputeVlans)).ToList();
         var dropped = ClusterLifecycle.VlanIds(olds.ComputeVlans).Except(ClusterLifecycle.VlanIds(news.ComputeVlans)).ToList();
@@ -59,13 +71,6 @@ public static class ClusterPlan
         if (dropped.Count > 0) steps.Add($"VLAN networks removed from every host: {string.Join(", ", dropped)}");
         if (steps.Count > 0 && hci) steps.Add("wait for HEALTH_OK with every PG active+clean");
         return steps;
-    }
-
-    private static string OsdSteps(int? id, string? device)
-    {
-        var name = id is { } i ? $"osd.{i}" : "its OSD";
-        var unit = id is { } j ? $"ceph-osd@{j}" : "ceph-osd@N";
-        return $"{name}{(device is null ? "" : $" ({device})")}: ok-to-stop → out → wait for PGs active+clean → safe-to-destroy → stop and disable {unit} → purge";
     }
 
     private static string BridgeStep(MvmClusterArgs news, IReadOnlyList<ClusterHost> hosts)

@@ -60,10 +60,10 @@ public static class ClusterRemoval
         }
         if (osds.Count == 0 && hosts.Count == 0) return null;
 
-        // Checked per host so each monitor removal is judged against the monitors left by the previous one.
+        // All OSDs together for pool sizes and capacity; each host on its own for its bucket and monitor.
         var ids = osds.Select(o => o.OsdId).ToList();
-        var requests = hosts.Count == 0 ? [new RemovalRequest(ids, null, null)]
-            : hosts.Select(h => new RemovalRequest(ids, h.Hostname, h.MonName)).ToList();
+        var requests = new List<RemovalRequest> { new(ids, null, null) };
+        requests.AddRange(hosts.Select(h => new RemovalRequest(osds.Where(o => o.Host == h.Host).Select(o => o.OsdId).ToList(), h.Hostname, h.MonName)));
         foreach (var request in requests)
         {
             var reasons = await ctx.StepAsync("check removal is safe", source.Name, ct => RemovalPreflight.CheckAsync(ceph, request, ct), readOnly: true);
@@ -83,14 +83,15 @@ public static class ClusterRemoval
         {
             var host = conn.Connect(o.Host);
             var progress = new Progress<string>(m => _ = ctx.StatusAsync($"osd.{o.OsdId} ({o.Host.Name}): {m}"));
-            await ctx.StepAsync($"remove osd.{o.OsdId}", o.Host.Name, ct => new OsdRemoval().RemoveAsync(ceph, host, o.OsdId, progress, DrainLimit, ct));
+            await ctx.StepAsync($"remove osd.{o.OsdId}", o.Host.Name, ct => new OsdRemoval().RemoveAsync(ceph, host, o.OsdId, null, progress, DrainLimit, ct));
             state.Osds?.RemoveAll(x => x.Id == o.OsdId);
             await ctx.InfoAsync($"osd.{o.OsdId} on {o.Host.Name} ({o.Device ?? "device unknown"}) removed; the data it held is on the other OSDs");
         }
         foreach (var h in work.Hosts)
         {
             var host = conn.Connect(h.Host);
-            await ctx.StepAsync("remove monitor and CRUSH host", h.Host.Name, ct => new OsdRemoval().RemoveHostAsync(ceph, host, h.Hostname, h.MonName, ct));
+            var progress = new Progress<string>(m => _ = ctx.StatusAsync($"{h.Host.Name}: {m}"));
+            await ctx.StepAsync("remove monitor and CRUSH host", h.Host.Name, ct => new OsdRemoval().RemoveHostAsync(ceph, host, h.Hostname, h.MonName, progress, ct));
             await ClusterTeardown.LeaveAsync(host, h.Host.Name!, conn.Info, ctx);
             await ctx.StepAsync("remove Ceph", h.Host.Name, ct => ClusterTeardown.RemoveCephAsync(host, [], ct));
             await ctx.StepAsync("unregister host", h.Host.Name, ct => conn.UnregisterAsync(h.Host.Name!, ct));
