@@ -53,6 +53,12 @@ public abstract class Resource<TArgs, TState> : IResource
     /// <summary>The steps an up would take, in words, for preview; unknown (preview) inputs arrive as null.</summary>
     protected virtual IReadOnlyList<string> Plan(TState? olds, TArgs news) => [];
 
+    /// <summary>
+    /// The inputs that reproduce a read object. <paramref name="declared"/> is what the program
+    /// declared (refresh) or null (import, where only the id is known).
+    /// </summary>
+    protected virtual TArgs InputsOf(TState state, TArgs? declared) => InputsOf(state);
+
     /// <summary>The inputs that reproduce a read object (import and refresh).</summary>
     protected virtual TArgs InputsOf(TState state)
     {
@@ -130,7 +136,8 @@ public abstract class Resource<TArgs, TState> : IResource
         var old = state is null || state.Fields.IsEmpty ? null : PropertyMapper.Decode<TState>(state, new MappingReport(), PropertyMapper.Stored);
         var read = await ReadAsync(id, old, ctx).ConfigureAwait(false);
         if (read is null) return null;
-        var readInputs = PropertyMapper.Encode(InputsOf(read), inputsOnly: true);
+        var declared = inputs is null || inputs.Fields.IsEmpty ? null : PropertyMapper.Decode<TArgs>(inputs, new MappingReport(), PropertyMapper.Stored);
+        var readInputs = PropertyMapper.Encode(InputsOf(read, declared), inputsOnly: true);
         if (inputs is not null) readInputs = InputNormalizer.CarrySecretness(readInputs, inputs);
         return (Outputs(read, inputs ?? ObjectProperty.Empty), readInputs);
     }

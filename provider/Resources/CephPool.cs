@@ -1,7 +1,10 @@
 using System.Numerics;
 using Mvm.Framework;
 using Mvm.Protocol;
+using Mvm.Resources.Cluster;
+using Mvm.Resources.Pools;
 using Mvm.Resources.Shared;
+using Mvm.Tools;
 
 namespace Mvm.Resources;
 
@@ -87,7 +90,6 @@ switched on.
 """)]
 public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
 {
-    private const string ArrivesWith = "Ceph pools on real hosts arrive with issue #4";
     public const int MaxPgNum = 32768;
 
     // The pool name is its identity: a replacement must delete the old pool before creating the new one.
@@ -148,15 +150,148 @@ public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
         return $" (nearest: {below} or {below * 2})";
     }
 
-    protected override Task<(string Id, CephPoolState State)> CreateAsync(CephPoolArgs args, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "create", ArrivesWith);
+    protected override async Task<(string Id, CephPoolState State)> CreateAsync(CephPoolArgs args, OperationContext ctx)
+    {
+        var name = args.Name!;
+        var (ceph, cluster) = await ConnectAsync(args.ConnectString, ctx);
+        if (await ctx.StepAsync($"look for pool {name}", ceph.Host.Name, ct => ceph.FindPoolAsync(name, ct), readOnly: true) is not null)
+            throw new PreconditionFailedException($"pool \"{name}\" already exists in cluster {cluster}: import it (`pulumi import mvm:index:CephPool <resource> {name}` with mvm:importConnectString set) or choose another name. Nothing was changed.");
 
-    protected override Task<CephPoolState?> ReadAsync(string id, CephPoolState? state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "read", ArrivesWith);
+        var options = new PoolCreateOptions(name)
+        {
+            Type = args.Type == PoolType.Erasure ? CephPoolType.Erasure : CephPoolType.Replicated,
+            ErasureCodeProfile = args.Type == PoolType.Erasure ? args.ErasureCodeProfile : null,
+            // Unset: Ceph applies the cluster's osd_pool_default_size, read back below.
+            Size = args.Type == PoolType.Erasure ? null : args.Size,
+            PgNum = args.PgNum,
+            AutoscaleMode = args.Autoscale is { } mode ? PoolMapping.ToCeph(mode) : null,
+        };
+        var created = await ctx.StepAsync($"create pool {name} in cluster {cluster}", ceph.Host.Name, ct => ceph.CreatePoolAsync(options, ct));
+        if (!created)
+            throw new PreconditionFailedException($"pool \"{name}\" appeared in cluster {cluster} while it was being created (someone else made it): import it or choose another name.");
 
-    protected override Task<CephPoolState> UpdateAsync(string id, CephPoolState olds, CephPoolArgs news, DiffResult diff, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "update", ArrivesWith);
+        // From here on the pool exists: any failure must still put it in state.
+        try
+        {
+            await ApplyAsync(ceph, name, cluster, args, ctx);
+            return (name, await ReadBackAsync(ceph, name, args, ctx));
+        }
+        catch (Exception e) when (e is not ResourceInitFailedException)
+        {
+            var partial = await TryReadBackAsync(ceph, name, args, ctx) ?? new CephPoolState { ConnectString = args.ConnectString, Name = name, Type = args.Type, ForceDestroy = args.ForceDestroy };
+            throw new ResourceInitFailedException(name, partial, [$"pool {name} was created in cluster {cluster} but not fully configured: {e.Message}. Run `pulumi up` again to finish."]);
+        }
+    }
 
-    protected override Task DeleteAsync(string id, CephPoolState state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "delete", ArrivesWith);
+    protected override async Task<CephPoolState?> ReadAsync(string id, CephPoolState? state, OperationContext ctx)
+    {
+        // Import arrives with only the id: the cluster then comes from the provider configuration.
+        var connectString = state?.ConnectString ?? ctx.Config.ImportConnectString;
+        if (state is null)
+        {
+            if (string.IsNullOrEmpty(connectString))
+                throw new PreconditionFailedException($"importing CephPool \"{id}\" needs its cluster, and an import id carries only the pool name: set the provider's importConnectString to the MvmCluster's connectString (`pulumi config set --secret mvm:importConnectString \"$(pulumi stack output connectString --show-secrets -s <cluster stack>)\"`), then import again.");
+            if (!ConnectString.TryDecode(connectString, out _, out var error))
+                throw new PreconditionFailedException($"mvm:importConnectString {error}");
+        }
+        var (ceph, cluster) = await ConnectAsync(connectString, ctx);
+        var pool = await ctx.StepAsync($"read pool {id} in cluster {cluster}", ceph.Host.Name, ct => ceph.FindPoolAsync(id, ct), readOnly: true);
+        if (pool is null) return null;
+        var usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
+        return PoolMapping.ToState(pool, usage, connectString, state?.ForceDestroy, state?.Application);
+    }
+
+    /// <summary>Refresh keeps to what the program declared, each with the value the cluster has; import reproduces the pool.</summary>
+    protected override CephPoolArgs InputsOf(CephPoolState state, CephPoolArgs? declared)
+    {
+        if (declared is null) return PoolMapping.ImportInputs(state);
+        var args = new CephPoolArgs();
+        foreach (var p in ObjectModel.Of(typeof(CephPoolArgs)).Inputs)
+            if (p.Info.GetValue(declared) is not null) p.Info.SetValue(args, p.Info.GetValue(state));
+        return args;
+    }
+
+    protected override async Task<CephPoolState> UpdateAsync(string id, CephPoolState olds, CephPoolArgs news, DiffResult diff, OperationContext ctx)
+    {
+        var (ceph, cluster) = await ConnectAsync(news.ConnectString, ctx);
+        try
+        {
+            await ApplyAsync(ceph, id, cluster, news, ctx);
+        }
+        catch (Exception e) when (e is not ResourceInitFailedException and not PreconditionFailedException)
+        {
+            var partial = await TryReadBackAsync(ceph, id, news, ctx) ?? olds;
+            throw new ResourceInitFailedException(id, partial, [$"pool {id} in cluster {cluster} was only partly updated: {e.Message}. Fix the cause and run `pulumi up` again."]);
+        }
+        return await ReadBackAsync(ceph, id, news, ctx);
+    }
+
+    protected override async Task DeleteAsync(string id, CephPoolState state, OperationContext ctx)
+    {
+        var (ceph, cluster) = await ConnectAsync(state.ConnectString, ctx);
+        if (await ctx.StepAsync($"read pool {id} in cluster {cluster}", ceph.Host.Name, ct => ceph.FindPoolAsync(id, ct), readOnly: true) is null)
+            return; // already gone: deleting succeeds
+        if (state.ForceDestroy != true)
+        {
+            var rbd = new Rbd(ceph.Host, ClusterConnection.CephContext);
+            var images = await ctx.StepAsync($"list RBD images in pool {id}", ceph.Host.Name, ct => rbd.ListAsync(id, null, ct), readOnly: true);
+            if (images.Images.Count > 0)
+                throw new PreconditionFailedException($"pool \"{id}\" in cluster {cluster} still holds {images.Images.Count} RBD image(s): {DeleteGuard.Names(images.Images.Select(i => i.Image))}. " +
+                    "Remove them (or the VirtualImage/VirtualMachine resources that own them) first, or set forceDestroy: true and run `pulumi up` before destroying to delete the pool with its data. The pool was not deleted.");
+            // Bytes, not objects: RBD's own bookkeeping (rbd_directory, rbd_children) lives in omaps and holds none.
+            var usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
+            if (usage.CurrentBytes > 0)
+                throw new PreconditionFailedException($"pool \"{id}\" in cluster {cluster} still holds {usage.CurrentBytes} bytes in {usage.CurrentObjects} objects. " +
+                    "Empty it first, or set forceDestroy: true and run `pulumi up` before destroying to delete the pool with its data. The pool was not deleted.");
+        }
+        // The monitors' mon_allow_pool_delete is switched on only for this deletion and put back as it was.
+        await ctx.StepAsync($"delete pool {id} from cluster {cluster}", ceph.Host.Name, ct => ceph.DeletePoolAsync(id, allowTemporarily: true, ct));
+    }
+
+    private static async Task<(Ceph Ceph, string Cluster)> ConnectAsync(string? connectString, OperationContext ctx)
+    {
+        var conn = ClusterConnection.Open(connectString, ctx);
+        var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct), readOnly: true);
+        return (ceph, conn.Info.Name);
+    }
+
+    /// <summary>Sets what differs from the declared settings, one named step per setting.</summary>
+    private static async Task ApplyAsync(Ceph ceph, string name, string cluster, CephPoolArgs desired, OperationContext ctx)
+    {
+        var actual = await ctx.StepAsync($"read pool {name} in cluster {cluster}", ceph.Host.Name, ct => ceph.FindPoolAsync(name, ct), readOnly: true)
+            ?? throw new PreconditionFailedException($"pool \"{name}\" no longer exists in cluster {cluster}: run `pulumi refresh` to drop it from state, then `pulumi up` to create it again.");
+        foreach (var change in PoolChanges.Plan(desired, actual))
+            await ctx.StepAsync($"set {change} on pool {name}", ceph.Host.Name, ct => PoolChanges.ApplyAsync(ceph, name, change, ct));
+    }
+
+    private static async Task<CephPoolState> ReadBackAsync(Ceph ceph, string name, CephPoolArgs args, OperationContext ctx)
+    {
+        var pool = await ctx.StepAsync($"read back pool {name}", ceph.Host.Name, ct => ceph.GetPoolAsync(name, ct), readOnly: true);
+        var usage = await ctx.StepAsync($"read usage of pool {name}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(name, ct), readOnly: true);
+        return PoolMapping.ToState(pool, usage, args.ConnectString, args.ForceDestroy, args.Application);
+    }
+
+    private static async Task<CephPoolState?> TryReadBackAsync(Ceph ceph, string name, CephPoolArgs args, OperationContext ctx)
+    {
+        try
+        {
+            return await ReadBackAsync(ceph, name, args, ctx);
+        }
+        catch (Exception)
+        {
+            return null; // the original failure is the one to report
+        }
+    }
+}
+
+/// <summary>How a refused deletion names what is in the way.</summary>
+internal static class DeleteGuard
+{
+    private const int Shown = 10;
+
+    public static string Names(IEnumerable<string> names)
+    {
+        var all = names.Order(StringComparer.Ordinal).ToList();
+        return string.Join(", ", all.Take(Shown)) + (all.Count > Shown ? $" and {all.Count - Shown} more" : "");
+    }
 }

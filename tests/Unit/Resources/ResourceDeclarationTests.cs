@@ -123,8 +123,10 @@ public class ResourceDeclarationTests
         Assert.False(diff.Replaces);
     }
 
+    public static TheoryData<string> NotYetImplemented() => new(All.Select(r => r.Token).Where(t => t != "mvm:index:CephPool"));
+
     [Theory]
-    [MemberData(nameof(Tokens))]
+    [MemberData(nameof(NotYetImplemented))]
     public async Task CrudSaysWhichIssueBringsItAndChangesNothing(string token)
     {
         var resource = Get(token);
