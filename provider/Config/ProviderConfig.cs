@@ -45,6 +45,9 @@ public sealed class ProviderConfig
     [Input("Run remote commands through `sudo -n`. Defaults to true when the SSH user is not root.", Env = "MVM_SUDO")]
     public bool? Sudo { get; set; }
 
+    [Input("The `connectString` of the MvmCluster that `pulumi import` reads cluster objects (e.g. a CephPool) from: an import id carries only the object's name, and the import is given no inputs. Not used otherwise; resources name their cluster with their own `connectString`.", Secret = true, Env = "MVM_IMPORT_CONNECT_STRING")]
+    public string? ImportConnectString { get; set; }
+
     [Input("How long to wait for an SSH connection, e.g. `10s`.", Default = "15s", Env = "MVM_CONNECT_TIMEOUT")]
     public string? ConnectTimeout { get; set; }
 

@@ -75,6 +75,7 @@ public sealed class MvmProvider : IResourceProviderHandler
         _secrets.AddRange(values.SecretStrings());
         _secrets.Add(config.SshPrivateKey);
         _secrets.Add(config.SshPassword);
+        _secrets.Add(config.ImportConnectString);
         foreach (var hop in config.JumpHosts ?? []) _secrets.Add(hop?.PrivateKey);
         if (failures.Count > 0)
             throw new RpcException(GrpcStatusCode.InvalidArgument, _secrets.Scrub(
