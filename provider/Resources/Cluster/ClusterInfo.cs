@@ -29,6 +29,8 @@ public sealed class ClusterInfo
     /// <summary>The cephx user VMs and libvirt use (`client.` prefix omitted), e.g. `mvm`.</summary>
     public string CephClient { get; set; } = ClusterNames.CephClient;
     public List<ClusterHost> Hosts { get; set; } = [];
+    /// <summary>The cluster's computeVlans, expanded: each has a libvirt network the cluster owns (an OvsVlan on one only renames its port group).</summary>
+    public List<int> ComputeVlanIds { get; set; } = [];
 
     [JsonIgnore] public bool IsHci => Layout == "hci";
 }

@@ -14,6 +14,11 @@ public class ResourceDeclarationTests
 
     public static TheoryData<string> Tokens() => new(All.Select(r => r.Token));
 
+    // Resources that work on real hosts have their own tests (OvsVlanTests …).
+    private static readonly string[] Implemented = ["mvm:index:OvsVlan"];
+
+    public static TheoryData<string> UnimplementedTokens() => new(All.Select(r => r.Token).Except(Implemented));
+
     private static IResource Get(string token) => All.Single(r => r.Token == token);
 
     [Fact]
@@ -124,7 +129,7 @@ public class ResourceDeclarationTests
     }
 
     [Theory]
-    [MemberData(nameof(Tokens))]
+    [MemberData(nameof(UnimplementedTokens))]
     public async Task CrudSaysWhichIssueBringsItAndChangesNothing(string token)
     {
         var resource = Get(token);
