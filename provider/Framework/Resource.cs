@@ -41,6 +41,13 @@ public abstract class Resource<TArgs, TState> : IResource
     /// <summary>Adjusts the generic per-path diff (e.g. to mark what a plan must do).</summary>
     protected virtual void CustomizeDiff(TArgs? olds, TArgs news, DiffResult diff) { }
 
+    /// <summary>
+    /// Adds changes that the recorded outputs call for although the inputs did not change: drift
+    /// that refresh found in what the provider maintains beyond the inputs (e.g. a host missing
+    /// an object that should be on every host), so the next update repairs it.
+    /// </summary>
+    protected virtual void DiffOutputs(TState olds, TArgs news, DiffResult diff) { }
+
     protected abstract Task<(string Id, TState State)> CreateAsync(TArgs args, OperationContext ctx);
 
     /// <summary>Reads the real object; null when it is gone. `state` is null on import.</summary>
@@ -88,6 +95,8 @@ public abstract class Resource<TArgs, TState> : IResource
         var oldArgs = PropertyMapper.Decode<TArgs>(oldInputs, new MappingReport(), PropertyMapper.Stored);
         var newArgs = PropertyMapper.Decode<TArgs>(news, new MappingReport(), PropertyMapper.Stored);
         CustomizeDiff(oldArgs, newArgs, diff);
+        if (!oldOutputs.Fields.IsEmpty)
+            DiffOutputs(PropertyMapper.Decode<TState>(oldOutputs, new MappingReport(), PropertyMapper.Stored), newArgs, diff);
         diff.IdentityIsFixed = DeleteBeforeReplace;
         return diff;
     }

@@ -28,6 +28,7 @@ public sealed class ClusterInfo
     public string LibvirtSecretUuid { get; set; } = "";
     /// <summary>The cephx user VMs and libvirt use (`client.` prefix omitted), e.g. `mvm`.</summary>
     public string CephClient { get; set; } = ClusterNames.CephClient;
+    /// <summary>The cluster's computeVlans, expanded: each has a libvirt network the cluster owns (an OvsVlan on one only renames its port group).</summary>
     public List<int> ComputeVlanIds { get; set; } = [];
     public List<ClusterHost> Hosts { get; set; } = [];
 

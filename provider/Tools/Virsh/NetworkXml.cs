@@ -48,14 +48,20 @@ public sealed class NetworkXml
         net.Add(new XElement("forward", new XAttribute("mode", "bridge")),
             new XElement("bridge", new XAttribute("name", spec.Bridge)),
             new XElement("virtualport", new XAttribute("type", "openvswitch")));
-        foreach (var pg in spec.PortGroups)
-        {
-            var e = new XElement("portgroup", new XAttribute("name", pg.Name));
-            if (pg.IsDefault) e.SetAttributeValue("default", "yes");
-            if (pg.VlanTag is { } tag) e.Add(new XElement("vlan", new XElement("tag", new XAttribute("id", tag.ToString(CultureInfo.InvariantCulture)))));
-            net.Add(e);
-        }
+        foreach (var pg in spec.PortGroups) net.Add(PortGroupElement(pg));
         return new NetworkXml(net);
+    }
+
+    /// <summary>One `&lt;portgroup&gt;` element as text, for `virsh net-update … portgroup`.</summary>
+    public static string PortGroupXml(PortGroupSpec portGroup) => PortGroupElement(portGroup).ToString(SaveOptions.DisableFormatting);
+
+    private static XElement PortGroupElement(PortGroupSpec pg)
+    {
+        if (string.IsNullOrEmpty(pg.Name)) throw new ArgumentException("a port group needs a name");
+        var e = new XElement("portgroup", new XAttribute("name", pg.Name));
+        if (pg.IsDefault) e.SetAttributeValue("default", "yes");
+        if (pg.VlanTag is { } tag) e.Add(new XElement("vlan", new XElement("tag", new XAttribute("id", tag.ToString(CultureInfo.InvariantCulture)))));
+        return e;
     }
 
     public string ToXml() => Root.ToString();

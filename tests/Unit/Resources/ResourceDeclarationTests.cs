@@ -14,6 +14,11 @@ public class ResourceDeclarationTests
 
     public static TheoryData<string> Tokens() => new(All.Select(r => r.Token));
 
+    // Resources that work on real hosts have their own tests (OvsVlanTests …).
+    private static readonly string[] Implemented = ["mvm:index:OvsVlan", "mvm:index:CephPool", "mvm:index:MvmCluster"];
+
+    public static TheoryData<string> UnimplementedTokens() => new(All.Select(r => r.Token).Except(Implemented));
+
     private static IResource Get(string token) => All.Single(r => r.Token == token);
 
     [Fact]
@@ -123,10 +128,8 @@ public class ResourceDeclarationTests
         Assert.False(diff.Replaces);
     }
 
-    public static TheoryData<string> NotYetImplemented() => new(All.Select(r => r.Token).Where(t => t != "mvm:index:CephPool"));
-
     [Theory]
-    [MemberData(nameof(NotYetImplemented))]
+    [MemberData(nameof(UnimplementedTokens))]
     public async Task CrudSaysWhichIssueBringsItAndChangesNothing(string token)
     {
         var resource = Get(token);

@@ -1,0 +1,62 @@
+using Mvm.Transport;
+
+namespace Mvm.Tools;
+
+// Bridge external ids: the provider labels a bridge with what it put there (e.g. one key per
+// VLAN port group), so `ovs-vsctl list Bridge` on a host shows it without libvirt.
+public sealed partial class OvsVsctl
+{
+    /// <summary>Sets (adds or changes) external ids on an existing bridge; a missing bridge raises <see cref="ObjectNotFoundException"/>.</summary>
+    public async Task SetBridgeExternalIdsAsync(string bridge, IReadOnlyDictionary<string, string> ids, TimeSpan timeout, CancellationToken ct) =>
+        await RunAsync(SetBridgeExternalIdsArgv(bridge, ids, timeout), timeout, ct).ConfigureAwait(false);
+
+    /// <summary>Removes external ids from a bridge; absent keys, and a missing bridge, are not errors.</summary>
+    public async Task RemoveBridgeExternalIdsAsync(string bridge, IReadOnlyList<string> keys, TimeSpan timeout, CancellationToken ct) =>
+        await RunAsync(RemoveBridgeExternalIdsArgv(bridge, keys, timeout), timeout, ct).ConfigureAwait(false);
+
+    /// <summary>The bridge's record, or null when there is no such bridge.</summary>
+    public async Task<OvsBridge?> FindBridgeAsync(string bridge, TimeSpan timeout, CancellationToken ct) =>
+        ReadBridge(await host.RunAsync(FindBridgeArgv(bridge, timeout), null, timeout, ct).ConfigureAwait(false));
+
+    internal static string[] SetBridgeExternalIdsArgv(string bridge, IReadOnlyDictionary<string, string> ids, TimeSpan timeout)
+    {
+        if (ids.Count == 0) throw new ArgumentException("no external ids to set", nameof(ids));
+        return Command(timeout, ["set", "Bridge", ValidName(bridge), .. ExternalIds(ids)]);
+    }
+
+    internal static string[] RemoveBridgeExternalIdsArgv(string bridge, IReadOnlyList<string> keys, TimeSpan timeout)
+    {
+        if (keys.Count == 0) throw new ArgumentException("no external ids to remove", nameof(keys));
+        // `remove` of a map key that is not there is a no-op; --if-exists covers the bridge itself.
+        return Command(timeout, ["--if-exists", "remove", "Bridge", ValidName(bridge), "external_ids", .. keys.Select(ValidKey)]);
+    }
+
+    internal static string[] FindBridgeArgv(string bridge, TimeSpan timeout) => Json(timeout, List("Bridge", OvsBridge.Columns, ValidName(bridge)));
+
+    /// <summary>Reads a `list Bridge NAME` result: null for "no row", else the one record.</summary>
+    internal static OvsBridge? ReadBridge(CommandResult result)
+    {
+        try
+        {
+            return OvsBridge.From(Single(OvsTable.ParseAll(Check(result).StdoutText)));
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>ovs-vsctl commands as <see cref="ToolCall{T}"/>s for a <see cref="ToolBatch"/>: same argv and error mapping as <see cref="OvsVsctl"/>.</summary>
+public static class OvsVsctlCalls
+{
+    /// <summary>The bridge's record, or null when it does not exist.</summary>
+    public static ToolCall<OvsBridge?> FindBridge(string bridge, TimeSpan timeout) =>
+        new(OvsVsctl.FindBridgeArgv(bridge, timeout), null, OvsVsctl.ReadBridge);
+
+    public static ToolCall<bool> SetBridgeExternalIds(string bridge, IReadOnlyDictionary<string, string> ids, TimeSpan timeout) =>
+        new(OvsVsctl.SetBridgeExternalIdsArgv(bridge, ids, timeout), null, r => OvsVsctl.Check(r) is not null);
+
+    public static ToolCall<bool> RemoveBridgeExternalIds(string bridge, IReadOnlyList<string> keys, TimeSpan timeout) =>
+        new(OvsVsctl.RemoveBridgeExternalIdsArgv(bridge, keys, timeout), null, r => OvsVsctl.Check(r) is not null);
+}
