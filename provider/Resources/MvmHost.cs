@@ -1,5 +1,6 @@
 using Mvm.Framework;
 using Mvm.Protocol;
+using Mvm.Resources.Cluster;
 using Mvm.Resources.Shared;
 
 namespace Mvm.Resources;
@@ -46,8 +47,6 @@ adds or safely removes OSDs; deleting it decommissions it OSD-safely.
 """)]
 public sealed class MvmHost : Resource<MvmHostArgs, MvmHostState>
 {
-    private const string ArrivesWith = "joining hosts to a cluster arrives with issue #4";
-
     protected override ObjectProperty FillDefaults(ObjectProperty news, string resourceName) =>
         Defaults.NameFromResource(news, resourceName);
 
@@ -58,15 +57,36 @@ public sealed class MvmHost : Resource<MvmHostArgs, MvmHostState>
         HostChecks.Check(ctx, "", args);
     }
 
+    protected override IReadOnlyList<string> Plan(MvmHostState? olds, MvmHostArgs news)
+    {
+        if (olds is null)
+            return [$"check host {news.Name} ({news.Address}) before any change, install, join the cluster" +
+                    (news.DataDevices is { Count: > 0 } d ? $" with OSDs on {string.Join(", ", d)}" : "") +
+                    ", OVS bridge, the cluster's VLAN networks, libvirt secret and pool; wait for HEALTH_OK"];
+        var steps = new List<string>();
+        foreach (var dev in (news.DataDevices ?? []).Except(olds.DataDevices ?? [])) steps.Add($"new OSD on {dev}");
+        var removed = (olds.DataDevices ?? []).Except(news.DataDevices ?? [])
+            .Select(d => (Dev: d, Id: (olds.Osds ?? []).FirstOrDefault(o => o.Device == d)?.Id)).ToList();
+        var known = removed.Where(r => r.Id is not null).ToList();
+        if (known.Count > 0)
+            steps.AddRange(RemovalPlan.Describe(new RemovalRequest(known.Select(r => r.Id!.Value).ToList(), null, null),
+                known.ToDictionary(r => r.Id!.Value, r => new OsdPlacement(news.Name ?? "", r.Dev))));
+        foreach (var r in removed.Where(r => r.Id is null)) steps.Add($"remove the OSD on {r.Dev} (its id is read from the host)");
+        if (news.Maintenance == true && olds.Maintenance != true) steps.Add("enter maintenance: refused while VMs run on the host; then no new VMs are placed here");
+        if (news.Maintenance != true && olds.Maintenance == true) steps.Add("leave maintenance: the host takes VMs again");
+        if (steps.Count > 0) steps.Add("wait for HEALTH_OK with every PG active+clean");
+        return steps;
+    }
+
     protected override Task<(string Id, MvmHostState State)> CreateAsync(MvmHostArgs args, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "create", ArrivesWith);
+        HostLifecycle.CreateAsync(args, ctx);
 
     protected override Task<MvmHostState?> ReadAsync(string id, MvmHostState? state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "read", ArrivesWith);
+        HostLifecycle.ReadAsync(id, state, ctx);
 
     protected override Task<MvmHostState> UpdateAsync(string id, MvmHostState olds, MvmHostArgs news, DiffResult diff, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "update", ArrivesWith);
+        HostLifecycle.UpdateAsync(id, olds, news, ctx);
 
     protected override Task DeleteAsync(string id, MvmHostState state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "delete", ArrivesWith);
+        HostLifecycle.DeleteAsync(id, state, ctx);
 }

@@ -103,13 +103,13 @@ public static class CephBootstrap
     /// Gives every node without this cluster's configuration the member files (ceph.conf, the
     /// admin and bootstrap-osd keyrings) from <paramref name="source"/>: how a joining host learns the cluster.
     /// </summary>
-    public static async Task ShareMemberFilesAsync(ClusterNode source, string fsid, IReadOnlyList<ClusterNode> nodes, OperationContext ctx)
+    public static async Task ShareMemberFilesAsync(IHost source, string fsid, IReadOnlyList<ClusterNode> nodes, OperationContext ctx)
     {
         var missing = new List<ClusterNode>();
-        foreach (var n in nodes.Where(n => n != source))
+        foreach (var n in nodes.Where(n => n.Host != source))
             if (await ConfiguredFsidAsync(n.Host, ctx.CancellationToken).ConfigureAwait(false) != fsid) missing.Add(n);
         if (missing.Count == 0) return;
-        var bundle = await ctx.StepAsync("collect Ceph configuration", source.Name, ct => TarAsync(source.Host, MemberFiles, ct), readOnly: true);
+        var bundle = await ctx.StepAsync("collect Ceph configuration", source.Name, ct => TarAsync(source, MemberFiles, ct), readOnly: true);
         await Task.WhenAll(missing.Select(n => ctx.StepAsync("install Ceph configuration", n.Name, ct => UntarAsync(n.Host, bundle, ct))));
     }
 

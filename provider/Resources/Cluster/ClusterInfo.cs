@@ -31,6 +31,9 @@ public sealed class ClusterInfo
     /// <summary>The cluster's computeVlans, expanded: each has a libvirt network the cluster owns (an OvsVlan on one only renames its port group).</summary>
     public List<int> ComputeVlanIds { get; set; } = [];
     public List<ClusterHost> Hosts { get; set; } = [];
+    /// <summary>The cluster's host minimums, so hosts joining through MvmHost are held to the same bar.</summary>
+    public int MinimumMemoryGiB { get; set; } = 4;
+    public int MemoryPerOsdGiB { get; set; } = 4;
 
     [JsonIgnore] public bool IsHci => Layout == "hci";
 }

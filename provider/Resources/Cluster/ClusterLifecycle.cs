@@ -22,9 +22,9 @@ public static class ClusterLifecycle
         {
             await p.InstallAsync(nodes);
             if (plan is not null) await CephBootstrap.RunAsync(plan, nodes, ctx);
-            var osds = await p.JoinAsync(info, nodes[0], nodes, info.ComputeVlanIds, "cluster");
+            var osds = await p.JoinAsync(info, nodes[0].Host, nodes, info.ComputeVlanIds, "cluster", copyNetworks: false);
             state.Osds = OsdsOf(osds);
-            await p.WaitHealthyAsync(nodes[0]);
+            await p.WaitHealthyAsync(nodes[0].Host);
             await ClusterReader.ReadIntoAsync(state, new ClusterConnection(info, ctx.Hosts), ctx);
             return (id, state);
         }
@@ -94,6 +94,8 @@ public static class ClusterLifecycle
         LibvirtSecretUuid = secretUuid,
         Hosts = Declared(a),
         ComputeVlanIds = VlanIds(a.ComputeVlans),
+        MinimumMemoryGiB = a.MinimumMemoryGiB ?? 4,
+        MemoryPerOsdGiB = a.MemoryPerOsdGiB ?? 4,
     };
 
     public static List<int> VlanIds(IReadOnlyList<string?>? items) =>

@@ -11,6 +11,8 @@ public sealed class ClusterMember
     public string Hostname { get; set; } = "";
     /// <summary>`cluster` when the host is in MvmCluster.hosts, `host` when an MvmHost joined it.</summary>
     public string JoinedBy { get; set; } = "cluster";
+    /// <summary>Out of the placement pool: new VMs are not placed here.</summary>
+    public bool Maintenance { get; set; }
 
     public string Name => Host.Name ?? "";
 }
@@ -36,7 +38,7 @@ public static class ClusterMembers
             ComputeInterface = h.ComputeInterface,
             JumpHosts = h.JumpHosts?.Select(j => j is null ? null : new Config.JumpHost { Address = j.Address, Port = j.Port, User = j.User, HostKey = j.HostKey }).ToList(),
         };
-        return JsonSerializer.Serialize(new ClusterMember { Host = stripped, Hostname = member.Hostname, JoinedBy = member.JoinedBy }, ConnectString.Json);
+        return JsonSerializer.Serialize(new ClusterMember { Host = stripped, Hostname = member.Hostname, JoinedBy = member.JoinedBy, Maintenance = member.Maintenance }, ConnectString.Json);
     }
 
     public static ClusterMember? Deserialize(string json)

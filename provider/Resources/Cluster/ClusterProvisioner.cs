@@ -93,8 +93,8 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
     /// Brings <paramref name="joining"/> into the cluster: Ceph configuration from an existing
     /// member, their OSDs, the member registry, VM storage and networks. At creation every node joins.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>> JoinAsync(ClusterInfo info, ClusterNode source,
-        IReadOnlyList<ClusterNode> joining, IReadOnlyList<int> vlanIds, string joinedBy)
+    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>> JoinAsync(ClusterInfo info, IHost source,
+        IReadOnlyList<ClusterNode> joining, IReadOnlyList<int> vlanIds, string joinedBy, bool copyNetworks)
     {
         var osds = new Dictionary<string, IReadOnlyDictionary<string, int>>();
         if (Hci)
@@ -105,7 +105,7 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
                 .ConfigureAwait(false);
             foreach (var (name, map) in created) osds[name] = map;
 
-            var ceph = new Ceph(source.Host, ClusterConnection.CephContext);
+            var ceph = new Ceph(source, ClusterConnection.CephContext);
             var conn = new ClusterConnection(info, ctx.Hosts);
             foreach (var n in joining)
                 await ctx.StepAsync("register host", n.Name, ct => conn.RegisterAsync(new ClusterMember { Host = n.Spec, Hostname = n.Hostname, JoinedBy = joinedBy }, ct))
@@ -119,12 +119,15 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
         {
             await OvsNetworking.EnsureBridgeAsync(n, info, ctx).ConfigureAwait(false);
             await OvsNetworking.EnsureVlanNetworksAsync(n, info, vlanIds, ctx).ConfigureAwait(false);
+            // A joining host also gets the VLANs added later as OvsVlan resources, as the members have them.
+            if (copyNetworks && !joining.Any(j => j.Host == source))
+                await OvsNetworking.CopyVlanNetworksAsync(source, n, ctx).ConfigureAwait(false);
         })).ConfigureAwait(false);
         return osds;
     }
 
-    public Task WaitHealthyAsync(ClusterNode source) =>
-        Hci ? HealthWait.WaitAsync(new Ceph(source.Host, ClusterConnection.CephContext), HealthLimit, ctx) : Task.CompletedTask;
+    public Task WaitHealthyAsync(IHost source) =>
+        Hci ? HealthWait.WaitAsync(new Ceph(source, ClusterConnection.CephContext), HealthLimit, ctx) : Task.CompletedTask;
 
     /// <summary>A fresh UUID made by the host's kernel (the fsid and libvirt secret id are born on the hosts).</summary>
     public async Task<string> NewUuidAsync(ClusterNode node) =>

@@ -59,32 +59,52 @@ public static class ClusterRemoval
             }
         }
         if (osds.Count == 0 && hosts.Count == 0) return null;
-
-        // All OSDs together for pool sizes and capacity; each host on its own for its bucket and monitor.
-        var ids = osds.Select(o => o.OsdId).ToList();
-        var requests = new List<RemovalRequest> { new(ids, null, null) };
-        requests.AddRange(hosts.Select(h => new RemovalRequest(osds.Where(o => o.Host == h.Host).Select(o => o.OsdId).ToList(), h.Hostname, h.MonName)));
-        foreach (var request in requests)
-        {
-            var reasons = await ctx.StepAsync("check removal is safe", source.Name, ct => RemovalPreflight.CheckAsync(ceph, request, ct), readOnly: true);
-            if (reasons.Count > 0)
-                throw new PreconditionFailedException("removing " + Describe(osds, hosts) + " is refused; nothing was changed:\n  " + string.Join("\n  ", reasons));
-        }
-        await ctx.InfoAsync("removal plan: " + Describe(osds, hosts));
-        return new RemovalWork(osds, hosts);
+        var work = new RemovalWork(osds, hosts);
+        await CheckAsync(ceph, work, source.Name, ctx);
+        return work;
     }
 
-    public static async Task RunAsync(RemovalWork work, Ceph ceph, MvmClusterState state, OperationContext ctx)
+    /// <summary>The work of decommissioning one host (MvmHost delete): its OSDs, monitor and CRUSH bucket, checked before any change.</summary>
+    public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterHost host, string hostname, IHost connection, OperationContext ctx)
     {
-        foreach (var h in work.Hosts)
-            if (state.HostStates?.FirstOrDefault(s => s.Name == h.Host.Name) is { } hs) hs.State = HostStatus.Decommissioning;
-        var conn = new ClusterConnection(ConnectString.Decode(state.ConnectString), ctx.Hosts);
+        var tree = await ctx.StepAsync("read OSD tree", ceph.Host.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
+        var mons = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
+        var osds = tree.Osds.Where(o => o.Host == hostname).Select(o => new OsdToRemove(host, o.Id, null)).ToList();
+        var vms = await ctx.StepAsync("list VMs", host.Name, ct => new Virsh(connection).ListAsync(ct), readOnly: true);
+        if (vms.Count > 0)
+            throw new PreconditionFailedException($"host {host.Name} still runs VMs ({string.Join(", ", vms.Select(v => v.Name))}); " +
+                "move them to other hosts (or delete them) before removing the host; nothing was changed");
+        var work = new RemovalWork(osds, [new HostToRemove(host, hostname, mons.Find(host.Name!) is not null ? host.Name : null)]);
+        await CheckAsync(ceph, work, ceph.Host.Name, ctx);
+        return work;
+    }
+
+    /// <summary>Refuses, before any change, a removal the cluster could not stay healthy without.</summary>
+    public static async Task CheckAsync(Ceph ceph, RemovalWork work, string where, OperationContext ctx)
+    {
+        // All OSDs together for pool sizes and capacity; each host on its own for its bucket and monitor.
+        var ids = work.Osds.Select(o => o.OsdId).ToList();
+        var requests = new List<RemovalRequest> { new(ids, null, null) };
+        requests.AddRange(work.Hosts.Select(h => new RemovalRequest(work.Osds.Where(o => o.Host == h.Host).Select(o => o.OsdId).ToList(), h.Hostname, h.MonName)));
+        foreach (var request in requests)
+        {
+            var reasons = await ctx.StepAsync("check removal is safe", where, ct => RemovalPreflight.CheckAsync(ceph, request, ct), readOnly: true);
+            if (reasons.Count > 0)
+                throw new PreconditionFailedException("removing " + Describe(work.Osds, work.Hosts) + " is refused; nothing was changed:\n  " + string.Join("\n  ", reasons));
+        }
+        await ctx.InfoAsync("removal plan: " + Describe(work.Osds, work.Hosts));
+    }
+
+    /// <summary>Carries out checked removal work; the callbacks keep the caller's state in step, so a failure leaves it true.</summary>
+    public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, OperationContext ctx,
+        Action<int> osdRemoved, Action<string> hostRemoved)
+    {
         foreach (var o in work.Osds)
         {
             var host = conn.Connect(o.Host);
             var progress = new Progress<string>(m => _ = ctx.StatusAsync($"osd.{o.OsdId} ({o.Host.Name}): {m}"));
             await ctx.StepAsync($"remove osd.{o.OsdId}", o.Host.Name, ct => new OsdRemoval().RemoveAsync(ceph, host, o.OsdId, null, progress, DrainLimit, ct));
-            state.Osds?.RemoveAll(x => x.Id == o.OsdId);
+            osdRemoved(o.OsdId);
             await ctx.InfoAsync($"osd.{o.OsdId} on {o.Host.Name} ({o.Device ?? "device unknown"}) removed; the data it held is on the other OSDs");
         }
         foreach (var h in work.Hosts)
@@ -95,7 +115,7 @@ public static class ClusterRemoval
             await ClusterTeardown.LeaveAsync(host, h.Host.Name!, conn.Info, ctx);
             await ctx.StepAsync("remove Ceph", h.Host.Name, ct => ClusterTeardown.RemoveCephAsync(host, [], ct));
             await ctx.StepAsync("unregister host", h.Host.Name, ct => conn.UnregisterAsync(h.Host.Name!, ct));
-            state.HostStates?.RemoveAll(s => s.Name == h.Host.Name);
+            hostRemoved(h.Host.Name!);
             await ctx.InfoAsync($"host {h.Host.Name} decommissioned");
         }
     }

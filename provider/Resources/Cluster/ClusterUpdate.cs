@@ -27,7 +27,7 @@ public static class ClusterUpdate
         var removal = p.Hci ? await ClusterRemoval.PlanAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
 
         await p.InstallAsync(nodes);
-        var osds = await p.JoinAsync(info, source, nodes, info.ComputeVlanIds, "cluster");
+        var osds = await p.JoinAsync(info, source.Host, nodes, info.ComputeVlanIds, "cluster", copyNetworks: true);
         state.Osds = Merge(state.Osds, osds);
 
         var droppedVlans = oldInfo.ComputeVlanIds.Except(info.ComputeVlanIds).ToList();
@@ -44,8 +44,15 @@ public static class ClusterUpdate
                 foreach (var (key, value) in news.CephConfig ?? [])
                     await ceph.ConfigSetAsync("global", key, value, ct);
             });
-            if (removal is not null) await ClusterRemoval.RunAsync(removal, ceph, state, ctx);
-            await p.WaitHealthyAsync(source);
+            if (removal is not null)
+            {
+                foreach (var h in removal.Hosts)
+                    if (state.HostStates?.FirstOrDefault(s => s.Name == h.Host.Name) is { } hs) hs.State = HostStatus.Decommissioning;
+                await ClusterRemoval.RunAsync(removal, ceph, new ClusterConnection(oldInfo, ctx.Hosts), ctx,
+                    id => state.Osds?.RemoveAll(x => x.Id == id),
+                    name => state.HostStates?.RemoveAll(x => x.Name == name));
+            }
+            await p.WaitHealthyAsync(source.Host);
         }
         else
         {

@@ -45,6 +45,22 @@ public static class OvsNetworking
             }
         });
 
+    /// <summary>Defines on <paramref name="node"/> every VLAN network <paramref name="source"/> has and it lacks, from the source's own definition.</summary>
+    public static Task CopyVlanNetworksAsync(IHost source, ClusterNode node, OperationContext ctx) =>
+        ctx.StepAsync("copy VLAN networks", node.Name, async ct =>
+        {
+            var from = new Virsh(source);
+            var to = new Virsh(node.Host);
+            var have = await to.NetListAsync(ct).ConfigureAwait(false);
+            foreach (var name in (await from.NetListAsync(ct).ConfigureAwait(false)).Where(n => n.StartsWith("mvm-vlan", StringComparison.Ordinal) && !have.Contains(n)))
+            {
+                var xml = await from.NetDumpXmlAsync(name, inactive: true, ct).ConfigureAwait(false);
+                await to.NetDefineAsync(xml, ct: ct).ConfigureAwait(false);
+                await to.NetStartAsync(name, ct).ConfigureAwait(false);
+                await to.NetAutostartAsync(name, true, ct).ConfigureAwait(false);
+            }
+        });
+
     /// <summary>Removes the networks of VLANs no longer listed (VMs still attached keep them: libvirt refuses, and the error says so).</summary>
     public static Task RemoveVlanNetworksAsync(ClusterNode node, IReadOnlyCollection<int> vlanIds, OperationContext ctx) =>
         ctx.StepAsync("remove VLAN networks", node.Name, async ct =>
