@@ -103,9 +103,11 @@ public static class ClusterRemoval
         {
             var host = conn.Connect(o.Host);
             var progress = new Progress<string>(m => _ = ctx.StatusAsync($"osd.{o.OsdId} ({o.Host.Name}): {m}"));
-            await ctx.StepAsync($"remove osd.{o.OsdId}", o.Host.Name, ct => new OsdRemoval().RemoveAsync(ceph, host, o.OsdId, null, progress, DrainLimit, ct));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var steps = await ctx.StepAsync($"remove osd.{o.OsdId}", o.Host.Name, ct => new OsdRemoval().RemoveAsync(ceph, host, o.OsdId, null, progress, DrainLimit, ct));
             osdRemoved(o.OsdId);
-            await ctx.InfoAsync($"osd.{o.OsdId} on {o.Host.Name} ({o.Device ?? "device unknown"}) removed; the data it held is on the other OSDs");
+            await ctx.InfoAsync($"osd.{o.OsdId} on {o.Host.Name} ({o.Device ?? "device unknown"}) removed in {clock.Elapsed.TotalSeconds:0.0} s " +
+                $"({string.Join("; ", steps.Select(s => s.Skipped ? s.Name + " (skipped)" : s.Detail is { Length: > 0 } d ? $"{s.Name}: {d}" : s.Name))}); the data it held is on the other OSDs");
         }
         foreach (var h in work.Hosts)
         {

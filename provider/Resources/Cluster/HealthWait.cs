@@ -11,13 +11,19 @@ public static class HealthWait
         ctx.StepAsync("wait for HEALTH_OK", null, async ct =>
         {
             var until = DateTime.UtcNow + limit;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var last = "";
             while (true)
             {
                 try
                 {
                     var s = await ceph.StatusAsync(ct).ConfigureAwait(false);
-                    if (s.Health.IsOk && s.Pgs.AllActiveClean) return;
+                    // A new OSD is in the map before its daemon boots; until then health can look fine.
+                    if (s.Health.IsOk && s.Pgs.AllActiveClean && s.OsdMap.NumUpOsds == s.OsdMap.NumOsds)
+                    {
+                        await ctx.InfoAsync($"Ceph HEALTH_OK with all {s.Pgs.NumPgs} PGs active+clean after {clock.Elapsed.TotalSeconds:0.0} s of waiting").ConfigureAwait(false);
+                        return;
+                    }
                     var checks = s.Health.IsOk ? "" : " (" + string.Join(", ", s.Health.Checks.Select(c => c.Code)) + ")";
                     var line = $"Ceph {s.Health.Status}{checks}, {s.OsdMap.NumUpOsds}/{s.OsdMap.NumOsds} OSDs up, PGs {s.Pgs.ActiveCleanPercent:0}% active+clean ({s.Pgs.ActiveClean}/{s.Pgs.NumPgs})";
                     if (line != last) await ctx.StatusAsync(line).ConfigureAwait(false);

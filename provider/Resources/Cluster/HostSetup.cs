@@ -28,7 +28,7 @@ public static class HostSetup
         var host = node.Host;
         var install = await ctx.StepAsync("install packages", node.Name, ct => new Apt(host).InstallAsync(Packages(ceph), AptTimeout, ct,
             p => _ = ctx.StatusAsync($"{node.Name}: {p}"), installRecommends: false));
-        await ctx.InfoAsync(install.Summary);
+        if (!install.NothingToDo) await ctx.InfoAsync(install.Summary);
 
         var container = await ctx.StepAsync("detect container", node.Name, async ct =>
             (await host.RunAsync(["systemd-detect-virt", "--container"], null, T, ct).ConfigureAwait(false)).StdoutText.Trim(), readOnly: true);

@@ -1,0 +1,282 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Mvm.EngineHarness.Deployment;
+using Mvm.Tests.Lab.Transport;
+using Xunit.Abstractions;
+
+namespace Mvm.Tests.Lab.Provider;
+
+/// <summary>
+/// Issue #4 as a user lives it, on the lab's real hosts: examples/cluster builds a 3-host HCI
+/// cluster from bare hosts (h6-h8); a 4th host joins through the hosts list (h4) and a 5th
+/// through MvmHost from the connect string (h5); a data device is added and one removed while
+/// the cluster holds data; removals are refused when the cluster is degraded or too few hosts
+/// would remain; a host is decommissioned; refresh sees drift made by hand; everything is
+/// destroyed. Every assertion is made on the hosts (ceph, ovs-vsctl, virsh), and the canary RBD
+/// image written at the start must read back with the same sha256 after every removal.
+/// </summary>
+[Collection("lab")]
+public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper output) : IDisposable
+{
+    private readonly LabProgram _cluster = new("mvm-lab-cluster-");
+    private readonly LabProgram _worker = new("mvm-lab-worker-");
+    private readonly List<string> _figures = [];
+
+    // Display names h1-h3 are the example's; the lab machines behind them are h6-h8.
+    private LabHost Machine(string name) => lab.Hosts.SingleOrDefault(h => h.Name == name)
+        ?? throw new InvalidOperationException($"the cluster lifecycle test needs lab host {name}: start the lab with LAB_HOSTS=8 (make test-lab does)");
+    private LabHost M1 => Machine("h6");
+    private LabHost M2 => Machine("h7");
+    private LabHost M3 => Machine("h8");
+    private LabHost Added => Machine("h4");
+    private LabHost Worker => Machine("h5");
+
+    private static string ExampleProgram =>
+        File.ReadAllText(Path.Combine(LabProgram.RepoRoot, "examples", "cluster", "Pulumi.yaml"))
+            .Replace("path: ../../provider/bin/plugin", $"path: {Path.GetDirectoryName(LabProgram.PluginPath)}");
+
+    private string ClusterConfig => LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile) + $"""
+          mvm-cluster:h1Address: {M1.Management}
+          mvm-cluster:h2Address: {M2.Management}
+          mvm-cluster:h3Address: {M3.Management}
+
+        """;
+
+    /// <summary>The example with its hosts list replaced: (display name, machine, devices).</summary>
+    private static string WithHosts(params (string Name, LabHost Machine, string[] Devices)[] hosts)
+    {
+        var program = ExampleProgram;
+        var start = program.IndexOf("      hosts:\n", StringComparison.Ordinal);
+        var end = program.IndexOf("    options:", start, StringComparison.Ordinal);
+        var block = "      hosts:\n" + string.Concat(hosts.Select(h => $"""
+                    - name: {h.Name}
+                      address: {h.Machine.Management}
+                      dataDevices: [{string.Join(", ", h.Devices)}]
+                      managementInterface: eth0
+                      storageInterface: eth1
+                      computeInterface: eth2
+
+            """));
+        return program[..start] + block + program[end..];
+    }
+
+    private (int Exit, string Output) On(LabHost h, string command) => lab.Exec(h, "bash", "-c", command);
+
+    private string Must(LabHost h, string command)
+    {
+        var (exit, text) = On(h, command);
+        Assert.True(exit == 0, $"`{command}` on {h.Name} exited {exit}: {text}");
+        return text;
+    }
+
+    private JsonElement CephJson(string args) => JsonDocument.Parse(Must(M1, $"ceph {args} -f json")).RootElement.Clone();
+
+    private async Task<DeploymentResult> TimedAsync(string what, LabProgram program, Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op, bool expectSuccess = true)
+    {
+        var clock = Stopwatch.StartNew();
+        var r = await program.RunAsync(op);
+        clock.Stop();
+        var waits = r.Logs.Select(l => Regex.Match(l.Message, @"after ([\d.]+) s of waiting")).Where(m => m.Success)
+            .Sum(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var drains = r.Logs.Select(l => Regex.Match(l.Message, @"removed in ([\d.]+) s")).Where(m => m.Success)
+            .Sum(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var line = $"{what}: {clock.Elapsed.TotalSeconds:0.0} s wall; waiting for HEALTH_OK {waits:0.0} s; OSD removals {drains:0.0} s";
+        _figures.Add(line);
+        output.WriteLine(line);
+        if (expectSuccess) Assert.True(r.Succeeded, $"{what} failed:\n{r.Transcript}");
+        return r;
+    }
+
+    private static string Plan(DeploymentResult r) =>
+        string.Join("\n", r.Logs.Where(l => l.Message.StartsWith("plan: ", StringComparison.Ordinal)).Select(l => l.Message).Distinct());
+
+    private string CanarySum() => Must(M1, "rbd export --no-progress vms/canary - | sha256sum").Split(' ')[0];
+
+    private void AssertHealthy(int osds)
+    {
+        var s = CephJson("status");
+        Assert.Equal("HEALTH_OK", s.GetProperty("health").GetProperty("status").GetString());
+        Assert.Equal(osds, s.GetProperty("osdmap").GetProperty("num_up_osds").GetInt32());
+        Assert.Equal(osds, s.GetProperty("osdmap").GetProperty("num_in_osds").GetInt32());
+    }
+
+    private IReadOnlyList<string> CrushHosts() =>
+        CephJson("osd tree").GetProperty("nodes").EnumerateArray().Where(n => n.GetProperty("type").GetString() == "host")
+            .Select(n => n.GetProperty("name").GetString()!).Order().ToList();
+
+    private void WaitUntil(Func<bool> condition, TimeSpan limit, string what)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"{what} did not happen within {limit.TotalSeconds} s");
+            Thread.Sleep(1000);
+        }
+    }
+
+    private bool HealthOk() => On(M1, "ceph health").Output.Trim() == "HEALTH_OK";
+
+    [Fact]
+    public async Task ClusterLifecycleOnBareHosts()
+    {
+        foreach (var h in new[] { M1, M2, M3, Added, Worker })
+            Assert.True(On(h, "test ! -e /etc/ceph/ceph.conf").Exit == 0, $"{h.Name} already carries a Ceph configuration: the test needs bare hosts (restart the lab)");
+
+        // 1. Preview of the example: the plan, and no host touched.
+        _cluster.Write(ExampleProgram, ClusterConfig);
+        var preview = await TimedAsync("preview create", _cluster, e => e.PreviewAsync());
+        Assert.Contains("monitors and managers on h1, h2, h3", Plan(preview));
+        Assert.True(On(M1, "test ! -e /etc/ceph/ceph.conf").Exit == 0, "preview changed a host");
+
+        // 2. up: a 3-host HCI cluster from bare hosts.
+        var created = await TimedAsync("create (3 hosts, 3 OSDs, pool, VLAN)", _cluster, e => e.UpAsync());
+        var status = CephJson("status");
+        Assert.Equal("HEALTH_OK", status.GetProperty("health").GetProperty("status").GetString());
+        Assert.Equal("h1,h2,h3", string.Join(",", status.GetProperty("quorum_names").EnumerateArray().Select(q => q.GetString()).Order()));
+        Assert.Equal(3, status.GetProperty("osdmap").GetProperty("num_up_osds").GetInt32());
+        Assert.Equal(LabProgram.OutputOf(created, "cluster", "fsid"), status.GetProperty("fsid").GetString());
+        foreach (var h in new[] { M1, M2, M3 })
+        {
+            Assert.Contains("eth2", Must(h, "ovs-vsctl list-ports br-mvm"));
+            var nets = Must(h, "virsh net-list --name");
+            foreach (var vlan in new[] { 1, 22, 23, 24, 25 }) Assert.Contains($"mvm-vlan{vlan}", nets);
+            Assert.Contains("<tag id='22'/>", Must(h, "virsh net-dumpxml mvm-vlan22"));
+            Assert.Contains("portgroup name='web'", Must(h, "virsh net-dumpxml mvm-vlan22")); // the example's OvsVlan adopted it
+            Assert.Contains("ceph client.mvm", Must(h, "virsh secret-list"));
+            Assert.Contains("running", Must(h, "virsh pool-info mvm-vms"));
+        }
+        Assert.Contains("\"size\":3", Must(M1, "ceph osd pool get vms size -f json").Replace(" ", ""));
+
+        // 3. Data with a known checksum, in the example's replicated pool.
+        Must(M1, "head -c 48M /dev/urandom > /root/canary.bin && rbd import --no-progress /root/canary.bin vms/canary");
+        var sum = Must(M1, "sha256sum /root/canary.bin").Split(' ')[0];
+        Assert.Equal(sum, CanarySum());
+
+        // 4. A 4th host through the hosts list.
+        var four = WithHosts(("h1", M1, ["/dev/vdb"]), ("h2", M2, ["/dev/vdb"]), ("h3", M3, ["/dev/vdb"]), ("h4", Added, ["/dev/vdb"]));
+        _cluster.Write(four, ClusterConfig);
+        preview = await TimedAsync("preview add host", _cluster, e => e.PreviewAsync());
+        Assert.Contains("add host h4", Plan(preview));
+        Assert.Contains(preview.Steps, s => s.Name == "cluster" && s.Op.ToString() == "Update");
+        await TimedAsync("add host h4 (hosts list)", _cluster, e => e.UpAsync());
+        Assert.Contains(Added.Name, CrushHosts());
+        AssertHealthy(4);
+        Assert.Contains("mvm-vlan22", Must(Added, "virsh net-list --name"));
+
+        // 5. A 5th host through MvmHost, from the connect string (another stack).
+        var connect = LabProgram.OutputOf(created, "cluster", "connectString")!;
+        _worker.Write(WorkerProgram(["/dev/vdb"]), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile) + $"  mvm-worker:connectString:\n    secret: {connect}\n");
+        preview = await TimedAsync("preview MvmHost", _worker, e => e.PreviewAsync());
+        Assert.Contains("check host h5", Plan(preview));
+        var joined = await TimedAsync("add host h5 (MvmHost)", _worker, e => e.UpAsync());
+        Assert.Contains(Worker.Name, CrushHosts());
+        AssertHealthy(5);
+        Assert.Equal("ready", LabProgram.OutputOf(joined, "worker", "state"));
+
+        // 6. A data device added (h1 /dev/vdc), then h1's first one removed, with data on the cluster.
+        _cluster.Write(WithHosts(("h1", M1, ["/dev/vdb", "/dev/vdc"]), ("h2", M2, ["/dev/vdb"]), ("h3", M3, ["/dev/vdb"]), ("h4", Added, ["/dev/vdb"])), ClusterConfig);
+        preview = await TimedAsync("preview add device", _cluster, e => e.PreviewAsync());
+        Assert.Contains("h1: new OSD on /dev/vdc", Plan(preview));
+        await TimedAsync("add data device", _cluster, e => e.UpAsync());
+        AssertHealthy(6);
+        var vdbOsd = int.Parse(Must(M1, "ceph-volume raw list /dev/vdb --format json | python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][\"osd_id\"])'").Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
+
+        _cluster.Write(WithHosts(("h1", M1, ["/dev/vdc"]), ("h2", M2, ["/dev/vdb"]), ("h3", M3, ["/dev/vdb"]), ("h4", Added, ["/dev/vdb"])), ClusterConfig);
+        preview = await TimedAsync("preview remove device", _cluster, e => e.PreviewAsync());
+        Assert.Contains($"osd.{vdbOsd} (h1 /dev/vdb): out", Plan(preview));
+        await TimedAsync("remove data device", _cluster, e => e.UpAsync());
+        AssertHealthy(5);
+        Assert.DoesNotContain(CephJson("osd ls").EnumerateArray(), o => o.GetInt32() == vdbOsd);
+        Assert.NotEqual(0, On(M1, $"systemctl is-enabled --quiet ceph-osd@{vdbOsd}").Exit);
+        Assert.Equal(sum, CanarySum());
+
+        // 7. Refusals: nothing changes when the cluster is degraded or too few hosts would remain.
+        var three = WithHosts(("h1", M1, ["/dev/vdc"]), ("h2", M2, ["/dev/vdb"]), ("h3", M3, ["/dev/vdb"]));
+        Must(M1, "ceph osd pool set vms size 4");
+        WaitUntil(HealthOk, TimeSpan.FromMinutes(3), "HEALTH_OK after size 4");
+        _cluster.Write(three, ClusterConfig);
+        var refused = await TimedAsync("refused: too few hosts", _cluster, e => e.UpAsync(), expectSuccess: false);
+        Assert.False(refused.Succeeded);
+        Assert.Contains("vms", refused.Error);
+        Assert.Contains("nothing was changed", refused.Error);
+        Assert.Contains(Added.Name, CrushHosts());
+        Must(M1, "ceph osd pool set vms size 3");
+        WaitUntil(HealthOk, TimeSpan.FromMinutes(3), "HEALTH_OK after size 3");
+
+        var stopped = Must(M2, "ceph-volume raw list /dev/vdb --format json | python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][\"osd_id\"])'").Trim();
+        Must(M2, $"systemctl stop ceph-osd@{stopped}");
+        WaitUntil(() => !HealthOk(), TimeSpan.FromMinutes(1), "HEALTH_WARN after stopping an OSD");
+        refused = await TimedAsync("refused: degraded", _cluster, e => e.UpAsync(), expectSuccess: false);
+        Assert.Contains("HEALTH_WARN", refused.Error);
+        Assert.Contains(Added.Name, CrushHosts());
+
+        // 8. Refresh sees the stopped OSD (drift made by hand), then it comes back.
+        var drift = await TimedAsync("refresh with an OSD stopped by hand", _cluster, e => e.RefreshAsync());
+        Assert.NotEqual("HEALTH_OK", LabProgram.OutputOf(drift, "cluster", "health"));
+        Must(M2, $"systemctl start ceph-osd@{stopped}");
+        WaitUntil(HealthOk, TimeSpan.FromMinutes(3), "HEALTH_OK after restarting the OSD");
+
+        // 9. Decommission h4: its OSD drained and purged, monitor-less host removed, data intact.
+        preview = await TimedAsync("preview decommission", _cluster, e => e.PreviewAsync());
+        Assert.Contains("decommission host h4", Plan(preview));
+        await TimedAsync("decommission host h4", _cluster, e => e.UpAsync());
+        Assert.DoesNotContain(Added.Name, CrushHosts());
+        AssertHealthy(4);
+        Assert.Equal(sum, CanarySum());
+        Assert.DoesNotContain("mvm/hosts/h4", Must(M1, "ceph config-key ls"));
+        Assert.True(On(Added, "test ! -e /etc/ceph/ceph.conf").Exit == 0, "h4 still has the cluster's ceph.conf");
+        Assert.NotEqual(0, On(Added, "ovs-vsctl br-exists br-mvm").Exit);
+
+        // 10. MvmHost delete = OSD-safe decommission of h5.
+        await TimedAsync("decommission host h5 (MvmHost delete)", _worker, e => e.DestroyAsync());
+        Assert.DoesNotContain(Worker.Name, CrushHosts());
+        AssertHealthy(3);
+        Assert.Equal(sum, CanarySum());
+
+        // 11. Destroy: the pool holds the canary, so it goes first (CephPool refuses otherwise).
+        Must(M1, "rbd rm --no-progress vms/canary");
+        await TimedAsync("destroy cluster", _cluster, e => e.DestroyAsync());
+        foreach (var h in new[] { M1, M2, M3 })
+        {
+            Assert.True(On(h, "test ! -e /etc/ceph/ceph.conf").Exit == 0, $"{h.Name} still has ceph.conf");
+            Assert.NotEqual(0, On(h, "systemctl is-active --quiet ceph-mon.target").Exit);
+            Assert.NotEqual(0, On(h, "ovs-vsctl br-exists br-mvm").Exit);
+            Assert.DoesNotContain("mvm-vlan", Must(h, "virsh net-list --all --name"));
+        }
+        output.WriteLine("figures:\n  " + string.Join("\n  ", _figures));
+    }
+
+    private string WorkerProgram(string[] devices) => $$"""
+        name: mvm-worker
+        runtime: yaml
+        plugins:
+          providers:
+            - name: mvm
+              path: {{Path.GetDirectoryName(LabProgram.PluginPath)}}
+        config:
+          connectString:
+            type: string
+            secret: true
+        resources:
+          worker:
+            type: mvm:index:MvmHost
+            properties:
+              connectString: ${connectString}
+              name: h5
+              address: {{Worker.Management}}
+              dataDevices: [{{string.Join(", ", devices)}}]
+              managementInterface: eth0
+              storageInterface: eth1
+              computeInterface: eth2
+        outputs:
+          state: ${worker.state}
+        """;
+
+    public void Dispose()
+    {
+        _cluster.Dispose();
+        _worker.Dispose();
+    }
+}
