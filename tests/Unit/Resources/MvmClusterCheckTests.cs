@@ -261,4 +261,20 @@ public class MvmClusterCheckTests
         AssertNoFailures(failures);
         Assert.Null(inputs["defaultPoolMinSize"]);
     }
+
+    [Fact]
+    public void CephConfigNeedsOptionNamesAndValuesWithoutSpaces()
+    {
+        AssertNoFailures(Check(Valid().Set("cephConfig", Obj(("mon_data_avail_warn", "5"), ("osd_memory_target", "939524096")))));
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("bad key", "5")))), "cephConfig[\"bad key\"]", "is not a Ceph option name");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("mon_data_avail_warn", "5 6")))), "cephConfig.mon_data_avail_warn", "needs a value without spaces");
+    }
+
+    [Fact]
+    public void CephConfigIsRefusedForTheStandardLayout()
+    {
+        var standard = Valid().Set("layout", "standard").Without("cephPublicNetwork").Without("cephClusterNetwork")
+            .Set("hosts", List(Obj(("name", "hv1"), ("address", "10.0.0.11"))));
+        AssertOnlyFailure(Check(standard.Set("cephConfig", Obj(("mon_data_avail_warn", "5")))), "cephConfig", "applies only to layout hci");
+    }
 }

@@ -1,0 +1,72 @@
+using Mvm.Resources;
+using Mvm.Resources.Cluster;
+using Mvm.Resources.Shared;
+
+namespace Mvm.Tests.Unit.Resources.Cluster;
+
+public class ClusterPlanTests
+{
+    private static ClusterHost Host(string name, params string[] devices) =>
+        new() { Name = name, Address = "10.0.0." + name[1..], DataDevices = [.. devices], ComputeInterface = "eth2" };
+
+    private static MvmClusterArgs Args(params ClusterHost[] hosts) => new()
+    {
+        Name = "lab", Layout = ClusterLayout.Hci, Hosts = [.. hosts], ComputeVlans = ["1", "22-23"], DefaultPoolSize = 3,
+    };
+
+    private static MvmClusterState State(params ClusterHost[] hosts)
+    {
+        var s = new MvmClusterState { Name = "lab", Layout = ClusterLayout.Hci, Hosts = [.. hosts], ComputeVlans = ["1", "22-23"] };
+        s.Osds = hosts.SelectMany((h, i) => (h.DataDevices ?? []).Select((d, j) => new OsdState { Id = i * 10 + j, Host = h.Name, Device = d })).ToList();
+        s.Monitors = hosts.Take(3).Select(h => new CephMonitor { Name = h.Name }).ToList();
+        return s;
+    }
+
+    [Fact]
+    public void CreatePlanPutsMonitorsOnTheFirstThreeHostsAndAnOsdOnEachDevice()
+    {
+        var plan = ClusterPlan.Describe(null, Args(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb"), Host("h4", "/dev/vdb", "/dev/vdc")));
+        Assert.Contains(plan, l => l.Contains("monitors and managers on h1, h2, h3") && l.Contains("h4 /dev/vdc"));
+        Assert.Contains(plan, l => l.Contains("br-mvm on h1 eth2") && l.Contains("VLAN networks 1, 22-23"));
+        Assert.Equal("wait for HEALTH_OK with every PG active+clean", plan[^1]);
+    }
+
+    [Fact]
+    public void UnchangedHostsPlanNothing() =>
+        Assert.Empty(ClusterPlan.Describe(State(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb")),
+            Args(Host("h1", "/dev/vdb"), Host("h3", "/dev/vdb"), Host("h2", "/dev/vdb"))));
+
+    [Fact]
+    public void DeviceChangesBecomeANewOsdAndAnOsdSafeRemovalOfTheKnownId()
+    {
+        var plan = ClusterPlan.Describe(State(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb", "/dev/vdc"), Host("h3", "/dev/vdb")),
+            Args(Host("h1", "/dev/vdb", "/dev/vdc"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb")));
+        Assert.Contains("h1: new OSD on /dev/vdc", plan);
+        var removal = Assert.Single(plan, l => l.StartsWith("osd.11 ", StringComparison.Ordinal));
+        Assert.Contains("(h2 /dev/vdc): out → wait for PGs active+clean → safe-to-destroy → ok-to-stop", removal);
+        Assert.DoesNotContain(plan, l => l.StartsWith("crush:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void HostRemovalListsItsOsdsMonitorAndBucket()
+    {
+        var plan = ClusterPlan.Describe(State(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb", "/dev/vdc"), Host("h4", "/dev/vdb")),
+            Args(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h4", "/dev/vdb")));
+        Assert.Contains("decommission host h3, one OSD at a time:", plan);
+        Assert.Contains(plan, l => l.StartsWith("osd.20 (h3 /dev/vdb)", StringComparison.Ordinal));
+        Assert.Contains(plan, l => l.StartsWith("osd.21 (h3 /dev/vdc)", StringComparison.Ordinal));
+        Assert.Contains(plan, l => l.StartsWith("mon h3:", StringComparison.Ordinal));
+        Assert.Contains("crush: remove host h3", plan);
+    }
+
+    [Fact]
+    public void AddedHostsAndVlanChangesAreListed()
+    {
+        var news = Args(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb"), Host("h5", "/dev/vdb"));
+        news.ComputeVlans = ["1", "22", "40"];
+        var plan = ClusterPlan.Describe(State(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb")), news);
+        Assert.Contains(plan, l => l.StartsWith("add host h5 (10.0.0.5)", StringComparison.Ordinal) && l.Contains("OSDs on /dev/vdb"));
+        Assert.Contains("VLAN networks added on every host: 40", plan);
+        Assert.Contains("VLAN networks removed from every host: 23", plan);
+    }
+}
