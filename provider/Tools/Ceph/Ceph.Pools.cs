@@ -26,7 +26,17 @@ public sealed partial class Ceph
     /// <summary>`ceph osd pool get-quota`: the quotas and how much of them is used.</summary>
     public async Task<PoolQuota> GetPoolQuotaAsync(string pool, CancellationToken ct)
     {
-        var r = await RunCheckedAsync(["osd", "pool", "get-quota", CheckName(pool, "pool name")], "pool", pool, ct).ConfigureAwait(false);
+        string[] command = ["osd", "pool", "get-quota", CheckName(pool, "pool name")];
+        var r = await RunAsync(command, ct).ConfigureAwait(false);
+        // A pool created a moment ago exists in the OSD map before the manager has stats for it:
+        // the monitors answer ENOENT "no stats for pool" until the next PG stats report (seconds).
+        for (var i = 0; i < 40 && r.ExitCode == CephErrno.ENOENT && r.StderrText.Contains("no stats for pool", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(500, ct).ConfigureAwait(false);
+            r = await RunAsync(command, ct).ConfigureAwait(false);
+        }
+        if (r.ExitCode == CephErrno.ENOENT) throw CephFailure.NotFound(r, Tool, "pool", pool);
+        if (r.ExitCode != 0) throw CephFailure.Failed(r);
         using var doc = CephJson.Parse(r.StdoutText, "ceph osd pool get-quota");
         var j = doc.RootElement;
         return new PoolQuota(j.Str("pool_name") ?? pool, j.Int("pool_id"), j.Long("quota_max_bytes"), j.Long("quota_max_objects"),

@@ -290,6 +290,16 @@ public class CephTests
     }
 
     [Fact]
+    public async Task QuotaOfAPoolTooNewForStatsIsAskedAgain()
+    {
+        // The stderr is what the lab's monitors said for a pool created a moment before (cluster lifecycle test).
+        var host = ScriptedHost.Replies(ScriptedHost.Reply(2, "\n", "Error ENOENT: no stats for pool 't1'\n"), ScriptedHost.Captured("ceph-16.2.15-osd-pool-get-quota"));
+        var q = await new Ceph(host).GetPoolQuotaAsync("t1", None);
+        Assert.Equal(2, host.Calls.Count);
+        Assert.Equal(1073741824L, q.MaxBytes);
+    }
+
+    [Fact]
     public async Task ReadsQuotasAndMapsAnUnknownPool()
     {
         var q = await Client("osd-pool-get-quota", out var host).GetPoolQuotaAsync("t1", None);
