@@ -183,7 +183,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
         Assert.Contains("h1: new OSD on /dev/vdc", Plan(preview));
         await TimedAsync("add data device", _cluster, e => e.UpAsync());
         AssertHealthy(6);
-        var vdbOsd = int.Parse(Must(M1, "ceph-volume raw list /dev/vdb --format json | python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][\"osd_id\"])'").Trim(),
+        var vdbOsd = int.Parse(Must(M1, "ceph-volume raw list $(readlink -e /dev/vdb) --format json | python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][\"osd_id\"])'").Trim(),
             System.Globalization.CultureInfo.InvariantCulture);
 
         _cluster.Write(WithHosts(("h1", M1, ["/dev/vdc"]), ("h2", M2, ["/dev/vdb"]), ("h3", M3, ["/dev/vdb"]), ("h4", Added, ["/dev/vdb"])), ClusterConfig);
@@ -208,7 +208,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
         Must(M1, "ceph osd pool set vms size 3");
         WaitUntil(HealthOk, TimeSpan.FromMinutes(3), "HEALTH_OK after size 3");
 
-        var stopped = Must(M2, "ceph-volume raw list /dev/vdb --format json | python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][\"osd_id\"])'").Trim();
+        var stopped = Must(M2, "ceph-volume raw list $(readlink -e /dev/vdb) --format json | python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][\"osd_id\"])'").Trim();
         Must(M2, $"systemctl stop ceph-osd@{stopped}");
         WaitUntil(() => !HealthOk(), TimeSpan.FromMinutes(1), "HEALTH_WARN after stopping an OSD");
         refused = await TimedAsync("refused: degraded", _cluster, e => e.UpAsync(), expectSuccess: false);
