@@ -100,7 +100,7 @@ public sealed class CheckTests(ConfiguredSession fixture) : IClassFixture<Config
     {
         var host = await fixture.CheckedAsync("mvm:index:MvmHost", "h4", new
         {
-            connectString = "ceph://plain",
+            connectString = TestConnectString.Value, // plaintext, as the engine sends it without the secret marker
             address = "10.0.0.14",
             sshPassword = "plain-pw",
             sshPrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
@@ -121,10 +121,10 @@ public sealed class CheckTests(ConfiguredSession fixture) : IClassFixture<Config
         Assert.True(PropertyValues.IsSecret(Wire.Field(fields, "sshPassword")), PropertyValues.ToJson(cluster));
 
         // A value the engine already marked secret stays secret (and is not double-wrapped).
-        var vlan = await fixture.CheckedAsync("mvm:index:OvsVlan", "web", new { connectString = PropertyValues.Secret("s"), vlanId = 22 });
+        var vlan = await fixture.CheckedAsync("mvm:index:OvsVlan", "web", new { connectString = PropertyValues.Secret(TestConnectString.Value), vlanId = 22 });
         var cs = Wire.Field(vlan, "connectString");
         Assert.True(PropertyValues.IsSecret(cs));
-        Assert.Equal("s", PropertyValues.Unwrap(cs).StringValue);
+        Assert.Equal(TestConnectString.Value, PropertyValues.Unwrap(cs).StringValue);
     }
 
     [Fact]

@@ -175,13 +175,15 @@ public sealed class ConfigurationTests(ConfiguredSession fixture, ITestOutputHel
     }
 
     /// <summary>
-    /// The proof that a config value was understood, not just accepted: mvm:sshPort decides where Create's SSH
-    /// probe connects. Stack config sends "PORT" (a string); an explicit provider sends PORT (a number).
+    /// The proof that a config value was understood, not just accepted: mvm:sshPort decides where the OpenSSH
+    /// client of Create's first step ("inspect host") connects. Stack config sends "PORT" (a string); an explicit
+    /// provider sends PORT (a number). The fake host on that port completes the identification exchange and then
+    /// drops the connection, so the handshake fails at once and the error names the endpoint ssh was given.
     /// </summary>
     [Fact]
     public async Task Stack_config_strings_take_effect()
     {
-        await using var host = new FakeSshServer();
+        await using var host = new FakeSshServer(closeAfterIdentification: true);
         await using var s = await PluginBinary.StartSessionAsync(new ProviderSessionOptions
         {
             Config = new Dictionary<string, string>
@@ -194,13 +196,13 @@ public sealed class ConfigurationTests(ConfiguredSession fixture, ITestOutputHel
         });
         await s.HandshakeAsync();
         await s.ConfigureAsync();
-        await AssertProbeUsesConfiguredPort(s, host);
+        await AssertSshUsesConfiguredPort(s, host);
     }
 
     [Fact]
     public async Task Explicit_provider_typed_values_take_effect()
     {
-        await using var host = new FakeSshServer();
+        await using var host = new FakeSshServer(closeAfterIdentification: true);
         await using var s = await PluginBinary.StartSessionAsync();
         await s.HandshakeAsync();
         var args = PropertyValues.Struct(new Dictionary<string, object>
@@ -213,10 +215,10 @@ public sealed class ConfigurationTests(ConfiguredSession fixture, ITestOutputHel
         var check = await s.Client.CheckConfigAsync(CheckConfigRequest(s, PropertyValues.StripSecrets(args)));
         Assert.True(check.Failures.Count == 0, Wire.Failures(check));
         await s.Client.ConfigureAsync(ConfigureRequest(s, args));
-        await AssertProbeUsesConfiguredPort(s, host);
+        await AssertSshUsesConfiguredPort(s, host);
     }
 
-    private static async Task AssertProbeUsesConfiguredPort(ProviderSession s, FakeSshServer host)
+    private static async Task AssertSshUsesConfiguredPort(ProviderSession s, FakeSshServer host)
     {
         // The host entry names no sshPort: the provider's sshPort must be used.
         var inputs = (await s.Client.CheckAsync(s.CheckRequest("mvm:index:MvmCluster", "c", new
@@ -228,9 +230,13 @@ public sealed class ConfigurationTests(ConfiguredSession fixture, ITestOutputHel
         {
             Urn = s.Urn("mvm:index:MvmCluster", "c"), Name = "c", Type = "mvm:index:MvmCluster", Properties = inputs, Timeout = 20,
         }));
-        Assert.True(host.Connections > 0, $"the probe did not connect to the configured port {host.Port}: {e.StatusMessage}");
-        Assert.Equal(GrpcStatusCode.Unimplemented, e.Code);
-        Assert.Contains("SSH-2.0-test", e.StatusMessage);
+        Assert.True(host.Connections > 0, $"ssh did not connect to the configured port {host.Port}: {e.StatusMessage}");
+        // It was the OpenSSH client (its identification line arrived), not a bare TCP connect.
+        Assert.Contains(host.ClientIdentifications, id => id.StartsWith("SSH-2.0-OpenSSH", StringComparison.Ordinal));
+        Assert.Equal(GrpcStatusCode.FailedPrecondition, e.Code);
+        Assert.Contains("Host h1 (127.0.0.1) could not be inspected", e.StatusMessage);
+        Assert.Contains($"127.0.0.1:{host.Port}", e.StatusMessage);
+        Assert.Contains("nothing was changed on any host", e.StatusMessage);
     }
 
     [Fact]

@@ -8,13 +8,14 @@ namespace Mvm.Tests.Protocol;
 
 /// <summary>
 /// The shipped examples/ programs, copied to a temp directory with a stack config pointing at temp key and
-/// known_hosts files: preview succeeds with the expected creates and contacts no host; `up` stops with a clear
-/// error (not implemented yet, or the hosts cannot be reached) within a short customTimeouts — never a hang.
-/// The lab tier runs them against real hosts.
+/// known_hosts files. The protocol tier has no real hosts, so: preview succeeds with the expected creates and
+/// plan, contacting no host; the cluster's `up` against addresses that refuse fails before any change, naming
+/// every host; the vm example's `up` stops at "not implemented yet". The lab tier runs them against real hosts.
 /// </summary>
 public sealed class ExampleTests(ITestOutputHelper output)
 {
-    private static async Task<ProgramDirectory> CopyAsync(string example, Func<string, string>? edit = null)
+    /// <param name="extraStack">Stack settings appended to the example's own (they override its defaults).</param>
+    private static async Task<ProgramDirectory> CopyAsync(string example, Func<string, string>? edit = null, IReadOnlyDictionary<string, string>? extraStack = null)
     {
         var source = Path.Combine(PluginBinary.RepoRoot, "examples", example);
         var program = await ProgramDirectory.StartAsync("name: placeholder\nruntime: yaml\n", stackYaml: null, fixtures: false, prefix: "mvm-example-" + example);
@@ -28,9 +29,24 @@ public sealed class ExampleTests(ITestOutputHelper output)
             : line));
         Assert.Contains(key, stack);
         Assert.Contains(knownHosts, stack);
-        program.Write(edit?.Invoke(yaml) ?? yaml, stack);
+        // The stack file is one `config:` map, so appended entries land in it.
+        foreach (var (k, v) in extraStack ?? new Dictionary<string, string>())
+            stack += $"\n  {k}: \"{v}\"";
+        program.Write(edit?.Invoke(yaml) ?? yaml, stack + "\n");
         return program;
     }
+
+    /// <summary>
+    /// The cluster example's three hosts moved to 127.0.0.1-3 on one port, with mvm:sshPort set to that port:
+    /// the program stays as shipped, only where its hosts are changes.
+    /// </summary>
+    private static Dictionary<string, string> HostsAt(int port) => new()
+    {
+        ["mvm-cluster:h1Address"] = "127.0.0.1",
+        ["mvm-cluster:h2Address"] = "127.0.0.2",
+        ["mvm-cluster:h3Address"] = "127.0.0.3",
+        ["mvm:sshPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private static void AssertNoHostContact(DeploymentResult result)
     {
@@ -39,24 +55,44 @@ public sealed class ExampleTests(ITestOutputHelper output)
                 c.Request is CreateRequest { Preview: true } or UpdateRequest { Preview: true }, $"{method} without preview during a preview"));
         Assert.Empty(result.CallsOf("Read"));
         Assert.Empty(result.CallsOf("Delete"));
-        Assert.DoesNotContain(result.Logs, l => l.Message.Contains("probe SSH", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Logs, l => l.Message.Contains("inspect host", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Cluster_example_previews_its_creates_without_contacting_a_host()
+    public async Task Cluster_example_previews_its_creates_and_plan_without_contacting_a_host()
     {
-        await using var p = await CopyAsync("cluster");
-        var preview = await p.OkAsync(p.Engine.PreviewAsync());
-        output.WriteLine(preview.Transcript);
-        Assert.Equal(StepOp.Create, preview.Step("cluster").Op);
-        Assert.Equal(StepOp.Create, preview.Step("vmPool").Op);
-        Assert.Equal(StepOp.Create, preview.Step("web").Op);
-        Assert.Equal(["cluster", "vmPool", "web"], preview.Steps.Where(s => !s.IsProvider).Select(s => s.Name).Order(StringComparer.Ordinal));
-        Assert.DoesNotContain(preview.Steps, s => s.CheckFailures.Count > 0);
-        var cluster = preview.CallsOf("Create").Single(c => c.RequestAs<CreateRequest>().Name == "cluster").RequestAs<CreateRequest>();
-        Assert.Equal(2400, cluster.Timeout); // customTimeouts.create: 40m
-        AssertNoHostContact(preview);
-        Assert.False(File.Exists(p.Engine.StatePath));
+        // Each host is a listener that counts connections, so "no contact" is observed, not inferred.
+        var hosts = await FakeSshServer.OnLoopbacksAsync(3);
+        try
+        {
+            await using var p = await CopyAsync("cluster", extraStack: HostsAt(hosts[0].Port));
+            var preview = await p.OkAsync(p.Engine.PreviewAsync());
+            output.WriteLine(preview.Transcript);
+            Assert.Equal(StepOp.Create, preview.Step("cluster").Op);
+            Assert.Equal(StepOp.Create, preview.Step("vmPool").Op);
+            Assert.Equal(StepOp.Create, preview.Step("web").Op);
+            Assert.Equal(["cluster", "vmPool", "web"], preview.Steps.Where(s => !s.IsProvider).Select(s => s.Name).Order(StringComparer.Ordinal));
+            Assert.DoesNotContain(preview.Steps, s => s.CheckFailures.Count > 0);
+            var cluster = preview.CallsOf("Create").Single(c => c.RequestAs<CreateRequest>().Name == "cluster").RequestAs<CreateRequest>();
+            Assert.Equal(2400, cluster.Timeout); // customTimeouts.create: 40m
+
+            // The plan is printed under the cluster and follows the program: every host's data device becomes an OSD.
+            var plan = preview.Logs.Where(l => l.Urn == preview.Step("cluster").Urn && l.Message.StartsWith("plan: ", StringComparison.Ordinal))
+                .Select(l => l.Message).ToList();
+            Assert.True(plan.Count > 0, "preview printed no 'plan: …' lines for the cluster:\n" + preview.Transcript);
+            foreach (var h in new[] { "h1", "h2", "h3" })
+                Assert.Contains(plan, l => l.Contains($"{h} /dev/vdb", StringComparison.Ordinal));
+
+            AssertNoHostContact(preview);
+            await Task.Delay(300); // an inspection would connect at once
+            Assert.All(hosts, h => Assert.Equal(0, h.Connections));
+            Assert.False(File.Exists(p.Engine.StatePath));
+        }
+        finally
+        {
+            foreach (var h in hosts)
+                await h.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -71,26 +107,43 @@ public sealed class ExampleTests(ITestOutputHelper output)
         AssertNoHostContact(preview);
     }
 
+    /// <summary>
+    /// The shipped cluster program with its hosts on loopback addresses whose SSH port refuses: `up` must stop in
+    /// the read-only inspection with one FAILED_PRECONDITION that lists every host, says nothing was changed, and
+    /// comes promptly (refusals are answers; the 40m create timeout is not what ends it).
+    /// </summary>
     [Fact]
-    public async Task Cluster_example_up_fails_clearly_and_promptly()
+    public async Task Cluster_example_up_on_unreachable_hosts_fails_before_any_change_naming_every_host()
     {
-        // A short create timeout so an unreachable lab cannot stall the test; a running lab answers at once.
-        await using var p = await CopyAsync("cluster", yaml => yaml.Replace("create: 40m", "create: 10s", StringComparison.Ordinal));
+        int refusing;
+        {
+            var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            l.Start();
+            refusing = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+        }
+        await using var p = await CopyAsync("cluster", extraStack: HostsAt(refusing));
         var watch = Stopwatch.StartNew();
         var up = await p.Engine.UpAsync();
         watch.Stop();
         output.WriteLine($"{watch.ElapsedMilliseconds} ms\n{up.Transcript}");
 
         Assert.False(up.Succeeded);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(40), $"up took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"up took {watch.Elapsed}");
         var create = up.CallsOf("Create").Single(c => c.RequestAs<CreateRequest>() is { Name: "cluster", Preview: false });
         var failure = create.Failure;
         Assert.NotNull(failure);
-        Assert.True(
-            failure!.Code == GrpcStatusCode.Unimplemented && failure.StatusMessage.Contains("not implemented yet", StringComparison.Ordinal)
-            || failure.Code == GrpcStatusCode.DeadlineExceeded && failure.StatusMessage.Contains("probe SSH", StringComparison.Ordinal)
-            || failure.StatusMessage.Contains("cannot reach SSH", StringComparison.Ordinal),
-            $"unclear failure: {failure.Code}: {failure.StatusMessage}");
+        Assert.Equal(GrpcStatusCode.FailedPrecondition, failure!.Code);
+        Assert.Contains("nothing was changed on any host", failure.StatusMessage);
+        // Every host is inspected even when one fails, so each is named with the endpoint ssh was given.
+        var lines = failure.StatusMessage.Split('\n');
+        for (var i = 1; i <= 3; i++)
+        {
+            var line = lines.FirstOrDefault(l => l.StartsWith($"Host h{i} (127.0.0.{i}) could not be inspected", StringComparison.Ordinal));
+            Assert.True(line is not null, $"h{i} is not named:\n{failure.StatusMessage}");
+            Assert.Contains($"127.0.0.{i}:{refusing}", line);
+            Assert.Contains("connection refused", line);
+        }
         Assert.Contains("cluster", up.Error);
         // Nothing depending on the cluster was attempted, and nothing was recorded.
         Assert.DoesNotContain(up.CallsOf("Create"), c => c.RequestAs<CreateRequest>() is { Preview: false, Name: "vmPool" or "web" });
@@ -107,10 +160,15 @@ public sealed class ExampleTests(ITestOutputHelper output)
         Assert.False(up.Succeeded);
         var failure = up.CallsOf("Create").Single(c => c.RequestAs<CreateRequest>() is { Name: "debian", Preview: false }).Failure;
         Assert.NotNull(failure);
+        // The placeholder connect string passes Check; VirtualImage itself is what is missing (issue #5).
         Assert.Equal(GrpcStatusCode.Unimplemented, failure!.Code);
         Assert.Contains("not implemented yet", failure.StatusMessage);
         Assert.DoesNotContain(up.CallsOf("Create"), c => c.RequestAs<CreateRequest>() is { Preview: false, Name: "web1" });
-        Assert.DoesNotContain("replace-me", failure.StatusMessage);
+        // The connect string is a secret: it must not be echoed in the error.
+        var connectString = File.ReadAllLines(Path.Combine(PluginBinary.RepoRoot, "examples", "vm", "Pulumi.dev.yaml"))
+            .Select(l => l.Trim()).Single(l => l.StartsWith("secret: \"mvm1.", StringComparison.Ordinal))["secret: ".Length..].Trim('"');
+        Assert.DoesNotContain(connectString, failure.StatusMessage);
+        Assert.DoesNotContain(connectString, up.Transcript);
         ProgramDirectory.AssertCleanPlugins(up);
     }
 }

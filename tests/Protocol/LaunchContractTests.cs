@@ -57,7 +57,7 @@ public sealed class LaunchContractTests(ITestOutputHelper output)
     [Fact]
     public async Task Sigint_with_a_call_in_flight_still_exits_0_promptly()
     {
-        // A "host" that accepts but never sends its SSH banner: the probe waits inside Create.
+        // A "host" that accepts but never sends its SSH banner: ssh, in Create's "inspect host" step, waits for it.
         await using var silent = new FakeSshServer(banner: null);
         await using var s = await PluginBinary.StartSessionAsync(new ProviderSessionOptions
         {
@@ -83,7 +83,8 @@ public sealed class LaunchContractTests(ITestOutputHelper output)
     [Fact]
     public async Task Without_an_engine_address_it_serves_and_waits_for_attach()
     {
-        await using var host = new FakeSshServer();
+        // Drops each connection after the identification exchange, so the Create below fails at once.
+        await using var host = new FakeSshServer(closeAfterIdentification: true);
         await using var s = await PluginBinary.StartSessionAsync(new ProviderSessionOptions
         {
             AttachMode = true,
@@ -112,7 +113,8 @@ public sealed class LaunchContractTests(ITestOutputHelper output)
         {
             Urn = s.Urn("mvm:index:MvmCluster", "c"), Name = "c", Type = "mvm:index:MvmCluster", Properties = inputs,
         }));
-        Assert.True(s.Logs.Any(l => l.Message.Contains("probe SSH", StringComparison.Ordinal)),
+        Assert.True(host.Connections > 0, "the Create never reached the host");
+        Assert.True(s.Logs.Any(l => l.Message.Contains("inspect host on h1", StringComparison.Ordinal)),
             "after Attach, the plugin's Engine.Log messages did not reach the attached engine; plugin stderr:\n" + plugin.Stderr);
         Assert.Equal(0, await s.StopAsync());
         Assert.True(plugin.Stdout.Length == 0, plugin.Stdout);
