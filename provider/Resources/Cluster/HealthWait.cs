@@ -7,23 +7,35 @@ namespace Mvm.Resources.Cluster;
 /// <summary>Waits for HEALTH_OK with every PG active+clean, reporting PG progress to the engine.</summary>
 public static class HealthWait
 {
+    /// <summary>How long HEALTH_OK must hold before it counts.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
+
     public static Task WaitAsync(Ceph ceph, TimeSpan limit, OperationContext ctx) =>
         ctx.StepAsync("wait for HEALTH_OK", null, async ct =>
         {
             var until = DateTime.UtcNow + limit;
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            TimeSpan? okSince = null;
             var last = "";
             while (true)
             {
                 try
                 {
                     var s = await ceph.StatusAsync(ct).ConfigureAwait(false);
-                    // A new OSD is in the map before its daemon boots; until then health can look fine.
+                    // A new OSD is in the map before its daemon boots, and a purge or a new OSD
+                    // sets off peering a moment later: health counts once it holds across two looks.
                     if (s.Health.IsOk && s.Pgs.AllActiveClean && s.OsdMap.NumUpOsds == s.OsdMap.NumOsds)
                     {
-                        await ctx.InfoAsync($"Ceph HEALTH_OK with all {s.Pgs.NumPgs} PGs active+clean after {clock.Elapsed.TotalSeconds:0.0} s of waiting").ConfigureAwait(false);
-                        return;
+                        if (okSince is null) okSince = clock.Elapsed;
+                        else if (clock.Elapsed - okSince >= Settle)
+                        {
+                            await ctx.InfoAsync($"Ceph HEALTH_OK with all {s.Pgs.NumPgs} PGs active+clean after {okSince.Value.TotalSeconds:0.0} s of waiting").ConfigureAwait(false);
+                            return;
+                        }
+                        await Task.Delay(1000, ct).ConfigureAwait(false);
+                        continue;
                     }
+                    okSince = null;
                     var checks = s.Health.IsOk ? "" : " (" + string.Join(", ", s.Health.Checks.Select(c => c.Code)) + ")";
                     var line = $"Ceph {s.Health.Status}{checks}, {s.OsdMap.NumUpOsds}/{s.OsdMap.NumOsds} OSDs up, PGs {s.Pgs.ActiveCleanPercent:0}% active+clean ({s.Pgs.ActiveClean}/{s.Pgs.NumPgs})";
                     if (line != last) await ctx.StatusAsync(line).ConfigureAwait(false);

@@ -25,19 +25,8 @@ public sealed class CephPoolLabTests(LabFixture lab, ITestOutputHelper output) :
     private readonly string _importDir = Directory.CreateTempSubdirectory("cptest-import-").FullName;
     private readonly string _pool = "cptest-" + Guid.NewGuid().ToString("N")[..8];
 
-    private static string RepoRoot
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "Provider.sln"))) return d.FullName;
-            throw new InvalidOperationException("Provider.sln not found");
-        }
-    }
 
-    private static string PluginPath =>
-        Environment.GetEnvironmentVariable("MVM_PLUGIN_PATH") is { Length: > 0 } p ? p
-            : Path.Combine(RepoRoot, "provider", "bin", "plugin", "pulumi-resource-mvm");
+    private static string PluginPath => LabProgram.PluginPath;
 
     /// <summary>The program: one pool; the connect string arrives as secret project config.</summary>
     private void WriteProgram(string dir, string properties, string? importConnectString = null, string? connectString = null)

@@ -35,19 +35,8 @@ public sealed class OvsVlanLabTests(LabFixture lab, ITestOutputHelper output) : 
     private LabHost H5 => lab.Hosts.Single(h => h.Name == "h5");
     private IEnumerable<LabHost> Both => [H4, H5];
 
-    private static string RepoRoot
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "Provider.sln"))) return d.FullName;
-            throw new InvalidOperationException("Provider.sln not found");
-        }
-    }
 
-    private static string PluginPath =>
-        Environment.GetEnvironmentVariable("MVM_PLUGIN_PATH") is { Length: > 0 } p ? p
-            : Path.Combine(RepoRoot, "provider", "bin", "plugin", "pulumi-resource-mvm");
+    private static string PluginPath => LabProgram.PluginPath;
 
     private string ConnectString => Mvm.Resources.Cluster.ConnectString.Encode(new ClusterInfo
     {
