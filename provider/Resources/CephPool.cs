@@ -226,6 +226,9 @@ public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
         return await ReadBackAsync(ceph, id, news, ctx);
     }
 
+    internal static int UsageSettleTries { get; set; } = 10;
+    internal static TimeSpan UsageSettleDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     protected override async Task DeleteAsync(string id, CephPoolState state, OperationContext ctx)
     {
         var (ceph, cluster) = await ConnectAsync(state.ConnectString, ctx);
@@ -239,7 +242,14 @@ public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
                 throw new PreconditionFailedException($"pool \"{id}\" in cluster {cluster} still holds {images.Images.Count} RBD image(s): {DeleteGuard.Names(images.Images.Select(i => i.Image))}. " +
                     "Remove them (or the VirtualImage/VirtualMachine resources that own them) first, or set forceDestroy: true and run `pulumi up` before destroying to delete the pool with its data. The pool was not deleted.");
             // Bytes, not objects: RBD's own bookkeeping (rbd_directory, rbd_children) lives in omaps and holds none.
+            // Usage comes from the OSDs' periodic PG reports: right after its last image was removed a
+            // pool still shows the old bytes for a few seconds, so look again before refusing.
             var usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
+            for (var i = 0; i < UsageSettleTries && usage.CurrentBytes > 0; i++)
+            {
+                await Task.Delay(UsageSettleDelay, ctx.CancellationToken);
+                usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
+            }
             if (usage.CurrentBytes > 0)
                 throw new PreconditionFailedException($"pool \"{id}\" in cluster {cluster} still holds {usage.CurrentBytes} bytes in {usage.CurrentObjects} objects. " +
                     "Empty it first, or set forceDestroy: true and run `pulumi up` before destroying to delete the pool with its data. The pool was not deleted.");

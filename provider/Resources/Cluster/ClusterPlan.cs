@@ -54,6 +54,11 @@ public static class ClusterPlan
         if (removedOsds.Count > 0) steps.AddRange(RemovalPlan.Describe(new RemovalRequest(removedOsds, null, null), placements));
         foreach (var h in oldHosts.Where(o => !hosts.Any(n => Same(o, n))))
         {
+            if (!hci)
+            {
+                steps.Add($"remove host {h.Name}: refused while it runs VMs; its VLAN networks and OVS bridge are removed");
+                continue;
+            }
             var ids = new List<int>();
             foreach (var o in (olds.Osds ?? []).Where(o => string.Equals(o.Host, h.Name, StringComparison.OrdinalIgnoreCase) && o.Id is not null))
             {

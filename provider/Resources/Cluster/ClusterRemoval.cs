@@ -65,11 +65,13 @@ public static class ClusterRemoval
     }
 
     /// <summary>The work of decommissioning one host (MvmHost delete): its OSDs, monitor and CRUSH bucket, checked before any change.</summary>
-    public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterHost host, string hostname, IHost connection, OperationContext ctx)
+    public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterHost host, string hostname, IHost connection, OperationContext ctx,
+        IReadOnlyList<OsdState>? known = null)
     {
         var tree = await ctx.StepAsync("read OSD tree", ceph.Host.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
         var mons = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
-        var osds = tree.Osds.Where(o => o.Host == hostname).Select(o => new OsdToRemove(host, o.Id, null)).ToList();
+        var osds = tree.Osds.Where(o => o.Host == hostname)
+            .Select(o => new OsdToRemove(host, o.Id, known?.FirstOrDefault(k => k.Id == o.Id)?.Device)).ToList();
         var vms = await ctx.StepAsync("list VMs", host.Name, ct => new Virsh(connection).ListAsync(ct), readOnly: true);
         if (vms.Count > 0)
             throw new PreconditionFailedException($"host {host.Name} still runs VMs ({string.Join(", ", vms.Select(v => v.Name))}); " +

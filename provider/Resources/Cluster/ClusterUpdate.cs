@@ -25,6 +25,14 @@ public static class ClusterUpdate
         var nodes = await p.InspectAsync(newHosts, p.Hci ? info.Fsid : null);
         var source = nodes.First(n => kept.Any(k => Same(k, n.Spec)));
         var removal = p.Hci ? await ClusterRemoval.PlanAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
+        if (!p.Hci)
+            foreach (var h in removedHosts)
+            {
+                var vms = await ctx.StepAsync("list VMs", h.Name, ct => new Virsh(p.Connect(h)).ListAsync(ct), readOnly: true);
+                if (vms.Count > 0)
+                    throw new PreconditionFailedException($"host {h.Name} still runs VMs ({string.Join(", ", vms.Select(v => v.Name))}); " +
+                        "move them to other hosts (or delete them) before removing the host; nothing was changed");
+            }
 
         await p.InstallAsync(nodes);
         var osds = await p.JoinAsync(info, source.Host, nodes, info.ComputeVlanIds, "cluster", copyNetworks: true);

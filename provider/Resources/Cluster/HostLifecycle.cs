@@ -127,7 +127,7 @@ public static class HostLifecycle
         }
         var ceph = await conn.CephAsync(ctx.CancellationToken);
         var hostname = member?.Hostname is { Length: > 0 } hn ? hn : spec.Name!;
-        var work = await ClusterRemoval.PlanHostAsync(ceph, spec, hostname, host, ctx);
+        var work = await ClusterRemoval.PlanHostAsync(ceph, spec, hostname, host, ctx, state.Osds);
         await ClusterRemoval.RunAsync(work, ceph, conn, ctx, _ => { }, _ => { });
     }
 

@@ -202,13 +202,14 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
 
         // 7. Refusals: nothing changes when the cluster is degraded or too few hosts would remain.
         var three = WithHosts(("h1", M1, ["/dev/vdc"]), ("h2", M2, ["/dev/vdb"]), ("h3", M3, ["/dev/vdb"]));
-        Must(M1, "ceph osd pool set vms size 4");
-        WaitUntil(HealthOk, TimeSpan.FromMinutes(3), "HEALTH_OK after size 4");
+        // Five hosts now (h1-h4 and the MvmHost h5): a pool of size 5 needs every one of them.
+        Must(M1, "ceph osd pool set vms size 5");
+        WaitUntil(HealthOk, TimeSpan.FromMinutes(3), "HEALTH_OK after size 5");
         _cluster.Write(three, ClusterConfig);
         var refused = await TimedAsync("refused: too few hosts", _cluster, e => e.UpAsync(), expectSuccess: false);
         Assert.False(refused.Succeeded);
-        Assert.Contains("vms", refused.Error);
-        Assert.Contains("nothing was changed", refused.Error);
+        Assert.True(refused.Error!.Contains("pool \"vms\"", StringComparison.Ordinal) && refused.Error.Contains("nothing was changed", StringComparison.Ordinal),
+            "expected a refusal naming pool \"vms\": " + refused.Error);
         Assert.Contains(Added.Name, CrushHosts());
         Must(M1, "ceph osd pool set vms size 3");
         WaitUntil(HealthOk, TimeSpan.FromMinutes(3), "HEALTH_OK after size 3");
@@ -217,7 +218,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
         Must(M2, $"systemctl stop ceph-osd@{stopped}");
         WaitUntil(() => !HealthOk(), TimeSpan.FromMinutes(1), "HEALTH_WARN after stopping an OSD");
         refused = await TimedAsync("refused: degraded", _cluster, e => e.UpAsync(), expectSuccess: false);
-        Assert.Contains("HEALTH_WARN", refused.Error);
+        Assert.True(refused.Error!.Contains("HEALTH_WARN", StringComparison.Ordinal), "expected a refusal naming HEALTH_WARN: " + refused.Error);
         Assert.Contains(Added.Name, CrushHosts());
 
         // 8. Refresh sees the stopped OSD (drift made by hand), then it comes back.

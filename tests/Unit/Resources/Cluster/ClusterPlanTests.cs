@@ -69,4 +69,14 @@ public class ClusterPlanTests
         Assert.Contains("VLAN networks added on every host: 40", plan);
         Assert.Contains("VLAN networks removed from every host: 23", plan);
     }
+
+    [Fact]
+    public void StandardLayoutHostRemovalHasNoCephSteps()
+    {
+        static ClusterHost Compute(string name) => new() { Name = name, Address = "10.0.0." + name[1..], ComputeInterface = "eth2" };
+        var olds = new MvmClusterState { Name = "c", Layout = ClusterLayout.Standard, Hosts = [Compute("c1"), Compute("c2")] };
+        var news = new MvmClusterArgs { Name = "c", Layout = ClusterLayout.Standard, Hosts = [Compute("c1")] };
+        var plan = ClusterPlan.Describe(olds, news);
+        Assert.Equal(["remove host c2: refused while it runs VMs; its VLAN networks and OVS bridge are removed"], plan);
+    }
 }
