@@ -241,18 +241,21 @@ public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
             if (images.Images.Count > 0)
                 throw new PreconditionFailedException($"pool \"{id}\" in cluster {cluster} still holds {images.Images.Count} RBD image(s): {DeleteGuard.Names(images.Images.Select(i => i.Image))}. " +
                     "Remove them (or the VirtualImage/VirtualMachine resources that own them) first, or set forceDestroy: true and run `pulumi up` before destroying to delete the pool with its data. The pool was not deleted.");
-            // Bytes, not objects: RBD's own bookkeeping (rbd_directory, rbd_children) lives in omaps and holds none.
-            // Usage comes from the OSDs' periodic PG reports: right after its last image was removed a
-            // pool still shows the old bytes for a few seconds, so look again before refusing.
-            var usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
-            for (var i = 0; i < UsageSettleTries && usage.CurrentBytes > 0; i++)
+            // An RBD pool with no images holds only RBD's own bookkeeping (rbd_directory, rbd_info …,
+            // a few bytes): its images are the data. Other pools are judged by their usage, which
+            // comes from periodic PG reports and lags a removal by seconds, so look again before refusing.
+            if (!string.Equals(state.Application ?? "rbd", "rbd", StringComparison.Ordinal))
             {
-                await Task.Delay(UsageSettleDelay, ctx.CancellationToken);
-                usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
+                var usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
+                for (var i = 0; i < UsageSettleTries && usage.CurrentBytes > 0; i++)
+                {
+                    await Task.Delay(UsageSettleDelay, ctx.CancellationToken);
+                    usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
+                }
+                if (usage.CurrentBytes > 0)
+                    throw new PreconditionFailedException($"pool \"{id}\" in cluster {cluster} still holds {usage.CurrentBytes} bytes in {usage.CurrentObjects} objects. " +
+                        "Empty it first, or set forceDestroy: true and run `pulumi up` before destroying to delete the pool with its data. The pool was not deleted.");
             }
-            if (usage.CurrentBytes > 0)
-                throw new PreconditionFailedException($"pool \"{id}\" in cluster {cluster} still holds {usage.CurrentBytes} bytes in {usage.CurrentObjects} objects. " +
-                    "Empty it first, or set forceDestroy: true and run `pulumi up` before destroying to delete the pool with its data. The pool was not deleted.");
         }
         // The monitors' mon_allow_pool_delete is switched on only for this deletion and put back as it was.
         await ctx.StepAsync($"delete pool {id} from cluster {cluster}", ceph.Host.Name, ct => ceph.DeletePoolAsync(id, allowTemporarily: true, ct));
