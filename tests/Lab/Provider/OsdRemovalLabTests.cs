@@ -111,7 +111,13 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
         var ceph = new Ceph(host);
 
         // Other tests create and delete pools meanwhile: judge the pools that exist before and after.
+        // A cluster bootstrapped a moment ago has none until its manager creates device_health_metrics.
         var before = await PoolNamesAsync(host);
+        for (var i = 0; i < 60 && before.Length == 0; i++)
+        {
+            await Task.Delay(1000);
+            before = await PoolNamesAsync(host);
+        }
         var reasons = await RemovalPreflight.CheckAsync(ceph, new RemovalRequest([cluster.OsdId], "h3", cluster.MonName), None);
         output.WriteLine("refused:\n  " + string.Join("\n  ", reasons));
         var pools = before.Intersect(await PoolNamesAsync(host)).ToList();
