@@ -67,10 +67,6 @@ public static class ClusterPlan
             }
             var mon = (olds.Monitors ?? []).Any(m => m.Name == h.Name) ? h.Name : null;
             steps.Add($"decommission host {h.Name}, one OSD at a time:");
-            var monsLeft = (olds.Monitors ?? []).Count(m => m.Name != h.Name && hosts.Any(n => n.Name == m.Name));
-            if (mon is not null && monsLeft < Math.Min(ClusterProvisioner.MaxMonitors, hosts.Count)
-                && hosts.FirstOrDefault(n => !(olds.Monitors ?? []).Any(m => m.Name == n.Name)) is { } replacement)
-                steps.Add($"before its monitor goes: a replacement monitor and manager on {replacement.Name}, joined to the quorum; ceph.conf mon_host updated on every host");
             steps.AddRange(RemovalPlan.Describe(new RemovalRequest(ids, h.Name, mon), placements));
             steps.Add($"{h.Name}: remove its libvirt secret, pool and VLAN networks, its OVS bridge and Ceph configuration; it leaves the member list");
         }

@@ -99,7 +99,7 @@ public static class ClusterRemoval
 
     /// <summary>Carries out checked removal work; the callbacks keep the caller's state in step, so a failure leaves it true.</summary>
     public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, OperationContext ctx,
-        Action<int> osdRemoved, Action<string> hostRemoved, Func<HostToRemove, Task>? beforeMonitorRemoval = null)
+        Action<int> osdRemoved, Action<string> hostRemoved)
     {
         foreach (var o in work.Osds)
         {
@@ -115,7 +115,6 @@ public static class ClusterRemoval
         {
             var host = conn.Connect(h.Host);
             var progress = new Progress<string>(m => _ = ctx.StatusAsync($"{h.Host.Name}: {m}"));
-            if (h.MonName is not null && beforeMonitorRemoval is not null) await beforeMonitorRemoval(h);
             await ctx.StepAsync("remove monitor and CRUSH host", h.Host.Name, ct => new OsdRemoval().RemoveHostAsync(ceph, host, h.Hostname, h.MonName, progress, ct));
             await ClusterTeardown.LeaveAsync(host, h.Host.Name!, conn.Info, ctx);
             await ctx.StepAsync("remove Ceph", h.Host.Name, ct => ClusterTeardown.RemoveCephAsync(host, [], ct));

@@ -58,10 +58,7 @@ public static class ClusterUpdate
                     if (state.HostStates?.FirstOrDefault(s => s.Name == h.Host.Name) is { } hs) hs.State = HostStatus.Decommissioning;
                 await ClusterRemoval.RunAsync(removal, ceph, new ClusterConnection(oldInfo, ctx.Hosts), ctx,
                     id => state.Osds?.RemoveAll(x => x.Id == id),
-                    name => state.HostStates?.RemoveAll(x => x.Name == name),
-                    h => ReplaceMonitorAsync(p, ceph, news, nodes, source, h, ctx));
-                if (removal.Hosts.Any(h => h.MonName is not null))
-                    await CephMonitors.SetMonHostAsync(ceph, nodes.Select(n => (n.Name, n.Host)), ctx);
+                    name => state.HostStates?.RemoveAll(x => x.Name == name));
             }
             await p.WaitHealthyAsync(source.Host);
         }
@@ -69,28 +66,6 @@ public static class ClusterUpdate
         {
             foreach (var h in removedHosts) await ClusterTeardown.LeaveAsync(p.Connect(h), h.Name!, oldInfo, ctx);
         }
-    }
-
-    /// <summary>
-    /// Before a monitor host leaves: when the monitors left would be fewer than min(3, hosts),
-    /// a remaining host without a monitor gets one (the first in the hosts list), so the quorum
-    /// keeps its size. Its address is the host's on the Ceph public network.
-    /// </summary>
-    private static async Task ReplaceMonitorAsync(ClusterProvisioner p, Ceph ceph, MvmClusterArgs news, IReadOnlyList<ClusterNode> nodes,
-        ClusterNode source, HostToRemove leaving, OperationContext ctx)
-    {
-        var map = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
-        var left = map.Mons.Count(m => m.Name != leaving.MonName);
-        if (left >= Math.Min(ClusterProvisioner.MaxMonitors, nodes.Count)) return;
-        var candidate = nodes.FirstOrDefault(n => map.Find(n.Name) is null);
-        var network = news.CephPublicNetwork ?? source.ManagementNetwork();
-        var address = candidate is null || network is null ? null : candidate.AddressIn(System.Net.IPNetwork.Parse(network));
-        if (candidate is null || address is null)
-        {
-            await ctx.WarningAsync($"monitor {leaving.MonName} leaves {left} monitor(s) and no remaining host can take a new one; add a host to restore {ClusterProvisioner.MaxMonitors}");
-            return;
-        }
-        await CephMonitors.AddAsync(ceph, candidate.Host, candidate.Name, System.Net.IPAddress.Parse(address), ctx);
     }
 
     private static bool Same(ClusterHost a, ClusterHost b) => string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
