@@ -79,6 +79,9 @@ public static class ClusterLifecycle
 
     public static Task DeleteAsync(string id, MvmClusterState state, OperationContext ctx) => ClusterTeardown.RunAsync(state, ctx);
 
+    /// <summary>Hosts are one host when their names match, case aside (the diff follows hosts by name too).</summary>
+    public static bool SameHost(ClusterHost a, ClusterHost b) => string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+
     public static List<ClusterHost> Declared(MvmClusterArgs args) => (args.Hosts ?? []).Where(h => h is not null).Select(h => h!).ToList();
 
     public static ClusterInfo InfoOf(MvmClusterArgs a, string id, string secretUuid) => new()

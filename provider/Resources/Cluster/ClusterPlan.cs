@@ -87,5 +87,5 @@ public static class ClusterPlan
 
     private static string Names(IEnumerable<ClusterHost> hosts) => string.Join(", ", hosts.Select(h => h.Name));
 
-    private static bool Same(ClusterHost a, ClusterHost b) => string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+    private static bool Same(ClusterHost a, ClusterHost b) => ClusterLifecycle.SameHost(a, b);
 }

@@ -31,7 +31,7 @@ public static class ClusterRemoval
         var osds = new List<OsdToRemove>();
         foreach (var nh in newHosts)
         {
-            var old = oldHosts.FirstOrDefault(o => string.Equals(o.Name, nh.Name, StringComparison.OrdinalIgnoreCase));
+            var old = oldHosts.FirstOrDefault(o => ClusterLifecycle.SameHost(o, nh));
             if (old is null) continue;
             foreach (var dev in (old.DataDevices ?? []).Where(d => d is not null && !(nh.DataDevices ?? []).Contains(d)))
             {
@@ -52,10 +52,7 @@ public static class ClusterRemoval
                 foreach (var o in tree.Osds.Where(o => o.Host == hostname))
                     osds.Add(new OsdToRemove(h, o.Id, (olds.Osds ?? []).FirstOrDefault(x => x.Id == o.Id)?.Device));
                 hosts.Add(new HostToRemove(h, hostname, mons.Find(h.Name!) is not null ? h.Name : null));
-                var vms = await ctx.StepAsync("list VMs", h.Name, ct => new Virsh(p.Connect(h)).ListAsync(ct), readOnly: true);
-                if (vms.Count > 0)
-                    throw new PreconditionFailedException($"host {h.Name} still runs VMs ({string.Join(", ", vms.Select(v => v.Name))}); " +
-                        "move them to other hosts (or delete them) before removing the host; nothing was changed");
+                await HostVms.RefuseIfAnyAsync(p.Connect(h), h.Name!, ctx);
             }
         }
         if (osds.Count == 0 && hosts.Count == 0) return null;
@@ -72,10 +69,7 @@ public static class ClusterRemoval
         var mons = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var osds = tree.Osds.Where(o => o.Host == hostname)
             .Select(o => new OsdToRemove(host, o.Id, known?.FirstOrDefault(k => k.Id == o.Id)?.Device)).ToList();
-        var vms = await ctx.StepAsync("list VMs", host.Name, ct => new Virsh(connection).ListAsync(ct), readOnly: true);
-        if (vms.Count > 0)
-            throw new PreconditionFailedException($"host {host.Name} still runs VMs ({string.Join(", ", vms.Select(v => v.Name))}); " +
-                "move them to other hosts (or delete them) before removing the host; nothing was changed");
+        await HostVms.RefuseIfAnyAsync(connection, host.Name!, ctx);
         var work = new RemovalWork(osds, [new HostToRemove(host, hostname, mons.Find(host.Name!) is not null ? host.Name : null)]);
         await CheckAsync(ceph, work, ceph.Host.Name, ctx);
         return work;

@@ -27,12 +27,7 @@ public static class ClusterUpdate
         var removal = p.Hci ? await ClusterRemoval.PlanAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
         if (!p.Hci)
             foreach (var h in removedHosts)
-            {
-                var vms = await ctx.StepAsync("list VMs", h.Name, ct => new Virsh(p.Connect(h)).ListAsync(ct), readOnly: true);
-                if (vms.Count > 0)
-                    throw new PreconditionFailedException($"host {h.Name} still runs VMs ({string.Join(", ", vms.Select(v => v.Name))}); " +
-                        "move them to other hosts (or delete them) before removing the host; nothing was changed");
-            }
+                await HostVms.RefuseIfAnyAsync(p.Connect(h), h.Name!, ctx);
 
         await p.InstallAsync(nodes);
         var osds = await p.JoinAsync(info, source.Host, nodes, info.ComputeVlanIds, "cluster", copyNetworks: true);
@@ -68,7 +63,7 @@ public static class ClusterUpdate
         }
     }
 
-    private static bool Same(ClusterHost a, ClusterHost b) => string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+    private static bool Same(ClusterHost a, ClusterHost b) => ClusterLifecycle.SameHost(a, b);
 
     private static List<OsdState> Merge(List<OsdState>? prior, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> created)
     {

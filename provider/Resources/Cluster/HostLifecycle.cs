@@ -136,13 +136,9 @@ public static class HostLifecycle
     /// migration needs the VirtualMachine resource (issue #5); until then entry is refused, naming
     /// them, while VMs still run on the host.
     /// </summary>
-    private static async Task EnterMaintenanceAsync(ClusterNode node, OperationContext ctx)
-    {
-        var vms = await ctx.StepAsync("list VMs", node.Name, ct => new Virsh(node.Host).ListAsync(ct), readOnly: true);
-        if (vms.Count > 0)
-            throw new PreconditionFailedException($"host {node.Name} cannot enter maintenance while it runs VMs ({string.Join(", ", vms.Select(v => v.Name))}): " +
-                "move them to other hosts first (draining them automatically arrives with VirtualMachine, issue #5); nothing was changed");
-    }
+    private static Task EnterMaintenanceAsync(ClusterNode node, OperationContext ctx) =>
+        HostVms.RefuseIfAnyAsync(node.Host, node.Name, ctx, "cannot enter maintenance while it runs VMs",
+            "move them to other hosts first (draining them automatically arrives with VirtualMachine, issue #5)");
 
     private static Task SetMaintenanceAsync(ClusterConnection conn, ClusterNode node, bool maintenance, OperationContext ctx) =>
         ctx.StepAsync("record maintenance", node.Name, ct => conn.RegisterAsync(
