@@ -72,7 +72,7 @@ public sealed class MvmHost : Resource<MvmHostArgs, MvmHostState>
             steps.AddRange(RemovalPlan.Describe(new RemovalRequest(known.Select(r => r.Id!.Value).ToList(), null, null),
                 known.ToDictionary(r => r.Id!.Value, r => new OsdPlacement(news.Name ?? "", r.Dev))));
         foreach (var r in removed.Where(r => r.Id is null)) steps.Add($"remove the OSD on {r.Dev} (its id is read from the host)");
-        if (news.Maintenance == true && olds.Maintenance != true) steps.Add("enter maintenance: refused while VMs run on the host; then no new VMs are placed here");
+        if (news.Maintenance == true && olds.Maintenance != true) steps.Add("enter maintenance: live-migrate its running VMs and move its shut-off ones to other hosts in service with room (refused before any change, listing each VM and why, when one is pinned, has local disks or fits nowhere); then no new VMs are placed here");
         if (news.Maintenance != true && olds.Maintenance == true) steps.Add("leave maintenance: the host takes VMs again");
         if (steps.Count > 0) steps.Add("wait for HEALTH_OK with every PG active+clean");
         return steps;

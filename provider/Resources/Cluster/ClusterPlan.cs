@@ -56,7 +56,7 @@ public static class ClusterPlan
         {
             if (!hci)
             {
-                steps.Add($"remove host {h.Name}: refused while it runs VMs; its VLAN networks and OVS bridge are removed");
+                steps.Add($"remove host {h.Name}: live-migrate its running VMs and move its shut-off ones to other hosts in service with room (refused before any change, listing each VM and why, when one is pinned, has local disks or fits nowhere); its VLAN networks and OVS bridge are removed");
                 continue;
             }
             var ids = new List<int>();
@@ -66,6 +66,7 @@ public static class ClusterPlan
                 placements[o.Id.Value] = new OsdPlacement(h.Name!, o.Device);
             }
             var mon = (olds.Monitors ?? []).Any(m => m.Name == h.Name) ? h.Name : null;
+            steps.Add($"{h.Name}: live-migrate its running VMs and move its shut-off ones to other hosts in service with room (refused before any change, listing each VM and why, when one is pinned, has local disks or fits nowhere)");
             steps.Add($"decommission host {h.Name}, one OSD at a time:");
             steps.AddRange(RemovalPlan.Describe(new RemovalRequest(ids, h.Name, mon), placements));
             steps.Add($"{h.Name}: remove its libvirt secret, pool and VLAN networks, its OVS bridge and Ceph configuration; it leaves the member list");

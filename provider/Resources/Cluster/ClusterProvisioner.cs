@@ -123,7 +123,18 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
             if (copyNetworks && !joining.Any(j => j.Host == source))
                 await OvsNetworking.CopyVlanNetworksAsync(source, n, ctx).ConfigureAwait(false);
         })).ConfigureAwait(false);
+        await EnsureMigrationTrustAsync(info, joining).ConfigureAwait(false);
         return osds;
+    }
+
+    /// <summary>Every member, old and joining, can live-migrate to every other.</summary>
+    private async Task EnsureMigrationTrustAsync(ClusterInfo info, IReadOnlyList<ClusterNode> joining)
+    {
+        var all = joining.Select(n => (n.Spec, n.Host)).ToList();
+        var members = await new ClusterConnection(info, ctx.Hosts).MembersAsync(ctx.CancellationToken).ConfigureAwait(false);
+        foreach (var m in members.Where(m => !all.Any(a => string.Equals(a.Spec.Name, m.Name, StringComparison.OrdinalIgnoreCase))))
+            all.Add((m.Host, Connect(m.Host)));
+        await MigrationTrust.EnsureAsync(info, all, ctx).ConfigureAwait(false);
     }
 
     public Task WaitHealthyAsync(IHost source) =>

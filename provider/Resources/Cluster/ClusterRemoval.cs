@@ -11,8 +11,8 @@ public sealed record OsdToRemove(ClusterHost Host, int OsdId, string? Device);
 /// <summary>One host to decommission after its OSDs are gone.</summary>
 public sealed record HostToRemove(ClusterHost Host, string Hostname, string? MonName);
 
-/// <summary>What an update removes, checked as a whole before the first change.</summary>
-public sealed record RemovalWork(IReadOnlyList<OsdToRemove> Osds, IReadOnlyList<HostToRemove> Hosts);
+/// <summary>What an update removes, checked as a whole before the first change; <paramref name="Drains"/> empty the leaving hosts of VMs first.</summary>
+public sealed record RemovalWork(IReadOnlyList<OsdToRemove> Osds, IReadOnlyList<HostToRemove> Hosts, IReadOnlyList<DrainPlan>? Drains = null);
 
 /// <summary>
 /// Data devices and hosts leaving the cluster, OSD-safely: refused up front when the cluster
@@ -41,9 +41,12 @@ public static class ClusterRemoval
             }
         }
         var hosts = new List<HostToRemove>();
+        var drains = new List<DrainPlan>();
         if (removedHosts.Count > 0)
         {
-            var members = await new ClusterConnection(ConnectString.Decode(olds.ConnectString), ctx.Hosts).MembersAsync(ctx.CancellationToken);
+            var conn = new ClusterConnection(ConnectString.Decode(olds.ConnectString), ctx.Hosts);
+            var members = await conn.MembersAsync(ctx.CancellationToken);
+            var leaving = removedHosts.Select(r => r.Name!).ToList();
             var tree = await ctx.StepAsync("read OSD tree", source.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
             var mons = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
             foreach (var h in removedHosts)
@@ -52,25 +55,27 @@ public static class ClusterRemoval
                 foreach (var o in tree.Osds.Where(o => o.Host == hostname))
                     osds.Add(new OsdToRemove(h, o.Id, (olds.Osds ?? []).FirstOrDefault(x => x.Id == o.Id)?.Device));
                 hosts.Add(new HostToRemove(h, hostname, mons.Find(h.Name!) is not null ? h.Name : null));
-                await HostVms.RefuseIfAnyAsync(p.Connect(h), h.Name!, ctx);
+                drains.Add(await HostDrain.PlanAsync(conn, h, p.Connect(h), leaving, ctx));
             }
+            foreach (var d in drains) HostDrain.RefuseUnlessPossible(d, "leave the cluster");
         }
         if (osds.Count == 0 && hosts.Count == 0) return null;
-        var work = new RemovalWork(osds, hosts);
+        var work = new RemovalWork(osds, hosts, drains);
         await CheckAsync(ceph, work, source.Name, ctx);
         return work;
     }
 
     /// <summary>The work of decommissioning one host (MvmHost delete): its OSDs, monitor and CRUSH bucket, checked before any change.</summary>
-    public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterHost host, string hostname, IHost connection, OperationContext ctx,
+    public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterConnection conn, ClusterHost host, string hostname, IHost connection, OperationContext ctx,
         IReadOnlyList<OsdState>? known = null)
     {
         var tree = await ctx.StepAsync("read OSD tree", ceph.Host.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
         var mons = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var osds = tree.Osds.Where(o => o.Host == hostname)
             .Select(o => new OsdToRemove(host, o.Id, known?.FirstOrDefault(k => k.Id == o.Id)?.Device)).ToList();
-        await HostVms.RefuseIfAnyAsync(connection, host.Name!, ctx);
-        var work = new RemovalWork(osds, [new HostToRemove(host, hostname, mons.Find(host.Name!) is not null ? host.Name : null)]);
+        var drain = await HostDrain.PlanAsync(conn, host, connection, [], ctx);
+        HostDrain.RefuseUnlessPossible(drain, "leave the cluster");
+        var work = new RemovalWork(osds, [new HostToRemove(host, hostname, mons.Find(host.Name!) is not null ? host.Name : null)], [drain]);
         await CheckAsync(ceph, work, ceph.Host.Name, ctx);
         return work;
     }
@@ -95,6 +100,11 @@ public static class ClusterRemoval
     public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, OperationContext ctx,
         Action<int> osdRemoved, Action<string> hostRemoved)
     {
+        foreach (var drain in work.Drains ?? [])
+        {
+            var spec = work.Hosts.First(h => h.Host.Name == drain.Source).Host;
+            await HostDrain.RunAsync(conn, drain, spec, conn.Connect(spec), ctx);
+        }
         foreach (var o in work.Osds)
         {
             var host = conn.Connect(o.Host);
@@ -111,11 +121,19 @@ public static class ClusterRemoval
             var progress = new Progress<string>(m => _ = ctx.StatusAsync($"{h.Host.Name}: {m}"));
             await ctx.StepAsync("remove monitor and CRUSH host", h.Host.Name, ct => new OsdRemoval().RemoveHostAsync(ceph, host, h.Hostname, h.MonName, progress, ct));
             await ClusterTeardown.LeaveAsync(host, h.Host.Name!, conn.Info, ctx);
+            await MigrationTrust.ForgetAsync(conn.Info, h.Host.Name!, await RemainingAsync(conn, work, ctx), ctx);
             await ctx.StepAsync("remove Ceph", h.Host.Name, ct => ClusterTeardown.RemoveCephAsync(host, [], ct));
             await ctx.StepAsync("unregister host", h.Host.Name, ct => conn.UnregisterAsync(h.Host.Name!, ct));
             hostRemoved(h.Host.Name!);
             await ctx.InfoAsync($"host {h.Host.Name} decommissioned");
         }
+    }
+
+    /// <summary>The members that stay, reachable ones only: a leaving host's keys are taken off each.</summary>
+    private static async Task<IReadOnlyList<(ClusterHost, IHost)>> RemainingAsync(ClusterConnection conn, RemovalWork work, OperationContext ctx)
+    {
+        var members = await conn.MembersAsync(ctx.CancellationToken);
+        return members.Where(m => !work.Hosts.Any(h => h.Host.Name == m.Name)).Select(m => (m.Host, conn.Connect(m.Host))).ToList();
     }
 
     public static string Describe(IReadOnlyList<OsdToRemove> osds, IReadOnlyList<HostToRemove> hosts) =>

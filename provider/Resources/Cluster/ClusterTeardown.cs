@@ -105,6 +105,7 @@ public static class ClusterTeardown
                 await virsh.NetUndefineAsync(net, ct);
             }
             await new OvsVsctl(host).DeleteBridgeAsync(info.OvsBridge, ifExists: true, T, ct);
+            await MigrationTrust.RemoveFromHostAsync(host, info.Name, ct);
         });
 
     /// <summary>

@@ -25,9 +25,14 @@ public static class ClusterUpdate
         var nodes = await p.InspectAsync(newHosts, p.Hci ? info.Fsid : null);
         var source = nodes.First(n => kept.Any(k => Same(k, n.Spec)));
         var removal = p.Hci ? await ClusterRemoval.PlanAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
+        var drains = new List<(ClusterHost Host, DrainPlan Plan)>();
         if (!p.Hci)
+        {
+            var conn = new ClusterConnection(oldInfo, ctx.Hosts);
             foreach (var h in removedHosts)
-                await HostVms.RefuseIfAnyAsync(p.Connect(h), h.Name!, ctx);
+                drains.Add((h, await HostDrain.PlanAsync(conn, h, p.Connect(h), removedHosts.Select(r => r.Name!).ToList(), ctx)));
+            foreach (var d in drains) HostDrain.RefuseUnlessPossible(d.Plan, "leave the cluster");
+        }
 
         await p.InstallAsync(nodes);
         var osds = await p.JoinAsync(info, source.Host, nodes, info.ComputeVlanIds, "cluster", copyNetworks: true);
@@ -59,7 +64,13 @@ public static class ClusterUpdate
         }
         else
         {
-            foreach (var h in removedHosts) await ClusterTeardown.LeaveAsync(p.Connect(h), h.Name!, oldInfo, ctx);
+            var conn = new ClusterConnection(oldInfo, ctx.Hosts);
+            foreach (var (h, plan) in drains) await HostDrain.RunAsync(conn, plan, h, p.Connect(h), ctx);
+            foreach (var h in removedHosts)
+            {
+                await ClusterTeardown.LeaveAsync(p.Connect(h), h.Name!, oldInfo, ctx);
+                await MigrationTrust.ForgetAsync(info, h.Name!, nodes.Select(n => (n.Spec, n.Host)).ToList(), ctx);
+            }
         }
     }
 

@@ -47,6 +47,13 @@ public static class HostLifecycle
             await p.InstallAsync([node]);
             var osds = await p.JoinAsync(conn.Info, source, [node], conn.Info.ComputeVlanIds, "host", copyNetworks: true);
             state.Osds = ClusterLifecycle.OsdsOf(osds);
+            if (args.Maintenance == true)
+            {
+                // A host that joins in maintenance: usually empty, but one that already ran VMs is drained like any other.
+                await SetMaintenanceAsync(conn, node, true, ctx);
+                var drain = await HostDrain.PlanAsync(conn, spec, node.Host, [], ctx);
+                await HostDrain.RunAsync(conn, drain, spec, node.Host, ctx);
+            }
             await p.WaitHealthyAsync(source);
             await ReadIntoAsync(state, conn, ctx);
             return (spec.Name!, state);
@@ -94,7 +101,13 @@ public static class HostLifecycle
                 removal = new RemovalWork(osds, []);
                 await ClusterRemoval.CheckAsync(ceph, removal, source.Name, ctx);
             }
-            if (news.Maintenance == true && olds.Maintenance != true) await EnterMaintenanceAsync(node, ctx);
+            // Planned on every update while in maintenance, so a drain cut short finishes on the next `up`.
+            DrainPlan? drain = null;
+            if (news.Maintenance == true)
+            {
+                drain = await HostDrain.PlanAsync(conn, spec, node.Host, [], ctx);
+                HostDrain.RefuseUnlessPossible(drain, "enter maintenance");
+            }
 
             await p.InstallAsync([node]);
             var added = await p.JoinAsync(conn.Info, source, [node], conn.Info.ComputeVlanIds, "host", copyNetworks: true);
@@ -102,7 +115,9 @@ public static class HostLifecycle
                 .Concat(ClusterLifecycle.OsdsOf(added)).OrderBy(o => o.Id).ToList();
             if (removal is not null && ceph is not null)
                 await ClusterRemoval.RunAsync(removal, ceph, conn, ctx, osd => state.Osds?.RemoveAll(o => o.Id == osd), _ => { });
+            // Recorded before the drain: no new VM is placed here while the others leave.
             await SetMaintenanceAsync(conn, node, news.Maintenance == true, ctx);
+            if (drain is not null) await HostDrain.RunAsync(conn, drain, spec, node.Host, ctx);
             await p.WaitHealthyAsync(source);
             await ReadIntoAsync(state, conn, ctx);
             return state;
@@ -127,18 +142,9 @@ public static class HostLifecycle
         }
         var ceph = await conn.CephAsync(ctx.CancellationToken);
         var hostname = member?.Hostname is { Length: > 0 } hn ? hn : spec.Name!;
-        var work = await ClusterRemoval.PlanHostAsync(ceph, spec, hostname, host, ctx, state.Osds);
+        var work = await ClusterRemoval.PlanHostAsync(ceph, conn, spec, hostname, host, ctx, state.Osds);
         await ClusterRemoval.RunAsync(work, ceph, conn, ctx, _ => { }, _ => { });
     }
-
-    /// <summary>
-    /// Maintenance takes the host out of the placement pool. Draining running VMs by live
-    /// migration needs the VirtualMachine resource (issue #5); until then entry is refused, naming
-    /// them, while VMs still run on the host.
-    /// </summary>
-    private static Task EnterMaintenanceAsync(ClusterNode node, OperationContext ctx) =>
-        HostVms.RefuseIfAnyAsync(node.Host, node.Name, ctx, "cannot enter maintenance while it runs VMs",
-            "move them to other hosts first (draining them automatically arrives with VirtualMachine, issue #5)");
 
     private static Task SetMaintenanceAsync(ClusterConnection conn, ClusterNode node, bool maintenance, OperationContext ctx) =>
         ctx.StepAsync("record maintenance", node.Name, ct => conn.RegisterAsync(

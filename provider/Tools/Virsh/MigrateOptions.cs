@@ -13,6 +13,9 @@ public sealed record MigrateOptions(string DestinationUri)
     public bool Persistent { get; init; } = true;
     public bool UndefineSource { get; init; } = true;
 
+    /// <summary>Moves only the definition of a shut-off domain (`--offline`): nothing runs, so nothing streams.</summary>
+    public bool Offline { get; init; }
+
     /// <summary>Throttle the guest's CPUs if its memory changes faster than the link copies it.</summary>
     public bool AutoConverge { get; init; }
 
@@ -26,6 +29,7 @@ public sealed record MigrateOptions(string DestinationUri)
     {
         if (!DestinationUri.Contains("://", StringComparison.Ordinal)) throw new ArgumentException($"'{DestinationUri}' is not a libvirt URI");
         if (BandwidthMiBs is < 1) throw new ArgumentException("migration bandwidth must be positive");
+        if (Offline && (Live || !Persistent)) throw new ArgumentException("an offline migration moves the persistent definition: it needs --persistent and cannot be --live");
         if (UndefineSource && !Persistent)
             throw new ArgumentException("undefining the source without --persistent would leave the domain defined nowhere once it stops");
     }

@@ -215,6 +215,7 @@ public sealed partial class Virsh
         o.Validate();
         var args = new List<string> { "migrate", "--domain", domain, "--desturi", o.DestinationUri };
         if (o.Live) args.Add("--live");
+        if (o.Offline) args.Add("--offline");
         if (o.Persistent) args.Add("--persistent");
         if (o.UndefineSource) args.Add("--undefinesource");
         if (o.AutoConverge) args.Add("--auto-converge");

@@ -162,6 +162,10 @@ public class VirshClientTests
         Assert.Equal(["migrate", "--domain", "vm1", "--desturi", uri, "--live", "--persistent", "--undefinesource", "--auto-converge",
             "--migrateuri", "tcp://10.20.1.13", "--bandwidth", "500"], host.LastArgs);
         await Assert.ThrowsAsync<ArgumentException>(() => virsh.MigrateAsync("vm1", new MigrateOptions(uri) { Persistent = false }, TimeSpan.FromMinutes(1)));
+
+        await virsh.MigrateAsync("vm1", new MigrateOptions(uri) { Live = false, Offline = true }, TimeSpan.FromMinutes(1));
+        Assert.Equal(["migrate", "--domain", "vm1", "--desturi", uri, "--offline", "--persistent", "--undefinesource"], host.LastArgs);
+        await Assert.ThrowsAsync<ArgumentException>(() => virsh.MigrateAsync("vm1", new MigrateOptions(uri) { Offline = true }, TimeSpan.FromMinutes(1)));
         await Assert.ThrowsAsync<ArgumentException>(() => virsh.MigrateAsync("vm1", new MigrateOptions("h3"), TimeSpan.FromMinutes(1)));
     }
 
