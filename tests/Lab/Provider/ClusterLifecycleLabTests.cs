@@ -283,28 +283,9 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
           state: ${worker.state}
         """;
 
-    /// <summary>
-    /// Leaves h4-h8 bare for the next run whatever happened: a failed run must not leave a cluster
-    /// that makes the next one start from non-bare hosts. Packages stay (the provider's install is idempotent).
-    /// </summary>
-    private const string Reset = """
-        for u in $(systemctl list-units --all --plain --no-legend 'ceph-mon@*' 'ceph-mgr@*' 'ceph-osd@*' | awk '{print $1}'); do systemctl disable --now "$u"; done
-        systemctl reset-failed 2>/dev/null
-        rm -rf /var/lib/ceph/mon/* /var/lib/ceph/mgr/* /var/lib/ceph/osd/* /var/lib/ceph/bootstrap-osd/* /var/lib/ceph/tmp/* /etc/ceph/ceph.conf /etc/ceph/*.keyring
-        if command -v virsh >/dev/null; then
-          for n in $(virsh net-list --all --name | grep '^mvm-vlan'); do virsh net-destroy "$n"; virsh net-undefine "$n"; done
-          virsh pool-destroy mvm-vms; virsh pool-undefine mvm-vms
-          for s in $(virsh secret-list | awk '/client.mvm/ {print $1}'); do virsh secret-undefine "$s"; done
-        fi
-        command -v ovs-vsctl >/dev/null && ovs-vsctl --if-exists del-br br-mvm
-        for d in /dev/vdb /dev/vdc; do wipefs -a -q "$(readlink -e $d)"; done
-        exit 0
-        """;
-
     public void Dispose()
     {
-        foreach (var h in new[] { "h4", "h5", "h6", "h7", "h8" })
-            if (lab.Hosts.FirstOrDefault(x => x.Name == h) is { } host) lab.Exec(host, "bash", "-c", Reset);
+        LabHostReset.Run(lab, "h4", "h5", "h6", "h7", "h8");
         _cluster.Dispose();
         _worker.Dispose();
     }

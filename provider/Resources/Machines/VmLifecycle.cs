@@ -1,0 +1,184 @@
+using Mvm.Framework;
+using Mvm.Resources.Cluster;
+using Mvm.Resources.Shared;
+using Mvm.Tools;
+using Mvm.Transport;
+
+namespace Mvm.Resources.Machines;
+
+/// <summary>
+/// VirtualMachine's create, read and delete. Create checks everything it can before the first
+/// change (host, image, networks), then makes disks, seed and domain under a UUID chosen up
+/// front, so a failure part-way is an init failure whose state names every object made; the next
+/// `up` finds them by name and UUID and carries on. Read follows the domain by UUID to whichever
+/// host it runs on.
+/// </summary>
+public static class VmLifecycle
+{
+    private const long GiB = 1L << 30;
+    public static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(60);
+
+    public static async Task<(string Id, VirtualMachineState State)> CreateAsync(VirtualMachineArgs a, OperationContext ctx)
+    {
+        var conn = ClusterConnection.Open(a.ConnectString, ctx);
+        var info = conn.Info;
+        var (member, host) = await VmHosts.ChooseAsync(conn, a.Host, (long)(a.MaxMemoryMiB ?? a.MemoryMiB ?? 512) * 1024, ctx);
+        if (await VmHosts.FindAsync(conn, a.Name!, member.Name, ctx) is { } existing)
+            throw new PreconditionFailedException($"a VM named {a.Name} already exists on {existing.Member.Name} (UUID {existing.Xml.Uuid}): import it " +
+                $"(`pulumi import mvm:index:VirtualMachine <resource> {a.Name}` with mvm:importConnectString set) or choose another name; nothing was changed");
+
+        var rbd = new Rbd(host, ClusterConnection.CephContext);
+        var image = a.Image is null ? null : ImageRef(a.Image, info.VmPool);
+        if (image is not null)
+        {
+            var snaps = await ctx.StepAsync("check image", member.Name, ct => rbd.SnapListAsync(image, ct), readOnly: true);
+            if (!snaps.Any(s => s.Name == ImageSnapshot && s.Protected))
+                throw new PreconditionFailedException($"image {image} has no protected snapshot @{ImageSnapshot} to clone VM disks from: create the image with a VirtualImage; nothing was changed");
+        }
+        var networks = await ctx.StepAsync("read VLAN networks", member.Name, ct => VmNetworks.ReadAsync(host, ct), readOnly: true);
+        var nics = networks.Layout(member.Name, (a.NetworkInterfaces ?? []).Where(n => n is not null).Select(n => n!).ToList());
+        var disks = VmLayout.Disks((a.Disks ?? []).Where(d => d is not null).Select(d => d!).ToList(), a.Name!, info.VmPool, new Dictionary<string, string>());
+        var seed = CloudInitSeed.For(a.Name!, a.CloudInit);
+        var seedImage = seed is null ? null : VmLayout.SeedImage(info.VmPool, a.Name!, seed.InstanceId);
+
+        var uuid = Guid.NewGuid();
+        var state = States.FromInputs<VirtualMachineArgs, VirtualMachineState>(a);
+        state.Uuid = uuid.ToString();
+        state.CurrentHost = member.Name;
+        state.State = "creating";
+        state.AttachedDisks = disks.Select(d => new VmDiskState { Name = d.Name, RbdImage = d.Image.ToString(), SizeGiB = d.SizeGiB, Target = d.TargetDev }).ToList();
+        state.AttachedNetworkInterfaces = nics.Select(n => new VmNetworkInterfaceState { Name = n.Name, Vlan = n.Network, Mac = n.Mac, Model = ParseModel(n.Model) }).ToList();
+        try
+        {
+            await MaterializeAsync(a, info, member.Name, host, uuid, disks, nics, image, seed, seedImage, ctx);
+            await ReadIntoAsync(state, conn, uuid.ToString(), ctx);
+            return (uuid.ToString(), state);
+        }
+        catch (Exception e) when (ctx.ChangesMayHaveStarted && e is not OperationCanceledException)
+        {
+            throw new ResourceInitFailedException(uuid.ToString(), state, [Failures.Describe(e) + " — run `pulumi up` again to finish it, or `pulumi destroy` to remove what was made"]);
+        }
+    }
+
+    /// <summary>
+    /// Makes whatever of the VM does not exist yet: disks (cloned or blank), the seed, the domain,
+    /// and starts it. Everything is looked for first, so a create cut short finishes here on the next `up`.
+    /// </summary>
+    public static async Task MaterializeAsync(VirtualMachineArgs a, ClusterInfo info, string hostName, IHost host, Guid uuid,
+        IReadOnlyList<VmDiskLayout> disks, IReadOnlyList<VmNicLayout> nics, RbdImageRef? image, CloudInitSeed? seed, RbdImageRef? seedImage, OperationContext ctx)
+    {
+        var rbd = new Rbd(host, ClusterConnection.CephContext);
+        var member = new { Name = hostName };
+        for (var i = 0; i < disks.Count; i++)
+        {
+            var d = disks[i];
+            await ctx.StepAsync(i == 0 && image is not null ? "clone boot disk" : "create disk", member.Name, async ct =>
+            {
+                if (await rbd.FindAsync(d.Image, ct) is not null) return;
+                if (i == 0 && image is not null) await rbd.CloneAsync(image, ImageSnapshot, d.Image, null, ct);
+                else await rbd.CreateAsync(d.Image, d.SizeGiB * GiB, null, ct);
+            });
+            if (i == 0 && image is not null)
+                await ctx.StepAsync("resize boot disk", member.Name, async ct =>
+                {
+                    var now = await rbd.InfoAsync(d.Image, ct);
+                    if (now.SizeBytes > d.SizeGiB * GiB)
+                        throw new PreconditionFailedException($"disk {d.Name} is {d.SizeGiB} GiB but image {image} is {now.SizeBytes / (double)GiB:0.#} GiB: make the boot disk at least as large as the image");
+                    if (now.SizeBytes < d.SizeGiB * GiB) await rbd.ResizeAsync(d.Image, d.SizeGiB * GiB, allowShrink: false, ct);
+                });
+        }
+        if (seed is not null) await ctx.StepAsync("build cloud-init seed", member.Name, ct => seed.ImportAsync(host, seedImage!, ct));
+        var virsh = new Virsh(host);
+        var defined = await ctx.StepAsync("look for VM", member.Name, ct => virsh.ListAsync(ct), readOnly: true);
+        if (!defined.Any(d => d.Uuid == uuid))
+        {
+            var spec = VmSpec.Build(a, info, uuid, member.Name, disks, nics, seedImage);
+            await ctx.StepAsync("define VM", member.Name, ct => virsh.DefineAsync(DomainXml.FromSpec(spec), ct: ct));
+        }
+        if (a.PowerState != PowerState.Stopped) await ctx.StepAsync("start VM", member.Name, ct => virsh.StartAsync(a.Name!, ct));
+    }
+
+    public static async Task<VirtualMachineState?> ReadAsync(string id, VirtualMachineState? state, OperationContext ctx)
+    {
+        var connectString = state?.ConnectString ?? ctx.Config.ImportConnectString
+            ?? throw new PreconditionFailedException($"importing VirtualMachine \"{id}\" needs its cluster: set the provider's importConnectString to the MvmCluster's connectString " +
+                "(`pulumi config set --secret mvm:importConnectString …`), then import again by the domain's name or UUID.");
+        var conn = ClusterConnection.Open(connectString, ctx);
+        var s = state ?? new VirtualMachineState { ConnectString = connectString };
+        return await ReadIntoAsync(s, conn, id, ctx) ? s : null;
+    }
+
+    public static async Task DeleteAsync(string id, VirtualMachineState state, OperationContext ctx)
+    {
+        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var found = await VmHosts.FindAsync(conn, id, state.CurrentHost, ctx);
+        IHost? host = found?.Host;
+        if (found is not null)
+        {
+            var virsh = new Virsh(found.Host);
+            var name = found.Xml.Name;
+            if (found.Xml.Id is not null)
+            {
+                await ctx.StatusAsync($"shutting down VM {name} on {found.Member.Name} (forced off after {ShutdownWait.TotalSeconds:0} s)");
+                var off = await ctx.StepAsync("shut down VM", found.Member.Name, ct => virsh.ShutdownAsync(name, ShutdownWait, ct: ct));
+                if (!off)
+                {
+                    await ctx.StepAsync("power off VM", found.Member.Name, ct => virsh.DestroyAsync(name, ct));
+                    await ctx.InfoAsync($"VM {name} did not shut down within {ShutdownWait.TotalSeconds:0} s; it was powered off");
+                }
+            }
+            await ctx.StepAsync("undefine VM", found.Member.Name, ct => virsh.UndefineAsync(name, ct: ct));
+        }
+        // Disks are found from what the state recorded, so a create that failed before the domain existed is still cleaned up.
+        host ??= (await VmHosts.ChooseAsync(conn, null, 0, ctx)).Host;
+        var rbd = new Rbd(host, ClusterConnection.CephContext);
+        var images = new List<RbdImageRef>();
+        if (state.RetainDisks != true)
+            images.AddRange((state.AttachedDisks ?? []).Select(d => VmState.SplitRbd(d.RbdImage)).Where(p => p.Image is not null).Select(p => new RbdImageRef(p.Pool!, p.Image!)));
+        images.AddRange(await SeedImagesAsync(rbd, conn.Info.VmPool, state.Name!, ctx));
+        foreach (var image in images.Distinct())
+            await ctx.StepAsync($"remove {image}", host.Name, async ct =>
+            {
+                if (await rbd.FindAsync(image, ct) is not null) await rbd.RemoveAsync(image, ct);
+            });
+    }
+
+    /// <summary>The VM's seed images (one per cloud-init content it had): every `NAME-seed-*` in the pool.</summary>
+    public static async Task<IReadOnlyList<RbdImageRef>> SeedImagesAsync(Rbd rbd, string pool, string vm, OperationContext ctx)
+    {
+        var listing = await ctx.StepAsync("list images", rbd.Host.Name, ct => rbd.ListAsync(pool, null, ct), readOnly: true);
+        return listing.Images.Where(i => i.Image.StartsWith(vm + "-seed-", StringComparison.Ordinal)).Select(i => new RbdImageRef(pool, i.Image)).ToList();
+    }
+
+    /// <summary>Finds the domain and fills the state from it; false when no reachable host has it.</summary>
+    public static async Task<bool> ReadIntoAsync(VirtualMachineState s, ClusterConnection conn, string id, OperationContext ctx)
+    {
+        var found = await VmHosts.FindAsync(conn, id, s.CurrentHost, ctx);
+        if (found is null) return false;
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var rbd = new Rbd(found.Host, ClusterConnection.CephContext);
+        var pools = found.Xml.Disks.Select(d => VmState.SplitRbd(d.SourceName).Pool).Where(p => p is not null).Distinct();
+        foreach (var pool in pools)
+        {
+            var listing = await ctx.StepAsync("read disk sizes", found.Member.Name, ct => rbd.ListAsync(pool!, null, ct), readOnly: true);
+            foreach (var i in listing.Images) sizes[$"{pool}/{i.Image}"] = i.SizeBytes;
+        }
+        var networks = await ctx.StepAsync("read VLAN networks", found.Member.Name, ct => VmNetworks.ReadAsync(found.Host, ct), readOnly: true);
+        VmState.Fill(s, found, sizes, networks, conn.Info.VmPool);
+        return true;
+    }
+
+    public const string ImageSnapshot = "base";
+
+    /// <summary>`name` or `pool/name` of a VirtualImage.</summary>
+    public static RbdImageRef ImageRef(string image, string defaultPool)
+    {
+        var parts = image.Split('/');
+        return parts.Length == 2 ? new RbdImageRef(parts[0], parts[1]) : new RbdImageRef(defaultPool, image);
+    }
+
+    private static NicModel ParseModel(string model) => model switch
+    {
+        "e1000e" => NicModel.E1000e, "e1000" => NicModel.E1000, "rtl8139" => NicModel.Rtl8139, _ => NicModel.Virtio,
+    };
+}

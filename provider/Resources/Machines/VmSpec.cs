@@ -1,0 +1,63 @@
+using Mvm.Resources.Cluster;
+using Mvm.Resources.Shared;
+using Mvm.Tools;
+using ToolFirmware = Mvm.Tools.Firmware;
+
+namespace Mvm.Resources.Machines;
+
+/// <summary>
+/// A VirtualMachine's inputs as a libvirt domain: RBD disks through the cluster's cephx user and
+/// libvirt secret, NICs on the VLAN networks, the seed as a CD-ROM, memory and vCPUs with the
+/// declared headroom, and the provider's metadata (placement, interface names) that travels
+/// with the domain.
+/// </summary>
+public static class VmSpec
+{
+    public static string NicKey(string mac) => "nic:" + mac;
+
+    public static DomainSpec Build(VirtualMachineArgs a, ClusterInfo info, Guid uuid, string host, IReadOnlyList<VmDiskLayout> disks,
+        IReadOnlyList<VmNicLayout> nics, Tools.RbdImageRef? seed)
+    {
+        var auth = Guid.TryParse(info.LibvirtSecretUuid, out var secret) ? new CephAuth(info.CephClient, secret) : null;
+        var diskSpecs = disks.Select(d => new DiskSpec
+        {
+            Source = new RbdDiskSource(d.Image.Pool, d.Image.Image, [], auth),
+            TargetDev = d.TargetDev,
+            Bus = d.Bus,
+            Discard = true,
+            Serial = d.Name.Length <= 20 ? d.Name : null,
+        }).ToList();
+        if (seed is not null) diskSpecs.Add(DiskSpec.CdromSeed(new RbdDiskSource(seed.Pool, seed.Image, [], auth), VmLayout.SeedTarget));
+        var metadata = new Dictionary<string, string>
+        {
+            [VmMetadata.Placement] = PlacementName(a.Placement),
+        };
+        if (a.Host is not null) metadata[VmMetadata.Host] = a.Host;
+        foreach (var n in nics) metadata[NicKey(n.Mac)] = n.Name;
+        var memory = (long)(a.MaxMemoryMiB ?? a.MemoryMiB ?? 512) * 1024;
+        return new DomainSpec
+        {
+            Name = a.Name!,
+            Uuid = uuid,
+            Type = info.DomainType == "qemu" ? Tools.DomainType.Qemu : Tools.DomainType.Kvm,
+            MemoryKiB = memory,
+            CurrentMemoryKiB = (long)(a.MemoryMiB ?? 512) * 1024,
+            MaxVcpus = a.MaxVcpus ?? a.Vcpus ?? 1,
+            Vcpus = a.Vcpus ?? 1,
+            Cpu = VmLayout.Cpu(a.CpuModel, info),
+            Firmware = a.Firmware == Shared.Firmware.Uefi ? ToolFirmware.Uefi : ToolFirmware.Bios,
+            BootDevices = ["hd"],
+            Disks = diskSpecs,
+            Interfaces = nics.Select(n => InterfaceSpec.OnNetwork(n.Network, mac: n.Mac) with { Model = n.Model }).ToList(),
+            Description = $"managed by pulumi-resource-mvm (cluster {info.Name}, host {host} at creation)",
+            Metadata = metadata,
+        };
+    }
+
+    public static string PlacementName(Placement? p) => p switch
+    {
+        Placement.Pinned => VmMetadata.Pinned,
+        Placement.Failover => "failover",
+        _ => "auto",
+    };
+}
