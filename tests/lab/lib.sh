@@ -47,7 +47,8 @@ LAB_IF_STOR="eth1"
 LAB_IF_COMP="eth2"
 LAB_DISK_NAMES=(vdb vdc vdd)  # stable names inside the hosts (symlinks to the loop nodes)
 
-LAB_PREREQ_PACKAGES=(debootstrap systemd-container iptables openssh-client iproute2 util-linux mount)
+# qemu-utils, extlinux, syslinux-common and fdisk build the guest image (tests/lab/guest/build-guest.sh).
+LAB_PREREQ_PACKAGES=(debootstrap systemd-container iptables openssh-client iproute2 util-linux mount qemu-utils extlinux syslinux-common fdisk)
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
@@ -96,9 +97,11 @@ lab_lock() {
 # ---------------------------------------------------------------------------------------------
 lab_missing_prereqs() {
   local cmd
-  for cmd in debootstrap systemd-nspawn systemd-id128 iptables ssh ssh-keygen ip losetup nsenter flock mountpoint; do
+  for cmd in debootstrap systemd-nspawn systemd-id128 iptables ssh ssh-keygen ip losetup nsenter flock mountpoint \
+      qemu-img extlinux sfdisk; do
     command -v "$cmd" >/dev/null 2>&1 || { echo "$cmd"; }
   done
+  [[ -f /usr/lib/syslinux/mbr/mbr.bin ]] || echo "/usr/lib/syslinux/mbr/mbr.bin"
 }
 
 # Installs what a fresh Debian 12 machine lacks, quietly; apt-get update only when something is

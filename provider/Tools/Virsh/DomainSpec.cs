@@ -156,7 +156,7 @@ public enum DiskDevice
 /// <summary>
 /// `virtio` (virtio-blk: one PCIe slot per disk, detach needs the guest's cooperation), `scsi`
 /// (virtio-scsi: many disks on one controller, detach completes without the guest), `sata`
-/// (q35's built-in controller: the usual place for a cloud-init CD-ROM).
+/// (q35's built-in AHCI controller: for guests without virtio drivers; cloud kernels may lack AHCI).
 /// </summary>
 public enum DiskBus
 {
@@ -189,9 +189,14 @@ public sealed record DiskSpec
     /// <summary>Pass the guest's TRIM through (`discard='unmap'`): thin RBD images give space back.</summary>
     public bool Discard { get; init; }
 
-    /// <summary>A read-only CD-ROM on SATA, the usual shape of a cloud-init NoCloud seed.</summary>
-    public static DiskSpec CdromSeed(DiskSource source, string targetDev = "sda") =>
-        new() { Source = source, TargetDev = targetDev, Bus = DiskBus.Sata, Device = DiskDevice.Cdrom, ReadOnly = true };
+    /// <summary>
+    /// A read-only CD-ROM for a cloud-init NoCloud seed, on virtio-scsi by default: Debian's cloud
+    /// kernel (linux-image-cloud-amd64, also in Debian's genericcloud images) has no AHCI driver,
+    /// so on q35 a SATA CD-ROM never appears in the guest and cloud-init silently falls back to
+    /// no datasource. virtio-scsi plus sr_mod is in every Linux cloud kernel.
+    /// </summary>
+    public static DiskSpec CdromSeed(DiskSource source, string targetDev = "sda", DiskBus bus = DiskBus.Scsi) =>
+        new() { Source = source, TargetDev = targetDev, Bus = bus, Device = DiskDevice.Cdrom, ReadOnly = true };
 
     internal void Validate(string domain)
     {

@@ -150,7 +150,7 @@ public class DomainSpecTests
         Assert.Equal(
             "<interface type=\"network\"><mac address=\"52:54:00:00:00:07\" /><source network=\"ovs-net\" portgroup=\"vlan-7\" /><model type=\"virtio\" /></interface>",
             d.Interfaces[0].Element.ToString(SaveOptions.DisableFormatting));
-        Assert.Equal((DiskDevice.Cdrom, "sata", true), (d.Disks[1].Device, d.Disks[1].Bus, d.Disks[1].ReadOnly));
+        Assert.Equal((DiskDevice.Cdrom, "scsi", true), (d.Disks[1].Device, d.Disks[1].Bus, d.Disks[1].ReadOnly));
         Assert.Equal(Small().Metadata, d.ToSpec().Metadata);
     }
 

@@ -111,7 +111,8 @@ public class DomainXmlTests
         Assert.Equal(
         [
             new DiskSpec { Source = new FileDiskSource("/var/lib/mvm-virsh-test/boot.qcow2"), TargetDev = "vda", Serial = "boot", Discard = true },
-            DiskSpec.CdromSeed(new FileDiskSource("/var/lib/mvm-virsh-test/seed.iso", "raw")),
+            // The fixture was captured when the seed still defaulted to SATA.
+            DiskSpec.CdromSeed(new FileDiskSource("/var/lib/mvm-virsh-test/seed.iso", "raw"), bus: DiskBus.Sata),
         ], s.Disks);
         Assert.Equal(
         [
