@@ -236,8 +236,6 @@ the VM by UUID on whichever host it runs.
 """)]
 public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachineState>
 {
-    private const string ArrivesWith = "virtual machines on real hosts arrive with issue #5";
-
     public const int MaxVcpus = 256;
     public const int MinMemoryMiB = 64;
     public const int MaxMemoryMiB = 4 * 1024 * 1024;
@@ -369,14 +367,14 @@ public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachine
     }
 
     protected override Task<(string Id, VirtualMachineState State)> CreateAsync(VirtualMachineArgs args, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "create", ArrivesWith);
+        Machines.VmLifecycle.CreateAsync(args, ctx);
 
     protected override Task<VirtualMachineState?> ReadAsync(string id, VirtualMachineState? state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "read", ArrivesWith);
+        Machines.VmLifecycle.ReadAsync(id, state, ctx);
 
     protected override Task<VirtualMachineState> UpdateAsync(string id, VirtualMachineState olds, VirtualMachineArgs news, DiffResult diff, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "update", ArrivesWith);
+        Machines.VmUpdate.RunAsync(id, olds, news, ctx);
 
     protected override Task DeleteAsync(string id, VirtualMachineState state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "delete", ArrivesWith);
+        Machines.VmLifecycle.DeleteAsync(id, state, ctx);
 }

@@ -12,7 +12,7 @@ namespace Mvm.Resources.Cluster;
 public static class HostSetup
 {
     public static readonly string[] ComputePackages =
-        ["qemu-system-x86", "qemu-utils", "qemu-block-extra", "libvirt-daemon-system", "libvirt-clients", "openvswitch-switch", "ovmf", "genisoimage"];
+        ["qemu-system-x86", "qemu-utils", "qemu-block-extra", "libvirt-daemon-system", "libvirt-clients", "openvswitch-switch", "ovmf", "xorriso"];
 
     // udev provides udevadm, which ceph-volume calls to describe devices (minimal images lack it).
     public static readonly string[] CephPackages = ["ceph-mon", "ceph-mgr", "ceph-osd", "ceph-common", "udev", "libvirt-daemon-driver-storage-rbd"];

@@ -5,8 +5,12 @@ using Mvm.Transport;
 
 namespace Mvm.Resources.Machines;
 
-/// <summary>A VM's domain as found on a host.</summary>
-public sealed record FoundVm(ClusterMember Member, IHost Host, DomainXml Xml);
+/// <summary>
+/// A VM's domain as found on a host: <paramref name="Xml"/> as it runs now (the definition when
+/// off), <paramref name="Config"/> its persistent definition — what the next boot applies. The
+/// memory balloon's live size lags until the guest's driver loads, so declared memory is read from the definition.
+/// </summary>
+public sealed record FoundVm(ClusterMember Member, IHost Host, DomainXml Xml, DomainXml Config);
 
 /// <summary>
 /// The cluster's hosts as VMs see them: where a new VM goes (the declared host, or the member in
@@ -82,8 +86,9 @@ public static class VmHosts
         {
             var batch = new ToolBatch();
             var xml = batch.Add(VirshCalls.DumpXml(idOrName));
+            var config = batch.Add(VirshCalls.DumpXml(idOrName, inactive: true));
             await ctx.StepAsync("look for VM", m.Name, ct => batch.RunAsync(host, T, ct), readOnly: true);
-            return xml.Value is { } x ? new FoundVm(m, host, x) : null;
+            return xml.Value is { } x ? new FoundVm(m, host, x, config.Value ?? x) : null;
         }
         catch (StepFailedException e) when (e.InnerException is HostUnreachableException)
         {

@@ -21,9 +21,9 @@ public static class VmState
         s.State = running ? "running" : "shut off";
         s.PowerState = running ? PowerState.Running : PowerState.Stopped;
         s.Vcpus = x.Vcpus;
-        s.MaxVcpus = x.MaxVcpus;
-        s.MemoryMiB = (int)(x.CurrentMemoryKiB / 1024);
-        s.MaxMemoryMiB = (int)(x.MemoryKiB / 1024);
+        s.MaxVcpus = vm.Config.MaxVcpus;
+        s.MemoryMiB = (int)(vm.Config.CurrentMemoryKiB / 1024);
+        s.MaxMemoryMiB = (int)(vm.Config.MemoryKiB / 1024);
         if (x.Metadata.TryGetValue(VmMetadata.Placement, out var p))
             s.Placement = p switch { VmMetadata.Pinned => Placement.Pinned, "failover" => Placement.Failover, _ => Placement.Auto };
 
