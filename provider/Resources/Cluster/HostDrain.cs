@@ -77,7 +77,12 @@ public static class HostDrain
                 if (!list.Any(d => d.Uuid == move.Vm.Uuid)) return; // moved by an earlier, interrupted run
                 await MigrationTrust.ProbeAsync(sourceHost, source.Name!, target, ct);
                 if (move.Vm.Nvram is { } nvram) await CopyNvramAsync(sourceHost, targetHost, nvram, ct);
-                var options = new MigrateOptions(MigrationTrust.DestinationUri(target)) { Live = move.Vm.Running, Offline = !move.Vm.Running };
+                var options = new MigrateOptions(MigrationTrust.DestinationUri(target))
+                {
+                    Live = move.Vm.Running, Offline = !move.Vm.Running,
+                    // The definition, not the running XML, is what the destination keeps (changes waiting for a restart stay waiting).
+                    PersistentXml = move.Vm.Running ? (await new Virsh(sourceHost).DumpXmlAsync(move.Vm.Name, inactive: true, ct)).ToXml() : null,
+                };
                 await new Virsh(sourceHost).MigrateAsync(move.Vm.Name, options, MigrateLimit, ct);
             });
             await ctx.StepAsync("check VM arrived", target.Name, async ct =>

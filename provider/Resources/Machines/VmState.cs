@@ -50,7 +50,7 @@ public static class VmState
         foreach (var n in x.Interfaces)
         {
             var mac = n.Mac ?? "";
-            var name = x.Metadata.TryGetValue(VmSpec.NicKey(mac), out var nm) ? nm : $"nic{i}";
+            var name = vm.Config.Metadata.TryGetValue(VmSpec.NicKey(mac), out var nm) || x.Metadata.TryGetValue(VmSpec.NicKey(mac), out nm) ? nm : $"nic{i}";
             i++;
             declaredNics.TryGetValue(name, out var declared);
             var network = n.Network ?? n.Bridge ?? "";

@@ -142,7 +142,11 @@ public static class VmUpdate
         await ctx.StepAsync(vm.Running ? "live-migrate VM" : "move VM definition", found.Member.Name, async ct =>
         {
             await MigrationTrust.ProbeAsync(found.Host, found.Member.Name, member.Host, ct);
-            var options = new MigrateOptions(MigrationTrust.DestinationUri(member.Host)) { Live = vm.Running, Offline = !vm.Running };
+            var options = new MigrateOptions(MigrationTrust.DestinationUri(member.Host))
+            {
+                Live = vm.Running, Offline = !vm.Running,
+                PersistentXml = vm.Running ? (await new Virsh(found.Host).DumpXmlAsync(vm.Name, inactive: true, ct)).ToXml() : null,
+            };
             await new Virsh(found.Host).MigrateAsync(vm.Name, options, MigrateLimit, ct);
         });
         // The placement metadata follows the declared host, so a pinned VM is pinned where it now is.
@@ -207,8 +211,7 @@ public static class VmUpdate
         var name = found.Xml.Name;
         var virsh = new Virsh(found.Host);
         var current = found.Xml.Interfaces.ToList();
-        var names = found.Xml.Metadata;
-        string? NameOf(DomainInterface n) => n.Mac is { } mac && names.TryGetValue(VmSpec.NicKey(mac), out var nm) ? nm : null;
+        string? NameOf(DomainInterface n) => n.Mac is { } mac && (found.Config.Metadata.TryGetValue(VmSpec.NicKey(mac), out var nm) || found.Xml.Metadata.TryGetValue(VmSpec.NicKey(mac), out nm)) ? nm : null;
         var declared = (a.NetworkInterfaces ?? []).Where(n => n is not null).Select(n => n!).ToList();
         var networks = await ctx.StepAsync("read VLAN networks", found.Member.Name, ct => VmNetworks.ReadAsync(found.Host, ct), readOnly: true);
         foreach (var c in current.Where(c => NameOf(c) is { } nm && !declared.Any(d => d.Name == nm)))
@@ -252,12 +255,15 @@ public static class VmUpdate
         await ctx.InfoAsync($"VM {found.Xml.Name}: new cloud-init seed (instance-id {seed?.InstanceId ?? "none"}); the guest applies it at its next boot");
     }
 
+    /// <summary>Sets one metadata item in the running domain and its definition alike, so a migration carries it either way.</summary>
     private static async Task SetMetadataAsync(FoundVm found, string key, string? value, OperationContext ctx)
     {
         var virsh = new Virsh(found.Host);
-        var xml = await ctx.StepAsync("read definition", found.Member.Name, ct => virsh.DumpXmlAsync(found.Xml.Name, inactive: true, ct), readOnly: true);
-        xml.SetMetadata(key, value);
-        await ctx.StepAsync("update definition", found.Member.Name, ct => virsh.DefineAsync(xml, ct: ct));
+        var config = await ctx.StepAsync("read definition", found.Member.Name, ct => virsh.DumpXmlAsync(found.Xml.Name, inactive: true, ct), readOnly: true);
+        var items = config.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value);
+        if (value is null) items.Remove(key); else items[key] = value;
+        var running = found.Xml.Id is not null;
+        await ctx.StepAsync("update metadata", found.Member.Name, ct => virsh.SetMetadataAsync(found.Xml.Name, items, running ? ChangeScope.LiveAndConfig : ChangeScope.Config, ct));
     }
 
     public static async Task StopAsync(Virsh virsh, string name, string host, OperationContext ctx)

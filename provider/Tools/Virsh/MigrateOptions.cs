@@ -16,6 +16,13 @@ public sealed record MigrateOptions(string DestinationUri)
     /// <summary>Moves only the definition of a shut-off domain (`--offline`): nothing runs, so nothing streams.</summary>
     public bool Offline { get; init; }
 
+    /// <summary>
+    /// The definition the destination keeps (`--persistent-xml`, sent on stdin). Without it the
+    /// destination's definition is the running XML, so changes waiting in the source's definition
+    /// for the next boot (and metadata written only there) would be lost in the move.
+    /// </summary>
+    public string? PersistentXml { get; init; }
+
     /// <summary>Throttle the guest's CPUs if its memory changes faster than the link copies it.</summary>
     public bool AutoConverge { get; init; }
 
@@ -29,6 +36,7 @@ public sealed record MigrateOptions(string DestinationUri)
     {
         if (!DestinationUri.Contains("://", StringComparison.Ordinal)) throw new ArgumentException($"'{DestinationUri}' is not a libvirt URI");
         if (BandwidthMiBs is < 1) throw new ArgumentException("migration bandwidth must be positive");
+        if (PersistentXml is not null && !Persistent) throw new ArgumentException("--persistent-xml needs --persistent");
         if (Offline && (Live || !Persistent)) throw new ArgumentException("an offline migration moves the persistent definition: it needs --persistent and cannot be --live");
         if (UndefineSource && !Persistent)
             throw new ArgumentException("undefining the source without --persistent would leave the domain defined nowhere once it stops");

@@ -208,7 +208,21 @@ public sealed partial class Virsh
     /// domain ends up defined only on the destination. Disks must be shared (RBD).
     /// </summary>
     public async Task MigrateAsync(string domain, MigrateOptions options, TimeSpan timeout, CancellationToken ct = default) =>
-        await RunAsync(MigrateArgs(domain, options), VirshObject.Domain(domain), ct, timeout: timeout).ConfigureAwait(false);
+        await RunAsync(MigrateArgs(domain, options), VirshObject.Domain(domain), ct,
+            stdin: options.PersistentXml is { } xml ? Utf8(xml) : null, timeout: timeout).ConfigureAwait(false);
+
+    /// <summary>
+    /// `virsh metadata --set`: replaces the provider's metadata element (all its items) in the
+    /// running domain and/or its definition, without redefining the domain.
+    /// </summary>
+    public async Task SetMetadataAsync(string domain, IReadOnlyDictionary<string, string> items, ChangeScope scope, CancellationToken ct = default)
+    {
+        // libvirt puts the element into the namespace itself (prefix = key); given one already namespaced it fails.
+        var root = new System.Xml.Linq.XElement("domain", items.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new System.Xml.Linq.XElement("item", new System.Xml.Linq.XAttribute("name", kv.Key), kv.Value)));
+        await RunAsync(["metadata", "--domain", domain, "--uri", DomainXml.MetadataNamespace, "--key", "mvm", "--set", root.ToString(System.Xml.Linq.SaveOptions.DisableFormatting), .. Scope(scope)],
+            VirshObject.Domain(domain), ct).ConfigureAwait(false);
+    }
 
     internal static string[] MigrateArgs(string domain, MigrateOptions o)
     {
@@ -218,6 +232,7 @@ public sealed partial class Virsh
         if (o.Offline) args.Add("--offline");
         if (o.Persistent) args.Add("--persistent");
         if (o.UndefineSource) args.Add("--undefinesource");
+        if (o.PersistentXml is not null) args.AddRange(["--persistent-xml", Stdin]);
         if (o.AutoConverge) args.Add("--auto-converge");
         if (o.MigrateUri is { } uri) args.AddRange(["--migrateuri", uri]);
         if (o.BandwidthMiBs is { } bw) args.AddRange(["--bandwidth", Num(bw)]);

@@ -33,7 +33,7 @@ public sealed class GuestImageLabTests(LabFixture lab, ITestOutputHelper output)
     [Fact]
     public async Task GuestBootsRunsCloudInitAnswersTheAgentAndSeesHotplug()
     {
-        var (imagePath, buildSeconds, built) = BuildImage();
+        var (imagePath, buildSeconds, built) = LabGuestImage.Build(output);
         var imageBytes = new FileInfo(imagePath).Length;
         output.WriteLine($"image {imagePath}: {imageBytes / 1048576.0:F0} MiB qcow2, {(built ? $"built cold in {buildSeconds:F0} s" : $"cached ({buildSeconds:F1} s to check)")}");
 
@@ -151,28 +151,6 @@ public sealed class GuestImageLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.DoesNotContain(await virsh.ListAsync(), d => d.Name == Vm);
         Assert.NotEqual(0, (await root.RunAsync(["ip", "link", "show", Bridge], null, T, default)).ExitCode);
         Assert.NotEqual(0, (await root.RunAsync(["test", "-e", Dir], null, T, default)).ExitCode);
-    }
-
-    /// <summary>Runs the build script (as root, like the lab tier): cached images come back at once.</summary>
-    private (string Path, double Seconds, bool Built) BuildImage()
-    {
-        var script = Path.Combine(LabProgram.RepoRoot, "tests", "lab", "guest", "build-guest.sh");
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(script);
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(25)))
-        {
-            p.Kill(true);
-            throw new TimeoutException($"{script} did not finish within 25 minutes");
-        }
-        output.WriteLine(stderr.Result.TrimEnd());
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{script} failed with {p.ExitCode}: {stderr.Result}");
-        var path = stdout.Result.Trim();
-        Assert.True(File.Exists(path), $"{script} printed '{path}', which does not exist");
-        return (path, sw.Elapsed.TotalSeconds, stderr.Result.Contains("building guest image", StringComparison.Ordinal));
     }
 
     /// <summary>scp with the lab's ssh_config (host keys checked against the lab's known_hosts).</summary>
