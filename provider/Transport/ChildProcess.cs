@@ -11,8 +11,14 @@ internal sealed record ProcessOutcome(int ExitCode, byte[] Stdout, byte[] Stderr
 /// </summary>
 internal static class ChildProcess
 {
-    public static async Task<ProcessOutcome> RunAsync(string file, IReadOnlyList<string> args,
+    public static Task<ProcessOutcome> RunAsync(string file, IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string?>? environment, byte[]? stdin, CancellationToken ct,
+        Action<ReadOnlySpan<byte>>? onStderr = null) =>
+        RunStreamingAsync(file, args, environment, stdin is { Length: > 0 } ? new MemoryStream(stdin, writable: false) : null, ct, onStderr);
+
+    /// <summary>As above with stdin copied from a stream while the program runs (never loaded whole).</summary>
+    public static async Task<ProcessOutcome> RunStreamingAsync(string file, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string?>? environment, Stream? stdin, CancellationToken ct,
         Action<ReadOnlySpan<byte>>? onStderr = null)
     {
         var psi = new ProcessStartInfo(file)
@@ -39,7 +45,7 @@ internal static class ChildProcess
         var stderr = new MemoryStream();
         var outTask = PumpAsync(process.StandardOutput.BaseStream, stdout, null);
         var errTask = PumpAsync(process.StandardError.BaseStream, stderr, onStderr);
-        _ = FeedAsync(process.StandardInput.BaseStream, stdin);
+        _ = FeedAsync(process.StandardInput.BaseStream, stdin, ct);
         try
         {
             await process.WaitForExitAsync(ct).ConfigureAwait(false);
@@ -99,11 +105,15 @@ internal static class ChildProcess
         }
     }
 
-    private static async Task FeedAsync(Stream to, byte[]? data)
+    private static async Task FeedAsync(Stream to, Stream? data, CancellationToken ct)
     {
         try
         {
-            if (data is { Length: > 0 }) await to.WriteAsync(data).ConfigureAwait(false);
+            if (data is not null) await data.CopyToAsync(to, 1024 * 1024, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The process is being killed; closing stdin below is all that is left to do.
         }
         catch (IOException)
         {
