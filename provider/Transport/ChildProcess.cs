@@ -45,7 +45,7 @@ internal static class ChildProcess
         var stderr = new MemoryStream();
         var outTask = PumpAsync(process.StandardOutput.BaseStream, stdout, null);
         var errTask = PumpAsync(process.StandardError.BaseStream, stderr, onStderr);
-        _ = FeedAsync(process.StandardInput.BaseStream, stdin, ct);
+        var feed = FeedAsync(process.StandardInput.BaseStream, stdin, ct);
         try
         {
             await process.WaitForExitAsync(ct).ConfigureAwait(false);
@@ -59,6 +59,8 @@ internal static class ChildProcess
             Kill(process);
             throw;
         }
+        if (await feed.ConfigureAwait(false) is { } readFailure)
+            throw new IOException($"reading the input for {Path.GetFileName(file)} failed after the program started: {readFailure.Message}", readFailure);
         return new ProcessOutcome(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
     }
 
@@ -105,22 +107,40 @@ internal static class ChildProcess
         }
     }
 
-    private static async Task FeedAsync(Stream to, Stream? data, CancellationToken ct)
+    /// <summary>
+    /// Copies stdin into the program. The program closing its end early is its choice (the rest is
+    /// dropped); a failure to read the source is the caller's problem and is returned, so a
+    /// half-sent upload is reported rather than looking like a short file.
+    /// </summary>
+    private static async Task<Exception?> FeedAsync(Stream to, Stream? data, CancellationToken ct)
     {
         try
         {
-            if (data is not null) await data.CopyToAsync(to, 1024 * 1024, ct).ConfigureAwait(false);
+            if (data is null) return null;
+            var buffer = new byte[1024 * 1024];
+            while (true)
+            {
+                int n;
+                try
+                {
+                    n = await data.ReadAsync(buffer, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null; // the process is being killed
+                }
+                catch (Exception e)
+                {
+                    return e;
+                }
+                if (n == 0) return null;
+                await to.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
         {
-            // The process is being killed; closing stdin below is all that is left to do.
-        }
-        catch (IOException)
-        {
-            // The remote side exited without reading all of stdin: that is its choice, not an error.
-        }
-        catch (ObjectDisposedException)
-        {
+            // The remote side exited without reading all of stdin, or the process is being killed.
+            return null;
         }
         finally
         {

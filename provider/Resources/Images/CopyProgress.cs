@@ -10,7 +10,7 @@ namespace Mvm.Resources.Images;
 public sealed class CopyProgress(OperationContext ctx, string what)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastReport = TimeSpan.MinValue;
+    private TimeSpan? _lastReport;
     private long _last = -1;
 
     /// <summary>The text of one report; public for tests.</summary>
@@ -24,7 +24,7 @@ public sealed class CopyProgress(OperationContext ctx, string what)
     {
         if (done == _last && !final) return;
         var now = _clock.Elapsed;
-        if (!final && now - _lastReport < TimeSpan.FromSeconds(1)) return;
+        if (!final && _lastReport is { } last && now - last < TimeSpan.FromSeconds(1)) return;
         _lastReport = now;
         _last = done;
         _ = ctx.StatusAsync(Describe(what, done, total, now));
