@@ -1,6 +1,11 @@
 using Mvm.Framework;
 using Mvm.Protocol;
+using Mvm.Resources.Cluster;
+using Mvm.Resources.Images;
 using Mvm.Resources.Shared;
+using Mvm.Tools;
+using Firmware = Mvm.Resources.Shared.Firmware;
+using Mvm.Transport;
 
 namespace Mvm.Resources;
 
@@ -26,7 +31,7 @@ public class VirtualImageArgs
     [Input("Ceph pool the image is stored in. Defaults to the cluster's `vmPool`. Changing it replaces the image.", ReplaceOnChanges = true)]
     public string? Pool { get; set; }
 
-    [Input("Where the image comes from: an http(s) URL, or the absolute path of a file on the machine running Pulumi. Changing it replaces the image.", Required = true, ReplaceOnChanges = true)]
+    [Input("Where the image comes from: an http(s) URL (downloaded by a cluster host), the absolute path of a file on the machine running Pulumi (streamed to a cluster host over SSH), or `<host>:<absolute path>` for a file already on a cluster host (e.g. `h1:/var/lib/images/debian.qcow2`). Changing it replaces the image.", Required = true, ReplaceOnChanges = true)]
     public string? Source { get; set; }
 
     [Input("Format of the source: `qcow2`, `raw` or `iso`. Detected with `qemu-img info` when left out; when set, the detected format must match. Changing it replaces the image.", ReplaceOnChanges = true)]
@@ -59,7 +64,7 @@ public sealed class VirtualImageState : VirtualImageArgs
     [Output("RBD spec of the protected snapshot VM disks are cloned from, `pool/image@snapshot`.")]
     public string? ImageSpec { get; set; }
 
-    [Output("Format detected by `qemu-img info` on the source.")]
+    [Output("Format detected by `qemu-img info` on the source (and the ISO 9660 signature, which qemu-img reports as raw).")]
     public ImageFormat? DetectedFormat { get; set; }
 
     [Output("sha256 of the source as imported, `sha256:<hex>`; refresh reports drift if the stored image changes.")]
@@ -68,14 +73,12 @@ public sealed class VirtualImageState : VirtualImageArgs
 
 [ResourceType("VirtualImage", """
 A disk image (qcow2, raw) or installation medium (ISO) imported into an RBD pool of an
-MvmCluster from a URL or a local file, verified against its checksum, with a protected snapshot so
-VM boot disks are cheap clones. Import progress (bytes copied) is reported to the engine. Deleting
-refuses while VM disks are still cloned from it and names them.
+MvmCluster from a URL, a local file or a file on a cluster host, verified against its checksum,
+with a protected snapshot so VM boot disks are cheap clones. Import progress (bytes copied) is
+reported to the engine. Deleting refuses while VM disks are still cloned from it and names them.
 """)]
 public sealed class VirtualImage : Resource<VirtualImageArgs, VirtualImageState>
 {
-    private const string ArrivesWith = "image import on real hosts arrives with issue #5";
-
     /// <summary>The most memory a VM may have (4 TiB), so an image's minimum above it can never be met.</summary>
     public const int MaxMemoryMiB = 4 * 1024 * 1024;
 
@@ -95,15 +98,174 @@ public sealed class VirtualImage : Resource<VirtualImageArgs, VirtualImageState>
         ctx.RequirePositive("minimumMemoryMiB", args.MinimumMemoryMiB, MaxMemoryMiB, " MiB");
     }
 
-    protected override Task<(string Id, VirtualImageState State)> CreateAsync(VirtualImageArgs args, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "create", ArrivesWith);
+    /// <summary>`pool/name`; import also takes a bare name, meaning the cluster's VM pool.</summary>
+    public static RbdImageRef ParseId(string id, string defaultPool)
+    {
+        var parts = id.Split('/');
+        var image = parts.Length switch
+        {
+            1 => new RbdImageRef(defaultPool, parts[0]),
+            2 => new RbdImageRef(parts[0], parts[1]),
+            _ => null,
+        };
+        return image is not null && Names.IsToken(image.Pool) && image.Image.Length is > 0 and <= 127 && Names.IsToken(image.Image.Length > 64 ? image.Image[..64] : image.Image)
+            ? image
+            : throw new PreconditionFailedException($"\"{id}\" is not a VirtualImage id: use `<pool>/<image>` (e.g. `vms/debian-12`), or the image name alone for the cluster's VM pool");
+    }
 
-    protected override Task<VirtualImageState?> ReadAsync(string id, VirtualImageState? state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "read", ArrivesWith);
+    protected override IReadOnlyList<string> Plan(VirtualImageState? olds, VirtualImageArgs news)
+    {
+        if (olds is not null || news.Source is null) return [];
+        var origin = ImageSource.Parse(news.Source);
+        var target = $"{news.Pool ?? "<vmPool>"}/{news.Name}";
+        return
+        [
+            origin.Kind switch
+            {
+                ImageOriginKind.Url => $"download {origin} on a cluster host",
+                ImageOriginKind.LocalFile => $"upload {origin} to a cluster host over SSH",
+                _ => $"read {origin} where it is",
+            },
+            news.Checksum is { } c ? $"verify {c.Split(':')[0]} before use" : "record its sha256 (no checksum declared: nothing to verify against)",
+            "detect the format with qemu-img info" + (news.Format is { } f ? $" (must be {ImageMetadata.Word(f)})" : ""),
+            $"write RBD image {target} (qcow2 converted to raw)",
+            $"snapshot {target}@{ImageMetadata.Snapshot}, protected, for VM disk clones",
+        ];
+    }
 
-    protected override Task<VirtualImageState> UpdateAsync(string id, VirtualImageState olds, VirtualImageArgs news, DiffResult diff, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "update", ArrivesWith);
+    /// <summary>The pool left out means the cluster's VM pool: naming it explicitly afterwards (or an import that names it) is no change.</summary>
+    protected override void CustomizeDiff(VirtualImageArgs? olds, VirtualImageArgs news, DiffResult diff)
+    {
+        if (olds is null || !diff.Entries.ContainsKey("pool")) return;
+        if (EffectivePool(olds) is { } a && a == EffectivePool(news)) diff.Remove("pool");
+    }
 
-    protected override Task DeleteAsync(string id, VirtualImageState state, OperationContext ctx) =>
-        throw new NotImplementedYetException(Token, "delete", ArrivesWith);
+    private static string? EffectivePool(VirtualImageArgs args) =>
+        args.Pool ?? (ConnectString.TryDecode(args.ConnectString, out var info, out _) ? info.VmPool : null);
+
+    /// <summary>
+    /// What refresh found beyond the inputs: a snapshot lost or unprotected by hand is put back by
+    /// an update; an image whose recorded sha256 is gone or no longer the declared checksum cannot
+    /// be trusted and is imported again.
+    /// </summary>
+    protected override void DiffOutputs(VirtualImageState olds, VirtualImageArgs news, DiffResult diff)
+    {
+        var declared = news.Checksum?.ToLowerInvariant();
+        if (olds.SourceSha256 is null || (declared?.StartsWith("sha256:", StringComparison.Ordinal) == true && olds.SourceSha256.ToLowerInvariant() != declared))
+            diff.Set("sourceSha256", DiffKind.UpdateReplace);
+        else if (olds.ImageSpec is null && !diff.Replaces)
+            diff.Set("imageSpec", DiffKind.Update);
+    }
+
+    protected override async Task<(string Id, VirtualImageState State)> CreateAsync(VirtualImageArgs args, OperationContext ctx)
+    {
+        var conn = ClusterConnection.Open(args.ConnectString, ctx);
+        var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct), readOnly: true);
+        var target = new RbdImageRef(args.Pool ?? conn.Info.VmPool, args.Name!);
+        var id = target.ToString();
+        var origin = ImageSource.Parse(args.Source!);
+        var host = origin.Kind == ImageOriginKind.HostFile ? await HostOfAsync(conn, origin.Host!, ctx) : ceph.Host;
+        var rbd = new Rbd(host, ClusterConnection.CephContext);
+
+        if (await ctx.StepAsync($"look for pool {target.Pool}", ceph.Host.Name, ct => ceph.FindPoolAsync(target.Pool, ct), readOnly: true) is null)
+            throw new PreconditionFailedException($"pool \"{target.Pool}\" does not exist in cluster {conn.Info.Name}: create it (a CephPool resource) or name an existing pool. Nothing was changed.");
+        if (await ctx.StepAsync($"look for RBD image {id}", host.Name, ct => rbd.FindAsync(target, ct), readOnly: true) is not null)
+            throw new PreconditionFailedException($"RBD image {id} already exists in cluster {conn.Info.Name}: import it (`pulumi import mvm:index:VirtualImage <resource> {id}` with mvm:importConnectString set) or choose another name. Nothing was changed.");
+
+        var figures = await new ImageImport(ctx, host, rbd, target, args, origin).RunAsync();
+        await ctx.InfoAsync($"imported {origin} into {id}: {CopyProgress.Size(figures.SourceBytes)} fetched in {figures.Fetch.TotalSeconds:F1} s, verified in {figures.Verify.TotalSeconds:F1} s, " +
+            $"{CopyProgress.Size(figures.VirtualBytes)} virtual written in {figures.Store.TotalSeconds:F1} s");
+        try
+        {
+            return (id, await ReadBackAsync(rbd, target, args.ConnectString, ctx) ?? throw new ProviderException($"RBD image {id} vanished right after its import"));
+        }
+        catch (Exception e) when (e is not ResourceInitFailedException)
+        {
+            throw new ResourceInitFailedException(id, new VirtualImageState { ConnectString = args.ConnectString, Name = target.Image, Pool = target.Pool, Source = args.Source, Format = args.Format, Checksum = args.Checksum },
+                [$"RBD image {id} was imported but could not be read back: {e.Message}. Run `pulumi refresh`."]);
+        }
+    }
+
+    /// <summary>The cluster member a `host:path` source names, by its name in the cluster or its hostname.</summary>
+    private static async Task<IHost> HostOfAsync(ClusterConnection conn, string name, OperationContext ctx)
+    {
+        var members = await ctx.StepAsync($"list the hosts of cluster {conn.Info.Name}", null, ct => conn.MembersAsync(ct), readOnly: true);
+        var member = members.FirstOrDefault(m => m.Name == name) ?? members.FirstOrDefault(m => m.Hostname == name)
+            ?? throw new PreconditionFailedException($"source names host \"{name}\", which is not a host of cluster {conn.Info.Name} (hosts: {string.Join(", ", members.Select(m => m.Name).Order(StringComparer.Ordinal))}). Nothing was changed.");
+        return conn.Connect(member.Host);
+    }
+
+    protected override async Task<VirtualImageState?> ReadAsync(string id, VirtualImageState? state, OperationContext ctx)
+    {
+        // Import arrives with only the id: the cluster then comes from the provider configuration.
+        var connectString = state?.ConnectString ?? ctx.Config.ImportConnectString;
+        if (state is null)
+        {
+            if (string.IsNullOrEmpty(connectString))
+                throw new PreconditionFailedException($"importing VirtualImage \"{id}\" needs its cluster, and an import id carries only the image's pool and name: set the provider's importConnectString to the MvmCluster's connectString (`pulumi config set --secret mvm:importConnectString \"$(pulumi stack output connectString --show-secrets -s <cluster stack>)\"`), then import again.");
+            if (!ConnectString.TryDecode(connectString, out _, out var error))
+                throw new PreconditionFailedException($"mvm:importConnectString {error}");
+        }
+        var conn = ClusterConnection.Open(connectString, ctx);
+        var target = ParseId(id, conn.Info.VmPool);
+        var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct), readOnly: true);
+        return await ReadBackAsync(new Rbd(ceph.Host, ClusterConnection.CephContext), target, connectString, ctx);
+    }
+
+    private static async Task<VirtualImageState?> ReadBackAsync(Rbd rbd, RbdImageRef image, string? connectString, OperationContext ctx)
+    {
+        var info = await ctx.StepAsync($"read RBD image {image}", rbd.Host.Name, ct => rbd.FindAsync(image, ct), readOnly: true);
+        if (info is null) return null;
+        var meta = await ctx.StepAsync($"read metadata of {image}", rbd.Host.Name, ct => rbd.ImageMetaListAsync(image, ct), readOnly: true);
+        var snaps = await ctx.StepAsync($"read snapshots of {image}", rbd.Host.Name, ct => rbd.SnapListAsync(image, ct), readOnly: true);
+        var usage = await ctx.StepAsync($"read space used by {image}", rbd.Host.Name, ct => rbd.DiskUsageAsync(image, ct), readOnly: true);
+        return ImageMetadata.ToState(image, connectString, meta, info, usage, snaps);
+    }
+
+    /// <summary>Refresh keeps to what the program declared, each with the value the image records; import reproduces every recorded input.</summary>
+    protected override VirtualImageArgs InputsOf(VirtualImageState state, VirtualImageArgs? declared)
+    {
+        var args = new VirtualImageArgs();
+        foreach (var p in ObjectModel.Of(typeof(VirtualImageArgs)).Inputs)
+            if (declared is null || p.Info.GetValue(declared) is not null) p.Info.SetValue(args, p.Info.GetValue(state));
+        return args;
+    }
+
+    /// <summary>Only the VM-facing settings change in place; a lost snapshot is made and protected again.</summary>
+    protected override async Task<VirtualImageState> UpdateAsync(string id, VirtualImageState olds, VirtualImageArgs news, DiffResult diff, OperationContext ctx)
+    {
+        var conn = ClusterConnection.Open(news.ConnectString, ctx);
+        var target = ParseId(id, conn.Info.VmPool);
+        var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct), readOnly: true);
+        var rbd = new Rbd(ceph.Host, ClusterConnection.CephContext);
+        if (await ctx.StepAsync($"read RBD image {id}", rbd.Host.Name, ct => rbd.FindAsync(target, ct), readOnly: true) is null)
+            throw new PreconditionFailedException($"RBD image {id} no longer exists in cluster {conn.Info.Name}: run `pulumi refresh` to drop it from state, then `pulumi up` to import it again.");
+        var snaps = await ctx.StepAsync($"read snapshots of {id}", rbd.Host.Name, ct => rbd.SnapListAsync(target, ct), readOnly: true);
+        if (!snaps.Any(s => s.Name == ImageMetadata.Snapshot && s.Protected))
+        {
+            await ctx.StepAsync($"snapshot {id}@{ImageMetadata.Snapshot}", rbd.Host.Name, ct => rbd.SnapCreateAsync(target, ImageMetadata.Snapshot, ct));
+            await ctx.StepAsync($"protect {id}@{ImageMetadata.Snapshot}", rbd.Host.Name, ct => rbd.SnapProtectAsync(target, ImageMetadata.Snapshot, ct));
+        }
+        await ctx.StepAsync($"record the image's settings on {id}", rbd.Host.Name, ct => rbd.ImageMetaSetAsync(target, ImageMetadata.GuestSettings(news), ct));
+        return await ReadBackAsync(rbd, target, news.ConnectString, ctx)
+            ?? throw new ProviderException($"RBD image {id} vanished during the update");
+    }
+
+    protected override async Task DeleteAsync(string id, VirtualImageState state, OperationContext ctx)
+    {
+        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var target = ParseId(id, conn.Info.VmPool);
+        var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct), readOnly: true);
+        var rbd = new Rbd(ceph.Host, ClusterConnection.CephContext);
+        if (await ctx.StepAsync($"read RBD image {id}", rbd.Host.Name, ct => rbd.FindAsync(target, ct), readOnly: true) is null)
+            return; // already gone: deleting succeeds
+        var snaps = await ctx.StepAsync($"read snapshots of {id}", rbd.Host.Name, ct => rbd.SnapListAsync(target, ct), readOnly: true);
+        var clones = new List<RbdImageRef>();
+        foreach (var snap in snaps)
+            clones.AddRange(await ctx.StepAsync($"list clones of {id}@{snap.Name}", rbd.Host.Name, ct => rbd.ChildrenAsync(target, snap.Name, ct), readOnly: true));
+        if (clones.Count > 0)
+            throw new PreconditionFailedException($"RBD image {id} still has {clones.Count} clone(s): {DeleteGuard.Names(clones.Select(c => c.ToString()))}. " +
+                "Delete the VMs whose disks they are (or flatten them: `rbd flatten <pool>/<image>`) first. The image was not deleted.");
+        await ctx.StepAsync($"unprotect and remove {id} with its snapshots", rbd.Host.Name, ct => ImageImport.RemoveImageAsync(rbd, target, ct));
+    }
 }

@@ -11,8 +11,14 @@ internal sealed record ProcessOutcome(int ExitCode, byte[] Stdout, byte[] Stderr
 /// </summary>
 internal static class ChildProcess
 {
-    public static async Task<ProcessOutcome> RunAsync(string file, IReadOnlyList<string> args,
+    public static Task<ProcessOutcome> RunAsync(string file, IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string?>? environment, byte[]? stdin, CancellationToken ct,
+        Action<ReadOnlySpan<byte>>? onStderr = null) =>
+        RunStreamingAsync(file, args, environment, stdin is { Length: > 0 } ? new MemoryStream(stdin, writable: false) : null, ct, onStderr);
+
+    /// <summary>As above with stdin copied from a stream while the program runs (never loaded whole).</summary>
+    public static async Task<ProcessOutcome> RunStreamingAsync(string file, IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string?>? environment, Stream? stdin, CancellationToken ct,
         Action<ReadOnlySpan<byte>>? onStderr = null)
     {
         var psi = new ProcessStartInfo(file)
@@ -39,7 +45,7 @@ internal static class ChildProcess
         var stderr = new MemoryStream();
         var outTask = PumpAsync(process.StandardOutput.BaseStream, stdout, null);
         var errTask = PumpAsync(process.StandardError.BaseStream, stderr, onStderr);
-        _ = FeedAsync(process.StandardInput.BaseStream, stdin);
+        var feed = FeedAsync(process.StandardInput.BaseStream, stdin, ct);
         try
         {
             await process.WaitForExitAsync(ct).ConfigureAwait(false);
@@ -53,6 +59,8 @@ internal static class ChildProcess
             Kill(process);
             throw;
         }
+        if (await feed.ConfigureAwait(false) is { } readFailure)
+            throw new IOException($"reading the input for {Path.GetFileName(file)} failed after the program started: {readFailure.Message}", readFailure);
         return new ProcessOutcome(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
     }
 
@@ -99,18 +107,40 @@ internal static class ChildProcess
         }
     }
 
-    private static async Task FeedAsync(Stream to, byte[]? data)
+    /// <summary>
+    /// Copies stdin into the program. The program closing its end early is its choice (the rest is
+    /// dropped); a failure to read the source is the caller's problem and is returned, so a
+    /// half-sent upload is reported rather than looking like a short file.
+    /// </summary>
+    private static async Task<Exception?> FeedAsync(Stream to, Stream? data, CancellationToken ct)
     {
         try
         {
-            if (data is { Length: > 0 }) await to.WriteAsync(data).ConfigureAwait(false);
+            if (data is null) return null;
+            var buffer = new byte[1024 * 1024];
+            while (true)
+            {
+                int n;
+                try
+                {
+                    n = await data.ReadAsync(buffer, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null; // the process is being killed
+                }
+                catch (Exception e)
+                {
+                    return e;
+                }
+                if (n == 0) return null;
+                await to.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
         {
-            // The remote side exited without reading all of stdin: that is its choice, not an error.
-        }
-        catch (ObjectDisposedException)
-        {
+            // The remote side exited without reading all of stdin, or the process is being killed.
+            return null;
         }
         finally
         {

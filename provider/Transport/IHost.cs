@@ -17,4 +17,16 @@ public interface IHost
     /// finish within <paramref name="timeout"/>; cancelling <paramref name="ct"/> stops it.
     /// </summary>
     Task<CommandResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, TimeSpan timeout, CancellationToken ct);
+
+    /// <summary>
+    /// Like <see cref="RunAsync"/>, with stdin read from <paramref name="stdin"/> as the command
+    /// consumes it, so a file of gigabytes (an image upload) never sits in memory. The SSH
+    /// transport streams; this default buffers the stream and exists for test doubles only.
+    /// </summary>
+    async Task<CommandResult> RunStreamingAsync(IReadOnlyList<string> argv, Stream stdin, TimeSpan timeout, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await stdin.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        return await RunAsync(argv, buffer.ToArray(), timeout, ct).ConfigureAwait(false);
+    }
 }

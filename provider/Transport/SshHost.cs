@@ -70,8 +70,16 @@ public sealed partial class SshHost : IHost
         }
     }
 
-    public async Task<CommandResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, TimeSpan timeout, CancellationToken ct)
+    public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, TimeSpan timeout, CancellationToken ct) =>
+        RunCoreAsync(argv, stdin is { Length: > 0 } ? new MemoryStream(stdin, writable: false) : null, timeout, ct);
+
+    /// <summary>Streams stdin over the connection as the remote command reads it (e.g. an image upload).</summary>
+    public Task<CommandResult> RunStreamingAsync(IReadOnlyList<string> argv, Stream stdin, TimeSpan timeout, CancellationToken ct) =>
+        RunCoreAsync(argv, stdin ?? throw new ArgumentNullException(nameof(stdin)), timeout, ct);
+
+    private async Task<CommandResult> RunCoreAsync(IReadOnlyList<string> argv, Stream? stdin, TimeSpan timeout, CancellationToken ct)
     {
+        var stdinStart = stdin is { CanSeek: true } ? stdin.Position : 0;
         if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "the timeout must be positive (or infinite)");
         // Builds (and so validates: NUL, encoding, length) before any process starts.
@@ -104,7 +112,9 @@ public sealed partial class SshHost : IHost
                         // The host never confirmed the start. Only when ssh proves the command was
                         // not handed over (no master, session refused) is it safe to try again.
                         var notSent = SshDiagnostics.MasterUnavailable(stderrText) || SshDiagnostics.SessionRefused(stderrText);
-                        if (notSent && attempt < 3)
+                        // The ssh client may have read some of stdin before giving up: a retry must start it over.
+                        var rewound = stdin is null || (stdin.CanSeek && (stdin.Position = stdinStart) == stdinStart);
+                        if (notSent && rewound && attempt < 3)
                         {
                             // A refused session (MaxSessions) leaves a healthy master: keep it.
                             if (SshDiagnostics.MasterUnavailable(stderrText)) ForgetMaster();
@@ -152,7 +162,7 @@ public sealed partial class SshHost : IHost
         }
     }
 
-    private async Task<ProcessOutcome> RunClientAsync(string line, byte[]? stdin, RemotePid remote, CancellationToken ct)
+    private async Task<ProcessOutcome> RunClientAsync(string line, Stream? stdin, RemotePid remote, CancellationToken ct)
     {
         remote.Value = null;
         var head = new MemoryStream();
@@ -165,7 +175,7 @@ public sealed partial class SshHost : IHost
         }
         try
         {
-            return await ChildProcess.RunAsync(_transport.SshPath, SshArguments.Client(_files, line), ClientEnvironment, stdin, ct, Watch).ConfigureAwait(false);
+            return await ChildProcess.RunStreamingAsync(_transport.SshPath, SshArguments.Client(_files, line), ClientEnvironment, stdin, ct, Watch).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

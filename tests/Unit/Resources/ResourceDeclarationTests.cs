@@ -15,7 +15,7 @@ public class ResourceDeclarationTests
     public static TheoryData<string> Tokens() => new(All.Select(r => r.Token));
 
     // Resources that work on real hosts have their own tests (OvsVlanTests …).
-    private static readonly string[] Implemented = ["mvm:index:OvsVlan", "mvm:index:CephPool", "mvm:index:MvmCluster", "mvm:index:MvmHost"];
+    private static readonly string[] Implemented = ["mvm:index:OvsVlan", "mvm:index:CephPool", "mvm:index:MvmCluster", "mvm:index:MvmHost", "mvm:index:VirtualImage"];
 
     public static TheoryData<string> UnimplementedTokens() => new(All.Select(r => r.Token).Except(Implemented));
 

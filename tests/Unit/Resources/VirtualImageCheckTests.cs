@@ -32,7 +32,8 @@ public class VirtualImageCheckTests
     [Theory]
     [InlineData("/var/cache/images/debian.qcow2")]
     [InlineData("http://mirror.lab:8080/images/alpine.iso")]
-    public void LocalFilesAndHttpUrlsAreAccepted(string source) =>
+    [InlineData("h3:/var/lib/images/debian.qcow2")]
+    public void LocalFilesHostFilesAndHttpUrlsAreAccepted(string source) =>
         AssertNoFailures(Check(Valid().Set("source", source)));
 
     [Theory]
@@ -41,6 +42,8 @@ public class VirtualImageCheckTests
     [InlineData("ftp://mirror/debian.qcow2", "only http:// and https:// URLs are supported")]
     [InlineData("https://mirror.example/", "names no file")]
     [InlineData("/var/cache/images/", "is a directory")]
+    [InlineData("h3:images/debian.qcow2", "<host>:<absolute path>")]
+    [InlineData("h3:/var/lib/images/", "is a directory")]
     public void BadSourcesFail(string source, string message) =>
         AssertOnlyFailure(Check(Valid().Set("source", source)), "source", message);
 
