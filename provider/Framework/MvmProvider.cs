@@ -288,10 +288,6 @@ public sealed class MvmProvider : IResourceProviderHandler
             detail.Reasons.AddRange(reasons);
             throw new RpcException(GrpcStatusCode.Unknown, $"{what} did not finish{Where()}: {string.Join("; ", reasons)}", detail);
         }
-        catch (NotImplementedYetException e)
-        {
-            throw new RpcException(GrpcStatusCode.Unimplemented, secrets.Scrub(e.Message));
-        }
         catch (StepFailedException e)
         {
             // UNKNOWN tells the engine the object may be half-made; only say so when a changing step ran.

@@ -22,10 +22,6 @@ public sealed class ResourceInitFailedException(string id, object state, IReadOn
     public IReadOnlyList<string> Reasons { get; } = reasons;
 }
 
-/// <summary>Raised by resources whose work on real hosts arrives with a later milestone.</summary>
-public sealed class NotImplementedYetException(string token, string operation, string arrivesWith)
-    : ProviderException($"{token} {operation} is not implemented yet: {arrivesWith}. Nothing was changed on any host.");
-
 /// <summary>A precondition on the hosts is not met; nothing was changed.</summary>
 public sealed class PreconditionFailedException(string message) : ProviderException(message);
 

@@ -165,7 +165,22 @@ public static class VmLifecycle
         }
         var networks = await ctx.StepAsync("read VLAN networks", found.Member.Name, ct => VmNetworks.ReadAsync(found.Host, ct), readOnly: true);
         VmState.Fill(s, found, sizes, networks, conn.Info.VmPool);
+        s.IpAddresses = found.Xml.Id is null ? null : await GuestAddressesAsync(found, ctx);
         return true;
+    }
+
+    /// <summary>The guest's own addresses through its agent; null (unknown) while the agent does not answer.</summary>
+    private static async Task<List<string>?> GuestAddressesAsync(FoundVm found, OperationContext ctx)
+    {
+        try
+        {
+            var nics = await ctx.StepAsync("read guest addresses", found.Member.Name, ct => new Virsh(found.Host).GuestInterfacesAsync(found.Xml.Name, ct), readOnly: true);
+            return nics.Where(n => n.Name != "lo").SelectMany(n => n.Addresses).Select(a => a.Address).Where(a => !a.StartsWith("fe80:", StringComparison.OrdinalIgnoreCase)).ToList();
+        }
+        catch (StepFailedException e) when (e.InnerException is GuestAgentUnavailableException)
+        {
+            return null;
+        }
     }
 
     public const string ImageSnapshot = "base";

@@ -15,9 +15,6 @@ public class ResourceDeclarationTests
     public static TheoryData<string> Tokens() => new(All.Select(r => r.Token));
 
     // Resources that work on real hosts have their own tests (OvsVlanTests …).
-    private static readonly string[] Implemented = ["mvm:index:OvsVlan", "mvm:index:CephPool", "mvm:index:MvmCluster", "mvm:index:MvmHost", "mvm:index:VirtualImage"];
-
-    public static TheoryData<string> UnimplementedTokens() => new(All.Select(r => r.Token).Except(Implemented));
 
     private static IResource Get(string token) => All.Single(r => r.Token == token);
 
@@ -126,30 +123,5 @@ public class ResourceDeclarationTests
         var diff = new MvmCluster().Diff("lab", "id", olds, olds, olds.With("hosts", Hosts("hv1", "hv3")));
         Assert.Equal(DiffKind.Delete, Assert.Single(diff.Entries, e => e.Key.StartsWith("hosts", StringComparison.Ordinal)).Value);
         Assert.False(diff.Replaces);
-    }
-
-    [Theory]
-    [MemberData(nameof(UnimplementedTokens))]
-    public async Task CrudSaysWhichIssueBringsItAndChangesNothing(string token)
-    {
-        var resource = Get(token);
-        var issue = token is "mvm:index:VirtualImage" or "mvm:index:VirtualMachine" ? "issue #5" : "issue #4";
-        var ctx = new OperationContext("create", token, "x", "urn:pulumi:s::p::" + token + "::x", false,
-            new ProviderConfig(), new EngineLog(null, _ => { }), new SecretScrubber(), CancellationToken.None, null);
-        var state = CheckHelpers.Obj(("name", "x"));
-
-        var errors = new[]
-        {
-            await Assert.ThrowsAsync<NotImplementedYetException>(() => resource.CreateAsync(state, ctx)),
-            await Assert.ThrowsAsync<NotImplementedYetException>(() => resource.ReadAsync("x", state, state, ctx)),
-            await Assert.ThrowsAsync<NotImplementedYetException>(() => resource.UpdateAsync("x", state, state, state, new DiffResult(), ctx)),
-            await Assert.ThrowsAsync<NotImplementedYetException>(() => resource.DeleteAsync("x", state, ctx)),
-        };
-        foreach (var e in errors)
-        {
-            Assert.Contains(token, e.Message);
-            Assert.Contains(issue, e.Message);
-            Assert.Contains("Nothing was changed on any host", e.Message);
-        }
     }
 }

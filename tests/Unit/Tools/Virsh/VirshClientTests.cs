@@ -166,6 +166,17 @@ public class VirshClientTests
         await virsh.MigrateAsync("vm1", new MigrateOptions(uri) { Live = false, Offline = true }, TimeSpan.FromMinutes(1));
         Assert.Equal(["migrate", "--domain", "vm1", "--desturi", uri, "--offline", "--persistent", "--undefinesource"], host.LastArgs);
         await Assert.ThrowsAsync<ArgumentException>(() => virsh.MigrateAsync("vm1", new MigrateOptions(uri) { Offline = true }, TimeSpan.FromMinutes(1)));
+
+        // The destination keeps the definition it is given, not the running XML.
+        await virsh.MigrateAsync("vm1", new MigrateOptions(uri) { PersistentXml = "<domain>def</domain>" }, TimeSpan.FromMinutes(1));
+        Assert.Equal(["migrate", "--domain", "vm1", "--desturi", uri, "--live", "--persistent", "--undefinesource", "--persistent-xml", "/dev/stdin"], host.LastArgs);
+        Assert.Equal("<domain>def</domain>", host.LastStdinText);
+        await Assert.ThrowsAsync<ArgumentException>(() => virsh.MigrateAsync("vm1", new MigrateOptions(uri) { PersistentXml = "<domain/>", Persistent = false, UndefineSource = false }, TimeSpan.FromMinutes(1)));
+
+        // Metadata items as libvirt wants them for --set: unqualified, libvirt adds the namespace.
+        await virsh.SetMetadataAsync("vm1", new Dictionary<string, string> { ["placement"] = "pinned", ["host"] = "h2" }, ChangeScope.LiveAndConfig);
+        Assert.Equal(["metadata", "--domain", "vm1", "--uri", DomainXml.MetadataNamespace, "--key", "mvm", "--set",
+            "<domain><item name=\"host\">h2</item><item name=\"placement\">pinned</item></domain>", "--live", "--config"], host.LastArgs);
         await Assert.ThrowsAsync<ArgumentException>(() => virsh.MigrateAsync("vm1", new MigrateOptions("h3"), TimeSpan.FromMinutes(1)));
     }
 

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using Mvm.EngineHarness.Deployment;
+using Mvm.Tests.Lab.Tools;
+using Mvm.Tests.Lab.Transport;
+using Mvm.Tools;
+using Mvm.Transport;
+using Xunit.Abstractions;
+
+namespace Mvm.Tests.Lab.Provider;
+
+/// <summary>
+/// Issue #5 as a user lives it, on a 3-host HCI cluster of the lab (h5-h7, or MVM_LAB_VM_HOSTS):
+/// a VirtualImage from the lab's guest image and two VMs on different hosts on a VLAN port group
+/// boot, and cloud-init writes a marker read back through the guest agent. Then, each in place
+/// (the UUID never changes) and checked inside the guest: vCPUs and memory, a disk added and grown,
+/// a NIC added, both removed again, a host change by live migration; a hand migration is followed
+/// by refresh; destroy leaves no domain or RBD image on any host.
+/// </summary>
+[Collection("lab")]
+public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan AgentLimit = TimeSpan.FromMinutes(12);
+    private static readonly TimeSpan T = TimeSpan.FromMinutes(2);
+    private readonly LabProgram _program = new("mvm-lab-vm-");
+    private readonly List<string> _figures = [];
+    private readonly SshTransport _transport = new();
+
+    private static string[] Machines =>
+        (Environment.GetEnvironmentVariable("MVM_LAB_VM_HOSTS") is { Length: > 0 } v ? v : "h5,h6,h7").Split(',');
+
+    private LabHost Machine(string name) => lab.Hosts.SingleOrDefault(h => h.Name == name)
+        ?? throw new InvalidOperationException($"the VM test needs lab host {name}: start the lab with LAB_HOSTS=8 (make test-lab does)");
+
+    private IHost Root(string name) => _transport.Host(lab.Target(Machine(name)));
+
+    private record Vm(string Name, string Host, int Vcpus = 1, int MemoryMiB = 384, int BootGiB = 3, bool Data = false, int DataGiB = 1, bool SecondNic = false);
+
+    private string Program(string image, params Vm[] vms) => $$"""
+        name: mvm-vm
+        runtime: yaml
+        plugins:
+          providers:
+            - name: mvm
+              path: {{Path.GetDirectoryName(LabProgram.PluginPath)}}
+        resources:
+          cluster:
+            type: mvm:index:MvmCluster
+            properties:
+              name: vmlab
+              layout: hci
+              domainType: qemu
+              ovsDatapath: netdev
+              minimumMemoryGiB: 1
+              memoryPerOsdGiB: 1
+              cephPublicNetwork: 10.20.1.0/24
+              vmPool: vms
+              computeVlans: ["22"]
+              cephConfig:
+                mon_data_avail_warn: "5"
+              hosts:
+        {{string.Concat(Machines.Select(m => $"        - name: {m}\n          address: {Machine(m).Management}\n          dataDevices: [/dev/vdb]\n          managementInterface: eth0\n          storageInterface: eth1\n          computeInterface: eth2\n"))}}
+          guest:
+            type: mvm:index:VirtualImage
+            properties:
+              connectString: ${cluster.connectString}
+              name: guest
+              source: {{image}}
+              format: qcow2
+        {{string.Concat(vms.Select(VmBlock))}}
+        """;
+
+    private static string VmBlock(Vm v) => $$"""
+          {{v.Name}}:
+            type: mvm:index:VirtualMachine
+            properties:
+              connectString: ${cluster.connectString}
+              name: {{v.Name}}
+              host: {{v.Host}}
+              image: ${guest.name}
+              vcpus: {{v.Vcpus}}
+              maxVcpus: 2
+              memoryMiB: {{v.MemoryMiB}}
+              maxMemoryMiB: 512
+              restartPolicy: never
+              disks:
+                - name: boot
+                  sizeGiB: {{v.BootGiB}}
+        {{(v.Data ? $"        - name: data\n          sizeGiB: {v.DataGiB}\n" : "")}}      networkInterfaces:
+                - name: lan
+                  vlan: "22"
+        {{(v.SecondNic ? "        - name: lan2\n          vlan: \"22\"\n" : "")}}      cloudInit:
+                userData: |
+                  #cloud-config
+                  write_files:
+                    - path: /var/lib/mvm-marker
+                      content: "marker of {{v.Name}}"
+
+        """;
+
+    private async Task<DeploymentResult> TimedAsync(string what, Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op)
+    {
+        var clock = Stopwatch.StartNew();
+        var r = await _program.RunAsync(op);
+        var line = $"{what}: {clock.Elapsed.TotalSeconds:0.0} s";
+        _figures.Add(line);
+        output.WriteLine(line);
+        Assert.True(r.Succeeded, $"{what} failed:\n{r.Transcript}");
+        return r;
+    }
+
+    private async Task<string> GuestAsync(string host, string vm, string command)
+    {
+        var r = await new Virsh(Root(host)).GuestExecAsync(vm, ["/bin/sh", "-c", command], T);
+        Assert.True(r.ExitCode == 0, $"`{command}` in {vm} exited {r.ExitCode}: {r.StderrText}");
+        return r.StdoutText.Trim();
+    }
+
+    /// <summary>Polls the guest until <paramref name="check"/> holds: hot-plug and unplug complete asynchronously in the guest.</summary>
+    private async Task EventuallyAsync(string host, string vm, string command, Func<string, bool> check, string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        string last;
+        while (!check(last = await GuestAsync(host, vm, command)))
+        {
+            Assert.True(DateTime.UtcNow < until, $"{what}: inside {vm}, `{command}` still says: {last}");
+            await Task.Delay(2000);
+        }
+    }
+
+    private (int Exit, string Output) On(string host, string command) => lab.Exec(Machine(host), "bash", "-c", command);
+
+    private string Uuid(string host, string vm) => On(host, $"virsh domuuid {vm}").Output.Trim();
+
+    [Fact]
+    public async Task ImageAndVmsBootChangeInPlaceMoveAndAreFollowed()
+    {
+        foreach (var m in Machines)
+            Assert.True(On(m, "test ! -e /etc/ceph/ceph.conf").Exit == 0, $"{m} already carries a Ceph configuration: the test needs bare hosts (restart the lab)");
+        var (image, _, _) = LabGuestImage.Build(output);
+        string h1 = Machines[0], h2 = Machines[1], h3 = Machines[2];
+
+        // 1. Cluster, image and two VMs on different hosts; both guests boot and run cloud-init.
+        _program.Write(Program(image, new Vm("vma", h1), new Vm("vmb", h2)), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+        var created = await TimedAsync("create cluster, image and 2 VMs", e => e.UpAsync());
+        var uuidA = Uuid(h1, "vma");
+        var uuidB = Uuid(h2, "vmb");
+        Assert.Equal(uuidA, LabProgram.OutputOf(created, "vma", "uuid"));
+        Assert.Equal("running", LabProgram.OutputOf(created, "vmb", "state"));
+        var boot = Stopwatch.StartNew();
+        await Task.WhenAll(new Virsh(Root(h1)).WaitForAgentAsync("vma", AgentLimit), new Virsh(Root(h2)).WaitForAgentAsync("vmb", AgentLimit));
+        _figures.Add($"both guests' agents answer {boot.Elapsed.TotalSeconds:0} s after up returned");
+        await EventuallyAsync(h1, "vma", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vma", "cloud-init marker");
+        await EventuallyAsync(h2, "vmb", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vmb", "cloud-init marker");
+        Assert.Contains("vlan22", On(h1, "virsh dumpxml vma").Output); // on the VLAN 22 port group
+
+        // 2. In place, seen inside the guest: a 2nd vCPU, more memory, a data disk, a bigger boot disk, a 2nd NIC.
+        _program.Write(Program(image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4, Data: true, SecondNic: true), new Vm("vmb", h2)),
+            LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+        await TimedAsync("grow vma (vCPU, memory, disks, NIC)", e => e.UpAsync());
+        Assert.Equal(uuidA, Uuid(h1, "vma"));
+        await EventuallyAsync(h1, "vma", "cat /sys/devices/system/cpu/online", s => s == "0-1", "2nd vCPU online");
+        await EventuallyAsync(h1, "vma", "lsblk -b -d -n -o NAME,SIZE /dev/vda /dev/vdb 2>&1", s => s.Contains("vda 4294967296") && s.Contains("vdb 1073741824"), "boot grown, data attached");
+        await EventuallyAsync(h1, "vma", "ls /sys/class/net | grep -c '^e'", s => s == "2", "2nd NIC");
+        await EventuallyAsync(h1, "vma", "awk '/MemTotal/ {print $2}' /proc/meminfo", s => long.Parse(s) > 400_000, "balloon grown to 448 MiB");
+
+        // 3. Removed again: the data disk and the NIC leave the running guest; the disk's image goes.
+        _program.Write(Program(image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h2)), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+        await TimedAsync("shrink vma (disk and NIC removed)", e => e.UpAsync());
+        await EventuallyAsync(h1, "vma", "ls /sys/block | grep -c '^vd'", s => s == "1", "data disk gone");
+        await EventuallyAsync(h1, "vma", "ls /sys/class/net | grep -c '^e'", s => s == "1", "2nd NIC gone");
+        Assert.DoesNotContain("vma-data", On(h1, "rbd ls vms").Output);
+        Assert.Equal(uuidA, Uuid(h1, "vma"));
+
+        // 4. A host change is a live migration: same domain, guest still up with its marker.
+        _program.Write(Program(image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3)), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+        var moved = await TimedAsync("vmb: host change (live migration)", e => e.UpAsync());
+        Assert.Contains(moved.Logs, l => l.Message.StartsWith($"VM vmb live-migrated from {h2} to {h3}", StringComparison.Ordinal));
+        Assert.Equal(uuidB, Uuid(h3, "vmb"));
+        Assert.NotEqual(0, On(h2, "virsh domuuid vmb").Exit);
+        Assert.Equal("marker of vmb", await GuestAsync(h3, "vmb", "cat /var/lib/mvm-marker"));
+
+        // 5. A hand migration (as DRS or an operator would) is followed by refresh, not planned as a replacement.
+        var back = $"virsh migrate --live --persistent --undefinesource vmb 'qemu+ssh://root@{Machine(h1).Management}/system?keyfile=/etc/mvm/migration/id_ed25519'";
+        Assert.True(On(h3, back).Exit == 0, "hand migration failed: " + On(h3, back).Output);
+        var refreshed = await TimedAsync("refresh after a hand migration", e => e.RefreshAsync());
+        Assert.Equal(h1, LabProgram.OutputOf(refreshed, "vmb", "currentHost"));
+        var preview = await TimedAsync("preview after refresh", e => e.PreviewAsync());
+        Assert.DoesNotContain(preview.Steps, s => s.Name == "vmb" && s.Op != StepOp.Same);
+
+        // 6. Destroy: no domain and no RBD image left anywhere.
+        await TimedAsync("destroy (VMs, image, cluster)", e => e.DestroyAsync());
+        foreach (var m in Machines) Assert.Equal("", On(m, "virsh list --all --name").Output.Trim());
+        output.WriteLine("figures:\n  " + string.Join("\n  ", _figures));
+    }
+
+    public void Dispose()
+    {
+        LabHostReset.Run(lab, Machines);
+        _program.Dispose();
+        _transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}
