@@ -93,6 +93,9 @@ public sealed partial class OsdRemoval
         }
         step("stop", running.Count == 0, running.Count > 0 ? $"stopped and disabled {string.Join(", ", running)} on {host.Name}" : $"no monitor or manager running for {name} on {host.Name}");
 
+        // A stopped standby stays in the manager map for the beacon grace (30 s); dropped now, `ceph -s` is right when the removal returns.
+        var mgr = await ceph.MgrFailAsync(name, ct).ConfigureAwait(false);
+        step("mgr fail", mgr == RemovalOutcome.AlreadyAbsent, mgr == RemovalOutcome.Removed ? $"manager {name} dropped from the manager map" : $"manager {name} is not in the manager map");
         var key = await ceph.AuthDelAsync("mgr." + name, ct).ConfigureAwait(false);
         step("mgr key", key == RemovalOutcome.AlreadyAbsent, key == RemovalOutcome.Removed ? $"deleted the key of mgr.{name}" : $"mgr.{name} has no key");
 

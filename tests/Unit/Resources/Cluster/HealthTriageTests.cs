@@ -8,8 +8,8 @@ namespace Mvm.Tests.Unit.Resources.Cluster;
 
 /// <summary>
 /// Which health states end a wait for HEALTH_OK early, over `ceph health detail` and `ceph status`
-/// captured on the lab's 4-host cluster (Ceph 16.2.15) while monitor h8 was joining: MON_DOWN
-/// names mon.h8 out of quorum.
+/// captured on the lab's 4-host cluster (Ceph 16.2.15, two runs of MonitorRemovalLabTests) in the
+/// seconds while the replacement monitor h8 was joining: MON_DOWN names mon.h8 out of quorum.
 /// </summary>
 public class HealthTriageTests
 {

@@ -8,9 +8,10 @@ namespace Mvm.Tests.Unit.Resources.Cluster;
 
 /// <summary>
 /// <see cref="OsdRemoval.RemoveHostAsync"/> for a monitor host, over a fake cluster fed with what
-/// the lab's 4-host cluster (Ceph 16.2.15, systemd 252) printed while h5 left: the map with h5-h8
-/// all in quorum, then h6-h8 after `mon remove h5`. The monitor leaves the map before its daemon
-/// stops, and its daemon and data stay while the map still shows it.
+/// the lab's 4-host cluster (Ceph 16.2.15, systemd 252) printed while h5 left: the map of four
+/// with the replacement h8 still joining (out of quorum), then h6-h8 after `mon remove h5`. With
+/// h8 not yet in quorum, stopping h5 first would leave 2 of 4 monitors and no quorum to commit the
+/// removal; leaving the map first keeps 2 of 3. The daemon and data stay while the map still shows it.
 /// </summary>
 public class MonitorRemovalTests
 {
@@ -31,14 +32,15 @@ public class MonitorRemovalTests
         switch (string.Join(' ', argv))
         {
             case "ceph --connect-timeout 30 osd tree -f json": return CapturedRun.Load(V + "osd-tree-after-replacement").As(argv);
-            case "ceph --connect-timeout 30 mon dump -f json": return CapturedRun.Load(V + (w.InMap ? "mon-dump-4-mons" : "mon-dump-after-replacement")).As(argv);
+            case "ceph --connect-timeout 30 mon dump -f json": return CapturedRun.Load(V + (w.InMap ? "mon-dump-one-out-of-quorum" : "mon-dump-after-replacement")).As(argv);
             case "ceph --connect-timeout 30 mon remove h5 -f json":
                 if (!w.InMap) return CapturedRun.Load(V + "mon-remove-missing").As(argv);
                 if (!w.RemoveIsLost) w.InMap = false;
                 return Exit(0);
+            case "ceph --connect-timeout 30 mgr fail h5 -f json": return w.Running ? throw new InvalidOperationException("mgr fail before the daemon stopped") : Exit(0);
             case "ceph --connect-timeout 30 auth del mgr.h5 -f json": return Exit(0);
-            case "find /var/lib/ceph/mon -mindepth 1 -maxdepth 1 -name ceph-* -printf %f\\n": return Exit(w.DirsExist ? 0 : 1, w.DirsExist ? Fixture("Ceph", "find-16.2.15-mon-dirs-h5.txt") : "");
-            case "systemctl disable --now -- ceph-mon@h5" or "systemctl disable --now -- ceph-mgr@h5": w.Running = false; return Exit(0);
+            case "find /var/lib/ceph/mon -mindepth 1 -maxdepth 1 -name ceph-* -printf %f\\n": return Exit(w.DirsExist ? 0 : 1, w.DirsExist ? Fixture("Ceph", "findutils-4.9.0-mon-dirs-h5.txt") : "");
+            case "systemctl disable --now -- ceph-mon@h5.service" or "systemctl disable --now -- ceph-mgr@h5.service": w.Running = false; return Exit(0);
             case "test -e /var/lib/ceph/mon/ceph-h5" or "test -e /var/lib/ceph/mgr/ceph-h5": return Exit(w.DirsExist ? 0 : 1);
             case "rm -rf -- /var/lib/ceph/mon/ceph-h5 /var/lib/ceph/mgr/ceph-h5": w.DirsExist = false; return Exit(0);
         }
@@ -60,12 +62,12 @@ public class MonitorRemovalTests
         var host = Host(w);
         var steps = await new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(1) }.RemoveHostAsync(new Ceph(host), host, "h5", "h5", null, default);
 
-        Assert.Equal(["mon remove", "stop", "mgr key", "data directories", "crush"], steps.Select(s => s.Name));
-        Assert.True(At(host, "mon remove h5") < At(host, "disable --now -- ceph-mon@h5"), string.Join("\n", host.Lines));
+        Assert.Equal(["mon remove", "stop", "mgr fail", "mgr key", "data directories", "crush"], steps.Select(s => s.Name));
+        Assert.True(At(host, "mon remove h5") < At(host, "disable --now -- ceph-mon@h5.service"), string.Join("\n", host.Lines));
         // Read back gone between the two.
         var readBack = host.Lines.ToList().FindIndex(At(host, "mon remove h5"), l => l.Contains("mon dump", StringComparison.Ordinal));
-        Assert.InRange(readBack, At(host, "mon remove h5") + 1, At(host, "disable --now -- ceph-mon@h5") - 1);
-        Assert.True(At(host, "disable --now -- ceph-mon@h5") < At(host, "rm -rf -- /var/lib/ceph/mon/ceph-h5"));
+        Assert.InRange(readBack, At(host, "mon remove h5") + 1, At(host, "disable --now -- ceph-mon@h5.service") - 1);
+        Assert.True(At(host, "disable --now -- ceph-mon@h5.service") < At(host, "rm -rf -- /var/lib/ceph/mon/ceph-h5"));
         Assert.False(w.InMap || w.Running || w.DirsExist);
     }
 
