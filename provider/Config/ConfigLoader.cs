@@ -71,7 +71,8 @@ public static class ConfigLoader
             }
         }
         foreach (var (name, value) in new[] { ("connectTimeout", c.ConnectTimeout), ("createTimeout", c.CreateTimeout),
-                     ("updateTimeout", c.UpdateTimeout), ("deleteTimeout", c.DeleteTimeout), ("readTimeout", c.ReadTimeout) })
+                     ("updateTimeout", c.UpdateTimeout), ("deleteTimeout", c.DeleteTimeout), ("readTimeout", c.ReadTimeout),
+                     ("cephHealthTimeout", c.CephHealthTimeout) })
             if (value is not null && !Durations.TryParse(value, out _))
                 report.Fail(name, $"\"{value}\" is not a duration: use e.g. 90s, 5m, 1h30m");
     }

@@ -60,6 +60,9 @@ public sealed class ProviderConfig
     [Input("Default limit for a delete; customTimeouts.delete takes precedence.", Default = "60m", Env = "MVM_DELETE_TIMEOUT")]
     public string? DeleteTimeout { get; set; }
 
+    [Input("How long a cluster operation waits for Ceph HEALTH_OK with every PG active+clean before it fails, e.g. `30m`. A condition waiting cannot clear (a monitor of a departed host, full OSDs, a low monitor disk, a crash report) fails it sooner.", Default = "15m", Env = "MVM_CEPH_HEALTH_TIMEOUT")]
+    public string? CephHealthTimeout { get; set; }
+
     [Input("Default limit for a read (refresh, import).", Default = "10m", Env = "MVM_READ_TIMEOUT")]
     public string? ReadTimeout { get; set; }
 }

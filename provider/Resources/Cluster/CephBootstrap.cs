@@ -184,9 +184,10 @@ public static class CephBootstrap
         (await script.RunAsync(node.Host, T, ct).ConfigureAwait(false)).EnsureSuccess();
     }
 
-    private static async Task StartManagerAsync(ClusterNode node, CancellationToken ct)
+    private static Task StartManagerAsync(ClusterNode node, CancellationToken ct) => StartManagerAsync(node.Host, node.Name, ct);
+
+    public static async Task StartManagerAsync(IHost host, string id, CancellationToken ct)
     {
-        var id = node.Name;
         var dir = $"/var/lib/ceph/mgr/ceph-{id}";
         var script = new RemoteScript()
             .Add(["install", "-d", "-o", "ceph", "-g", "ceph", "-m", "0750", dir])
@@ -195,7 +196,7 @@ public static class CephBootstrap
             .Add(["chown", "ceph:ceph", dir + "/keyring"])
             .Add(["systemctl", "enable", "ceph-mgr.target"])
             .Add(["systemctl", "enable", "--now", $"ceph-mgr@{id}"]);
-        (await script.RunAsync(node.Host, T, ct).ConfigureAwait(false)).EnsureSuccess();
+        (await script.RunAsync(host, T, ct).ConfigureAwait(false)).EnsureSuccess();
     }
 
     private static async Task WaitForQuorumAsync(Ceph ceph, int monitors, OperationContext ctx, CancellationToken ct)

@@ -68,6 +68,10 @@ public static class ClusterPlan
             var mon = (olds.Monitors ?? []).Any(m => m.Name == h.Name) ? h.Name : null;
             steps.Add($"{h.Name}: live-migrate its running VMs and move its shut-off ones to other hosts in service with room (refused before any change, listing each VM and why, when one is pinned, has local disks or fits nowhere)");
             steps.Add($"decommission host {h.Name}, one OSD at a time:");
+            var departing = (olds.Monitors ?? []).Where(m => m.Name is not null && !hosts.Any(n => n.Name == m.Name)).Select(m => m.Name!).ToList();
+            if (mon is not null && MonitorPlan.Replacement((olds.Monitors ?? []).Select(m => m.Name ?? "").ToList(), mon, departing,
+                    hosts.Select(n => n.Name!).ToList()) is { } replacement)
+                steps.Add($"before its monitor goes: a replacement monitor and manager on {replacement}, in quorum before {mon}'s monitor is removed; mon_host in every member's ceph.conf follows");
             steps.AddRange(RemovalPlan.Describe(new RemovalRequest(ids, h.Name, mon), placements));
             steps.Add($"{h.Name}: remove its libvirt secret, pool and VLAN networks, its OVS bridge and Ceph configuration; it leaves the member list");
         }

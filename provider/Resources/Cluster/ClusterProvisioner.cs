@@ -13,7 +13,6 @@ namespace Mvm.Resources.Cluster;
 /// </summary>
 public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx)
 {
-    private static readonly TimeSpan HealthLimit = TimeSpan.FromMinutes(15);
     public const int MaxMonitors = 3;
 
     public bool Hci => args.Layout != ClusterLayout.Standard;
@@ -137,8 +136,10 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
         await MigrationTrust.EnsureAsync(info, all, ctx).ConfigureAwait(false);
     }
 
-    public Task WaitHealthyAsync(IHost source) =>
-        Hci ? HealthWait.WaitAsync(new Ceph(source, ClusterConnection.CephContext), HealthLimit, ctx) : Task.CompletedTask;
+    /// <summary>Waits for HEALTH_OK (HCI only), bounded by the provider's cephHealthTimeout; MON_DOWN for a departed monitor ends it at once.</summary>
+    public Task WaitHealthyAsync(IHost source, IReadOnlyCollection<string>? departedMonitors = null) =>
+        Hci ? HealthWait.WaitAsync(new Ceph(source, ClusterConnection.CephContext),
+            new HealthWaitOptions { Limit = HealthWaitOptions.LimitFrom(ctx.Config), DepartedMonitors = departedMonitors ?? [] }, ctx) : Task.CompletedTask;
 
     /// <summary>A fresh UUID made by the host's kernel (the fsid and libvirt secret id are born on the hosts).</summary>
     public async Task<string> NewUuidAsync(ClusterNode node) =>

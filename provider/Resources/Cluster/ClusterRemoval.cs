@@ -98,7 +98,7 @@ public static class ClusterRemoval
 
     /// <summary>Carries out checked removal work; the callbacks keep the caller's state in step, so a failure leaves it true.</summary>
     public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, OperationContext ctx,
-        Action<int> osdRemoved, Action<string> hostRemoved)
+        Action<int> osdRemoved, Action<string> hostRemoved, Func<HostToRemove, Task>? beforeMonitorRemoval = null, PhaseClock? phases = null)
     {
         foreach (var drain in work.Drains ?? [])
         {
@@ -115,16 +115,24 @@ public static class ClusterRemoval
             await ctx.InfoAsync($"osd.{o.OsdId} on {o.Host.Name} ({o.Device ?? "device unknown"}) removed in {clock.Elapsed.TotalSeconds:0.0} s " +
                 $"({string.Join("; ", steps.Select(s => s.Skipped ? s.Name + " (skipped)" : s.Detail is { Length: > 0 } d ? $"{s.Name}: {d}" : s.Name))}); the data it held is on the other OSDs");
         }
+        phases?.Lap("OSD removals");
         foreach (var h in work.Hosts)
         {
             var host = conn.Connect(h.Host);
             var progress = new Progress<string>(m => _ = ctx.StatusAsync($"{h.Host.Name}: {m}"));
+            if (h.MonName is not null && beforeMonitorRemoval is not null)
+            {
+                await beforeMonitorRemoval(h);
+                phases?.Lap("replacement monitor");
+            }
             await ctx.StepAsync("remove monitor and CRUSH host", h.Host.Name, ct => new OsdRemoval().RemoveHostAsync(ceph, host, h.Hostname, h.MonName, progress, ct));
+            phases?.Lap("monitor and CRUSH host removal");
             await ClusterTeardown.LeaveAsync(host, h.Host.Name!, conn.Info, ctx);
             await MigrationTrust.ForgetAsync(conn.Info, h.Host.Name!, await RemainingAsync(conn, work, ctx), ctx);
             await ctx.StepAsync("remove Ceph", h.Host.Name, ct => ClusterTeardown.RemoveCephAsync(host, [], ct));
             await ctx.StepAsync("unregister host", h.Host.Name, ct => conn.UnregisterAsync(h.Host.Name!, ct));
             hostRemoved(h.Host.Name!);
+            phases?.Lap("host teardown");
             await ctx.InfoAsync($"host {h.Host.Name} decommissioned");
         }
     }

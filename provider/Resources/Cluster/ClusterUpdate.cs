@@ -22,6 +22,7 @@ public static class ClusterUpdate
         if (kept.Count == 0)
             throw new PreconditionFailedException("at least one host must stay in the cluster across an update (it carries the cluster to the new hosts); add the new hosts first, remove the old ones in a later update");
 
+        var phases = new PhaseClock();
         var nodes = await p.InspectAsync(newHosts, p.Hci ? info.Fsid : null);
         var source = nodes.First(n => kept.Any(k => Same(k, n.Spec)));
         var removal = p.Hci ? await ClusterRemoval.PlanAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
@@ -34,9 +35,12 @@ public static class ClusterUpdate
             foreach (var d in drains) HostDrain.RefuseUnlessPossible(d.Plan, "leave the cluster");
         }
 
+        phases.Lap("inspect and plan");
         await p.InstallAsync(nodes);
+        phases.Lap("install");
         var osds = await p.JoinAsync(info, source.Host, nodes, info.ComputeVlanIds, "cluster", copyNetworks: true);
         state.Osds = Merge(state.Osds, osds);
+        phases.Lap("join");
 
         var droppedVlans = oldInfo.ComputeVlanIds.Except(info.ComputeVlanIds).ToList();
         if (droppedVlans.Count > 0)
@@ -52,15 +56,29 @@ public static class ClusterUpdate
                 foreach (var (key, value) in news.CephConfig ?? [])
                     await ceph.ConfigSetAsync("global", key, value, ct);
             });
+            phases.Lap("VLANs and Ceph settings");
+            IReadOnlyCollection<string> departed = [];
             if (removal is not null)
             {
                 foreach (var h in removal.Hosts)
                     if (state.HostStates?.FirstOrDefault(s => s.Name == h.Host.Name) is { } hs) hs.State = HostStatus.Decommissioning;
+                var departing = removal.Hosts.Where(h => h.MonName is not null).Select(h => h.MonName!).ToList();
                 await ClusterRemoval.RunAsync(removal, ceph, new ClusterConnection(oldInfo, ctx.Hosts), ctx,
                     id => state.Osds?.RemoveAll(x => x.Id == id),
-                    name => state.HostStates?.RemoveAll(x => x.Name == name));
+                    name => state.HostStates?.RemoveAll(x => x.Name == name),
+                    h => ReplaceMonitorAsync(ceph, news, nodes, source, h, departing, ctx), phases);
+                departed = departing;
             }
-            await p.WaitHealthyAsync(source.Host);
+            // Every member's clients, OSDs and managers read mon_host when they start. The declared hosts are
+            // checked on every update, so a removal interrupted after its `mon remove` still converges;
+            // MvmHost workers too when a monitor left in this run.
+            var members = departed.Count == 0 ? nodes.Select(n => (n.Name, n.Host)).ToList()
+                : (await new ClusterConnection(oldInfo, ctx.Hosts).MembersAsync(ctx.CancellationToken))
+                    .Select(m => (m.Name, nodes.FirstOrDefault(n => n.Name == m.Name)?.Host ?? p.Connect(m.Host))).ToList();
+            await CephMonitors.SyncMonHostAsync(ceph, members, ctx);
+            phases.Lap("mon_host");
+            await p.WaitHealthyAsync(source.Host, departed);
+            phases.Lap("HEALTH_OK");
         }
         else
         {
@@ -72,6 +90,33 @@ public static class ClusterUpdate
                 await MigrationTrust.ForgetAsync(info, h.Name!, nodes.Select(n => (n.Spec, n.Host)).ToList(), ctx);
             }
         }
+        await ctx.InfoAsync("update took " + phases);
+    }
+
+    /// <summary>
+    /// Before a monitor host leaves: when the monitors that stay would be fewer than min(3, hosts),
+    /// the first remaining host without a monitor gets one (<see cref="MonitorPlan"/>), in quorum
+    /// before the old one is touched. Its address is the host's on the Ceph public network.
+    /// </summary>
+    private static async Task ReplaceMonitorAsync(Ceph ceph, MvmClusterArgs news, IReadOnlyList<ClusterNode> nodes,
+        ClusterNode source, HostToRemove leaving, IReadOnlyCollection<string> departing, OperationContext ctx)
+    {
+        var map = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
+        var names = map.Mons.Select(m => m.Name).ToList();
+        if (MonitorPlan.Replacement(names, leaving.MonName!, departing, nodes.Select(n => n.Name).ToList()) is not { } pick)
+        {
+            var staying = names.Count(m => m != leaving.MonName && !departing.Contains(m));
+            if (staying < MonitorPlan.Wanted(nodes.Count))
+                await ctx.WarningAsync($"monitor {leaving.MonName} leaves {staying} monitor(s) and every remaining host has one; add a host to get back to {ClusterProvisioner.MaxMonitors}");
+            return;
+        }
+        var candidate = nodes.First(n => n.Name == pick);
+        var network = news.CephPublicNetwork ?? source.ManagementNetwork();
+        var address = network is null ? null : candidate.AddressIn(System.Net.IPNetwork.Parse(network));
+        if (address is null)
+            throw new PreconditionFailedException($"{candidate.Name} would take over monitor {leaving.MonName}, but it has no address in the Ceph public network {network}; " +
+                $"nothing was changed on {leaving.Host.Name}'s monitor. Give it one (or set cephPublicNetwork), then run again.");
+        await CephMonitors.AddAsync(ceph, candidate.Host, candidate.Name, System.Net.IPAddress.Parse(address), ctx);
     }
 
     private static bool Same(ClusterHost a, ClusterHost b) => ClusterLifecycle.SameHost(a, b);

@@ -35,6 +35,9 @@ public sealed partial class OsdRemoval
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a removed monitor may still show in the map (a commit during an election) before the removal stops.</summary>
+    public TimeSpan MonGoneLimit { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Bound for each command on the OSD's host (systemctl, umount, wipefs).</summary>
     public TimeSpan HostCommandTimeout { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -42,7 +42,7 @@ public static class RemovalPlan
             lines.Add($"osd.{id}{where}: {string.Join(" → ", steps)}");
         }
         if (request.MonName is { } mon)
-            lines.Add($"mon {mon}: stop and disable ceph-mon@{mon} and ceph-mgr@{mon}, ceph mon remove {mon}, delete mgr.{mon}'s key, remove their data directories");
+            lines.Add($"mon {mon}: ceph mon remove {mon} (read back gone), then stop and disable ceph-mon@{mon} and ceph-mgr@{mon}, ceph mgr fail {mon}, delete mgr.{mon}'s key, remove their data directories");
         if (request.HostBucket is { } host)
             lines.Add($"crush: remove host {host}");
         return lines;

@@ -9,6 +9,13 @@ public sealed partial class Ceph
         return ParseMonDump(r.StdoutText);
     }
 
+    /// <summary>`ceph mon add NAME IP`: puts a new monitor in the map (msgr2 and legacy ports) before its daemon first starts.</summary>
+    public async Task MonAddAsync(string name, System.Net.IPAddress address, CancellationToken ct)
+    {
+        var r = await RunAsync(["mon", "add", CheckName(name, "monitor name"), address.ToString()], ct).ConfigureAwait(false);
+        if (r.ExitCode != 0 && r.ExitCode != CephErrno.EEXIST) throw CephFailure.Failed(r);
+    }
+
     /// <summary>
     /// `ceph mon remove NAME`, after the monitor's daemon is stopped. Ceph refuses to remove the last
     /// monitor (<see cref="Framework.PreconditionFailedException"/>); a monitor already gone is

@@ -13,7 +13,6 @@ public sealed partial class Ceph
         return ParseStatus(r.StdoutText);
     }
 
-    /// <summary>`ceph health detail`: every health check with its per-object detail lines.</summary>
     /// <summary>`ceph fsid`: the id of the cluster the host's configuration points at (one cheap monitor round trip).</summary>
     public async Task<string> FsidAsync(CancellationToken ct)
     {
@@ -22,6 +21,7 @@ public sealed partial class Ceph
         return doc.RootElement.Str("fsid") ?? throw new FormatException("ceph fsid printed no fsid");
     }
 
+    /// <summary>`ceph health detail`: every health check with its per-object detail lines.</summary>
     public async Task<HealthReport> HealthDetailAsync(CancellationToken ct)
     {
         var r = await RunCheckedAsync(["health", "detail"], "cluster", "health", ct).ConfigureAwait(false);

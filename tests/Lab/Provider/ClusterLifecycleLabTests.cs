@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Mvm.EngineHarness.Deployment;
 using Mvm.Tests.Lab.Transport;
 using Xunit.Abstractions;
@@ -21,7 +20,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
 {
     private readonly LabProgram _cluster = new("mvm-lab-cluster-");
     private readonly LabProgram _worker = new("mvm-lab-worker-");
-    private readonly List<string> _figures = [];
+    private readonly LabTimer _timer = new(output);
 
     // Display names h1-h3 are the example's; the lab machines behind them are h6-h8.
     private LabHost Machine(string name) => lab.Hosts.SingleOrDefault(h => h.Name == name)
@@ -32,9 +31,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
     private LabHost Added => Machine("h4");
     private LabHost Worker => Machine("h5");
 
-    private static string ExampleProgram =>
-        File.ReadAllText(Path.Combine(LabProgram.RepoRoot, "examples", "cluster", "Pulumi.yaml"))
-            .Replace("path: ../../provider/bin/plugin", $"path: {Path.GetDirectoryName(LabProgram.PluginPath)}");
+    private static string ExampleProgram => ClusterExample.Program;
 
     private string ClusterConfig => LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile) + $"""
           mvm-cluster:h1Address: {M1.Management}
@@ -43,23 +40,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
 
         """;
 
-    /// <summary>The example with its hosts list replaced: (display name, machine, devices).</summary>
-    private static string WithHosts(params (string Name, LabHost Machine, string[] Devices)[] hosts)
-    {
-        var program = ExampleProgram;
-        var start = program.IndexOf("      hosts:\n", StringComparison.Ordinal);
-        var end = program.IndexOf("    options:", start, StringComparison.Ordinal);
-        var block = "      hosts:\n" + string.Concat(hosts.Select(h => $"""
-                    - name: {h.Name}
-                      address: {h.Machine.Management}
-                      dataDevices: [{string.Join(", ", h.Devices)}]
-                      managementInterface: eth0
-                      storageInterface: eth1
-                      computeInterface: eth2
-
-            """));
-        return program[..start] + block + program[end..];
-    }
+    private static string WithHosts(params (string Name, LabHost Machine, string[] Devices)[] hosts) => ClusterExample.WithHosts(hosts);
 
     private (int Exit, string Output) On(LabHost h, string command) => lab.Exec(h, "bash", "-c", command);
 
@@ -72,24 +53,10 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
 
     private JsonElement CephJson(string args) => JsonDocument.Parse(Must(M1, $"ceph {args} -f json")).RootElement.Clone();
 
-    private async Task<DeploymentResult> TimedAsync(string what, LabProgram program, Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op, bool expectSuccess = true)
-    {
-        var clock = Stopwatch.StartNew();
-        var r = await program.RunAsync(op);
-        clock.Stop();
-        var waits = r.Logs.Select(l => Regex.Match(l.Message, @"after ([\d.]+) s of waiting")).Where(m => m.Success)
-            .Sum(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-        var drains = r.Logs.Select(l => Regex.Match(l.Message, @"removed in ([\d.]+) s")).Where(m => m.Success)
-            .Sum(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-        var line = $"{what}: {clock.Elapsed.TotalSeconds:0.0} s wall; waiting for HEALTH_OK {waits:0.0} s; OSD removals {drains:0.0} s";
-        _figures.Add(line);
-        output.WriteLine(line);
-        if (expectSuccess) Assert.True(r.Succeeded, $"{what} failed:\n{r.Transcript}");
-        return r;
-    }
+    private Task<DeploymentResult> TimedAsync(string what, LabProgram program, Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op, bool expectSuccess = true) =>
+        _timer.TimedAsync(what, program, op, expectSuccess);
 
-    private static string Plan(DeploymentResult r) =>
-        string.Join("\n", r.Logs.Where(l => l.Message.StartsWith("plan: ", StringComparison.Ordinal)).Select(l => l.Message).Distinct());
+    private static string Plan(DeploymentResult r) => ClusterExample.Plan(r);
 
     private string CanarySum() => Must(M1, "rbd export --no-progress vms/canary - | sha256sum").Split(' ')[0];
 
@@ -99,7 +66,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
         // more for a late health report, and say so in the figures when it was needed.
         var clock = Stopwatch.StartNew();
         while (!HealthOk() && clock.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(1000);
-        if (clock.Elapsed > TimeSpan.FromSeconds(1)) _figures.Add($"  (HEALTH_OK seen {clock.Elapsed.TotalSeconds:0} s after the step returned)");
+        if (clock.Elapsed > TimeSpan.FromSeconds(1)) _timer.Figures.Add($"  (HEALTH_OK seen {clock.Elapsed.TotalSeconds:0} s after the step returned)");
         var s = CephJson("status");
         Assert.True(s.GetProperty("health").GetProperty("status").GetString() == "HEALTH_OK", "not HEALTH_OK: " + On(M1, "ceph health detail").Output);
         Assert.Equal(osds, s.GetProperty("osdmap").GetProperty("num_up_osds").GetInt32());
@@ -254,7 +221,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
             Assert.NotEqual(0, On(h, "ovs-vsctl br-exists br-mvm").Exit);
             Assert.DoesNotContain("mvm-vlan", Must(h, "virsh net-list --all --name"));
         }
-        output.WriteLine("figures:\n  " + string.Join("\n  ", _figures));
+        output.WriteLine("figures:\n  " + string.Join("\n  ", _timer.Figures));
     }
 
     private string WorkerProgram(string[] devices) => $$"""
@@ -285,7 +252,8 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
 
     public void Dispose()
     {
-        LabHostReset.Run(lab, "h4", "h5", "h6", "h7", "h8");
+        // Leaves h4-h8 bare for the next run whatever happened.
+        LabHostReset.Reset(lab, "h4", "h5", "h6", "h7", "h8");
         _cluster.Dispose();
         _worker.Dispose();
     }

@@ -204,7 +204,7 @@ public sealed class HostMaintenanceLabTests(LabFixture lab, ITestOutputHelper ou
 
     public void Dispose()
     {
-        LabHostReset.Run(lab, Machines);
+        LabHostReset.Reset(lab, Machines);
         _program.Dispose();
     }
 }

@@ -15,6 +15,7 @@ public static class LabHostReset
         fi
         for u in $(systemctl list-units --all --plain --no-legend 'ceph-mon@*' 'ceph-mgr@*' 'ceph-osd@*' | awk '{print $1}'); do systemctl disable --now "$u"; done
         systemctl reset-failed 2>/dev/null
+        for m in $(findmnt -rn -o TARGET | grep '^/var/lib/ceph/osd/'); do umount "$m"; done
         rm -rf /var/lib/ceph/mon/* /var/lib/ceph/mgr/* /var/lib/ceph/osd/* /var/lib/ceph/bootstrap-osd/* /var/lib/ceph/tmp/* /etc/ceph/ceph.conf /etc/ceph/*.keyring
         if command -v virsh >/dev/null; then
           for n in $(virsh net-list --all --name | grep '^mvm-vlan'); do virsh net-destroy "$n"; virsh net-undefine "$n"; done
@@ -28,7 +29,7 @@ public static class LabHostReset
         exit 0
         """;
 
-    public static void Run(LabFixture lab, params string[] hosts)
+    public static void Reset(LabFixture lab, params string[] hosts)
     {
         foreach (var h in hosts)
             if (lab.Hosts.FirstOrDefault(x => x.Name == h) is { } host) lab.Exec(host, "bash", "-c", Script);

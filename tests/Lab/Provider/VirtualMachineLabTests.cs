@@ -195,7 +195,7 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
 
     public void Dispose()
     {
-        LabHostReset.Run(lab, Machines);
+        LabHostReset.Reset(lab, Machines);
         _program.Dispose();
         _transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }

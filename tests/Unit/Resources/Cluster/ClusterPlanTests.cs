@@ -57,6 +57,36 @@ public class ClusterPlanTests
         Assert.Contains(plan, l => l.StartsWith("osd.21 (h3 /dev/vdc)", StringComparison.Ordinal));
         Assert.Contains(plan, l => l.StartsWith("mon h3:", StringComparison.Ordinal));
         Assert.Contains("crush: remove host h3", plan);
+        Assert.Contains(plan, l => l.StartsWith("before its monitor goes: a replacement monitor and manager on h4, in quorum before h3's monitor is removed", StringComparison.Ordinal));
+        // The replacement comes before the old monitor's removal in the plan, as in the update.
+        Assert.True(plan.ToList().FindIndex(l => l.StartsWith("before its monitor goes", StringComparison.Ordinal)) < plan.ToList().FindIndex(l => l.StartsWith("mon h3:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void RemovingTheFirstHostOfFourPutsTheReplacementOnTheOnlyHostWithoutAMonitor()
+    {
+        var plan = ClusterPlan.Describe(State(Host("h5", "/dev/vdb"), Host("h6", "/dev/vdb"), Host("h7", "/dev/vdb"), Host("h8", "/dev/vdb")),
+            Args(Host("h6", "/dev/vdb"), Host("h7", "/dev/vdb"), Host("h8", "/dev/vdb")));
+        Assert.Contains(plan, l => l.StartsWith("before its monitor goes: a replacement monitor and manager on h8", StringComparison.Ordinal));
+        Assert.Contains(plan, l => l.StartsWith("mon h5: ceph mon remove h5 (read back gone), then stop", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ThreeHostsBecomingTwoKeepTwoMonitorsAndPlanNoReplacement()
+    {
+        var plan = ClusterPlan.Describe(State(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb")),
+            Args(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb")));
+        Assert.Contains(plan, l => l.StartsWith("mon h3:", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, l => l.Contains("replacement", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RemovingAHostWithoutAMonitorPlansNoMonitorWork()
+    {
+        var plan = ClusterPlan.Describe(State(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb"), Host("h4", "/dev/vdb")),
+            Args(Host("h1", "/dev/vdb"), Host("h2", "/dev/vdb"), Host("h3", "/dev/vdb")));
+        Assert.Contains("decommission host h4, one OSD at a time:", plan);
+        Assert.DoesNotContain(plan, l => l.StartsWith("mon ", StringComparison.Ordinal) || l.Contains("replacement", StringComparison.Ordinal));
     }
 
     [Fact]

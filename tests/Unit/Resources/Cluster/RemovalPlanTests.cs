@@ -19,7 +19,7 @@ public class RemovalPlanTests
             RemovalPlan.Preflight,
             "osd.1 (h2 /dev/vdb): out → wait for PGs active+clean → safe-to-destroy → ok-to-stop → stop and disable ceph-osd@1 → purge → remove /var/lib/ceph/osd/ceph-1",
             "osd.2 (h2 /dev/vdc): out → wait for PGs active+clean → safe-to-destroy → ok-to-stop → stop and disable ceph-osd@2 → purge → remove /var/lib/ceph/osd/ceph-2 → wipe /dev/vdc",
-            "mon h2: stop and disable ceph-mon@h2 and ceph-mgr@h2, ceph mon remove h2, delete mgr.h2's key, remove their data directories",
+            "mon h2: ceph mon remove h2 (read back gone), then stop and disable ceph-mon@h2 and ceph-mgr@h2, ceph mgr fail h2, delete mgr.h2's key, remove their data directories",
             "crush: remove host h2",
         ], plan);
     }

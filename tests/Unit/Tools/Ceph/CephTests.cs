@@ -255,6 +255,8 @@ public class CephTests
         Assert.Equal(RemovalOutcome.AlreadyAbsent, await Client("osd-crush-remove-missing", out _).OsdCrushRemoveAsync("osd.9", None));
         Assert.Equal(RemovalOutcome.AlreadyAbsent, await Client("auth-del-missing", out _).AuthDelAsync("osd.9", None));
         Assert.Equal(RemovalOutcome.AlreadyAbsent, await Client("mon-remove-missing", out _).MonRemoveAsync("nosuch", None));
+        Assert.Equal(RemovalOutcome.AlreadyAbsent, await Client("mgr-fail-missing", out var mgrHost).MgrFailAsync("nosuchmgr", None));
+        Assert.Equal(["ceph", "--connect-timeout", "30", "mgr", "fail", "nosuchmgr", "-f", "json"], mgrHost.Calls.Single());
         Assert.Equal(RemovalOutcome.AlreadyAbsent, await Client("osd-pool-delete-missing", out _).DeletePoolAsync("nope", false, None));
         Assert.Equal(RemovalOutcome.Removed, await Client("osd-pool-delete", out _).DeletePoolAsync("t3", false, None));
 

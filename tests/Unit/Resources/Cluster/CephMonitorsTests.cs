@@ -1,0 +1,41 @@
+using Mvm.Framework;
+using Mvm.Protocol;
+using Mvm.Resources.Cluster;
+using Mvm.Tests.Unit.Tools.CephClients;
+using Mvm.Tools;
+using Mvm.Transport;
+
+namespace Mvm.Tests.Unit.Resources.Cluster;
+
+/// <summary>mon_host following the monitor map, over the map the lab's cluster had after h5 left (h6, h7, h8; Ceph 16.2.15).</summary>
+public class CephMonitorsTests
+{
+    private const string AfterReplacement = "ceph-16.2.15-mon-dump-after-replacement";
+
+    [Fact]
+    public void MonHostListsTheMapsMonitorsInRankOrder() =>
+        Assert.Equal("10.20.1.16,10.20.1.17,10.20.1.18", CephMonitors.MonHostValue(Ceph.ParseMonDump(CapturedRun.StdoutOf(AfterReplacement))));
+
+    private static ClusterTestHost Member(string monHost) => new(argv => string.Join(' ', argv) switch
+    {
+        "ceph --connect-timeout 30 mon dump -f json" => CapturedRun.Load(AfterReplacement).As(argv),
+        "sed -n s/^mon_host *= *//p /etc/ceph/ceph.conf" => ClusterTestHost.Result(argv, 0, monHost + "\n"),
+        _ when argv is ["bash", "-c", _, "mvm-mon-host", ..] => ClusterTestHost.Result(argv, 0),
+        var other => throw new InvalidOperationException("unexpected command: " + other),
+    });
+
+    private static OperationContext Context() => new("update", "mvm:index:MvmCluster", "c", "urn", false, Mvm.Config.ConfigLoader.Defaults(_ => null),
+        new EngineLog(null, _ => { }), new SecretScrubber(), default, null);
+
+    [Fact]
+    public async Task OnlyAStaleMonHostIsRewrittenWithTheMapsAddresses()
+    {
+        var stale = Member("10.20.1.15,10.20.1.16,10.20.1.17");
+        var current = Member("10.20.1.16,10.20.1.17,10.20.1.18");
+        await CephMonitors.SyncMonHostAsync(new Ceph(current), [("h6", stale), ("h7", current)], Context());
+
+        var write = Assert.Single(stale.Commands, c => c[0] == "bash");
+        Assert.Equal(["mvm-mon-host", "10.20.1.16,10.20.1.17,10.20.1.18", "/etc/ceph/ceph.conf"], write[3..]);
+        Assert.DoesNotContain(current.Commands, c => c[0] == "bash");
+    }
+}
