@@ -160,9 +160,10 @@ public sealed class ExampleTests(ITestOutputHelper output)
         Assert.False(up.Succeeded);
         var failure = up.CallsOf("Create").Single(c => c.RequestAs<CreateRequest>() is { Name: "debian", Preview: false }).Failure;
         Assert.NotNull(failure);
-        // The placeholder connect string passes Check; VirtualImage itself is what is missing (issue #5).
-        Assert.Equal(GrpcStatusCode.Unimplemented, failure!.Code);
-        Assert.Contains("not implemented yet", failure.StatusMessage);
+        // The placeholder connect string passes Check; its cluster cannot be reached, and the error says which hosts were tried and why.
+        Assert.Contains("no host of cluster replace-me answers for its Ceph cluster", failure!.StatusMessage);
+        Assert.Contains("h1: the SSH host key of h1", failure.StatusMessage);
+        Assert.Contains("Nothing was sent to the host", failure.StatusMessage);
         Assert.DoesNotContain(up.CallsOf("Create"), c => c.RequestAs<CreateRequest>() is { Preview: false, Name: "web1" });
         // The connect string is a secret: it must not be echoed in the error.
         var connectString = File.ReadAllLines(Path.Combine(PluginBinary.RepoRoot, "examples", "vm", "Pulumi.dev.yaml"))
