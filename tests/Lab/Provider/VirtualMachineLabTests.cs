@@ -159,7 +159,7 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
         await TimedAsync("grow vma (vCPU, memory, disks, NIC)", e => e.UpAsync());
         Assert.Equal(uuidA, Uuid(h1, "vma"));
         await EventuallyAsync(h1, "vma", "cat /sys/devices/system/cpu/online", s => s == "0-1", "2nd vCPU online");
-        await EventuallyAsync(h1, "vma", "lsblk -b -d -n -o NAME,SIZE /dev/vda /dev/vdb 2>&1", s => s.Contains("vda 4294967296") && s.Contains("vdb 1073741824"), "boot grown, data attached");
+        await EventuallyAsync(h1, "vma", "lsblk -b -d -n -o NAME,SIZE /dev/vda /dev/vdb 2>&1 | tr -s ' '", s => s.Contains("vda 4294967296") && s.Contains("vdb 1073741824"), "boot grown, data attached");
         await EventuallyAsync(h1, "vma", "ls /sys/class/net | grep -c '^e'", s => s == "2", "2nd NIC");
         await EventuallyAsync(h1, "vma", "awk '/MemTotal/ {print $2}' /proc/meminfo", s => long.Parse(s) > 400_000, "balloon grown to 448 MiB");
 
