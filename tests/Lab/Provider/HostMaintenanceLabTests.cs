@@ -195,9 +195,12 @@ public sealed class HostMaintenanceLabTests(LabFixture lab, ITestOutputHelper ou
             Assert.DoesNotContain($" mvm-migration@maint:{Worker.Name}", Must(m, "cat /root/.ssh/authorized_keys /etc/ssh/ssh_known_hosts"));
         Assert.True(On(Worker, "test ! -e /etc/mvm/migration").Exit == 0, "the decommissioned host kept its migration key");
 
-        // 7. The cluster refuses to go while VMs exist; without them it is destroyed.
+        // 7. The cluster refuses to go while its pool holds VM disks (naming them); without them it is destroyed.
         foreach (var m in ClusterMachines)
             Must(m, "for d in $(virsh list --all --name); do virsh destroy $d >/dev/null 2>&1; virsh undefine $d; done; true");
+        var kept = await TimedAsync("destroy refused (disks left)", e => e.DestroyAsync(), expectSuccess: false);
+        Assert.Contains("still holds images in vms: mt-off, mt-run, mt-run2", kept.Transcript);
+        Must(Machine(Machines[0]), "for i in mt-off mt-run mt-run2; do rbd rm --no-progress vms/$i; done");
         await TimedAsync("destroy", e => e.DestroyAsync());
         output.WriteLine("figures:\n  " + string.Join("\n  ", _figures));
     }
