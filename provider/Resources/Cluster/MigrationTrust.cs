@@ -118,14 +118,17 @@ public static class MigrationTrust
     }
 
     /// <summary>
-    /// The file's lines with this cluster's managed lines replaced by <paramref name="wanted"/>
-    /// (per host, in the given order); everything else keeps its place.
+    /// The file's lines with this cluster's managed lines for the hosts in <paramref name="wanted"/>
+    /// replaced by theirs (in the given order). Lines of other hosts of the cluster stay: a pair of
+    /// hosts set up for one migration must not undo the trust among the rest (a host that left is
+    /// taken off by <see cref="ForgetAsync"/>). Everything else keeps its place.
     /// </summary>
     public static List<string> Replace(IReadOnlyList<string> lines, string cluster, IEnumerable<(string Host, IEnumerable<string> Lines)> wanted)
     {
-        var prefix = " mvm-migration@" + cluster + ":";
-        var kept = lines.Where(l => !l.Contains(prefix, StringComparison.Ordinal)).ToList();
-        foreach (var (_, hostLines) in wanted) kept.AddRange(hostLines);
+        var list = wanted.ToList();
+        var markers = list.Select(w => " " + Marker(cluster, w.Host)).ToList();
+        var kept = lines.Where(l => !markers.Any(m => l.EndsWith(m, StringComparison.Ordinal))).ToList();
+        foreach (var (_, hostLines) in list) kept.AddRange(hostLines);
         return kept;
     }
 

@@ -29,11 +29,13 @@ public static class VmLifecycle
 
         var rbd = new Rbd(host, ClusterConnection.CephContext);
         var image = a.Image is null ? null : ImageRef(a.Image, info.VmPool);
+        var effective = a;
         if (image is not null)
         {
             var snaps = await ctx.StepAsync("check image", member.Name, ct => rbd.SnapListAsync(image, ct), readOnly: true);
             if (!snaps.Any(s => s.Name == ImageSnapshot && s.Protected))
                 throw new PreconditionFailedException($"image {image} has no protected snapshot @{ImageSnapshot} to clone VM disks from: create the image with a VirtualImage; nothing was changed");
+            effective = await WithImageDefaultsAsync(a, rbd, image, ctx);
         }
         var networks = await ctx.StepAsync("read VLAN networks", member.Name, ct => VmNetworks.ReadAsync(host, ct), readOnly: true);
         var nics = networks.Layout(member.Name, (a.NetworkInterfaces ?? []).Where(n => n is not null).Select(n => n!).ToList());
@@ -50,7 +52,7 @@ public static class VmLifecycle
         state.AttachedNetworkInterfaces = nics.Select(n => new VmNetworkInterfaceState { Name = n.Name, Vlan = n.Network, Mac = n.Mac, Model = ParseModel(n.Model) }).ToList();
         try
         {
-            await MaterializeAsync(a, info, member.Name, host, uuid, disks, nics, image, seed, seedImage, ctx);
+            await MaterializeAsync(effective, info, member.Name, host, uuid, disks, nics, image, seed, seedImage, ctx);
             await ReadIntoAsync(state, conn, uuid.ToString(), ctx);
             return (uuid.ToString(), state);
         }
@@ -96,6 +98,24 @@ public static class VmLifecycle
             await ctx.StepAsync("define VM", member.Name, ct => virsh.DefineAsync(DomainXml.FromSpec(spec), ct: ct));
         }
         if (a.PowerState != PowerState.Stopped) await ctx.StepAsync("start VM", member.Name, ct => virsh.StartAsync(a.Name!, ct));
+    }
+
+    /// <summary>
+    /// The image's own settings (written by VirtualImage into its RBD metadata): its firmware and
+    /// OS type fill what the VM leaves out, and its minimum memory is enforced before any change.
+    /// </summary>
+    private static async Task<VirtualMachineArgs> WithImageDefaultsAsync(VirtualMachineArgs a, Rbd rbd, RbdImageRef image, OperationContext ctx)
+    {
+        var meta = await ctx.StepAsync("read image settings", rbd.Host.Name, ct => rbd.ImageMetaListAsync(image, ct), readOnly: true);
+        if (meta.TryGetValue(Images.ImageMetadata.MinimumMemoryMiB, out var min) && int.TryParse(min, out var minMiB) && (a.MemoryMiB ?? 0) < minMiB)
+            throw new PreconditionFailedException($"image {image} needs at least {minMiB} MiB of memory (its minimumMemoryMiB); the VM has memoryMiB {a.MemoryMiB}; nothing was changed");
+        var firmware = a.Firmware ?? (meta.GetValueOrDefault(Images.ImageMetadata.Firmware) == "uefi" ? Shared.Firmware.Uefi : (Shared.Firmware?)null);
+        var osType = a.OsType ?? (meta.GetValueOrDefault(Images.ImageMetadata.OsType) == "windows" ? OsType.Windows : (OsType?)null);
+        if (firmware == a.Firmware && osType == a.OsType) return a;
+        var copy = States.FromInputs<VirtualMachineArgs, VirtualMachineArgs>(a);
+        copy.Firmware = firmware;
+        copy.OsType = osType;
+        return copy;
     }
 
     public static async Task<VirtualMachineState?> ReadAsync(string id, VirtualMachineState? state, OperationContext ctx)

@@ -29,14 +29,22 @@ public sealed class MigrationTrustTests
         string[] file =
         [
             "ssh-ed25519 AAAAadmin admin@laptop",
-            "restrict ssh-ed25519 AAAAold mvm-migration@prod:h3",
-            "restrict ssh-ed25519 AAAAother mvm-migration@staging:h9",
+            "restrict ssh-ed25519 AAAAold mvm-migration@prod:h2",
+            "restrict ssh-ed25519 AAAAother mvm-migration@staging:h2",
         ];
         var result = MigrationTrust.Replace(file, "prod", [("h2", [MigrationTrust.AuthorizedLine("prod", H2)])]);
-        Assert.Equal(["ssh-ed25519 AAAAadmin admin@laptop", "restrict ssh-ed25519 AAAAother mvm-migration@staging:h9",
+        Assert.Equal(["ssh-ed25519 AAAAadmin admin@laptop", "restrict ssh-ed25519 AAAAother mvm-migration@staging:h2",
             "restrict ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMigrationKeyH2 mvm-migration@prod:h2"], result);
         // Applying the same wanted lines again changes nothing: the file is then not rewritten.
         Assert.Equal(result, MigrationTrust.Replace(result, "prod", [("h2", [MigrationTrust.AuthorizedLine("prod", H2)])]));
+    }
+
+    [Fact]
+    public void TrustForOnePairLeavesTheOtherHostsLines()
+    {
+        string[] file = ["restrict ssh-ed25519 AAAAh3 mvm-migration@prod:h3", "restrict ssh-ed25519 AAAAold mvm-migration@prod:h2"];
+        var result = MigrationTrust.Replace(file, "prod", [("h2", [MigrationTrust.AuthorizedLine("prod", H2)])]);
+        Assert.Equal(["restrict ssh-ed25519 AAAAh3 mvm-migration@prod:h3", MigrationTrust.AuthorizedLine("prod", H2)], result);
     }
 
     [Fact]
