@@ -21,11 +21,20 @@ public static class VmState
         s.State = running ? "running" : "shut off";
         s.PowerState = running ? PowerState.Running : PowerState.Stopped;
         s.Vcpus = x.Vcpus;
-        s.MaxVcpus = vm.Config.MaxVcpus;
         s.MemoryMiB = (int)(vm.Config.CurrentMemoryKiB / 1024);
-        s.MaxMemoryMiB = (int)(vm.Config.MemoryKiB / 1024);
-        if (x.Metadata.TryGetValue(VmMetadata.Placement, out var p))
-            s.Placement = p switch { VmMetadata.Pinned => Placement.Pinned, "failover" => Placement.Failover, _ => Placement.Auto };
+        // No headroom is what leaving the maximums out means: keep them out then, so an import reproduces the program.
+        s.MaxVcpus = s.MaxVcpus is null && vm.Config.MaxVcpus == s.Vcpus ? null : vm.Config.MaxVcpus;
+        var maxMiB = (int)(vm.Config.MemoryKiB / 1024);
+        s.MaxMemoryMiB = s.MaxMemoryMiB is null && maxMiB == s.MemoryMiB ? null : maxMiB;
+        s.Placement = (vm.Config.Metadata.GetValueOrDefault(VmMetadata.Placement) ?? x.Metadata.GetValueOrDefault(VmMetadata.Placement)) switch
+        {
+            VmMetadata.Pinned => Placement.Pinned,
+            "failover" => Placement.Failover,
+            _ => Placement.Auto,
+        };
+        // Inputs the host does not hold: the program's, or their defaults for a domain being imported.
+        s.RestartPolicy ??= RestartPolicy.Reboot;
+        s.RetainDisks ??= false;
 
         var declaredDisks = (s.Disks ?? []).Where(d => d is not null).ToDictionary(d => d!.Name!, d => d!, StringComparer.Ordinal);
         var disks = new List<VmDisk?>();

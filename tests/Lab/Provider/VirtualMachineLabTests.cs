@@ -187,7 +187,69 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
         var preview = await TimedAsync("preview after refresh", e => e.PreviewAsync());
         Assert.DoesNotContain(preview.Steps, s => s.Name == "vmb" && s.Op != StepOp.Same);
 
-        // 6. Destroy: no domain and no RBD image left anywhere.
+        // 6. Brownfield: a domain made by hand (RBD disk, NIC on VLAN 22) imported by name into a
+        //    fresh stack whose program describes it; the next preview has nothing to do.
+        var connect = LabProgram.OutputOf(created, "cluster", "connectString")!;
+        var secret = On(h2, "virsh secret-list | awk '/client.mvm/ {print $1}'").Output.Trim();
+        var handMade = On(h2, $"""
+            rbd create --size 1G vms/vmc-boot && virsh define /dev/stdin <<'XML'
+            <domain type='qemu'>
+              <name>vmc</name>
+              <memory unit='MiB'>256</memory>
+              <vcpu>1</vcpu>
+              <os><type arch='x86_64' machine='q35'>hvm</type></os>
+              <devices>
+                <disk type='network' device='disk'>
+                  <driver name='qemu' type='raw'/>
+                  <auth username='mvm'><secret type='ceph' uuid='{secret}'/></auth>
+                  <source protocol='rbd' name='vms/vmc-boot'/>
+                  <target dev='vda' bus='virtio'/>
+                </disk>
+                <interface type='network'><source network='mvm-vlan22'/><model type='virtio'/></interface>
+              </devices>
+            </domain>
+            XML
+            """);
+        Assert.True(handMade.Exit == 0, handMade.Output);
+        using (var imported = new LabProgram("mvm-lab-vm-import-"))
+        {
+            imported.Write($$"""
+                name: mvm-vm-import
+                runtime: yaml
+                plugins:
+                  providers:
+                    - name: mvm
+                      path: {{Path.GetDirectoryName(LabProgram.PluginPath)}}
+                config:
+                  connect:
+                    type: string
+                    secret: true
+                resources:
+                  vmc:
+                    type: mvm:index:VirtualMachine
+                    properties:
+                      connectString: ${connect}
+                      name: vmc
+                      vcpus: 1
+                      memoryMiB: 256
+                      powerState: stopped
+                      disks:
+                        - name: boot
+                          sizeGiB: 1
+                      networkInterfaces:
+                        - name: nic0
+                          vlan: "22"
+                """, LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile) + $"  mvm:importConnectString:\n    secret: {connect}\n  mvm-vm-import:connect:\n    secret: {connect}\n");
+            var import = await imported.RunAsync(e => e.ImportAsync("mvm:index:VirtualMachine", "vmc", "vmc", protect: false));
+            Assert.True(import.Succeeded, import.Transcript);
+            Assert.DoesNotContain(connect, import.Transcript);
+            var after = await imported.RunAsync(e => e.PreviewAsync());
+            Assert.True(after.Succeeded, after.Transcript);
+            Assert.True(after.Steps.All(s => s.Op == StepOp.Same), "the imported VM's program is not what the host has:\n" + after.Transcript);
+        }
+        On(h2, "virsh undefine vmc && rbd rm --no-progress vms/vmc-boot");
+
+        // 7. Destroy: no domain and no RBD image left anywhere.
         await TimedAsync("destroy (VMs, image, cluster)", e => e.DestroyAsync());
         foreach (var m in Machines) Assert.Equal("", On(m, "virsh list --all --name").Output.Trim());
         output.WriteLine("figures:\n  " + string.Join("\n  ", _figures));
