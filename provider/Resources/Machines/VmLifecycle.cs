@@ -18,6 +18,9 @@ public static class VmLifecycle
     private const long GiB = 1L << 30;
     public static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(60);
 
+    /// <summary>Through the guest agent when it answers (a minimal guest may not act on the ACPI button), else ACPI.</summary>
+    public const string GuestShutdownModes = "agent,acpi";
+
     public static async Task<(string Id, VirtualMachineState State)> CreateAsync(VirtualMachineArgs a, OperationContext ctx)
     {
         var conn = ClusterConnection.Open(a.ConnectString, ctx);
@@ -140,7 +143,7 @@ public static class VmLifecycle
             if (found.Xml.Id is not null)
             {
                 await ctx.StatusAsync($"shutting down VM {name} on {found.Member.Name} (forced off after {ShutdownWait.TotalSeconds:0} s)");
-                var off = await ctx.StepAsync("shut down VM", found.Member.Name, ct => virsh.ShutdownAsync(name, ShutdownWait, ct: ct));
+                var off = await ctx.StepAsync("shut down VM", found.Member.Name, ct => virsh.ShutdownAsync(name, ShutdownWait, GuestShutdownModes, ct));
                 if (!off)
                 {
                     await ctx.StepAsync("power off VM", found.Member.Name, ct => virsh.DestroyAsync(name, ct));

@@ -268,7 +268,7 @@ public static class VmUpdate
 
     public static async Task StopAsync(Virsh virsh, string name, string host, OperationContext ctx)
     {
-        if (!await ctx.StepAsync("shut down VM", host, ct => virsh.ShutdownAsync(name, VmLifecycle.ShutdownWait, ct: ct)))
+        if (!await ctx.StepAsync("shut down VM", host, ct => virsh.ShutdownAsync(name, VmLifecycle.ShutdownWait, VmLifecycle.GuestShutdownModes, ct)))
         {
             await ctx.StepAsync("power off VM", host, ct => virsh.DestroyAsync(name, ct));
             await ctx.InfoAsync($"VM {name} did not shut down within {VmLifecycle.ShutdownWait.TotalSeconds:0} s; it was powered off");
