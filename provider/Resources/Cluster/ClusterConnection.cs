@@ -34,33 +34,53 @@ public sealed class ClusterConnection
 
     /// <summary>
     /// The `ceph` CLI on the first host that answers for this cluster's fsid: the connect string's
-    /// hosts in order, then the given extra candidates. Fails naming every host tried and why.
+    /// hosts in order, then the given extra candidates. All are asked at once, so dead hosts cost
+    /// one connect timeout, not one each; the earliest host in order that answers wins. Fails
+    /// naming every host tried and why.
     /// </summary>
     public async Task<Ceph> CephAsync(CancellationToken ct, IEnumerable<ClusterHost>? candidates = null)
     {
         if (_ceph is not null) return _ceph;
         if (!Info.IsHci) throw new InvalidOperationException($"cluster {Info.Name} has the standard layout: it runs no Ceph");
+        using var rest = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var probes = Info.Hosts.Concat(candidates ?? []).Select(h => (Host: h, Probe: ProbeAsync(h, rest.Token))).ToList();
         var reasons = new List<string>();
-        foreach (var h in Info.Hosts.Concat(candidates ?? []))
+        foreach (var (h, probe) in probes)
         {
+            var (ceph, reason) = await probe.ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
-            try
+            if (ceph is not null)
             {
-                var ceph = new Ceph(Connect(h), CephContext);
-                var fsid = await ceph.FsidAsync(ct).ConfigureAwait(false);
-                if (!string.Equals(fsid, Info.Fsid, StringComparison.OrdinalIgnoreCase))
-                {
-                    reasons.Add($"{h.Name}: answers for fsid {fsid}, not {Info.Fsid}");
-                    continue;
-                }
+                await rest.CancelAsync().ConfigureAwait(false);
                 return _ceph = ceph;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                reasons.Add($"{h.Name}: {FirstLine(e.Message)}");
-            }
+            reasons.Add($"{h.Name}: {reason}");
         }
         throw new ProviderException($"no host of cluster {Info.Name} answers for its Ceph cluster {Info.Fsid}: {string.Join("; ", reasons)}. Check that the cluster's hosts are up and its monitors in quorum (`ceph -s` on a monitor host).");
+    }
+
+    private async Task<(Ceph? Ceph, string? Reason)> ProbeAsync(ClusterHost h, CancellationToken ct)
+    {
+        try
+        {
+            var ceph = new Ceph(Connect(h), CephContext);
+            var fsid = await ceph.FsidAsync(ct).ConfigureAwait(false);
+            return string.Equals(fsid, Info.Fsid, StringComparison.OrdinalIgnoreCase)
+                ? (ceph, null)
+                : (null, $"answers for fsid {fsid}, not {Info.Fsid}");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (null, "timed out");
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, "not asked further: an earlier host answered");
+        }
+        catch (Exception e)
+        {
+            return (null, FirstLine(e.Message));
+        }
     }
 
     /// <summary>Every member host (the registry merged with the connect string's hosts).</summary>
