@@ -128,19 +128,24 @@ public static class ClusterRemoval
             await ctx.StepAsync("remove monitor and CRUSH host", h.Host.Name, ct => new OsdRemoval().RemoveHostAsync(ceph, host, h.Hostname, h.MonName, progress, ct));
             phases?.Lap("monitor and CRUSH host removal");
             await ClusterTeardown.LeaveAsync(host, h.Host.Name!, conn.Info, ctx);
-            await MigrationTrust.ForgetAsync(conn.Info, h.Host.Name!, await RemainingAsync(conn, work, ctx), ctx);
+            await MigrationTrust.ForgetAsync(conn.Info, h.Host.Name!, await RemainingAsync(ceph, conn, work, ctx), ctx);
             await ctx.StepAsync("remove Ceph", h.Host.Name, ct => ClusterTeardown.RemoveCephAsync(host, [], ct));
-            await ctx.StepAsync("unregister host", h.Host.Name, ct => conn.UnregisterAsync(h.Host.Name!, ct));
+            await ctx.StepAsync("unregister host", ceph.Host.Name, ct => ceph.ConfigKeyRemoveAsync(ClusterMembers.Key(h.Host.Name!), ct));
             hostRemoved(h.Host.Name!);
             phases?.Lap("host teardown");
             await ctx.InfoAsync($"host {h.Host.Name} decommissioned");
         }
     }
 
-    /// <summary>The members that stay, reachable ones only: a leaving host's keys are taken off each.</summary>
-    private static async Task<IReadOnlyList<(ClusterHost, IHost)>> RemainingAsync(ClusterConnection conn, RemovalWork work, OperationContext ctx)
+    /// <summary>
+    /// The members that stay: a leaving host's keys are taken off each. Read through the removal's
+    /// own Ceph CLI (on a host that stays), not the connection's, which could settle on the leaving
+    /// host while it still has its configuration and then fail once that is gone.
+    /// </summary>
+    private static async Task<IReadOnlyList<(ClusterHost, IHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn, RemovalWork work, OperationContext ctx)
     {
-        var members = await conn.MembersAsync(ctx.CancellationToken);
+        var registry = await ctx.StepAsync("read cluster members", ceph.Host.Name, ct => ceph.ConfigKeyDumpAsync(ClusterNames.MemberKeyPrefix, ct), readOnly: true);
+        var members = ClusterMembers.Merge(registry, conn.Info.Hosts);
         return members.Where(m => !work.Hosts.Any(h => h.Host.Name == m.Name)).Select(m => (m.Host, conn.Connect(m.Host))).ToList();
     }
 

@@ -143,15 +143,18 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
         var host = transport.Host(lab.Target(lab.H3));
         await CephLabCluster.EnsureAsync(lab, host, output);
         var ceph = new Ceph(host);
+        // The bucket stands for a host that is already gone: the "leaving host" is h1, which runs no
+        // monitor (h3 runs the cluster's only one, which the removal would rightly refuse to take).
+        var gone = transport.Host(lab.Target(lab.H1));
         var bucket = "mvmtest-host-" + Guid.NewGuid().ToString("N")[..6];
         // An empty host bucket outside the root: what a host leaves behind once its OSDs are purged.
         await host.RunCheckedAsync(["ceph", "osd", "crush", "add-bucket", bucket, "host"], T, None);
         try
         {
-            var steps = await new OsdRemoval().RemoveHostAsync(ceph, host, bucket, null, null, None);
+            var steps = await new OsdRemoval().RemoveHostAsync(ceph, gone, bucket, null, null, None);
             Assert.Equal(new RemovalStep("crush", false, $"removed host bucket {bucket}"), Assert.Single(steps));
             Assert.DoesNotContain(bucket, (await RawTreeAsync(host)).Select(n => n.GetProperty("name").GetString()));
-            Assert.True(Assert.Single(await new OsdRemoval().RemoveHostAsync(ceph, host, bucket, null, null, None)).Skipped);
+            Assert.True(Assert.Single(await new OsdRemoval().RemoveHostAsync(ceph, gone, bucket, null, null, None)).Skipped);
         }
         finally
         {
