@@ -213,7 +213,17 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
         // Wiped: no BlueStore label, so ceph-volume would take the disk again.
         var spare = (await host.RunCheckedAsync(["readlink", "-e", CephLabCluster.SpareDevice], T, None)).StdoutText.Trim();
         Assert.Equal("{}", (await host.RunCheckedAsync(["ceph-volume", "raw", "list", "--format", "json", spare], T, None)).StdoutText.Trim());
-        var exported = await host.RunCheckedAsync(["bash", "-c", "rbd export --no-progress --pool \"$1\" --image \"$2\" - | sha256sum", "check", s.Pool, Image], T, None);
+        // The purge changes the OSD map and the PGs peer again; a read before they are active blocks.
+        // The cluster flow waits for HEALTH_OK after a removal; this test drives OsdRemoval alone, so it waits here.
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        Mvm.Tools.CephStatus status;
+        while (!(status = await s.Ceph.StatusAsync(None)).Pgs.AllActiveClean)
+        {
+            Assert.True(DateTime.UtcNow < until, "PGs not active+clean 3 min after the removal: " + status.Pgs.Describe());
+            await Task.Delay(500);
+        }
+        var exported = await host.RunCheckedAsync(["bash", "-c", "rbd export --no-progress --pool \"$1\" --image \"$2\" - | sha256sum", "check", s.Pool, Image],
+            TimeSpan.FromMinutes(3), None);
         Assert.Equal(s.Sha256, exported.StdoutText.Split(' ')[0]);
         var health = (await host.RunCheckedAsync(["ceph", "health", "-f", "json"], T, None)).StdoutText;
         Assert.True(health.Contains("\"HEALTH_OK\"", StringComparison.Ordinal), health);
