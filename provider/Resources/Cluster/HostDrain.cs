@@ -31,8 +31,7 @@ public static class HostDrain
         {
             try
             {
-                var meminfo = await ctx.StepAsync("read free memory", m.Name, ct => conn.Connect(m.Host).RunCheckedAsync(["cat", "/proc/meminfo"], ReadLimit, ct), readOnly: true);
-                return new HostRoom(m.Name, HostFacts.ParseMemInfo(meminfo.StdoutText).AvailableBytes / 1024);
+                return new HostRoom(m.Name, await ctx.StepAsync("read free memory", m.Name, ct => AvailableKiBAsync(conn.Connect(m.Host), ct), readOnly: true));
             }
             catch (StepFailedException e)
             {
@@ -60,6 +59,7 @@ public static class HostDrain
         var targets = plan.Moves.Select(m => m.Target).Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(t => members.First(m => SameName(m.Name, t)).Host).ToList();
         await MigrationTrust.EnsureAsync(conn.Info, [(source, sourceHost), .. targets.Select(t => (t, conn.Connect(t)))], ctx);
+        await ctx.InfoAsync("drain plan: " + string.Join("; ", plan.Describe()));
 
         var clock = Stopwatch.StartNew();
         var n = 0;
@@ -75,15 +75,7 @@ public static class HostDrain
             {
                 var list = await new Virsh(sourceHost).ListAsync(ct);
                 if (!list.Any(d => d.Uuid == move.Vm.Uuid)) return; // moved by an earlier, interrupted run
-                await MigrationTrust.ProbeAsync(sourceHost, source.Name!, target, ct);
-                if (move.Vm.Nvram is { } nvram) await CopyNvramAsync(sourceHost, targetHost, nvram, ct);
-                var options = new MigrateOptions(MigrationTrust.DestinationUri(target))
-                {
-                    Live = move.Vm.Running, Offline = !move.Vm.Running,
-                    // The definition, not the running XML, is what the destination keeps (changes waiting for a restart stay waiting).
-                    PersistentXml = move.Vm.Running ? (await new Virsh(sourceHost).DumpXmlAsync(move.Vm.Name, inactive: true, ct)).ToXml() : null,
-                };
-                await new Virsh(sourceHost).MigrateAsync(move.Vm.Name, options, MigrateLimit, ct);
+                await MoveAsync(sourceHost, source.Name!, target, targetHost, move.Vm, ct);
             });
             await ctx.StepAsync("check VM arrived", target.Name, async ct =>
             {
@@ -94,6 +86,32 @@ public static class HostDrain
             await ctx.InfoAsync($"{(move.Vm.Running ? "live-migrated" : "moved shut-off")} {what} in {one.Elapsed.TotalSeconds:0.0} s");
         }
         await ctx.InfoAsync($"host {source.Name} drained: {plan.Moves.Count} VM(s) moved in {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>MemAvailable of a host in KiB: the room the drain and VM placement measure by.</summary>
+    public static async Task<long> AvailableKiBAsync(IHost host, CancellationToken ct)
+    {
+        var meminfo = await host.RunCheckedAsync(["cat", "/proc/meminfo"], ReadLimit, ct).ConfigureAwait(false);
+        return HostFacts.ParseMemInfo(meminfo.StdoutText).AvailableBytes / 1024;
+    }
+
+    /// <summary>
+    /// Moves one VM to <paramref name="target"/>: live when it runs, its definition when it is off.
+    /// The trust is probed first (a clear error beats libvirt's), the NVRAM copied, and the
+    /// destination keeps the source's definition, not the running XML, so changes waiting for a
+    /// restart stay waiting. The drain and a VirtualMachine's host change both move VMs this way.
+    /// </summary>
+    public static async Task MoveAsync(IHost sourceHost, string sourceName, ClusterHost target, IHost targetHost, VmOnHost vm, CancellationToken ct)
+    {
+        await MigrationTrust.ProbeAsync(sourceHost, sourceName, target, ct).ConfigureAwait(false);
+        if (vm.Nvram is { } nvram) await CopyNvramAsync(sourceHost, targetHost, nvram, ct).ConfigureAwait(false);
+        var virsh = new Virsh(sourceHost);
+        var options = new MigrateOptions(MigrationTrust.DestinationUri(target))
+        {
+            Live = vm.Running, Offline = !vm.Running,
+            PersistentXml = vm.Running ? (await virsh.DumpXmlAsync(vm.Name, inactive: true, ct).ConfigureAwait(false)).ToXml() : null,
+        };
+        await virsh.MigrateAsync(vm.Name, options, MigrateLimit, ct).ConfigureAwait(false);
     }
 
     /// <summary>Every domain on the host with the XML the plan needs, in two round trips.</summary>

@@ -62,8 +62,7 @@ public static class VmHosts
     /// <summary>MemAvailable less the reserve a host keeps for itself (the drain uses the same rule).</summary>
     private static async Task<long> RoomAsync(IHost host, string name, OperationContext ctx)
     {
-        var meminfo = await ctx.StepAsync("read free memory", name, ct => host.RunCheckedAsync(["cat", "/proc/meminfo"], T, ct), readOnly: true);
-        return HostFacts.ParseMemInfo(meminfo.StdoutText).AvailableBytes / 1024 - DrainPlanner.ReserveKiB;
+        return await ctx.StepAsync("read free memory", name, ct => HostDrain.AvailableKiBAsync(host, ct), readOnly: true) - DrainPlanner.ReserveKiB;
     }
 
     /// <summary>

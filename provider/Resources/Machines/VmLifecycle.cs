@@ -52,7 +52,7 @@ public static class VmLifecycle
         state.CurrentHost = member.Name;
         state.State = "creating";
         state.AttachedDisks = disks.Select(d => new VmDiskState { Name = d.Name, RbdImage = d.Image.ToString(), SizeGiB = d.SizeGiB, Target = d.TargetDev }).ToList();
-        state.AttachedNetworkInterfaces = nics.Select(n => new VmNetworkInterfaceState { Name = n.Name, Vlan = n.Network, Mac = n.Mac, Model = ParseModel(n.Model) }).ToList();
+        state.AttachedNetworkInterfaces = nics.Select(n => new VmNetworkInterfaceState { Name = n.Name, Vlan = n.Network, Mac = n.Mac, Model = VmNetworks.ModelFrom(n.Model) }).ToList();
         try
         {
             await MaterializeAsync(effective, info, member.Name, host, uuid, disks, nics, image, seed, seedImage, ctx);
@@ -73,18 +73,17 @@ public static class VmLifecycle
         IReadOnlyList<VmDiskLayout> disks, IReadOnlyList<VmNicLayout> nics, RbdImageRef? image, CloudInitSeed? seed, RbdImageRef? seedImage, OperationContext ctx)
     {
         var rbd = new Rbd(host, ClusterConnection.CephContext);
-        var member = new { Name = hostName };
         for (var i = 0; i < disks.Count; i++)
         {
             var d = disks[i];
-            await ctx.StepAsync(i == 0 && image is not null ? "clone boot disk" : "create disk", member.Name, async ct =>
+            await ctx.StepAsync(i == 0 && image is not null ? "clone boot disk" : "create disk", hostName, async ct =>
             {
                 if (await rbd.FindAsync(d.Image, ct) is not null) return;
                 if (i == 0 && image is not null) await rbd.CloneAsync(image, ImageSnapshot, d.Image, null, ct);
                 else await rbd.CreateAsync(d.Image, d.SizeGiB * GiB, null, ct);
             });
             if (i == 0 && image is not null)
-                await ctx.StepAsync("resize boot disk", member.Name, async ct =>
+                await ctx.StepAsync("resize boot disk", hostName, async ct =>
                 {
                     var now = await rbd.InfoAsync(d.Image, ct);
                     if (now.SizeBytes > d.SizeGiB * GiB)
@@ -92,15 +91,15 @@ public static class VmLifecycle
                     if (now.SizeBytes < d.SizeGiB * GiB) await rbd.ResizeAsync(d.Image, d.SizeGiB * GiB, allowShrink: false, ct);
                 });
         }
-        if (seed is not null) await ctx.StepAsync("build cloud-init seed", member.Name, ct => seed.ImportAsync(host, seedImage!, ct));
+        if (seed is not null) await ctx.StepAsync("build cloud-init seed", hostName, ct => seed.ImportAsync(host, seedImage!, ct));
         var virsh = new Virsh(host);
-        var defined = await ctx.StepAsync("look for VM", member.Name, ct => virsh.ListAsync(ct), readOnly: true);
+        var defined = await ctx.StepAsync("look for VM", hostName, ct => virsh.ListAsync(ct), readOnly: true);
         if (!defined.Any(d => d.Uuid == uuid))
         {
-            var spec = VmSpec.Build(a, info, uuid, member.Name, disks, nics, seedImage);
-            await ctx.StepAsync("define VM", member.Name, ct => virsh.DefineAsync(DomainXml.FromSpec(spec), ct: ct));
+            var spec = VmSpec.Build(a, info, uuid, hostName, disks, nics, seedImage);
+            await ctx.StepAsync("define VM", hostName, ct => virsh.DefineAsync(DomainXml.FromSpec(spec), ct: ct));
         }
-        if (a.PowerState != PowerState.Stopped) await ctx.StepAsync("start VM", member.Name, ct => virsh.StartAsync(a.Name!, ct));
+        if (a.PowerState != PowerState.Stopped) await ctx.StepAsync("start VM", hostName, ct => virsh.StartAsync(a.Name!, ct));
     }
 
     /// <summary>
@@ -214,9 +213,4 @@ public static class VmLifecycle
         var parts = image.Split('/');
         return parts.Length == 2 ? new RbdImageRef(parts[0], parts[1]) : new RbdImageRef(defaultPool, image);
     }
-
-    private static NicModel ParseModel(string model) => model switch
-    {
-        "e1000e" => NicModel.E1000e, "e1000" => NicModel.E1000, "rtl8139" => NicModel.Rtl8139, _ => NicModel.Virtio,
-    };
 }

@@ -59,6 +59,11 @@ public sealed class VmNetworks(IReadOnlyDictionary<string, (int VlanId, string P
         return nics.Select(n => new VmNicLayout(n.Name!, Resolve(n.Vlan!)!, MacAddress.Normalize(n.Mac) ?? VmLayout.NewMac(), ModelOf(n.Model))).ToList();
     }
 
+    public static NicModel ModelFrom(string? model) => model switch
+    {
+        "e1000e" => NicModel.E1000e, "e1000" => NicModel.E1000, "rtl8139" => NicModel.Rtl8139, _ => NicModel.Virtio,
+    };
+
     public static string ModelOf(NicModel? model) => model switch
     {
         NicModel.E1000e => "e1000e",

@@ -18,16 +18,8 @@ public static class VmSpec
     public static DomainSpec Build(VirtualMachineArgs a, ClusterInfo info, Guid uuid, string host, IReadOnlyList<VmDiskLayout> disks,
         IReadOnlyList<VmNicLayout> nics, Tools.RbdImageRef? seed)
     {
-        var auth = Guid.TryParse(info.LibvirtSecretUuid, out var secret) ? new CephAuth(info.CephClient, secret) : null;
-        var diskSpecs = disks.Select(d => new DiskSpec
-        {
-            Source = new RbdDiskSource(d.Image.Pool, d.Image.Image, [], auth),
-            TargetDev = d.TargetDev,
-            Bus = d.Bus,
-            Discard = true,
-            Serial = d.Name.Length <= 20 ? d.Name : null,
-        }).ToList();
-        if (seed is not null) diskSpecs.Add(DiskSpec.CdromSeed(new RbdDiskSource(seed.Pool, seed.Image, [], auth), VmLayout.SeedTarget));
+        var diskSpecs = disks.Select(d => Disk(d, info)).ToList();
+        if (seed is not null) diskSpecs.Add(Seed(seed, info));
         var metadata = new Dictionary<string, string>
         {
             [VmMetadata.Placement] = PlacementName(a.Placement),
@@ -53,6 +45,23 @@ public static class VmSpec
             Metadata = metadata,
         };
     }
+
+    /// <summary>The cluster's cephx user and the libvirt secret that holds its key, as every RBD disk authenticates.</summary>
+    public static CephAuth? Auth(ClusterInfo info) =>
+        Guid.TryParse(info.LibvirtSecretUuid, out var secret) ? new CephAuth(info.CephClient, secret) : null;
+
+    /// <summary>A declared disk as attached: its RBD image, TRIM passed through, its name as the serial the guest finds it by.</summary>
+    public static DiskSpec Disk(VmDiskLayout d, ClusterInfo info) => new()
+    {
+        Source = new RbdDiskSource(d.Image.Pool, d.Image.Image, [], Auth(info)),
+        TargetDev = d.TargetDev,
+        Bus = d.Bus,
+        Discard = true,
+        Serial = d.Name.Length <= 20 ? d.Name : null,
+    };
+
+    public static DiskSpec Seed(Tools.RbdImageRef seed, ClusterInfo info) =>
+        DiskSpec.CdromSeed(new RbdDiskSource(seed.Pool, seed.Image, [], Auth(info)), VmLayout.SeedTarget);
 
     public static string PlacementName(Placement? p) => p switch
     {

@@ -63,7 +63,7 @@ public static class VmState
             i++;
             declaredNics.TryGetValue(name, out var declared);
             var network = n.Network ?? n.Bridge ?? "";
-            var model = n.Model switch { "e1000e" => NicModel.E1000e, "e1000" => NicModel.E1000, "rtl8139" => NicModel.Rtl8139, _ => NicModel.Virtio };
+            var model = VmNetworks.ModelFrom(n.Model);
             nics.Add(new VmNetworkInterface { Name = name, Vlan = networks.ReferenceOf(network, declared?.Vlan), Mac = declared?.Mac is null ? null : mac, Model = model });
             attachedNics.Add(new VmNetworkInterfaceState { Name = name, Vlan = network, VlanId = networks.VlanIdOf(network), Mac = mac, Model = model, Target = n.TargetDev });
         }

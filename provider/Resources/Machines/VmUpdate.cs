@@ -15,7 +15,6 @@ namespace Mvm.Resources.Machines;
 public static class VmUpdate
 {
     private const long GiB = 1L << 30;
-    private static readonly TimeSpan MigrateLimit = TimeSpan.FromMinutes(20);
 
     public static async Task<VirtualMachineState> RunAsync(string id, VirtualMachineState olds, VirtualMachineArgs a, OperationContext ctx)
     {
@@ -139,16 +138,8 @@ public static class VmUpdate
         await MigrationTrust.EnsureAsync(conn.Info, [(found.Member.Host, found.Host), (member.Host, host)], ctx);
         await ctx.StatusAsync($"{(vm.Running ? "live-migrating" : "moving shut-off")} VM {vm.Name} from {found.Member.Name} to {member.Name}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await ctx.StepAsync(vm.Running ? "live-migrate VM" : "move VM definition", found.Member.Name, async ct =>
-        {
-            await MigrationTrust.ProbeAsync(found.Host, found.Member.Name, member.Host, ct);
-            var options = new MigrateOptions(MigrationTrust.DestinationUri(member.Host))
-            {
-                Live = vm.Running, Offline = !vm.Running,
-                PersistentXml = vm.Running ? (await new Virsh(found.Host).DumpXmlAsync(vm.Name, inactive: true, ct)).ToXml() : null,
-            };
-            await new Virsh(found.Host).MigrateAsync(vm.Name, options, MigrateLimit, ct);
-        });
+        await ctx.StepAsync(vm.Running ? "live-migrate VM" : "move VM definition", found.Member.Name,
+            ct => HostDrain.MoveAsync(found.Host, found.Member.Name, member.Host, host, vm, ct));
         // The placement metadata follows the declared host, so a pinned VM is pinned where it now is.
         await ctx.InfoAsync($"VM {vm.Name} {(vm.Running ? "live-migrated" : "moved")} from {found.Member.Name} to {member.Name} in {clock.Elapsed.TotalSeconds:0.0} s");
         return await VmHosts.FindAsync(conn, found.Xml.Uuid!.Value.ToString(), member.Name, ctx)
@@ -165,7 +156,6 @@ public static class VmUpdate
             .ToDictionary(d => VmState.SplitRbd(d.SourceName).Image![(name.Length + 1)..], d => d.TargetDev!);
         var declared = (a.Disks ?? []).Where(d => d is not null).Select(d => d!).ToList();
         var layout = VmLayout.Disks(declared, name, info.VmPool, targets);
-        var auth = Guid.TryParse(info.LibvirtSecretUuid, out var secret) ? new CephAuth(info.CephClient, secret) : null;
         foreach (var d in layout)
         {
             var attached = current.FirstOrDefault(c => c.TargetDev == d.TargetDev && VmState.SplitRbd(c.SourceName).Image == d.Image.Image);
@@ -175,7 +165,7 @@ public static class VmUpdate
                 {
                     if (await rbd.FindAsync(d.Image, ct) is null) await rbd.CreateAsync(d.Image, d.SizeGiB * GiB, null, ct);
                 });
-                var spec = new DiskSpec { Source = new RbdDiskSource(d.Image.Pool, d.Image.Image, [], auth), TargetDev = d.TargetDev, Bus = d.Bus, Discard = true, Serial = d.Name.Length <= 20 ? d.Name : null };
+                var spec = VmSpec.Disk(d, info);
                 await ctx.StepAsync($"attach disk {d.Name}", found.Member.Name, ct => virsh.AttachDeviceAsync(name, spec, scope, ct));
                 continue;
             }
@@ -213,13 +203,14 @@ public static class VmUpdate
         var current = found.Xml.Interfaces.ToList();
         string? NameOf(DomainInterface n) => n.Mac is { } mac && (found.Config.Metadata.TryGetValue(VmSpec.NicKey(mac), out var nm) || found.Xml.Metadata.TryGetValue(VmSpec.NicKey(mac), out nm)) ? nm : null;
         var declared = (a.NetworkInterfaces ?? []).Where(n => n is not null).Select(n => n!).ToList();
-        var networks = await ctx.StepAsync("read VLAN networks", found.Member.Name, ct => VmNetworks.ReadAsync(found.Host, ct), readOnly: true);
         foreach (var c in current.Where(c => NameOf(c) is { } nm && !declared.Any(d => d.Name == nm)))
         {
             await ctx.StepAsync($"detach NIC {NameOf(c)}", found.Member.Name, ct => virsh.DetachDeviceAsync(name, c, scope, ct));
             await SetMetadataAsync(found, VmSpec.NicKey(c.Mac!), null, ctx);
         }
         var added = declared.Where(d => !current.Any(c => NameOf(c) == d.Name)).ToList();
+        if (added.Count == 0) return;
+        var networks = await ctx.StepAsync("read VLAN networks", found.Member.Name, ct => VmNetworks.ReadAsync(found.Host, ct), readOnly: true);
         foreach (var nic in networks.Layout(found.Member.Name, added))
         {
             var spec = InterfaceSpec.OnNetwork(nic.Network, mac: nic.Mac) with { Model = nic.Model };
@@ -239,13 +230,11 @@ public static class VmUpdate
         if (want is null && cdrom is null) return;
         var rbd = new Rbd(found.Host, ClusterConnection.CephContext);
         if (want is not null) await ctx.StepAsync("build cloud-init seed", found.Member.Name, ct => seed!.ImportAsync(found.Host, want, ct));
-        var auth = Guid.TryParse(info.LibvirtSecretUuid, out var secret) ? new CephAuth(info.CephClient, secret) : null;
         var virsh = new Virsh(found.Host);
         var scope = running ? ChangeScope.LiveAndConfig : ChangeScope.Config;
         if (cdrom is not null) await ctx.StepAsync("detach old seed", found.Member.Name, ct => virsh.DetachDeviceAsync(found.Xml.Name, cdrom, scope, ct));
         if (want is not null)
-            await ctx.StepAsync("attach new seed", found.Member.Name, ct => virsh.AttachDeviceAsync(found.Xml.Name,
-                DiskSpec.CdromSeed(new RbdDiskSource(want.Pool, want.Image, [], auth), VmLayout.SeedTarget), scope, ct));
+            await ctx.StepAsync("attach new seed", found.Member.Name, ct => virsh.AttachDeviceAsync(found.Xml.Name, VmSpec.Seed(want, info), scope, ct));
         if (have.Pool is not null && have.Image is not null)
             await ctx.StepAsync($"remove {have.Pool}/{have.Image}", found.Member.Name, async ct =>
             {
