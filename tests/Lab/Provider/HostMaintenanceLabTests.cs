@@ -89,30 +89,7 @@ public sealed class HostMaintenanceLabTests(LabFixture lab, ITestOutputHelper ou
     /// <summary>A small VM on an RBD disk of the cluster's pool, defined by hand as a user would (not through the provider).</summary>
     private string DefineVm(LabHost h, string name, bool start, string? placement = null)
     {
-        var secret = Must(h, "virsh secret-list | awk '/client.mvm/ {print $1}'").Trim();
-        var metadata = placement is null ? "" :
-            $"<metadata><mvm:domain xmlns:mvm='https://github.com/pulumi-resource-mvm/xmlns/domain/1'><mvm:item name='placement'>{placement}</mvm:item></mvm:domain></metadata>";
-        Must(h, $"""
-            rbd create --size 64M vms/{name}
-            virsh define /dev/stdin <<'XML'
-            <domain type='qemu'>
-              <name>{name}</name>{metadata}
-              <memory unit='MiB'>128</memory>
-              <vcpu>1</vcpu>
-              <os><type arch='x86_64' machine='pc'>hvm</type></os>
-              <devices>
-                <disk type='network' device='disk'>
-                  <driver name='qemu' type='raw'/>
-                  <auth username='mvm'><secret type='ceph' uuid='{secret}'/></auth>
-                  <source protocol='rbd' name='vms/{name}'/>
-                  <target dev='vda' bus='virtio'/>
-                </disk>
-                <interface type='network'><source network='mvm-vlan1'/><model type='virtio'/></interface>
-              </devices>
-            </domain>
-            XML
-            {(start ? $"virsh start {name}" : "true")}
-            """);
+        Must(h, HandMadeDomain.Script(name, name, "64M", 128, "mvm-vlan1", start, placement));
         return Must(h, $"virsh domuuid {name}").Trim();
     }
 

@@ -190,26 +190,7 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
         // 6. Brownfield: a domain made by hand (RBD disk, NIC on VLAN 22) imported by name into a
         //    fresh stack whose program describes it; the next preview has nothing to do.
         var connect = LabProgram.OutputOf(created, "cluster", "connectString")!;
-        var secret = On(h2, "virsh secret-list | awk '/client.mvm/ {print $1}'").Output.Trim();
-        var handMade = On(h2, $"""
-            rbd create --size 1G vms/vmc-boot && virsh define /dev/stdin <<'XML'
-            <domain type='qemu'>
-              <name>vmc</name>
-              <memory unit='MiB'>256</memory>
-              <vcpu>1</vcpu>
-              <os><type arch='x86_64' machine='q35'>hvm</type></os>
-              <devices>
-                <disk type='network' device='disk'>
-                  <driver name='qemu' type='raw'/>
-                  <auth username='mvm'><secret type='ceph' uuid='{secret}'/></auth>
-                  <source protocol='rbd' name='vms/vmc-boot'/>
-                  <target dev='vda' bus='virtio'/>
-                </disk>
-                <interface type='network'><source network='mvm-vlan22'/><model type='virtio'/></interface>
-              </devices>
-            </domain>
-            XML
-            """);
+        var handMade = On(h2, HandMadeDomain.Script("vmc", "vmc-boot", "1G", 256, "mvm-vlan22", start: false));
         Assert.True(handMade.Exit == 0, handMade.Output);
         using (var imported = new LabProgram("mvm-lab-vm-import-"))
         {
