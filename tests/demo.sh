@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
-# `make demo`: start the lab, then preview and apply examples/cluster against it, and show the result.
+# `make demo`: start the lab, apply examples/cluster (a 3-host HCI cluster), then examples/vm (a guest
+# image and two VMs on it), and show the result as the hosts and the guests see it.
 # Uses the real Pulumi CLI when it is on PATH, the project's engine harness (mvm-engine) otherwise.
+# EXAMPLE=examples/cluster alone skips the VMs (DEMO_VMS=0 does too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 example="${1:-examples/cluster}"
 stack="${2:-dev}"
+vm_stack="${VM_STACK:-lab}"
 lab_out="${LAB_OUT:-/var/lib/mvm-lab/out}"
+with_vms="${DEMO_VMS:-1}"
+[[ "$example" == examples/cluster ]] || with_vms=0
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "starting the lab (3 Debian 12 hosts; needs root)"
 bash tests/lab/lab-up.sh
 
-run_harness() {
-  tests/Engine/bin/engine/mvm-engine "$1" --cwd "$example" --stack "$stack" --plugin provider/bin/plugin/pulumi-resource-mvm "${@:2}"
+harness=tests/Engine/bin/engine/mvm-engine
+run_harness() { # DIR STACK COMMAND ARGS...
+  "$harness" "$3" --cwd "$1" --stack "$2" --plugin provider/bin/plugin/pulumi-resource-mvm "${@:4}"
 }
 
-run_pulumi() {
+run_pulumi() { # DIR STACK COMMAND ARGS...
   # A local file backend and an empty passphrase keep the demo self-contained.
   export PULUMI_BACKEND_URL="file://$PWD/.demo-state" PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-}"
   mkdir -p .demo-state
-  (cd "$example" && pulumi stack select demo --create >/dev/null &&
+  (cd "$1" && pulumi stack select "demo-$2" --create >/dev/null &&
      pulumi config set mvm:sshPrivateKeyFile "$lab_out/id_ed25519" &&
      pulumi config set mvm:knownHostsFile "$lab_out/known_hosts" &&
-     pulumi "$@")
+     pulumi "${@:3}")
 }
 
 if command -v pulumi >/dev/null; then
@@ -35,25 +41,88 @@ else
   engine=run_harness
 fi
 
-say "preview: the plan for $example"
-$engine preview
+apply() { # DIR STACK
+  say "preview: the plan for $1"
+  $engine "$1" "$2" preview
+  say "up: apply $1"
+  if ! $engine "$1" "$2" up --yes; then
+    say "up of $1 failed (see above)"
+    exit 1
+  fi
+}
 
-say "up: apply $example"
-set +e
-up_output="$($engine up --yes 2>&1)"
-up_status=$?
-set -e
-printf '%s\n' "$up_output"
+output_of() { # DIR STACK NAME
+  if [[ $engine == run_pulumi ]]; then $engine "$1" "$2" stack output "$3" --show-secrets
+  else "$harness" output "$3" --show-secrets --cwd "$1" --stack "$2"; fi
+}
 
-if ((up_status != 0)); then
-  say "up failed (see above)"
-  exit "$up_status"
+host_name() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hosts"][int(sys.argv[2])]["name"])' "$lab_out/hosts.json" "$1" 2>/dev/null || echo "h$(($1 + 1))"; }
+on() { local h="$1"; shift; ssh -F "$lab_out/ssh_config" "$h" "$@"; }
+
+apply "$example" "$stack"
+first="$(host_name 0)"
+say "the cluster, as its hosts see it (on $first)"
+on "$first" 'ceph -s; echo; ceph osd tree; echo; ceph osd pool ls detail'
+say "Open vSwitch bridge and libvirt networks, secret and RBD pool (on $first)"
+on "$first" 'ovs-vsctl show; virsh net-list; virsh secret-list; virsh pool-list'
+
+if ((with_vms)); then
+  say "the lab's guest image (Debian 12 with cloud-init and the guest agent; built once, then cached)"
+  guest="$(bash tests/lab/guest/build-guest.sh | tail -n 1)"
+  connect="$(output_of "$example" "$stack" connectString)"
+  if [[ $engine == run_pulumi ]]; then
+    (cd examples/vm && pulumi stack select "demo-$vm_stack" --create >/dev/null &&
+       pulumi config set --secret connectString "$connect" && pulumi config set guestImage "$guest")
+  else
+    # The harness reads `secret:` as a secure value; the file holds the connect string, so only root reads it.
+    (umask 077 && cat >"examples/vm/Pulumi.$vm_stack.yaml" <<YAML
+# Written by tests/demo.sh: the lab's cluster (examples/cluster, stack $stack) and guest image.
+config:
+  mvm:sshUser: root
+  mvm:sshPrivateKeyFile: $lab_out/id_ed25519
+  mvm:knownHostsFile: $lab_out/known_hosts
+  mvm-vm:guestImage: $guest
+  mvm-vm:web1Host: $(host_name 0)
+  mvm-vm:web2Host: $(host_name 1)
+  mvm-vm:connectString:
+    secret: "$connect"
+YAML
+    )
+  fi
+  apply examples/vm "$vm_stack"
+  say "the VMs, as their hosts see them"
+  for i in 1 2; do
+    h="$(output_of examples/vm "$vm_stack" "web${i}Host")"
+    on "$h" "virsh list --all; virsh domiflist web$i; virsh domblklist web$i"
+  done
+  say "inside the guests: the marker cloud-init wrote (waits for the guests to boot; TCG is slow)"
+  for i in 1 2; do
+    h="$(output_of examples/vm "$vm_stack" "web${i}Host")"
+    on "$h" bash -s "web$i" <<'SH'
+vm="$1"
+agent() { virsh qemu-agent-command "$vm" "$1" 2>/dev/null; }
+field() { python3 -c 'import json,sys,base64; r=json.load(sys.stdin)["return"]; v=r.get(sys.argv[1]); print(base64.b64decode(v).decode() if sys.argv[1]=="out-data" else ("" if v is None else v))' "$1"; }
+for _ in $(seq 120); do
+  if pid="$(agent '{"execute":"guest-exec","arguments":{"path":"/bin/cat","arg":["/var/lib/mvm-marker"],"capture-output":true}}' | field pid)" && [[ -n $pid ]]; then
+    sleep 1
+    status="$(agent "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}")"
+    if [[ "$(field exitcode <<<"$status")" == 0 ]]; then
+      echo "$vm: /var/lib/mvm-marker says: $(field out-data <<<"$status")"
+      exit 0
+    fi
+  fi
+  sleep 3
+done
+echo "$vm: no marker within 6 minutes (is the guest booting? virsh console $vm on its host)" >&2
+exit 1
+SH
+  done
 fi
 
-first="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hosts"][0]["name"])' "$lab_out/hosts.json" 2>/dev/null || echo h1)"
-on_first() { ssh -F "$lab_out/ssh_config" "$first" "$@"; }
-say "the cluster, as its hosts see it (on $first)"
-on_first 'ceph -s; echo; ceph osd tree; echo; ceph osd pool ls detail'
-say "Open vSwitch bridge and libvirt networks, secret and RBD pool (on $first)"
-on_first 'ovs-vsctl show; virsh net-list; virsh secret-list; virsh pool-list'
-say "done: run this again and up changes nothing; tests/Engine/bin/engine/mvm-engine destroy --cwd $example --stack $stack --yes removes the cluster"
+say "done: run this again and up changes nothing."
+destroy_hint() { # DIR STACK
+  if [[ $engine == run_pulumi ]]; then echo "  (cd $1 && pulumi destroy --stack demo-$2 --yes)"
+  else echo "  $harness destroy --cwd $1 --stack $2 --yes"; fi
+}
+((with_vms)) && { echo "Remove the VMs first, then the cluster:"; destroy_hint examples/vm "$vm_stack"; }
+destroy_hint "$example" "$stack"

@@ -2,6 +2,7 @@ using Mvm.EngineHarness;
 using Mvm.EngineHarness.Cli;
 using Mvm.EngineHarness.Values;
 using Mvm.EngineTests.Fakes;
+using Google.Protobuf.WellKnownTypes;
 using Mvm.Protocol.Wire;
 
 namespace Mvm.EngineTests;
@@ -52,5 +53,38 @@ public sealed class SessionAndCliTests
         Assert.Contains("unknown command", Assert.Throws<ArgumentException>(() => CliArguments.Parse(["deploy"])).Message);
         Assert.Contains("import needs TYPE NAME ID", Assert.Throws<ArgumentException>(() => CliArguments.Parse(["import", "x"])).Message);
         Assert.Contains("unknown option", Assert.Throws<ArgumentException>(() => CliArguments.Parse(["up", "--force"])).Message);
+    }
+
+    [Fact]
+    public void Output_prints_a_stack_output_from_the_state_and_hides_secrets_unless_asked()
+    {
+        var dir = Directory.CreateTempSubdirectory("mvm-engine-output-").FullName;
+        try
+        {
+            var state = new Mvm.EngineHarness.State.StackState { Stack = "demo", Project = "p" };
+            state.Outputs.Fields["fsid"] = Value.ForString("1234");
+            state.Outputs.Fields["connectString"] = PropertyValues.Secret("mvm1.abc");
+            state.Outputs.Fields["hosts"] = Value.ForList(Value.ForString("h1"), Value.ForString("h2"));
+            state.Save(Path.Combine(dir, ".mvm-engine", "demo.json"));
+
+            string Run(params string[] args)
+            {
+                var (o, e) = (new StringWriter(), new StringWriter());
+                var cli = CliArguments.Parse(["output", .. args, "--cwd", dir, "--stack", "demo"]);
+                var code = StackOutput.Print(cli, o, e);
+                return $"{code}:{o.ToString().Trim()}{e.ToString().Trim()}";
+            }
+
+            Assert.Equal("0:1234", Run("fsid"));
+            Assert.Equal("0:[secret]", Run("connectString"));
+            Assert.Equal("0:mvm1.abc", Run("connectString", "--show-secrets"));
+            Assert.Equal("0:[\"h1\",\"h2\"]", Run("hosts"));
+            Assert.Equal("1:error: stack demo has no output vmHost (it has: connectString, fsid, hosts)", Run("vmHost"));
+            Assert.Contains("output needs the NAME", Assert.Throws<ArgumentException>(() => CliArguments.Parse(["output"])).Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

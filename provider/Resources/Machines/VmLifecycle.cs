@@ -106,7 +106,7 @@ public static class VmLifecycle
     /// The image's own settings (written by VirtualImage into its RBD metadata): its firmware and
     /// OS type fill what the VM leaves out, and its minimum memory is enforced before any change.
     /// </summary>
-    private static async Task<VirtualMachineArgs> WithImageDefaultsAsync(VirtualMachineArgs a, Rbd rbd, RbdImageRef image, OperationContext ctx)
+    public static async Task<VirtualMachineArgs> WithImageDefaultsAsync(VirtualMachineArgs a, Rbd rbd, RbdImageRef image, OperationContext ctx)
     {
         var meta = await ctx.StepAsync("read image settings", rbd.Host.Name, ct => rbd.ImageMetaListAsync(image, ct), readOnly: true);
         if (meta.TryGetValue(Images.ImageMetadata.MinimumMemoryMiB, out var min) && int.TryParse(min, out var minMiB) && (a.MemoryMiB ?? 0) < minMiB)

@@ -123,8 +123,10 @@ public static class VmUpdate
         var disks = VmLayout.Disks((a.Disks ?? []).Where(d => d is not null).Select(d => d!).ToList(), a.Name!, conn.Info.VmPool, targets);
         var seed = CloudInitSeed.For(a.Name!, a.CloudInit);
         var image = a.Image is null ? null : VmLifecycle.ImageRef(a.Image, conn.Info.VmPool);
+        // The create this finishes took firmware and OS type from the image; so does the definition made now.
+        var effective = image is null ? a : await VmLifecycle.WithImageDefaultsAsync(a, new Rbd(host, ClusterConnection.CephContext), image, ctx);
         state.CurrentHost = member.Name;
-        await VmLifecycle.MaterializeAsync(a, conn.Info, member.Name, host, Guid.Parse(state.Uuid!), disks, nics, image, seed,
+        await VmLifecycle.MaterializeAsync(effective, conn.Info, member.Name, host, Guid.Parse(state.Uuid!), disks, nics, image, seed,
             seed is null ? null : VmLayout.SeedImage(conn.Info.VmPool, a.Name!, seed.InstanceId), ctx);
     }
 

@@ -4,7 +4,7 @@ namespace Mvm.EngineHarness.Cli;
 public sealed record CliArguments
 {
     public const string Usage = """
-        usage: mvm-engine <preview|up|refresh|destroy|import> [options]
+        usage: mvm-engine <preview|up|refresh|destroy|import|output> [options]
 
           --cwd DIR            program directory (holds Pulumi.yaml; default: current directory)
           --stack NAME         stack name (default: dev); config from Pulumi.NAME.yaml
@@ -13,6 +13,8 @@ public sealed record CliArguments
           --skip-preview       do not run a preview first
           --import TYPE NAME ID   (import) what to import; TYPE NAME ID may also be given positionally
           --protect=false      (import) do not mark the imported resource protected
+          output NAME          print the stack output NAME from the state, as `pulumi stack output NAME`
+          --show-secrets       (output) print a secret output's value instead of [secret]
           --verbose            also show debug logs and ephemeral status messages
           --logtostderr, -v N  passed to the plugin, as `pulumi --logtostderr -v=N` does
 
@@ -43,7 +45,12 @@ public sealed record CliArguments
 
     public (string Type, string Name, string Id)? Import { get; init; }
 
-    private static readonly HashSet<string> Commands = ["preview", "up", "refresh", "destroy", "import"];
+    /// <summary>(output) the stack output to print.</summary>
+    public string? OutputName { get; init; }
+
+    public bool ShowSecrets { get; init; }
+
+    private static readonly HashSet<string> Commands = ["preview", "up", "refresh", "destroy", "import", "output"];
 
     /// <summary>Parses; throws ArgumentException with a message for the user on bad usage.</summary>
     public static CliArguments Parse(IReadOnlyList<string> args)
@@ -71,6 +78,7 @@ public sealed record CliArguments
                 "-v" => result with { Verbosity = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--protect=false" => result with { Protect = false },
                 "--protect=true" or "--protect" => result with { Protect = true },
+                "--show-secrets" => result with { ShowSecrets = true },
                 "--import" => result with { Import = (Next(), Next(), Next()) },
                 _ when a.StartsWith("-v=", StringComparison.Ordinal) => result with { Verbosity = int.Parse(a[3..], System.Globalization.CultureInfo.InvariantCulture) },
                 _ when a.StartsWith("--cwd=", StringComparison.Ordinal) => result with { Cwd = Path.GetFullPath(a[6..]) },
@@ -86,6 +94,12 @@ public sealed record CliArguments
                 result = result with { Import = (positional[0], positional[1], positional[2]) };
             if (result.Import is null)
                 throw new ArgumentException("import needs TYPE NAME ID (e.g. mvm:CephPool pool1 rbd)");
+        }
+        else if (command == "output")
+        {
+            if (positional.Count != 1)
+                throw new ArgumentException("output needs the NAME of one stack output (e.g. connectString)");
+            result = result with { OutputName = positional[0] };
         }
         else if (positional.Count > 0)
         {

@@ -23,6 +23,9 @@ public static class Program
             return e.Message.Length > 0 ? 2 : 0;
         }
 
+        if (cli.Command == "output")
+            return StackOutput.Print(cli, Console.Out, Console.Error);
+
         Console.Out.WriteLine(Engine.Banner);
         using var cancel = new CancellationTokenSource();
         var interrupts = 0;

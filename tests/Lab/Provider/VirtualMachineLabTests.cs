@@ -187,7 +187,22 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
         var preview = await TimedAsync("preview after refresh", e => e.PreviewAsync());
         Assert.DoesNotContain(preview.Steps, s => s.Name == "vmb" && s.Op != StepOp.Same);
 
-        // 6. Brownfield: a domain made by hand (RBD disk, NIC on VLAN 22) imported by name into a
+        // 6. Failure mid-create: sshd on the target host is killed once vmf's boot disk exists. The VM
+        //    is then in state as an init failure (or absent); the next `up` finishes it; nothing is orphaned.
+        var withF = new[] { new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3), new Vm("vmf", h3) };
+        _program.Write(Program(image, withF), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+        var cut = await CreateWithSshdKilledAsync(h3, "vmf");
+        var partial = cut.State.Resources.SingleOrDefault(r => r.Name == "vmf");
+        output.WriteLine(partial is null ? "vmf: absent from state after the failure" : $"vmf: in state with init errors: {string.Join("; ", partial.InitErrors)}");
+        Assert.True(partial is null || partial.InitErrors.Count > 0, "vmf is in state without an init error after a failed create:\n" + cut.Transcript);
+        await LabFixture.WaitForSshAsync(Machine(h3), TimeSpan.FromSeconds(30));
+        var finished = await TimedAsync("up after the failure (finishes vmf)", e => e.UpAsync());
+        Assert.Empty(finished.State.Resources.Single(r => r.Name == "vmf").InitErrors);
+        Assert.Equal(LabProgram.OutputOf(finished, "vmf", "uuid"), Uuid(h3, "vmf"));
+        Assert.Equal("running", LabProgram.OutputOf(finished, "vmf", "state"));
+        AssertNoOrphans(new Dictionary<string, string[]> { [h1] = ["vma", "vmb"], [h2] = [], [h3] = ["vmf"] });
+
+        // 7. Brownfield: a domain made by hand (RBD disk, NIC on VLAN 22) imported by name into a
         //    fresh stack whose program describes it; the next preview has nothing to do.
         var connect = LabProgram.OutputOf(created, "cluster", "connectString")!;
         var handMade = On(h2, HandMadeDomain.Script("vmc", "vmc-boot", "1G", 256, "mvm-vlan22", start: false));
@@ -230,10 +245,56 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
         }
         On(h2, "virsh undefine vmc && rbd rm --no-progress vms/vmc-boot");
 
-        // 7. Destroy: no domain and no RBD image left anywhere.
+        // 8. Destroy: no domain and no RBD image left anywhere.
         await TimedAsync("destroy (VMs, image, cluster)", e => e.DestroyAsync());
         foreach (var m in Machines) Assert.Equal("", On(m, "virsh list --all --name").Output.Trim());
         output.WriteLine("figures:\n  " + string.Join("\n  ", _figures));
+    }
+
+    /// <summary>
+    /// Runs `up` while a watcher on another host waits for <paramref name="vm"/>'s boot disk to appear,
+    /// then stops sshd on <paramref name="target"/> and kills its sessions, as a crash of the host's
+    /// SSH would; it comes back once the `up` has ended. (Killed alone, systemd restarts sshd at once
+    /// and the provider's next command simply reconnects: that is not a failure.)
+    /// </summary>
+    private async Task<DeploymentResult> CreateWithSshdKilledAsync(string target, string vm)
+    {
+        var watcher = Machines.First(m => m != target);
+        var killed = Task.Run(() =>
+        {
+            var seen = On(watcher, $"for i in $(seq 1500); do rbd ls vms 2>/dev/null | grep -qx {vm}-boot && exit 0; sleep 0.2; done; exit 1");
+            Assert.True(seen.Exit == 0, $"{vm}-boot never appeared: " + seen.Output);
+            return lab.Exec(Machine(target), "bash", "-c", "systemctl stop ssh.socket ssh.service 2>/dev/null; pkill -KILL -x sshd; true");
+        });
+        DeploymentResult r;
+        try
+        {
+            r = await _program.RunAsync(e => e.UpAsync());
+            var kill = await killed;
+            Assert.True(kill.Exit == 0, "could not stop sshd on " + target + ": " + kill.Output);
+        }
+        finally
+        {
+            lab.Exec(Machine(target), "systemctl", "start", "ssh");
+        }
+        Assert.False(r.Succeeded, "the up survived sshd being killed on " + target + ":\n" + r.Transcript);
+        output.WriteLine("failed up, as injected:\n" + string.Join("\n", r.Transcript.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Take(6)));
+        return r;
+    }
+
+    /// <summary>Every host has exactly the domains given, and the VM pool exactly the images of those VMs and the guest image.</summary>
+    private void AssertNoOrphans(IReadOnlyDictionary<string, string[]> domains)
+    {
+        foreach (var (m, names) in domains)
+            Assert.Equal(names.Order(StringComparer.Ordinal), On(m, "virsh list --all --name").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
+        var images = On(Machines[0], "rbd ls vms").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var vms = domains.Values.SelectMany(v => v).ToList();
+        Assert.All(images, i => Assert.True(i == "guest" || vms.Any(v => i == $"{v}-boot" || i.StartsWith($"{v}-seed-", StringComparison.Ordinal)), $"orphan RBD image {i}; pool holds: {string.Join(' ', images)}"));
+        foreach (var v in vms)
+        {
+            Assert.Contains($"{v}-boot", images);
+            Assert.Single(images, i => i.StartsWith($"{v}-seed-", StringComparison.Ordinal));
+        }
     }
 
     public void Dispose()
