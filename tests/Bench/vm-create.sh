@@ -33,11 +33,14 @@ done
 mkdir -p "$work/bin" "$work/logs"
 state=$work/.mvm-engine/bench.json
 if [[ ! -f $state ]]; then
+  rm -f "$work/guest-source"
   for h in "${hosts[@]}"; do
     lab_ssh "$h" 'test ! -e /etc/ceph/ceph.conf' || die "$h already carries a Ceph configuration: the benchmark needs bare hosts (tests/Lab/Provider/LabHostReset.cs resets them)"
   done
 fi
-guest=$(bash tests/lab/guest/build-guest.sh | tail -1)
+# The image's source stays what the stack was made with: a rebuilt guest (another recipe) must not replace it.
+[[ -f $work/guest-source ]] || bash tests/lab/guest/build-guest.sh | tail -1 > "$work/guest-source"
+guest=$(cat "$work/guest-source")
 cp "$here/ssh-count" "$work/bin/ssh"
 address() { jq -r --arg h "$1" '.hosts[] | select(.name == $h) | .management' "$out/hosts.json"; }
 vm_host() { echo "${hosts[$(( ($1 - 1) % ${#hosts[@]} ))]}"; }
