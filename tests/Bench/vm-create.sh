@@ -166,7 +166,7 @@ ssh_breakdown() {
       c = $3; sub(/.*; exec /, "", c); sub(/^timeout -k [^ ]+ [^ ]+ /, "", c); sub(/^env .LC_ALL=C. /, "", c)
       gsub(/ (--connect-timeout|--client-mount-timeout) [0-9]+| -c qemu:\/\/\/system/, "", c); split(c, w, " ")
       what = w[1] " " w[2]; if (w[1] == "ceph" && w[2] == "config-key") what = what " " w[3]
-      n[what]++ } END { for (k in n) printf "    %4d  %s\n", n[k], k }' "$work/logs/ssh-$1.log" | sort -rn | head -"${2:-15}"
+      n[what]++ } END { for (k in n) printf "    %4d  %s\n", n[k], k }' "$work/logs/ssh-$1.log" | sort -rn | head -"${2:-25}"
 }
 
 echo "== setup: cluster and image on ${hosts[*]} (reused when $work holds the stack)"
