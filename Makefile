@@ -14,7 +14,7 @@ EXAMPLE      ?= examples/cluster
 STACK        ?= dev
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: build plugin engine schema install tarball test test-unit test-protocol test-lab bench demo lab-up lab-down lab-status clean
+.PHONY: build plugin engine schema install tarball test test-unit test-protocol test-lab bench bench-vm demo lab-up lab-down lab-status clean
 
 build: plugin engine
 	dotnet build Provider.sln -c $(CONFIG) --nologo -v quiet
@@ -59,6 +59,11 @@ test-lab: plugin
 
 bench: plugin
 	bash tests/Bench/startup.sh $(PLUGIN)
+	@echo "(make bench-vm: 5 VMs through the provider against a raw virsh script, on the lab's h1-h3)"
+
+# Needs the lab up (make lab-up) and bare hosts h1-h3 (BENCH_HOSTS); RUNS=3, KEEP=1 keeps the cluster.
+bench-vm: plugin engine
+	bash tests/Bench/vm-create.sh $(PLUGIN) $(ENGINE)
 
 lab-up:
 	bash tests/lab/lab-up.sh

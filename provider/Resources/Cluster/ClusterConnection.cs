@@ -14,6 +14,7 @@ public sealed class ClusterConnection
 {
     private readonly IHostConnector _hosts;
     private Ceph? _ceph;
+    private IReadOnlyList<ClusterMember>? _members;
 
     public ClusterConnection(ClusterInfo info, IHostConnector hosts)
     {
@@ -92,6 +93,14 @@ public sealed class ClusterConnection
         var registry = await ceph.ConfigKeyDumpAsync(ClusterNames.MemberKeyPrefix, ct).ConfigureAwait(false);
         return ClusterMembers.Merge(registry, Info.Hosts);
     }
+
+    /// <summary>
+    /// The members as first read through this connection: for a VM operation, which needs them
+    /// more than once (placement, the name check, the read back) and changes none. Work that
+    /// registers or removes hosts reads <see cref="MembersAsync"/> afresh.
+    /// </summary>
+    public async Task<IReadOnlyList<ClusterMember>> MembersOnceAsync(CancellationToken ct) =>
+        _members ??= await MembersAsync(ct).ConfigureAwait(false);
 
     public async Task RegisterAsync(ClusterMember member, CancellationToken ct)
     {

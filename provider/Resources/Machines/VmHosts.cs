@@ -27,7 +27,7 @@ public static class VmHosts
     /// </summary>
     public static async Task<(ClusterMember Member, IHost Host)> ChooseAsync(ClusterConnection conn, string? wanted, long memoryKiB, OperationContext ctx)
     {
-        var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);
+        var members = await MembersAsync(conn, ctx);
         if (wanted is not null)
         {
             var m = members.FirstOrDefault(x => string.Equals(x.Name, wanted, StringComparison.OrdinalIgnoreCase))
@@ -65,15 +65,24 @@ public static class VmHosts
         return await ctx.StepAsync("read free memory", name, ct => HostDrain.AvailableKiBAsync(host, ct), readOnly: true) - DrainPlanner.ReserveKiB;
     }
 
+    private static Task<IReadOnlyList<ClusterMember>> MembersAsync(ClusterConnection conn, OperationContext ctx) =>
+        ctx.StepAsync("read cluster members", null, ct => conn.MembersOnceAsync(ct), readOnly: true);
+
     /// <summary>
     /// Finds the domain by UUID (or, for an import, by name): first on <paramref name="likely"/>,
-    /// then on every other member at once. Null when no reachable member has it.
+    /// then on every other member at once. Null when no reachable member has it. When the connect
+    /// string names the likely host, it is asked before the member registry is read: a VM that
+    /// stayed where it was (every refresh but one after a move) costs one round trip, not a Ceph
+    /// probe of every host and a registry read. Such a find's <see cref="FoundVm.Member"/> carries
+    /// the connect string's fields only (no registry Hostname or Maintenance; VM work uses neither).
     /// </summary>
     public static async Task<FoundVm?> FindAsync(ClusterConnection conn, string idOrName, string? likely, OperationContext ctx)
     {
-        var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);
+        var seed = likely is null ? null : conn.Info.Hosts.FirstOrDefault(h => string.Equals(h.Name, likely, StringComparison.OrdinalIgnoreCase));
+        if (seed is not null && await TryAsync(conn, new ClusterMember { Host = seed }, idOrName, ctx) is { } atOnce) return atOnce;
+        var members = await MembersAsync(conn, ctx);
         var first = members.FirstOrDefault(m => string.Equals(m.Name, likely, StringComparison.OrdinalIgnoreCase));
-        if (first is not null && await TryAsync(conn, first, idOrName, ctx) is { } here) return here;
+        if (seed is null && first is not null && await TryAsync(conn, first, idOrName, ctx) is { } here) return here;
         var found = await Task.WhenAll(members.Where(m => m != first).Select(m => TryAsync(conn, m, idOrName, ctx)));
         return found.FirstOrDefault(f => f is not null);
     }

@@ -56,7 +56,7 @@ public static class VmLifecycle
         try
         {
             await MaterializeAsync(effective, info, member.Name, host, uuid, disks, nics, image, seed, seedImage, ctx);
-            await ReadIntoAsync(state, conn, uuid.ToString(), ctx);
+            await ReadIntoAsync(state, conn, uuid.ToString(), ctx, (member.Name, networks));
             return (uuid.ToString(), state);
         }
         catch (Exception e) when (ctx.ChangesMayHaveStarted && e is not OperationCanceledException)
@@ -172,8 +172,13 @@ public static class VmLifecycle
         return listing.Images.Where(i => i.Image.StartsWith(vm + "-seed-", StringComparison.Ordinal)).Select(i => new RbdImageRef(pool, i.Image)).ToList();
     }
 
-    /// <summary>Finds the domain and fills the state from it; false when no reachable host has it.</summary>
-    public static async Task<bool> ReadIntoAsync(VirtualMachineState s, ClusterConnection conn, string id, OperationContext ctx)
+    /// <summary>
+    /// Finds the domain and fills the state from it; false when no reachable host has it.
+    /// <paramref name="known"/>: a host's VLAN networks this operation has already read (a create
+    /// reads them to lay out the NICs), used when the domain is found there.
+    /// </summary>
+    public static async Task<bool> ReadIntoAsync(VirtualMachineState s, ClusterConnection conn, string id, OperationContext ctx,
+        (string Host, VmNetworks Networks)? known = null)
     {
         var found = await VmHosts.FindAsync(conn, id, s.CurrentHost, ctx);
         if (found is null) return false;
@@ -185,7 +190,8 @@ public static class VmLifecycle
             var listing = await ctx.StepAsync("read disk sizes", found.Member.Name, ct => rbd.ListAsync(pool!, null, ct), readOnly: true);
             foreach (var i in listing.Images) sizes[$"{pool}/{i.Image}"] = i.SizeBytes;
         }
-        var networks = await ctx.StepAsync("read VLAN networks", found.Member.Name, ct => VmNetworks.ReadAsync(found.Host, ct), readOnly: true);
+        var networks = known is { } k && string.Equals(k.Host, found.Member.Name, StringComparison.OrdinalIgnoreCase) ? k.Networks
+            : await ctx.StepAsync("read VLAN networks", found.Member.Name, ct => VmNetworks.ReadAsync(found.Host, ct), readOnly: true);
         VmState.Fill(s, found, sizes, networks, conn.Info.VmPool);
         s.IpAddresses = found.Xml.Id is null ? null : await GuestAddressesAsync(found, ctx);
         return true;

@@ -11,11 +11,11 @@ namespace Mvm.Tests.Unit.Resources.Cluster;
 /// script back into its commands and framing their results as the real script does. Every command
 /// that reached the "host", batched or not, is recorded in order.
 /// </summary>
-internal sealed partial class ClusterTestHost(Func<IReadOnlyList<string>, CommandResult> handler) : IHost
+internal sealed partial class ClusterTestHost(Func<IReadOnlyList<string>, CommandResult> handler, string name = "h3") : IHost
 {
     private readonly ConcurrentQueue<string[]> _commands = new();
 
-    public string Name => "h3";
+    public string Name => name;
 
     public IReadOnlyList<string[]> Commands => _commands.ToArray();
 
