@@ -91,20 +91,51 @@ public static class CephMonitors
 
     /// <summary>
     /// Points mon_host in each member's ceph.conf at the monitors the map has now, where it differs
-    /// (so running it again after an interruption rewrites only what is still stale).
+    /// (so running it again after an interruption rewrites only what is still stale); with
+    /// <paramref name="libvirtPool"/>, each member's libvirt RBD storage pool of that name too.
     /// </summary>
-    public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, IHost Host)> members, OperationContext ctx)
+    public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, IHost Host)> members, OperationContext ctx, string? libvirtPool = null)
     {
         var map = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var value = MonHostValue(map);
         if (value.Length == 0) return;
-        await Task.WhenAll(members.Select(m => ctx.StepAsync("update mon_host in ceph.conf", m.Name, async ct =>
+        await Task.WhenAll(members.Select(async m =>
         {
-            var now = await m.Host.RunCheckedAsync(["sed", "-n", "s/^mon_host *= *//p", CephBootstrap.Conf], T, ct).ConfigureAwait(false);
-            if (now.StdoutText.Trim() == value) return;
-            // value holds only parsed IP addresses and commas; it reaches the fixed script as its one argument.
-            await m.Host.RunCheckedAsync(["bash", "-c", "sed -i \"s/^mon_host *=.*/mon_host = $1/\" \"$2\"", "mvm-mon-host", value, CephBootstrap.Conf], T, ct)
-                .ConfigureAwait(false);
-        })));
+            await ctx.StepAsync("update mon_host in ceph.conf", m.Name, async ct =>
+            {
+                var now = await m.Host.RunCheckedAsync(["sed", "-n", "s/^mon_host *= *//p", CephBootstrap.Conf], T, ct).ConfigureAwait(false);
+                if (now.StdoutText.Trim() == value) return;
+                // value holds only parsed IP addresses and commas; it reaches the fixed script as its one argument.
+                await m.Host.RunCheckedAsync(["bash", "-c", "sed -i \"s/^mon_host *=.*/mon_host = $1/\" \"$2\"", "mvm-mon-host", value, CephBootstrap.Conf], T, ct)
+                    .ConfigureAwait(false);
+            });
+            if (libvirtPool is not null)
+                await ctx.StepAsync("update monitors of the libvirt RBD pool", m.Name, ct => SyncPoolAsync(new Virsh(m.Host), libvirtPool, value.Split(','), ct));
+        }));
+    }
+
+    /// <summary>
+    /// The pool's monitor list (what `virsh vol-*` and pool refresh connect to) set to
+    /// <paramref name="addresses"/> when it names others: defined anew with the same UUID, source
+    /// and auth, and restarted when active (VM disks are network disks of their own, untouched).
+    /// </summary>
+    public static async Task SyncPoolAsync(Virsh virsh, string pool, IReadOnlyList<string> addresses, CancellationToken ct)
+    {
+        if (!(await virsh.PoolListAsync(ct).ConfigureAwait(false)).Contains(pool)) return;
+        var defined = await virsh.PoolDumpXmlAsync(pool, inactive: true, ct).ConfigureAwait(false);
+        var wanted = PoolWithMonitors(defined, addresses);
+        if (wanted is null) return;
+        await virsh.PoolDefineAsync(wanted, ct: ct).ConfigureAwait(false);
+        if (await virsh.PoolDestroyAsync(pool, ct).ConfigureAwait(false))
+            await virsh.PoolStartAsync(pool, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The RBD pool's definition with <paramref name="addresses"/> as its monitors, or null when it already has exactly those.</summary>
+    public static PoolXml? PoolWithMonitors(PoolXml defined, IReadOnlyList<string> addresses)
+    {
+        if (defined.Hosts.Select(h => h.Host).Order(StringComparer.Ordinal).SequenceEqual(addresses.Order(StringComparer.Ordinal), StringComparer.Ordinal)) return null;
+        var port = defined.Hosts.FirstOrDefault()?.Port ?? 6789;
+        return PoolXml.FromSpec(new RbdPoolSpec(defined.Name, defined.SourceName ?? defined.Name, addresses.Select(a => new Mvm.Tools.CephMonitor(a, port)).ToList(), defined.Auth)
+            { Uuid = defined.Uuid });
     }
 }

@@ -75,7 +75,7 @@ public static class ClusterUpdate
             var members = departed.Count == 0 ? nodes.Select(n => (n.Name, n.Host)).ToList()
                 : (await new ClusterConnection(oldInfo, ctx.Hosts).MembersAsync(ctx.CancellationToken))
                     .Select(m => (m.Name, nodes.FirstOrDefault(n => n.Name == m.Name)?.Host ?? p.Connect(m.Host))).ToList();
-            await CephMonitors.SyncMonHostAsync(ceph, members, ctx);
+            await CephMonitors.SyncMonHostAsync(ceph, members, ctx, oldInfo.VmPool);
             phases.Lap("mon_host");
             await p.WaitHealthyAsync(source.Host, departed);
             phases.Lap("HEALTH_OK");

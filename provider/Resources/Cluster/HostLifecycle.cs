@@ -148,7 +148,7 @@ public static class HostLifecycle
         {
             // An MvmHost has no declared peers to hand its monitor to: the members' mon_host follows the smaller map.
             var left = members.Where(m => !string.Equals(m.Name, id, StringComparison.OrdinalIgnoreCase)).ToList();
-            await CephMonitors.SyncMonHostAsync(ceph, left.Select(m => (m.Name, conn.Connect(m.Host))), ctx);
+            await CephMonitors.SyncMonHostAsync(ceph, left.Select(m => (m.Name, conn.Connect(m.Host))), ctx, conn.Info.VmPool);
             await ctx.WarningAsync($"{spec.Name} carried a Ceph monitor; the cluster now runs one fewer. Add a host to the MvmCluster's hosts list to get back to {ClusterProvisioner.MaxMonitors}.");
         }
     }

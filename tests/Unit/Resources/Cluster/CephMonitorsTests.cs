@@ -38,4 +38,24 @@ public class CephMonitorsTests
         Assert.Equal(["mvm-mon-host", "10.20.1.16,10.20.1.17,10.20.1.18", "/etc/ceph/ceph.conf"], write[3..]);
         Assert.DoesNotContain(current.Commands, c => c[0] == "bash");
     }
+
+    private static PoolXml CapturedPool() =>
+        PoolXml.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Virsh", "virsh-9.0.0-pool-dumpxml-rbd.xml")));
+
+    [Fact]
+    public void TheLibvirtPoolIsRedefinedWithTheMonitorsThatExistKeepingItsIdentity()
+    {
+        var captured = CapturedPool();
+        var pool = CephMonitors.PoolWithMonitors(captured, ["10.20.1.12", "10.20.1.18"])!;
+        Assert.Equal(["10.20.1.12", "10.20.1.18"], pool.Hosts.Select(h => h.Host));
+        Assert.All(pool.Hosts, h => Assert.Equal(6789, h.Port));
+        Assert.Equal((captured.Name, captured.Uuid, captured.SourceName, captured.Auth), (pool.Name, pool.Uuid, pool.SourceName, pool.Auth));
+    }
+
+    [Fact]
+    public void APoolThatNamesExactlyTheMonitorsIsLeftAlone()
+    {
+        Assert.Null(CephMonitors.PoolWithMonitors(CapturedPool(), ["10.20.1.12", "10.20.1.11"]));
+        Assert.NotNull(CephMonitors.PoolWithMonitors(CapturedPool(), ["10.20.1.11"]));
+    }
 }
