@@ -57,6 +57,13 @@ public sealed partial class Virsh
     /// <summary>How often <see cref="ShutdownAsync"/> looks at the domain's state while it waits.</summary>
     internal TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How often <see cref="ShutdownAsync"/> asks the guest again while it waits: a request that
+    /// arrives before the guest can act on it (still booting, with no agent and nothing handling the
+    /// ACPI power button yet) is dropped, not queued.
+    /// </summary>
+    internal TimeSpan ShutdownRepeat { get; init; } = TimeSpan.FromSeconds(10);
+
     private Task<CommandResult> RunRawAsync(IReadOnlyList<string> args, byte[]? stdin, TimeSpan? timeout, CancellationToken ct) =>
         _host.RunAsync([.. Prefix, .. args], stdin, timeout ?? _timeout, ct);
 

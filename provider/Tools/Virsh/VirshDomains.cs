@@ -27,9 +27,11 @@ public sealed partial class Virsh
 
     /// <summary>
     /// `virsh shutdown` (ACPI or guest agent, as the guest supports), then waits up to
-    /// <paramref name="wait"/> for the domain to stop. Returns true once it is off (or already
-    /// was, or a transient domain is gone), false if it still runs: the caller decides whether to
-    /// <see cref="DestroyAsync"/>. A guest without an OS (or that ignores ACPI) never stops.
+    /// <paramref name="wait"/> for the domain to stop, asking again every
+    /// <see cref="ShutdownRepeat"/> (a guest that was still booting drops the first request).
+    /// Returns true once it is off (or already was, or a transient domain is gone), false if it
+    /// still runs: the caller decides whether to <see cref="DestroyAsync"/>. A guest without an OS
+    /// (or that ignores ACPI) never stops.
     /// </summary>
     /// <param name="mode">`acpi`, `agent` …; null lets libvirt choose.</param>
     public async Task<bool> ShutdownAsync(string domain, TimeSpan wait, string? mode = null, CancellationToken ct = default)
@@ -38,6 +40,7 @@ public sealed partial class Virsh
         string[] args = mode is null ? ["shutdown", "--domain", domain] : ["shutdown", "--domain", domain, "--mode", mode];
         if (!await RunUnlessAsync(args, target, "domain is not running", ct).ConfigureAwait(false)) return true;
         var deadline = DateTime.UtcNow + wait;
+        var askAgain = DateTime.UtcNow + ShutdownRepeat;
         while (true)
         {
             try
@@ -48,7 +51,15 @@ public sealed partial class Virsh
             {
                 return true;
             }
-            if (DateTime.UtcNow >= deadline) return false;
+            var now = DateTime.UtcNow;
+            if (now >= deadline) return false;
+            if (now >= askAgain)
+            {
+                // Whatever it answers: a guest already shutting down may refuse (its agent fails),
+                // or it may stop in between; the state read above is what counts.
+                await RunRawAsync(args, null, null, ct).ConfigureAwait(false);
+                askAgain = now + ShutdownRepeat;
+            }
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
     }

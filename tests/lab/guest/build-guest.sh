@@ -11,8 +11,11 @@ GUEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$GUEST_DIR/../lib.sh"
 
 # Installed with apt inside the chroot after debootstrap (--no-install-recommends). Nothing for
-# SSH, documentation or locales beyond what cloud-init itself depends on.
-GUEST_PACKAGES=(linux-image-cloud-amd64 initramfs-tools udev cloud-init cloud-guest-utils qemu-guest-agent iproute2)
+# SSH, documentation or locales beyond what cloud-init itself depends on. dbus is only a
+# recommendation of systemd, but without it systemd-logind never starts, and logind is what acts
+# on the ACPI power button and what `shutdown +0` (the guest agent's guest-shutdown) asks: a guest
+# without it ignores every clean shutdown request.
+GUEST_PACKAGES=(linux-image-cloud-amd64 initramfs-tools udev dbus cloud-init cloud-guest-utils qemu-guest-agent iproute2)
 GUEST_DEBOOTSTRAP_INCLUDE="systemd,systemd-sysv,ca-certificates"
 GUEST_DISK_SIZE="2G"        # virtual size; the VM resource grows the boot disk and cloud-init the filesystem
 GUEST_LABEL="mvm-root"      # the root filesystem's label: the kernel command line and fstab find it by this
@@ -115,6 +118,24 @@ After=local-fs.target
 Conflicts=shutdown.target
 Before=shutdown.target
 EOF
+
+  # A clean shutdown needs systemd-logind (it acts on the ACPI power button and schedules the
+  # agent's `shutdown +0`), and logind needs the D-Bus system bus. By default both wait for
+  # sysinit.target, i.e. for cloud-init's first two stages (a minute or two under TCG), and a
+  # shutdown asked for before then is lost. Started as soon as the root filesystem is writable
+  # instead, a guest can be shut down while cloud-init still runs (which then stops at once).
+  local early
+  for early in dbus.socket dbus.service systemd-logind.service; do
+    lab_write_file "$root/etc/systemd/system/$early.d/50-mvm-guest.conf" 0644 <<'EOF'
+[Unit]
+DefaultDependencies=no
+After=local-fs.target
+Conflicts=shutdown.target
+Before=shutdown.target
+EOF
+  done
+  # Without its default dependencies the socket would no longer be ordered before sockets.target.
+  printf 'Before=sockets.target\n' >>"$root/etc/systemd/system/dbus.socket.d/50-mvm-guest.conf"
 
   # Units that only cost time in a short-lived test guest.
   local unit

@@ -265,6 +265,8 @@ public class VirshClientTests
         host.Reply();
         for (var i = 0; i < 1000; i++) host.Reply("running (booted)\n");
         Assert.False(await virsh.ShutdownAsync("vm1", TimeSpan.FromMilliseconds(50)));
+        // Asked once: the next request is due only after ShutdownRepeat (10 s), longer than this wait.
+        Assert.All(host.Calls.Skip(1), c => Assert.Equal("domstate", c.Argv[5]));
 
         // Already off: the captured "domain is not running" is success, with no waiting.
         (virsh, host) = Client();
@@ -276,6 +278,27 @@ public class VirshClientTests
         (virsh, host) = Client();
         host.Reply().Fail(Fixture("virsh-9.0.0-dumpxml-missing-domain.stderr"));
         Assert.True(await virsh.ShutdownAsync("vm1", TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task ShutdownAsksAgainWhileTheGuestStillRuns()
+    {
+        // A guest still booting drops the first request (no agent yet, nothing handling the ACPI
+        // button): the client asks again every ShutdownRepeat, here at every look at the state.
+        var host = new VirshTestHost();
+        var virsh = new Virsh(host) { PollInterval = TimeSpan.FromMilliseconds(1), ShutdownRepeat = TimeSpan.Zero };
+        host.Reply()
+            .Reply("running (booted)\n")
+            // A refusal of a repeated request (libvirt 9.0 when the guest's shutdown command fails) is not an error.
+            .Fail(Fixture("virsh-9.0.0-shutdown-agent-failed.stderr"))
+            .Reply("running (booted)\n")
+            .Reply()
+            .Reply("shut off (shutdown)\n");
+        Assert.True(await virsh.ShutdownAsync("vm1", TimeSpan.FromSeconds(10), "agent,acpi"));
+        string[] shutdown = ["shutdown", "--domain", "vm1", "--mode", "agent,acpi"];
+        Assert.Equal(6, host.Calls.Count);
+        foreach (var i in new[] { 0, 2, 4 }) Assert.Equal(shutdown, host.Calls[i].Argv.Skip(5));
+        foreach (var i in new[] { 1, 3, 5 }) Assert.Equal("domstate", host.Calls[i].Argv[5]);
     }
 
     [Fact]
