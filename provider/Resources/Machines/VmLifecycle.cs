@@ -56,7 +56,7 @@ public static class VmLifecycle
         try
         {
             await MaterializeAsync(effective, info, member.Name, host, uuid, disks, nics, image, seed, seedImage, ctx);
-            await ReadIntoAsync(state, conn, uuid.ToString(), ctx, (member.Name, networks));
+            await ReadIntoAsync(state, conn, uuid.ToString(), ctx, (member.Name, networks), askGuest: false);
             return (uuid.ToString(), state);
         }
         catch (Exception e) when (ctx.ChangesMayHaveStarted && e is not OperationCanceledException)
@@ -175,10 +175,11 @@ public static class VmLifecycle
     /// <summary>
     /// Finds the domain and fills the state from it; false when no reachable host has it.
     /// <paramref name="known"/>: a host's VLAN networks this operation has already read (a create
-    /// reads them to lay out the NICs), used when the domain is found there.
+    /// reads them to lay out the NICs), used when the domain is found there. <paramref name="askGuest"/>:
+    /// false right after a start, when no guest agent can be up yet (the next refresh reads the addresses).
     /// </summary>
     public static async Task<bool> ReadIntoAsync(VirtualMachineState s, ClusterConnection conn, string id, OperationContext ctx,
-        (string Host, VmNetworks Networks)? known = null)
+        (string Host, VmNetworks Networks)? known = null, bool askGuest = true)
     {
         var found = await VmHosts.FindAsync(conn, id, s.CurrentHost, ctx);
         if (found is null) return false;
@@ -193,7 +194,7 @@ public static class VmLifecycle
         var networks = known is { } k && string.Equals(k.Host, found.Member.Name, StringComparison.OrdinalIgnoreCase) ? k.Networks
             : await ctx.StepAsync("read VLAN networks", found.Member.Name, ct => VmNetworks.ReadAsync(found.Host, ct), readOnly: true);
         VmState.Fill(s, found, sizes, networks, conn.Info.VmPool);
-        s.IpAddresses = found.Xml.Id is null ? null : await GuestAddressesAsync(found, ctx);
+        s.IpAddresses = found.Xml.Id is null || !askGuest ? null : await GuestAddressesAsync(found, ctx);
         return true;
     }
 
