@@ -93,7 +93,11 @@ YAML
   say "the VMs, as their hosts see them"
   for i in 1 2; do
     h="$(output_of examples/vm "$vm_stack" "web${i}Host")"
-    on "$h" "virsh list --all; virsh domiflist web$i; virsh domblklist web$i"
+    on "$h" bash -s "web$i" <<'SH'
+virsh list --all; virsh domiflist "$1"; virsh domblklist "$1"
+port="$(virsh domiflist "$1" | awk '/vnet/ {print $1; exit}')"
+echo "OVS port $port of $1 carries VLAN tag $(ovs-vsctl get port "$port" tag) (network mvm-vlan22, port group $(virsh net-dumpxml mvm-vlan22 | sed -n "s/.*<portgroup name='\([^']*\)'.*/\1/p"))"
+SH
   done
   say "inside the guests: the marker cloud-init wrote (waits for the guests to boot; TCG is slow)"
   for i in 1 2; do
@@ -101,7 +105,13 @@ YAML
     on "$h" bash -s "web$i" <<'SH'
 vm="$1"
 agent() { virsh qemu-agent-command "$vm" "$1" 2>/dev/null; }
-field() { python3 -c 'import json,sys,base64; r=json.load(sys.stdin)["return"]; v=r.get(sys.argv[1]); print(base64.b64decode(v).decode() if sys.argv[1]=="out-data" else ("" if v is None else v))' "$1"; }
+# One field of the agent's JSON answer; nothing (and a failure) while the agent is not up yet.
+field() { python3 -c '
+import json, sys, base64
+try: r = json.load(sys.stdin)["return"]
+except Exception: sys.exit(1)
+v = r.get(sys.argv[1])
+print(base64.b64decode(v).decode() if sys.argv[1] == "out-data" and v else ("" if v is None else v))' "$1"; }
 for _ in $(seq 120); do
   if pid="$(agent '{"execute":"guest-exec","arguments":{"path":"/bin/cat","arg":["/var/lib/mvm-marker"],"capture-output":true}}' | field pid)" && [[ -n $pid ]]; then
     sleep 1
