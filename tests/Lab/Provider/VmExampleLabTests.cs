@@ -8,7 +8,7 @@ namespace Mvm.Tests.Lab.Provider;
 
 /// <summary>
 /// The two shipped programs as `make demo` applies them: examples/cluster on three bare lab hosts
-/// (h1-h3, or MVM_LAB_EXAMPLE_HOSTS), then examples/vm with the cluster's connectString and the lab's
+/// (h5-h7, or MVM_LAB_EXAMPLE_HOSTS; h3 carries the Ceph tool tests' cluster for the whole run), then examples/vm with the cluster's connectString and the lab's
 /// guest image. Both guests boot on their own hosts on the `web` port group, and cloud-init's marker
 /// is read back through the guest agent; a second `up` changes nothing; destroy leaves nothing.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class VmExampleLabTests(LabFixture lab, ITestOutputHelper output) 
     private readonly SshTransport _transport = new();
 
     private static string[] Machines =>
-        (Environment.GetEnvironmentVariable("MVM_LAB_EXAMPLE_HOSTS") is { Length: > 0 } v ? v : "h1,h2,h3").Split(',');
+        (Environment.GetEnvironmentVariable("MVM_LAB_EXAMPLE_HOSTS") is { Length: > 0 } v ? v : "h5,h6,h7").Split(',');
 
     private LabHost Machine(string name) => lab.Hosts.SingleOrDefault(h => h.Name == name)
         ?? throw new InvalidOperationException($"the example test needs lab host {name}");
