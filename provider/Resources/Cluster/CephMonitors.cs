@@ -90,28 +90,25 @@ public static class CephMonitors
         string.Join(",", map.Mons.OrderBy(m => m.Rank).Select(m => m.Ip).Where(ip => ip is not null && IPAddress.TryParse(ip, out _)));
 
     /// <summary>
-    /// Points mon_host in each member's ceph.conf at the monitors the map has now, where it differs
-    /// (so running it again after an interruption rewrites only what is still stale); with
-    /// <paramref name="libvirtPool"/>, each member's libvirt RBD storage pool of that name too.
+    /// Points mon_host in each member's ceph.conf at the monitors the map has now, where it differs;
+    /// with <paramref name="libvirtPool"/>, that member's libvirt RBD storage pool of that name first.
+    /// mon_host is written last, so it marks the member done: a member whose mon_host is current costs
+    /// one read, and one interrupted between the two is finished by the next run.
     /// </summary>
     public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, IHost Host)> members, OperationContext ctx, string? libvirtPool = null)
     {
         var map = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var value = MonHostValue(map);
         if (value.Length == 0) return;
-        await Task.WhenAll(members.Select(async m =>
+        await Task.WhenAll(members.Select(m => ctx.StepAsync("update mon_host in ceph.conf", m.Name, async ct =>
         {
-            await ctx.StepAsync("update mon_host in ceph.conf", m.Name, async ct =>
-            {
-                var now = await m.Host.RunCheckedAsync(["sed", "-n", "s/^mon_host *= *//p", CephBootstrap.Conf], T, ct).ConfigureAwait(false);
-                if (now.StdoutText.Trim() == value) return;
-                // value holds only parsed IP addresses and commas; it reaches the fixed script as its one argument.
-                await m.Host.RunCheckedAsync(["bash", "-c", "sed -i \"s/^mon_host *=.*/mon_host = $1/\" \"$2\"", "mvm-mon-host", value, CephBootstrap.Conf], T, ct)
-                    .ConfigureAwait(false);
-            });
-            if (libvirtPool is not null)
-                await ctx.StepAsync("update monitors of the libvirt RBD pool", m.Name, ct => SyncPoolAsync(new Virsh(m.Host), libvirtPool, value.Split(','), ct));
-        }));
+            var now = await m.Host.RunCheckedAsync(["sed", "-n", "s/^mon_host *= *//p", CephBootstrap.Conf], T, ct).ConfigureAwait(false);
+            if (now.StdoutText.Trim() == value) return;
+            if (libvirtPool is not null) await SyncPoolAsync(new Virsh(m.Host), libvirtPool, value.Split(','), ct).ConfigureAwait(false);
+            // value holds only parsed IP addresses and commas; it reaches the fixed script as its one argument.
+            await m.Host.RunCheckedAsync(["bash", "-c", "sed -i \"s/^mon_host *=.*/mon_host = $1/\" \"$2\"", "mvm-mon-host", value, CephBootstrap.Conf], T, ct)
+                .ConfigureAwait(false);
+        })));
     }
 
     /// <summary>
