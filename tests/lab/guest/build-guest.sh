@@ -108,24 +108,16 @@ EOF
 SUBSYSTEM=="cpu", ACTION=="add", TEST=="online", ATTR{online}=="0", ATTR{online}="1"
 EOF
 
-  # The agent answers as soon as its virtio port appears and the root filesystem is writable,
-  # instead of after sysinit.target, which waits for cloud-init's first two stages (a minute or
-  # more under TCG): the host can then watch cloud-init progress through the agent.
-  lab_write_file "$root/etc/systemd/system/qemu-guest-agent.service.d/50-mvm-guest.conf" 0644 <<'EOF'
-[Unit]
-DefaultDependencies=no
-After=local-fs.target
-Conflicts=shutdown.target
-Before=shutdown.target
-EOF
-
-  # A clean shutdown needs systemd-logind (it acts on the ACPI power button and schedules the
-  # agent's `shutdown +0`), and logind needs the D-Bus system bus. By default both wait for
-  # sysinit.target, i.e. for cloud-init's first two stages (a minute or two under TCG), and a
-  # shutdown asked for before then is lost. Started as soon as the root filesystem is writable
-  # instead, a guest can be shut down while cloud-init still runs (which then stops at once).
+  # Started as soon as the root filesystem is writable instead of after sysinit.target, which
+  # waits for cloud-init's first two stages (a minute or two under TCG):
+  # - the agent answers as soon as its virtio port appears, so the host can watch cloud-init
+  #   progress through it;
+  # - a clean shutdown needs systemd-logind (it acts on the ACPI power button and schedules the
+  #   agent's `shutdown +0`), and logind needs the D-Bus system bus; a shutdown asked for before
+  #   they run is lost, so this way a guest can be shut down while cloud-init still runs (which
+  #   then stops at once).
   local early
-  for early in dbus.socket dbus.service systemd-logind.service; do
+  for early in qemu-guest-agent.service dbus.socket dbus.service systemd-logind.service; do
     lab_write_file "$root/etc/systemd/system/$early.d/50-mvm-guest.conf" 0644 <<'EOF'
 [Unit]
 DefaultDependencies=no
