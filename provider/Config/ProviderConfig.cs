@@ -27,16 +27,16 @@ public sealed class ProviderConfig
     [Input("Use the SSH agent in SSH_AUTH_SOCK for authentication. Defaults to true when SSH_AUTH_SOCK is set.", Env = "MVM_SSH_AGENT")]
     public bool? SshAgent { get; set; }
 
-    [Input("known_hosts content used to verify host keys (in addition to the pinned `hostKeys`).", Env = "MVM_KNOWN_HOSTS")]
+    [Input("known_hosts content used to verify the keys of hosts that have no pin (`hostKeys` here, or a host's own `hostKey`).", Env = "MVM_KNOWN_HOSTS")]
     public string? KnownHosts { get; set; }
 
-    [Input("Path of a known_hosts file on the machine running Pulumi, used with `knownHosts` and `hostKeys`.", Env = "MVM_KNOWN_HOSTS_FILE")]
+    [Input("Path of a known_hosts file on the machine running Pulumi, used with `knownHosts` for hosts that have no pin.", Env = "MVM_KNOWN_HOSTS_FILE")]
     public string? KnownHostsFile { get; set; }
 
-    [Input("Pinned host public keys by host address or name, e.g. `{\"10.0.0.11\": \"ssh-ed25519 AAAA…\"}`.")]
+    [Input("Pinned host public keys by host address or name, e.g. `{\"10.0.0.11\": \"ssh-ed25519 AAAA…\"}`. A pin is a requirement: a pinned host must present that key, whatever `knownHosts`, `knownHostsFile` or `trustOnFirstUse` say; a host's own `hostKey` replaces its entry here.")]
     public Dictionary<string, string>? HostKeys { get; set; }
 
-    [Input("Accept and record an unknown host key on first connection (the learned key is reported as an output). Off by default: host keys are verified.", Default = false, Env = "MVM_TRUST_ON_FIRST_USE")]
+    [Input("Accept and record an unknown host key on first connection (the learned key is reported as an output); never for a pinned host. Off by default: host keys are verified.", Default = false, Env = "MVM_TRUST_ON_FIRST_USE")]
     public bool? TrustOnFirstUse { get; set; }
 
     [Input("Jump hosts traversed in order to reach the hosts (ssh ProxyJump), each with its own user, port and key.")]

@@ -22,7 +22,7 @@ internal static class SshConfigFile
             sb.Append("Host ").Append(SshHostFiles.HopAlias(i)).Append('\n');
             Endpoint(sb, hop.Address, hop.Port, hop.User);
             Auth(sb, hasKey: hop.PrivateKey is not null || hop.PrivateKeyFile is not null, keyPath: files.Key(i), password: false, Agent(target));
-            HostKeys(sb, target.TrustOnFirstUse, hop.PinnedOnly ? files.Pinned(i) : files.KnownHosts, files);
+            HostKeys(sb, target.TrustOnFirstUse && !hop.PinnedOnly, hop.PinnedOnly ? files.Pinned(i) : files.KnownHosts, files);
             Common(sb, target.ConnectTimeout, options);
             // A hop's stderr goes only to its log; INFO adds the line that says why it could not
             // connect onward ("open failed: connect failed: Connection refused").
@@ -34,7 +34,7 @@ internal static class SshConfigFile
         Endpoint(sb, target.Address, target.Port, target.User);
         Auth(sb, hasKey: target.PrivateKey is not null || target.PrivateKeyFile is not null, keyPath: files.Key(-1),
             password: target.Password is not null, Agent(target));
-        HostKeys(sb, target.TrustOnFirstUse, target.PinnedOnly ? files.Pinned(-1) : files.KnownHosts, files);
+        HostKeys(sb, target.TrustOnFirstUse && !target.PinnedOnly, target.PinnedOnly ? files.Pinned(-1) : files.KnownHosts, files);
         Common(sb, target.ConnectTimeout, options);
         // ERROR keeps ssh's informational lines out of the commands' stderr.
         Option(sb, "LogLevel", "ERROR");
@@ -83,6 +83,7 @@ internal static class SshConfigFile
         Option(sb, "AddKeysToAgent", "no");
     }
 
+    /// <param name="tofu">Off for a pinned host: a key learnt on first use must not stand in for the pin.</param>
     private static void HostKeys(StringBuilder sb, bool tofu, string knownHosts, SshHostFiles files)
     {
         // accept-new records an unknown key (in the first UserKnownHostsFile) but still refuses a

@@ -57,10 +57,8 @@ public sealed partial class SshHost
         for (var i = 0; i < t.JumpHosts.Count; i++)
             WriteKey(_files.Key(i), t.JumpHosts[i].PrivateKey, t.JumpHosts[i].PrivateKeyFile, $"jump host {t.JumpHosts[i].Address}");
 
+        // Pinned hosts check against their own pinned file only (SshConfigFile); known_hosts serves the others.
         var known = new StringBuilder();
-        if (!t.PinnedOnly) foreach (var k in t.PinnedHostKeys) known.Append(KnownHosts.Line(t.Address, t.Port, k)).Append('\n');
-        foreach (var h in t.JumpHosts)
-            if (!h.PinnedOnly) foreach (var k in h.PinnedHostKeys) known.Append(KnownHosts.Line(h.Address, h.Port, k)).Append('\n');
         if (t.KnownHosts is { } content) known.Append(content.Replace("\r\n", "\n", StringComparison.Ordinal)).Append('\n');
         if (t.KnownHostsFile is { } path)
         {

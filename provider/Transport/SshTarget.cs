@@ -31,11 +31,11 @@ public sealed record SshTarget
     public string? KnownHosts { get; init; }
     /// <summary>known_hosts file on this machine, read in addition to <see cref="KnownHosts"/>.</summary>
     public string? KnownHostsFile { get; init; }
-    /// <summary>Public keys (`type base64`) accepted for this host.</summary>
+    /// <summary>Public keys (`type base64`) pinned for this host: when any is set, only these are accepted.</summary>
     public IReadOnlyList<string> PinnedHostKeys { get; init; } = [];
-    /// <summary>Only <see cref="PinnedHostKeys"/> are accepted (a per-host pin excludes known_hosts).</summary>
-    public bool PinnedOnly { get; init; }
-    /// <summary>Accept and record an unknown host key (never a changed one).</summary>
+    /// <summary>A pin is a requirement: known_hosts and trust-on-first-use are not consulted for a pinned host.</summary>
+    public bool PinnedOnly => PinnedHostKeys.Count > 0;
+    /// <summary>Accept and record an unknown host key (never a changed one; never for a pinned host).</summary>
     public bool TrustOnFirstUse { get; init; }
 
     /// <summary>Jump hosts traversed in order, first = the one this machine connects to.</summary>
@@ -58,9 +58,9 @@ public sealed record SshTarget
         void Add(string? s) => sb.Append(s?.Length ?? -1).Append(':').Append(s).Append('|');
         Add(Name); Add(Address); Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(User);
         Add(PrivateKey); Add(PrivateKeyFile); Add(Password); Add(UseAgent ? "agent" : ""); Add(AgentSocket);
-        Add(KnownHosts); Add(KnownHostsFile); foreach (var k in PinnedHostKeys) Add(k); Add(PinnedOnly ? "only" : "");
+        Add(KnownHosts); Add(KnownHostsFile); foreach (var k in PinnedHostKeys) Add(k);
         Add(TrustOnFirstUse ? "tofu" : ""); Add(Sudo ? "sudo" : ""); Add(ConnectTimeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        foreach (var h in JumpHosts) { Add(h.Address); Add(h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(h.User); Add(h.PrivateKey); Add(h.PrivateKeyFile); foreach (var k in h.PinnedHostKeys) Add(k); Add(h.PinnedOnly ? "only" : ""); }
+        foreach (var h in JumpHosts) { Add(h.Address); Add(h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(h.User); Add(h.PrivateKey); Add(h.PrivateKeyFile); foreach (var k in h.PinnedHostKeys) Add(k); }
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
@@ -88,10 +88,10 @@ public sealed record SshHop
     public string User { get; init; } = "root";
     public string? PrivateKey { get; init; }
     public string? PrivateKeyFile { get; init; }
-    /// <summary>Public keys (`type base64`) accepted for this hop.</summary>
+    /// <summary>Public keys (`type base64`) pinned for this hop: when any is set, only these are accepted.</summary>
     public IReadOnlyList<string> PinnedHostKeys { get; init; } = [];
-    /// <summary>Only <see cref="PinnedHostKeys"/> are accepted for this hop.</summary>
-    public bool PinnedOnly { get; init; }
+    /// <summary>Only <see cref="PinnedHostKeys"/> are accepted for a pinned hop.</summary>
+    public bool PinnedOnly => PinnedHostKeys.Count > 0;
 
     public string Endpoint => $"{User}@{Address}:{Port}";
 

@@ -38,19 +38,11 @@ public static partial class SshTargetResolver
         var agentSocket = NonEmpty(environment("SSH_AUTH_SOCK"));
         var agent = config.SshAgent ?? agentSocket is not null;
 
-        // A pin on the host itself is exclusive ("only this key is accepted"); a provider-level
-        // hostKeys entry adds to known_hosts, as its documentation says.
-        var pinned = new List<string>();
-        var pinnedOnly = false;
-        if (NonEmpty(host.HostKey) is { } own)
-        {
-            pinned.Add(own);
-            pinnedOnly = true;
-        }
-        else
-        {
-            pinned.AddRange(ProviderPins(config, address, name));
-        }
+        // A pin is a requirement, wherever it is set (the host's own hostKey, which overrides, or
+        // a provider hostKeys entry): a pinned host must show a pinned key, and known_hosts or
+        // trust-on-first-use cannot vouch for another one. Otherwise a correct known_hosts line
+        // would quietly outvote a wrong pin, and the pin would check nothing.
+        var pinned = NonEmpty(host.HostKey) is { } own ? [own] : ProviderPins(config, address, name).ToList();
         foreach (var k in pinned) ValidatePublicKey(display, "hostKey", k);
 
         var connectTimeout = TimeSpan.FromSeconds(15);
@@ -74,17 +66,7 @@ public static partial class SshTargetResolver
             var hopUser = NonEmpty(j.User) ?? NonEmpty(config.SshUser) ?? "root";
             ValidateUser(display, what + ".user", hopUser);
             var hopKey = NonEmpty(j.PrivateKey) ?? NonEmpty(config.SshPrivateKey);
-            var hopPins = new List<string>();
-            var hopOnly = false;
-            if (NonEmpty(j.HostKey) is { } hk)
-            {
-                hopPins.Add(hk);
-                hopOnly = true;
-            }
-            else
-            {
-                hopPins.AddRange(ProviderPins(config, hopAddress, null));
-            }
+            var hopPins = NonEmpty(j.HostKey) is { } hk ? [hk] : ProviderPins(config, hopAddress, null).ToList();
             foreach (var k in hopPins) ValidatePublicKey(display, what + ".hostKey", k);
             jumps.Add(new SshHop
             {
@@ -94,7 +76,6 @@ public static partial class SshTargetResolver
                 PrivateKey = hopKey,
                 PrivateKeyFile = hopKey is null ? NonEmpty(config.SshPrivateKeyFile) : null,
                 PinnedHostKeys = hopPins,
-                PinnedOnly = hopOnly,
             });
         }
 
@@ -112,7 +93,6 @@ public static partial class SshTargetResolver
             KnownHosts = NonEmpty(config.KnownHosts),
             KnownHostsFile = NonEmpty(config.KnownHostsFile),
             PinnedHostKeys = pinned,
-            PinnedOnly = pinnedOnly,
             TrustOnFirstUse = config.TrustOnFirstUse ?? false,
             JumpHosts = jumps,
             Sudo = host.Sudo ?? config.Sudo ?? user != "root",

@@ -156,6 +156,30 @@ public sealed class SshHostLabTests(LabFixture lab, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AProviderPinIsEnforcedEvenWhenKnownHostsHoldsTheHostsRealKey()
+    {
+        // knownHosts (lab.Target's default) holds h1's real key; the provider's hostKeys pins h2's key for it.
+        var wrong = lab.HostKey(lab.H2);
+        await using (var transport = new SshTransport())
+        {
+            var host = transport.Host(lab.Target(lab.H1, c => c.HostKeys = new() { [lab.H1.Management] = wrong }));
+            var e = await Assert.ThrowsAsync<HostKeyMismatchException>(() => host.RunAsync(["true"], null, T, default));
+            output.WriteLine(e.GetType().Name + ": " + e.Message);
+            Assert.Contains("h1", e.Message);
+            Assert.Contains(HostKeyFingerprint.FromPublicKey(wrong).Fingerprint, e.Message);
+            Assert.Contains(HostKeyFingerprint.FromPublicKey(lab.HostKey(lab.H1)).Fingerprint, e.Message);
+            Assert.StartsWith("SHA256:", e.Offered?.Fingerprint);
+            Assert.False(host.IsConnected);
+        }
+        // The right pin (by name this time) alongside the same known_hosts logs in.
+        await using (var transport = new SshTransport())
+        {
+            var host = transport.Host(lab.Target(lab.H1, c => c.HostKeys = new() { ["h1"] = lab.HostKey(lab.H1) }));
+            await host.RunCheckedAsync(["true"], T, default);
+        }
+    }
+
+    [Fact]
     public async Task UnknownHostIsRefusedByDefaultAndShowsTheOfferedKey()
     {
         await using var transport = new SshTransport();

@@ -154,6 +154,21 @@ public sealed class SshInvocationTests : IDisposable
     }
 
     [Fact]
+    public void APinnedHostIsCheckedAgainstItsPinOnlyWhateverKnownHostsOrTrustOnFirstUseSay()
+    {
+        // Issue 12: a provider hostKeys pin used to be appended to known_hosts, where a correct
+        // known_hosts line for the same host outvoted a wrong pin.
+        var target = SshTargetResolver.Resolve(
+            new ProviderConfig { SshPrivateKey = TestKeys.Ed25519Private, SshAgent = false, TrustOnFirstUse = true, KnownHosts = $"10.0.0.1 {TestKeys.RsaPublic}",
+                HostKeys = new() { ["10.0.0.1"] = TestKeys.Ed25519Public } },
+            new ClusterHost { Name = "h1", Address = "10.0.0.1" }, "h1", _ => null);
+        var config = SshConfigFile.Build(target, new SshHostFiles("/tmp/d"), "/usr/bin/ssh", new SshTransportOptions());
+        Assert.Contains("  StrictHostKeyChecking yes\n  UserKnownHostsFile \"/tmp/d/pinned_target\"\n", config);
+        Assert.DoesNotContain("known_hosts", config);
+        Assert.DoesNotContain("learned_hosts", config);
+    }
+
+    [Fact]
     public void CommandsGoThroughTheMasterOnlyAndProbesCannotLogIn()
     {
         var files = new SshHostFiles("/tmp/d");

@@ -72,9 +72,11 @@ public class SshTargetResolverTests
         Assert.True(t.TrustOnFirstUse);
         Assert.Equal(("kh", "/kh"), (t.KnownHosts, t.KnownHostsFile));
         Assert.Equal(TimeSpan.FromSeconds(90), t.ConnectTimeout);
-        // Found by name as well as address, and added to known_hosts rather than replacing it.
+        // Found by name as well as address; a pin is a requirement, so known_hosts cannot vouch for another key.
         Assert.Equal([TestKeys.Ed25519Public], t.PinnedHostKeys);
-        Assert.False(t.PinnedOnly);
+        Assert.True(t.PinnedOnly);
+        // A host without a pin is verified against known_hosts.
+        Assert.False(Resolve(config, new ClusterHost { Name = "h2", Address = "10.0.0.2" }).PinnedOnly);
     }
 
     [Fact]
@@ -109,7 +111,7 @@ public class SshTargetResolverTests
         var t = Resolve(config, new ClusterHost { Name = "h", Address = "10.0.0.1", SshUser = "root" });
         Assert.Equal(2, t.JumpHosts.Count);
         var (a, b) = (t.JumpHosts[0], t.JumpHosts[1]);
-        Assert.Equal(("10.9.0.1", 22, "ops", "provider-key", false), (a.Address, a.Port, a.User, a.PrivateKey, a.PinnedOnly));
+        Assert.Equal(("10.9.0.1", 22, "ops", "provider-key", true), (a.Address, a.Port, a.User, a.PrivateKey, a.PinnedOnly));
         Assert.Equal([TestKeys.RsaPublic], a.PinnedHostKeys);
         Assert.Equal(("10.9.0.2", 2022, "jump", "hop-key", true), (b.Address, b.Port, b.User, b.PrivateKey, b.PinnedOnly));
         Assert.Contains("provider-key", t.Secrets());
