@@ -70,24 +70,45 @@ public static class VmHosts
 
     /// <summary>
     /// Finds the domain by UUID (or, for an import, by name): first on <paramref name="likely"/>,
-    /// then on every other member at once. Null when no reachable member has it. When the connect
-    /// string names the likely host, it is asked before the member registry is read: a VM that
-    /// stayed where it was (every refresh but one after a move) costs one round trip, not a Ceph
-    /// probe of every host and a registry read. Such a find's <see cref="FoundVm.Member"/> carries
-    /// the connect string's fields only (no registry Hostname or Maintenance; VM work uses neither).
+    /// then on every other member at once. Null only when every member answered and none has it:
+    /// when it is on no member that answered but some could not be asked (unreachable, libvirt
+    /// down), it may be on one of those, so this throws <see cref="VmNotLocatedException"/> naming
+    /// them rather than let a Read drop a VM that still runs, a Delete skip it, or a create or
+    /// update make a second one. When the connect string names the likely host, it is asked
+    /// before the member registry is read: a VM that stayed where it was (every refresh but one
+    /// after a move) costs one round trip, not a Ceph probe of every host and a registry read.
+    /// Such a find's <see cref="FoundVm.Member"/> carries the connect string's fields only (no
+    /// registry Hostname or Maintenance; VM work uses neither).
     /// </summary>
     public static async Task<FoundVm?> FindAsync(ClusterConnection conn, string idOrName, string? likely, OperationContext ctx)
     {
+        var unanswered = new List<(string Host, Exception Error)>();
         var seed = likely is null ? null : conn.Info.Hosts.FirstOrDefault(h => string.Equals(h.Name, likely, StringComparison.OrdinalIgnoreCase));
-        if (seed is not null && await TryAsync(conn, new ClusterMember { Host = seed }, idOrName, ctx) is { } atOnce) return atOnce;
+        if (seed is not null)
+        {
+            var (atOnce, error) = await LookAsync(conn, new ClusterMember { Host = seed }, idOrName, ctx);
+            if (atOnce is not null) return atOnce;
+            if (error is not null) unanswered.Add((seed.Name!, error));
+        }
         var members = await MembersAsync(conn, ctx);
         var first = members.FirstOrDefault(m => string.Equals(m.Name, likely, StringComparison.OrdinalIgnoreCase));
-        if (seed is null && first is not null && await TryAsync(conn, first, idOrName, ctx) is { } here) return here;
-        var found = await Task.WhenAll(members.Where(m => m != first).Select(m => TryAsync(conn, m, idOrName, ctx)));
-        return found.FirstOrDefault(f => f is not null);
+        if (seed is null && first is not null)
+        {
+            var (here, error) = await LookAsync(conn, first, idOrName, ctx);
+            if (here is not null) return here;
+            if (error is not null) unanswered.Add((first.Name, error));
+        }
+        var rest = members.Where(m => m != first).ToList();
+        var looks = await Task.WhenAll(rest.Select(m => LookAsync(conn, m, idOrName, ctx)));
+        if (looks.Select(l => l.Found).FirstOrDefault(f => f is not null) is { } found) return found;
+        unanswered.AddRange(rest.Zip(looks).Where(p => p.Second.Error is not null).Select(p => (p.First.Name, p.Second.Error!)));
+        if (unanswered.Count > 0)
+            throw new VmNotLocatedException(idOrName, members.Select(m => m.Name).Where(n => !unanswered.Any(u => u.Host == n)).ToList(), unanswered);
+        return null;
     }
 
-    private static async Task<FoundVm?> TryAsync(ClusterConnection conn, ClusterMember m, string idOrName, OperationContext ctx)
+    /// <summary>One member's answer: the VM, or null with no error when it positively does not have it, or the error that kept it from answering.</summary>
+    private static async Task<(FoundVm? Found, Exception? Error)> LookAsync(ClusterConnection conn, ClusterMember m, string idOrName, OperationContext ctx)
     {
         var host = conn.Connect(m.Host);
         try
@@ -95,13 +116,16 @@ public static class VmHosts
             var batch = new ToolBatch();
             var xml = batch.Add(VirshCalls.DumpXml(idOrName));
             var config = batch.Add(VirshCalls.DumpXml(idOrName, inactive: true));
-            await ctx.StepAsync("look for VM", m.Name, ct => batch.RunAsync(host, T, ct), readOnly: true);
-            return xml.Value is { } x ? new FoundVm(m, host, x, config.Value ?? x) : null;
+            // Read inside the step: a virsh failure other than "no such domain" is a failure to answer, not an absence.
+            return await ctx.StepAsync("look for VM", m.Name, async ct =>
+            {
+                await batch.RunAsync(host, T, ct);
+                return xml.Value is { } x ? (new FoundVm(m, host, x, config.Value ?? x), (Exception?)null) : (null, null);
+            }, readOnly: true);
         }
-        catch (StepFailedException e) when (e.InnerException is HostUnreachableException)
+        catch (StepFailedException e)
         {
-            await ctx.WarningAsync($"{m.Name} is unreachable: a VM there cannot be seen ({e.Message.Split('\n')[0]})");
-            return null;
+            return (null, e.InnerException ?? e);
         }
     }
 }

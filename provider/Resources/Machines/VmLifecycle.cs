@@ -173,7 +173,8 @@ public static class VmLifecycle
     }
 
     /// <summary>
-    /// Finds the domain and fills the state from it; false when no reachable host has it.
+    /// Finds the domain and fills the state from it; false only when every member answered and none
+    /// has it (a member that could not be asked makes it throw: see <see cref="VmHosts.FindAsync"/>).
     /// <paramref name="known"/>: a host's VLAN networks this operation has already read (a create
     /// reads them to lay out the NICs), used when the domain is found there. <paramref name="askGuest"/>:
     /// false right after a start, when no guest agent can be up yet (the next refresh reads the addresses).

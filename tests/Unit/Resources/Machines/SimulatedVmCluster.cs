@@ -32,8 +32,14 @@ internal sealed class SimulatedVmCluster
         public IHost Connect(HostFields host, string name) => hosts[name];
     }
 
+    /// <summary>Hosts whose sshd is down: every command fails to connect, as the transport reports it.</summary>
+    public HashSet<string> Down { get; } = [];
+
     private CommandResult Answer(string host, IReadOnlyList<string> argv)
     {
+        if (Down.Contains(host))
+            throw new HostUnreachableException($"10.20.0.1{Array.IndexOf(Names, host) + 1}", 22,
+                $"ssh: connect to host 10.20.0.1{Array.IndexOf(Names, host) + 1} port 22: Connection refused ({host}; 3 attempts over 1.5 s)");
         if (argv.Contains("fsid")) return CapturedRun.Load("ceph-16.2.15-fsid").As(argv, host);
         if (argv.Contains("config-key")) return CapturedRun.Load("ceph-16.2.15-config-key-dump-3-hosts").As(argv, host);
         if (argv.Contains("dumpxml"))

@@ -1,3 +1,6 @@
+using Mvm.Framework;
+using Mvm.Resources;
+using Mvm.Resources.Cluster;
 using Mvm.Resources.Machines;
 
 namespace Mvm.Tests.Unit.Resources.Machines;
@@ -65,5 +68,77 @@ public sealed class VmHostsTests
         Assert.Null(existing);
         Assert.Equal(1, _c.RegistryReads);
         Assert.All(SimulatedVmCluster.Names, n => Assert.Equal(1, _c.Looks(n)));
+    }
+
+    // Issue 12, defect 1: refresh with sshd stopped on the VM's host dropped the VM from state.
+
+    [Fact]
+    public async Task AVmWhoseHostIsUnreachableIsNeitherFoundNorReportedGone()
+    {
+        _c.VmOn = "h3";
+        _c.Down.Add("h3");
+
+        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => VmHosts.FindAsync(_c.Connection(), SimulatedVmCluster.VmUuid, "h3", _c.Ctx()));
+
+        Assert.Contains($"VM {SimulatedVmCluster.VmUuid} is on none of the hosts that answered (h1, h2)", e.Message);
+        Assert.Contains("h3 could not be asked (h3: cannot reach SSH on 10.20.0.13:22", e.Message);
+        Assert.Contains("not reported gone", e.Message);
+        // The others were asked once each: the VM was looked for everywhere it could be.
+        Assert.Equal(1, _c.Looks("h1"));
+        Assert.Equal(1, _c.Looks("h2"));
+    }
+
+    [Fact]
+    public async Task AVmThatLeftItsUnreachableHostIsFoundWhereItIsNow()
+    {
+        _c.VmOn = "h2";
+        _c.Down.Add("h1");
+
+        var found = await VmHosts.FindAsync(_c.Connection(), SimulatedVmCluster.VmUuid, "h1", _c.Ctx());
+
+        Assert.NotNull(found);
+        Assert.Equal("h2", found.Member.Name);
+    }
+
+    [Fact]
+    public async Task AVmIsGoneOnlyWhenEveryMemberAnswered()
+    {
+        _c.VmOn = "none";
+
+        Assert.Null(await VmHosts.FindAsync(_c.Connection(), SimulatedVmCluster.VmUuid, "h3", _c.Ctx()));
+
+        _c.Down.Add("h2");
+        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => VmHosts.FindAsync(_c.Connection(), SimulatedVmCluster.VmUuid, "h3", _c.Ctx()));
+        Assert.Contains("h2 could not be asked", e.Message);
+    }
+
+    [Fact]
+    public async Task RefreshOfAVmOnAnUnreachableHostFailsNamingItAndKeepsTheState()
+    {
+        _c.VmOn = "h3";
+        _c.Down.Add("h3");
+        var state = new VirtualMachineState { ConnectString = ConnectString.Encode(_c.Connection().Info), Name = "mvmtest-vm1", CurrentHost = "h3", State = "running" };
+
+        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => VmLifecycle.ReadAsync(SimulatedVmCluster.VmUuid, state, _c.Ctx()));
+
+        Assert.Contains("h3 could not be asked", e.Message);
+        Assert.Equal(("h3", "running"), (state.CurrentHost, state.State));
+    }
+
+    [Fact]
+    public async Task DeleteOfAVmOnAnUnreachableHostFailsBeforeTouchingItsDisks()
+    {
+        _c.VmOn = "h3";
+        _c.Down.Add("h3");
+        var state = new VirtualMachineState
+        {
+            ConnectString = ConnectString.Encode(_c.Connection().Info), Name = "mvmtest-vm1", CurrentHost = "h3",
+            AttachedDisks = [new VmDiskState { Name = "boot", RbdImage = "vms/mvmtest-vm1-boot" }],
+        };
+
+        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => VmLifecycle.DeleteAsync(SimulatedVmCluster.VmUuid, state, _c.Ctx()));
+
+        Assert.Contains("h3 could not be asked", e.Message);
+        Assert.All(_c.Hosts.Values, h => Assert.DoesNotContain(h.Lines, l => l.StartsWith("rbd ", StringComparison.Ordinal) || l.Contains(" undefine", StringComparison.Ordinal)));
     }
 }
