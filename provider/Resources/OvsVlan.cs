@@ -33,8 +33,11 @@ public sealed class OvsVlanState : OvsVlanArgs
     [Output("The VMs with an interface on this port group's libvirt network, as `vm@host`.")]
     public List<string>? UsedBy { get; set; }
 
-    [Output("Member hosts where the port group is missing or differs from this resource (changed by hand, or a host that joined later); the next update brings them in line.")]
+    [Output("Member hosts where the port group is missing or differs from this resource (changed by hand, or a host that joined later), or that could not be read (see `unreachableHosts`); the next update brings them in line.")]
     public List<string>? OutOfSyncHosts { get; set; }
+
+    [Output("Member hosts that could not be reached at the last read (down, or sshd not answering): what the port group is there is unknown. Also listed in `outOfSyncHosts`, so the next update checks them.")]
+    public List<string>? UnreachableHosts { get; set; }
 }
 
 [ResourceType("OvsVlan", """
@@ -109,8 +112,23 @@ public sealed class OvsVlan : Resource<OvsVlanArgs, OvsVlanState>
         var conn = ClusterConnection.Open(connectString, ctx);
         var bridge = state?.Bridge ?? conn.Info.OvsBridge;
         var members = await MembersAsync(conn, ctx);
-        var views = await ReadHostsAsync(conn, members, vlanId, bridge, ctx);
-        return ToState(views, vlanId, bridge, state?.Name, connectString);
+        // An OvsVlan spans every host and reports per host, so a host that cannot be reached is
+        // drift to show (unreachableHosts, outOfSyncHosts), not a reason to fail the whole refresh
+        // and hide what the other hosts say. A VirtualMachine lives on one host: when that host
+        // cannot be asked, its Read has nothing to report and fails instead (VmHosts.FindAsync).
+        var outcomes = await HostFanOut.SettleAsync(members, m => m.Name, m => ReadHostAsync(conn, m, vlanId, bridge, ctx));
+        HostFanOut.ThrowIfAnyFailed(outcomes.Where(o => o.Failed && !HostOutage.Is(o.Error!)).ToList());
+        var views = outcomes.Where(o => !o.Failed).Select(o => o.Value!).ToList();
+        var unreachable = outcomes.Where(o => o.Failed).ToList();
+        // Gone only when every host was read and none has the network: an unreachable one may still have it.
+        if (unreachable.Count > 0 && !views.Any(v => v.HasNetwork))
+            throw new ProviderException($"libvirt network {ClusterNames.VlanNetwork(vlanId)} (VLAN {vlanId}) is on none of the hosts that answered " +
+                $"({(views.Count == 0 ? "none did" : string.Join(", ", views.Select(v => v.Host)))}), and {string.Join(", ", unreachable.Select(o => o.Host))} could not be reached " +
+                $"({string.Join("; ", unreachable.Select(o => $"{o.Host}: {HostOutage.Reason(o.Error!)}"))}). It may still be there, so it is not reported gone: " +
+                "bring the host back (or remove it from the cluster), then refresh again.");
+        foreach (var o in unreachable)
+            await ctx.WarningAsync($"{o.Host} could not be reached: what VLAN {vlanId} is there is unknown, so it is listed in unreachableHosts and outOfSyncHosts ({HostOutage.Reason(o.Error!)})");
+        return ToState(views, vlanId, bridge, state?.Name, connectString, unreachable.Select(o => o.Host).ToList());
     }
 
     protected override async Task<OvsVlanState> UpdateAsync(string id, OvsVlanState olds, OvsVlanArgs news, DiffResult diff, OperationContext ctx)
@@ -150,8 +168,10 @@ public sealed class OvsVlan : Resource<OvsVlanArgs, OvsVlanState>
         ctx.StepAsync($"list the hosts of cluster {conn.Info.Name}", null, ct => conn.MembersAsync(ct), readOnly: true);
 
     private static Task<IReadOnlyList<VlanOnHost>> ReadHostsAsync(ClusterConnection conn, IReadOnlyList<ClusterMember> members, int vlanId, string bridge, OperationContext ctx) =>
-        HostFanOut.AllAsync(members, m => m.Name, m =>
-            ctx.StepAsync($"read VLAN {vlanId}", m.Name, ct => VlanReader.ReadAsync(conn.Connect(m.Host), vlanId, bridge, HostTimeout, ct), readOnly: true));
+        HostFanOut.AllAsync(members, m => m.Name, m => ReadHostAsync(conn, m, vlanId, bridge, ctx));
+
+    private static Task<VlanOnHost> ReadHostAsync(ClusterConnection conn, ClusterMember m, int vlanId, string bridge, OperationContext ctx) =>
+        ctx.StepAsync($"read VLAN {vlanId}", m.Name, ct => VlanReader.ReadAsync(conn.Connect(m.Host), vlanId, bridge, HostTimeout, ct), readOnly: true);
 
     private static async Task<bool> RunPlanAsync(ClusterConnection conn, ClusterMember member, string step, IReadOnlyList<ToolCall<bool>> plan, OperationContext ctx)
     {
@@ -223,11 +243,13 @@ public sealed class OvsVlan : Resource<OvsVlanArgs, OvsVlanState>
     }
 
     /// <summary>
-    /// The state the hosts show; null when the network is on none of them. `name` is the port
+    /// The state the hosts show (<paramref name="unreachable"/>: members that could not be read); null
+    /// when the network is on none of the hosts read. `name` is the port
     /// group the hosts have: when one differs from <paramref name="expectedName"/> (renamed by
     /// hand) that one is reported, so refresh shows the drift on `name`.
     /// </summary>
-    internal static OvsVlanState? ToState(IReadOnlyList<VlanOnHost> views, int vlanId, string bridge, string? expectedName, string? connectString)
+    internal static OvsVlanState? ToState(IReadOnlyList<VlanOnHost> views, int vlanId, string bridge, string? expectedName, string? connectString,
+        IReadOnlyList<string>? unreachable = null)
     {
         var present = views.Where(v => v.HasNetwork).ToList();
         if (present.Count == 0) return null;
@@ -244,7 +266,9 @@ public sealed class OvsVlan : Resource<OvsVlanArgs, OvsVlanState>
             NetworkName = target.Network,
             Hosts = present.Select(v => v.Host).ToList(),
             UsedBy = views.SelectMany(v => v.UsedBy.Select(d => $"{d}@{v.Host}")).ToList(),
-            OutOfSyncHosts = views.Where(v => !v.InSync(target)).Select(v => v.Host).ToList(),
+            OutOfSyncHosts = views.Where(v => !v.InSync(target)).Select(v => v.Host).Concat(unreachable ?? []).ToList(),
+            // Left out while every host answers, so states written before this output existed do not show a change.
+            UnreachableHosts = unreachable is { Count: > 0 } ? [.. unreachable] : null,
         };
     }
 }

@@ -187,6 +187,56 @@ public sealed class OvsVlanTests
         Assert.Equal(DiffKind.Update, Assert.Single(_resource.Diff("web", id, inputs, outputs, Inputs()).Entries).Value);
     }
 
+    // Issue 12, defect 5: with a host down, Read failed outright and hid what the other hosts had.
+
+    [Fact]
+    public async Task RefreshWithAHostDownReportsItUnreachableAndOutOfSyncAndTheNextDiffUpdates()
+    {
+        var (id, created) = await _resource.CreateAsync(Inputs(), Ctx());
+        _h2.Down = true;
+
+        var (outputs, inputs) = (await _resource.ReadAsync(id, created, Inputs(), Ctx("read")))!.Value;
+
+        Assert.Equal(["h1"], Strings(outputs, "hosts"));
+        Assert.Equal(["h2"], Strings(outputs, "unreachableHosts"));
+        Assert.Equal(["h2"], Strings(outputs, "outOfSyncHosts"));
+        Assert.Equal("web", Str(inputs, "name"));
+        Assert.Equal(DiffKind.Update, Assert.Single(_resource.Diff("web", id, inputs, outputs, Inputs()).Entries).Value);
+
+        // Back up and unchanged: nothing unreachable, nothing out of sync, nothing to do.
+        _h2.Down = false;
+        (outputs, inputs) = (await _resource.ReadAsync(id, outputs, inputs, Ctx("read")))!.Value;
+        Assert.Equal(["h1", "h2"], Strings(outputs, "hosts"));
+        Assert.Empty(Strings(outputs, "outOfSyncHosts"));
+        Assert.False(outputs.Fields.ContainsKey("unreachableHosts"));
+        Assert.Empty(_resource.Diff("web", id, inputs, outputs, Inputs()).Entries);
+    }
+
+    [Fact]
+    public async Task ReadIsNotGoneWhileAHostThatMayHaveTheNetworkIsDown()
+    {
+        var (id, created) = await _resource.CreateAsync(Inputs(), Ctx());
+        _h1.Networks.Clear();
+        _h2.Down = true;
+
+        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => _resource.ReadAsync(id, created, Inputs(), Ctx("read")));
+
+        Assert.Contains("mvm-vlan22 (VLAN 22) is on none of the hosts that answered (h1), and h2 could not be reached", e.Message);
+        Assert.Contains("Connection refused", e.Message);
+        Assert.Contains("not reported gone", e.Message);
+    }
+
+    [Fact]
+    public async Task AHostThatAnswersWithAnErrorStillFailsTheRead()
+    {
+        var (id, created) = await _resource.CreateAsync(Inputs(), Ctx());
+        _h2.FailOn = ("net-dumpxml", "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n");
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => _resource.ReadAsync(id, created, Inputs(), Ctx("read")));
+
+        Assert.Contains("libvirt-sock", e.Message);
+    }
+
     [Fact]
     public async Task ReadIsNullWhenTheNetworkIsOnNoHost()
     {

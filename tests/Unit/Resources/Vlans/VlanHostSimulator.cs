@@ -56,8 +56,12 @@ internal sealed partial class VlanHostSimulator(string name) : IHost
         return this;
     }
 
+    /// <summary>sshd stopped: every command fails to connect, as the transport reports it.</summary>
+    public bool Down { get; set; }
+
     public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, TimeSpan timeout, CancellationToken ct)
     {
+        if (Down) throw new HostUnreachableException("10.0.0.12", 22, $"ssh: connect to host 10.0.0.12 port 22: Connection refused ({Name}; 3 attempts over 1.5 s)");
         RoundTrips++;
         if (argv is ["bash", "-s"]) return Task.FromResult(RunScript(argv, Encoding.UTF8.GetString(stdin!)));
         var (exit, stdout, stderr) = Run(argv, stdin);
