@@ -48,8 +48,9 @@ public static class ClusterTeardown
                 if (info.IsHci)
                     await ctx.StepAsync("remove Ceph", m.Name, ct => RemoveCephAsync(host, wipe ? m.Host.DataDevices?.Where(d => d is not null).Select(d => d!).ToList() ?? [] : [], ct));
             }
-            catch (StepFailedException e) when (e.InnerException is HostUnreachableException)
+            catch (StepFailedException e) when (HostOutage.Is(e))
             {
+                // Reached only with forceDestroy, or when the host went away after the check above.
                 await ctx.WarningAsync($"{m.Name} is unreachable: its Ceph and libvirt configuration stay on it until it is wiped by hand ({e.Message.Split('\n')[0]})");
             }
         }));
@@ -58,6 +59,7 @@ public static class ClusterTeardown
     private static async Task RefuseIfInUseAsync(ClusterConnection conn, IReadOnlyList<ClusterMember> members, ClusterInfo info, OperationContext ctx)
     {
         var blockers = new List<string>();
+        var unknown = new List<string>();
         foreach (var m in members)
         {
             try
@@ -65,7 +67,13 @@ public static class ClusterTeardown
                 var domains = await ctx.StepAsync("list VMs", m.Name, ct => new Virsh(conn.Connect(m.Host)).ListAsync(ct), readOnly: true);
                 if (domains.Count > 0) blockers.Add($"VMs on {m.Name}: {string.Join(", ", domains.Select(d => d.Name))}");
             }
-            catch (StepFailedException e) when (e.InnerException is HostUnreachableException or ToolMissingException) { }
+            // Without virsh the host never got libvirt, so it has no VMs.
+            catch (StepFailedException e) when (e.InnerException is ToolMissingException) { }
+            // An unreachable host may run VMs: "no answer" is not "no VMs".
+            catch (StepFailedException e) when (HostOutage.Is(e))
+            {
+                unknown.Add($"{m.Name} ({HostOutage.Reason(e)})");
+            }
         }
         if (info.IsHci)
         {
@@ -85,6 +93,9 @@ public static class ClusterTeardown
         }
         if (blockers.Count > 0)
             throw new PreconditionFailedException($"cluster {info.Name} still holds {string.Join("; ", blockers)}. Delete them first, or set forceDestroy: true to delete the cluster with them (their data is lost).");
+        if (unknown.Count > 0)
+            throw new PreconditionFailedException($"cluster {info.Name}: whether VMs still run on {string.Join(", ", unknown)} cannot be told, as it could not be reached. " +
+                "Bring it back and destroy again, or set forceDestroy: true to delete the cluster anyway (what is on that host stays there). Nothing was changed.");
     }
 
     /// <summary>The host's part of the cluster's libvirt and OVS setup: RBD pool, secret, VLAN networks, bridge.</summary>

@@ -69,8 +69,14 @@ public static class HostLifecycle
         if (state?.ConnectString is null)
             throw new PreconditionFailedException("an MvmHost cannot be imported by id alone: it needs its SSH settings. Declare it in the program and run `pulumi up`, which adopts a host that already joined.");
         var conn = ClusterConnection.Open(state.ConnectString, ctx);
-        var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);
-        if (!members.Any(m => string.Equals(m.Name, id, StringComparison.OrdinalIgnoreCase))) return null;
+        // The member registry (hci) says positively whether the host is still in the cluster. A
+        // standard cluster keeps none (its members are only the connect string's hosts), so its
+        // absence there says nothing: the host is read as it is, never reported gone.
+        if (conn.Info.IsHci)
+        {
+            var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);
+            if (!members.Any(m => string.Equals(m.Name, id, StringComparison.OrdinalIgnoreCase))) return null;
+        }
         await ReadIntoAsync(state, conn, ctx);
         return state;
     }
