@@ -35,6 +35,9 @@ internal sealed class SimulatedVmCluster
     /// <summary>Hosts whose sshd is down: every command fails to connect, as the transport reports it.</summary>
     public HashSet<string> Down { get; } = [];
 
+    /// <summary>Hosts whose libvirtd is stopped: virsh answers that it cannot connect.</summary>
+    public HashSet<string> LibvirtDown { get; } = [];
+
     private CommandResult Answer(string host, IReadOnlyList<string> argv)
     {
         if (Down.Contains(host))
@@ -42,6 +45,7 @@ internal sealed class SimulatedVmCluster
                 $"ssh: connect to host 10.20.0.1{Array.IndexOf(Names, host) + 1} port 22: Connection refused ({host}; 3 attempts over 1.5 s)");
         if (argv.Contains("fsid")) return CapturedRun.Load("ceph-16.2.15-fsid").As(argv, host);
         if (argv.Contains("config-key")) return CapturedRun.Load("ceph-16.2.15-config-key-dump-3-hosts").As(argv, host);
+        if (LibvirtDown.Contains(host) && argv.Contains("virsh")) return ClusterTestHost.Result(argv, 1, "", Virsh("virsh-9.0.0-libvirtd-down.stderr"));
         if (argv.Contains("dumpxml"))
             return host == VmOn
                 ? ClusterTestHost.Result(argv, 0, Virsh("virsh-9.0.0-dumpxml-running.xml"))

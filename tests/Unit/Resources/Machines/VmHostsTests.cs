@@ -113,6 +113,18 @@ public sealed class VmHostsTests
     }
 
     [Fact]
+    public async Task AVirshErrorIsNotTakenForAnAbsence()
+    {
+        _c.VmOn = "h2";
+        _c.LibvirtDown.Add("h2");
+
+        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => VmHosts.FindAsync(_c.Connection(), SimulatedVmCluster.VmUuid, "h2", _c.Ctx()));
+
+        Assert.Contains("h2 could not be asked (h2: ", e.Message);
+        Assert.Contains("failed to connect to the hypervisor", e.Message);
+    }
+
+    [Fact]
     public async Task RefreshOfAVmOnAnUnreachableHostFailsNamingItAndKeepsTheState()
     {
         _c.VmOn = "h3";

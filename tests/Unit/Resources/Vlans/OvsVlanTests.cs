@@ -230,7 +230,7 @@ public sealed class OvsVlanTests
     public async Task AHostThatAnswersWithAnErrorStillFailsTheRead()
     {
         var (id, created) = await _resource.CreateAsync(Inputs(), Ctx());
-        _h2.FailOn = ("net-dumpxml", "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n");
+        _h2.FailOn = ("net-dumpxml", VlanHostSimulator.Fixture("Virsh", "virsh-9.0.0-libvirtd-down.stderr"));
 
         var e = await Assert.ThrowsAnyAsync<Exception>(() => _resource.ReadAsync(id, created, Inputs(), Ctx("read")));
 
