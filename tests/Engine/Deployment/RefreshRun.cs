@@ -20,7 +20,7 @@ internal sealed class RefreshRun(RunContext ctx, StackState old, ProviderRegistr
             ctx.ThrowIfCanceled();
             await RefreshAsync(resource).ConfigureAwait(false);
             if (!ctx.Preview)
-                Assemble().Save(ctx.Options.StatePath);
+                Assemble().Save(ctx.Options.StatePath, ctx.Options.SecretsPassphrase);
         }
     }
 
