@@ -106,10 +106,13 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         // Default providers are an implementation detail the CLI does not show.
         if (step.IsProvider && (step.Op == StepOp.Same || (step.Name == "default" && !verbose && step.Status != StepStatus.Failed)))
             return;
+        // A refreshed resource whose inputs drifted or outputs changed is shown as updated, as the engine does.
+        var op = step.RefreshChanged ? StepOp.Update : step.Op;
+        var changes = step.Changes.Concat(step.OutputChanges.Where(o => step.Changes.All(c => c.Path != o.Path))).ToList();
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $" {Symbol(step.Op),-2} {step.Type} {step.Name} {Verb(step.Op, preview, step.Status)}");
-        if (step.Changes.Count > 0)
-            sb.Append(" [diff: ").Append(string.Join(", ", step.Changes.Select(c => c.Symbol + c.Path))).Append(']');
+        sb.Append(CultureInfo.InvariantCulture, $" {Symbol(op),-2} {step.Type} {step.Name} {Verb(op, preview, step.Status)}");
+        if (changes.Count > 0)
+            sb.Append(" [diff: ").Append(string.Join(", ", changes.Select(c => c.Symbol + c.Path))).Append(']');
         if (step.ReplaceKeys.Count > 0 && step.Op is StepOp.CreateReplacement or StepOp.DeleteReplaced)
             sb.Append(" [replace: ").Append(string.Join(", ", step.ReplaceKeys)).Append(']');
         if (step.DeleteBeforeReplace && step.Op is StepOp.CreateReplacement or StepOp.DeleteReplaced)
@@ -117,7 +120,7 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         if (!preview && step.Status != StepStatus.Planned)
             sb.Append(CultureInfo.InvariantCulture, $" ({step.Duration.TotalSeconds:0.00}s)");
         Line(sb.ToString());
-        foreach (var change in step.Changes)
+        foreach (var change in changes)
             Line($"        {change.Symbol} {change.Path}: {PropertyChange.KindName(change.Kind)}");
         foreach (var failure in step.CheckFailures)
             Line($"        error: {(failure.Property.Length > 0 ? failure.Property + ": " : "")}{failure.Reason}");
@@ -189,7 +192,7 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         var counts = new List<(string Symbol, int Count, string Plan, string Done)>
         {
             ("+", resourceSteps.Count(s => s.Op == StepOp.Create), "to create", "created"),
-            ("~", resourceSteps.Count(s => s.Op is StepOp.Update or StepOp.Refresh && s.Changes.Count > 0), "to update", "updated"),
+            ("~", resourceSteps.Count(s => (s.Op == StepOp.Update && s.Changes.Count > 0) || s.RefreshChanged), "to update", "updated"),
             ("+-", replaced.Count, "to replace", "replaced"),
             ("-", resourceSteps.Count(s => s.Op is StepOp.Delete or StepOp.Discard), "to delete", "deleted"),
             ("=", resourceSteps.Count(s => s.Op == StepOp.Import), "to import", "imported"),
@@ -198,7 +201,7 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         Line("Resources:");
         foreach (var (symbol, count, plan, done) in counts.Where(c => c.Count > 0))
             Line($"    {symbol,-2}{count} {(preview ? plan : done)}");
-        var unchanged = resourceSteps.Count(s => s.Op == StepOp.Same || (s.Op == StepOp.Refresh && s.Changes.Count == 0));
+        var unchanged = resourceSteps.Count(s => s.Op == StepOp.Same || (s.Op == StepOp.Refresh && !s.RefreshChanged));
         if (unchanged > 0)
             Line($"    {unchanged} unchanged");
         if (failedSteps > 0)
