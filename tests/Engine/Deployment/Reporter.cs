@@ -135,33 +135,53 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         if ((entry.Ephemeral || entry.Severity == LogSeverity.Debug) && !verbose)
             return;
         var kind = entry.Ephemeral ? "status" : entry.Severity.ToString().ToLowerInvariant();
-        Line($"    [{kind}] {label}: {entry.Message.TrimEnd()}");
+        var lines = entry.Message.TrimEnd().Split('\n');
+        Line($"    [{kind}] {label}: {lines[0]}");
+        foreach (var more in lines.Skip(1))
+            Line($"        {more}");
     }
 
-    /// <summary>The "Diagnostics:" section: engine diagnostics and non-ephemeral plugin logs grouped by resource.</summary>
+    /// <summary>
+    /// The "Diagnostics:" section, grouped by resource: engine diagnostics in full (they are printed nowhere else),
+    /// and the plugin's non-ephemeral logs — in full when they were not streamed, else counted by severity: each
+    /// event is printed once, as it arrived.
+    /// </summary>
     public void Diagnostics(IReadOnlyList<Diagnostic> diagnostics, IReadOnlyList<LogEntry> logs, string stackUrn)
     {
+        var shown = logs.Where(l => !l.Ephemeral && (verbose || l.Severity != LogSeverity.Debug)).ToList();
         var rows = diagnostics.Select(d => (Urn: d.Urn ?? stackUrn, Severity: d.Severity.ToString().ToLowerInvariant(), d.Message))
-            .Concat(logs.Where(l => !l.Ephemeral && (verbose || l.Severity != LogSeverity.Debug))
-                        .Select(l => (Urn: l.Urn.Length > 0 ? l.Urn : stackUrn, Severity: l.Severity.ToString().ToLowerInvariant(), Message: l.Message.TrimEnd())))
+            .Concat(streamLogs ? [] : shown.Select(l => (Urn: UrnOf(l, stackUrn), Severity: l.Severity.ToString().ToLowerInvariant(), Message: l.Message.TrimEnd())))
             .ToList();
-        if (rows.Count == 0)
+        var streamed = streamLogs ? shown.GroupBy(l => UrnOf(l, stackUrn)).ToDictionary(g => g.Key, g => g.ToList()) : [];
+        if (rows.Count == 0 && streamed.Count == 0)
             return;
         BlankLine();
         Line("Diagnostics:");
-        foreach (var group in rows.GroupBy(r => r.Urn))
+        foreach (var urn in rows.Select(r => r.Urn).Concat(streamed.Keys).Distinct())
         {
-            Line($"  {DescribeUrn(group.Key)}:");
-            foreach (var row in group)
+            Line($"  {DescribeUrn(urn)}:");
+            foreach (var row in rows.Where(r => r.Urn == urn))
             {
                 var lines = row.Message.Split('\n');
                 Line($"    {row.Severity}: {lines[0]}");
                 foreach (var more in lines.Skip(1))
                     Line($"      {more}");
             }
+            if (streamed.TryGetValue(urn, out var entries))
+                Line($"    {CountBySeverity(entries)} (shown above)");
             Line();
         }
     }
+
+    private static string UrnOf(LogEntry entry, string stackUrn) => entry.Urn.Length > 0 ? entry.Urn : stackUrn;
+
+    /// <summary>"12 info messages, 1 warning" — errors and warnings first.</summary>
+    private static string CountBySeverity(IEnumerable<LogEntry> entries)
+        => string.Join(", ", entries.GroupBy(e => e.Severity).OrderByDescending(g => g.Key).Select(g =>
+        {
+            var name = g.Key switch { LogSeverity.Error => "error", LogSeverity.Warning => "warning", LogSeverity.Debug => "debug message", _ => "info message" };
+            return $"{g.Count()} {name}{(g.Count() == 1 ? "" : "s")}";
+        }));
 
     public void Outputs(Struct outputs)
     {
