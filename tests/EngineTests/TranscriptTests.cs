@@ -42,6 +42,16 @@ public sealed class TranscriptTests
     }
 
     [Fact]
+    public async Task A_check_failure_is_printed_once_under_diagnostics()
+    {
+        await using var f = await EngineFixture.StartAsync(Program.Replace("size: 1", "invalid: vlan 5000 is out of range"), configure: o => o with { StreamLogs = true });
+        var preview = await f.PreviewAsync();
+        Assert.False(preview.Succeeded);
+        Assert.Contains(" +  mvm:index:Thing a **create failed**", preview.Transcript);
+        Assert.Equal(1, Occurrences(preview.Transcript, "invalid: vlan 5000 is out of range"));
+    }
+
+    [Fact]
     public async Task Without_streaming_each_log_is_printed_once_under_diagnostics()
     {
         await using var f = await EngineFixture.StartAsync(Program);

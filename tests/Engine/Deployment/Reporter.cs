@@ -122,8 +122,7 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         Line(sb.ToString());
         foreach (var change in changes)
             Line($"        {change.Symbol} {change.Path}: {PropertyChange.KindName(change.Kind)}");
-        foreach (var failure in step.CheckFailures)
-            Line($"        error: {(failure.Property.Length > 0 ? failure.Property + ": " : "")}{failure.Reason}");
+        // Check failures are not repeated here: each is an error diagnostic, printed once under Diagnostics.
         if (step.Error is not null)
             Line($"        error: {step.Error}");
     }
