@@ -17,7 +17,7 @@ public sealed record CliArguments
           --show-secrets       (output) print a secret output's value instead of [secret]
           config set KEY [VALUE]  set a stack config value in Pulumi.<stack>.yaml, as `pulumi config set`;
                                without VALUE it is read from stdin (keeps a secret out of the process list)
-          --secret             (config set) store it encrypted: `KEY: {secure: v1:...}`
+          --secret             (config set) store it encrypted: `KEY: {secure: v1:...}` (--plaintext: not)
           --verbose            also show debug logs and ephemeral status messages
           --logtostderr, -v N  passed to the plugin, as `pulumi --logtostderr -v=N` does
 
