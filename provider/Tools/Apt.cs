@@ -102,7 +102,7 @@ public sealed partial class Apt(IHost host)
             throw new ProviderException($"apt-get install succeeded on {host.Name} but dpkg does not list " +
                 string.Join(", ", notInstalled.Select(p => $"{p.Name} ({p.StatusAbbrev.Trim() switch { "" => "not installed", var s => s }})")) +
                 " as installed; run `dpkg --configure -a` on the host and look at /var/log/dpkg.log") { Host = host.Name };
-        progress?.Invoke(new AptProgress(AptPhase.Installing, 100, "installed " + string.Join(", ", missing)));
+        progress?.Invoke(new AptProgress(AptPhase.Installing, 100, "installed " + AptInstallResult.Abbreviate(missing)));
         var newly = after.Packages.Where(p => missing.Contains(p.Name)).ToList();
         return new AptInstallResult(host.Name, after.Packages, newly, updated);
     }
@@ -302,10 +302,33 @@ public sealed record AptInstallResult(string Host, IReadOnlyList<PackageStatus> 
 {
     public bool NothingToDo => NewlyInstalled.Count == 0;
 
-    /// <summary>One line for the engine log: what changed, or that nothing had to.</summary>
+    /// <summary>One readable line for the engine log (at most ~160 characters): what changed, or that nothing had to.</summary>
     public string Summary => NothingToDo
         ? $"{Host}: {Describe(Packages)} already installed; nothing to do"
         : $"{Host}: installed {Describe(NewlyInstalled)}" + (ListsUpdated ? " (package lists updated first)" : "");
 
-    private static string Describe(IEnumerable<PackageStatus> packages) => string.Join(", ", packages.Select(p => $"{p.Name} {p.Version}"));
+    /// <summary>The longest list of items that fits in the budget; a cut list says how many there are in all.</summary>
+    public const int ListBudget = 110;
+
+    /// <summary>Names and versions when they fit; else names only (dpkg has the versions), cut to fit.</summary>
+    private static string Describe(IReadOnlyList<PackageStatus> packages)
+    {
+        var withVersions = string.Join(", ", packages.Select(p => $"{p.Name} {p.Version}"));
+        return withVersions.Length <= ListBudget ? withVersions : Abbreviate(packages.Select(p => p.Name).ToList());
+    }
+
+    /// <summary>"a, b, c" when it fits in <see cref="ListBudget"/> characters, else "40 packages: a, b, … and 37 more".</summary>
+    public static string Abbreviate(IReadOnlyList<string> items)
+    {
+        var all = string.Join(", ", items);
+        if (all.Length <= ListBudget) return all;
+        var shown = new List<string>();
+        foreach (var item in items)
+        {
+            var head = $"{items.Count} packages: {string.Join(", ", shown.Append(item))} and {items.Count - shown.Count - 1} more";
+            if (head.Length > ListBudget && shown.Count > 0) break;
+            shown.Add(item);
+        }
+        return $"{items.Count} packages: {string.Join(", ", shown)} and {items.Count - shown.Count} more";
+    }
 }

@@ -56,7 +56,16 @@ public sealed record EngineOptions
     /// <summary>Grace period between SIGINT and kill when stopping plugins (engine: 5 s).</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The passphrase of the stack's secrets (see <see cref="Secrets.StackSecrets"/>); null = PULUMI_CONFIG_PASSPHRASE or
+    /// PULUMI_CONFIG_PASSPHRASE_FILE from the environment, and without either a generated key file next to the state.
+    /// </summary>
+    public string? SecretsPassphrase { get; init; }
+
     public string ResolvedStateDirectory => StateDirectory ?? Path.Combine(ProgramDirectory, ".mvm-engine");
 
     public string StatePath => Path.Combine(ResolvedStateDirectory, Stack + ".json");
+
+    /// <summary>The stack's secrets provider: encrypts secrets in state and `secure:` stack config.</summary>
+    public Secrets.StackSecrets Secrets => Mvm.EngineHarness.Secrets.StackSecrets.For(ResolvedStateDirectory, Stack, SecretsPassphrase);
 }

@@ -109,6 +109,22 @@ public class AptTests
     }
 
     [Fact]
+    public void TheInstalledLineIsOneReadableLineWhateverThePackageCount()
+    {
+        // A fresh host's Ceph + QEMU + libvirt install: dozens of packages, long names and versions.
+        var newly = Enumerable.Range(1, 40).Select(i => new PackageStatus($"librados-example-package-{i}", true, $"18.2.4+ds-{i}~deb12u1", "ii ")).ToList();
+        var summary = new AptInstallResult("h1", newly, newly, ListsUpdated: true).Summary;
+        Assert.True(summary.Length <= 160, $"{summary.Length} characters: {summary}");
+        Assert.StartsWith("h1: installed 40 packages: librados-example-package-1, librados-example-package-2, ", summary);
+        Assert.DoesNotContain("18.2.4", summary); // a cut list names packages only
+        Assert.Matches(@" and 3[0-9] more \(package lists updated first\)\z", summary);
+
+        var few = newly.Take(2).ToList();
+        Assert.Equal("h1: installed librados-example-package-1 18.2.4+ds-1~deb12u1, librados-example-package-2 18.2.4+ds-2~deb12u1",
+            new AptInstallResult("h1", few, few, ListsUpdated: false).Summary);
+    }
+
+    [Fact]
     public async Task InstallingWhatIsInstalledRunsNoAptGet()
     {
         // This machine's real dpkg, through the same one-round-trip script the provider sends.
