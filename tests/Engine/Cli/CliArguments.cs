@@ -15,7 +15,7 @@ public sealed record CliArguments
           --protect=false      (import) do not mark the imported resource protected
           output NAME          print the stack output NAME from the state, as `pulumi stack output NAME`
           --show-secrets       (output) print a secret output's value instead of [secret]
-          --verbose            also show debug logs and ephemeral status messages
+          --verbose            also show debug logs and every status message (default: one per resource every 5 s)
           --logtostderr, -v N  passed to the plugin, as `pulumi --logtostderr -v=N` does
 
         Stack config secure values: write `key: {secret: <plaintext>}` in Pulumi.<stack>.yaml
