@@ -25,13 +25,13 @@ public sealed record EngineOptions
     /// <summary>Where the CLI-style output is written as it happens (always also captured in the result's Transcript).</summary>
     public TextWriter? Output { get; init; }
 
-    /// <summary>Print plugin Log messages as they arrive (the CLI does; ephemeral ones only with <see cref="Verbose"/>).</summary>
+    /// <summary>Print plugin Log messages as they arrive (the CLI does; ephemeral ones every few seconds per resource, all with <see cref="Verbose"/>).</summary>
     public bool StreamLogs { get; init; }
 
     /// <summary>Print the "engine: mvm-engine test harness" line at the start of each operation.</summary>
     public bool PrintBanner { get; init; } = true;
 
-    /// <summary>Also print debug-level logs and ephemeral status messages.</summary>
+    /// <summary>Also print debug-level logs and every ephemeral status message.</summary>
     public bool Verbose { get; init; }
 
     /// <summary>Launch plugins with --logtostderr.</summary>

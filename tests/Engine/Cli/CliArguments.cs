@@ -18,7 +18,7 @@ public sealed record CliArguments
           config set KEY [VALUE]  set a stack config value in Pulumi.<stack>.yaml, as `pulumi config set`;
                                without VALUE it is read from stdin (keeps a secret out of the process list)
           --secret             (config set) store it encrypted: `KEY: {secure: v1:...}` (--plaintext: not)
-          --verbose            also show debug logs and ephemeral status messages
+          --verbose            also show debug logs and every status message (default: one per resource every 5 s)
           --logtostderr, -v N  passed to the plugin, as `pulumi --logtostderr -v=N` does
 
         Secrets in state and `secure:` config are encrypted (AES-256-GCM) with a key derived from

@@ -127,12 +127,27 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
             Line($"        error: {step.Error}");
     }
 
+    /// <summary>Without --verbose, a resource's status (ephemeral) messages are shown at most this often.</summary>
+    public static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(5);
+
+    private readonly Dictionary<string, DateTimeOffset> _statusShown = new(StringComparer.Ordinal);
+
     public void Log(LogEntry entry, string label)
     {
         if (!streamLogs)
             return;
-        if ((entry.Ephemeral || entry.Severity == LogSeverity.Debug) && !verbose)
+        if (entry.Severity == LogSeverity.Debug && !verbose)
             return;
+        // The CLI shows a running resource's latest status beside it. A line-oriented log cannot
+        // redraw, so it shows one every few seconds per resource: a long step (package installs on
+        // bare hosts) is visibly alive without a line for every package apt unpacks.
+        if (entry.Ephemeral && !verbose)
+            lock (_gate)
+            {
+                if (_statusShown.TryGetValue(entry.Urn, out var shown) && entry.Received - shown < StatusEvery)
+                    return;
+                _statusShown[entry.Urn] = entry.Received;
+            }
         var kind = entry.Ephemeral ? "status" : entry.Severity.ToString().ToLowerInvariant();
         var lines = entry.Message.TrimEnd().Split('\n');
         Line($"    [{kind}] {label}: {lines[0]}");
