@@ -6,6 +6,10 @@ using Mvm.Resources;
 // pulumi-resource-mvm: launched by the Pulumi engine as `pulumi-resource-mvm [flags] ENGINE_ADDRESS`.
 // The first and only stdout output is the port line; everything else goes to stderr or the engine log.
 
+// First, before anything sets up the runtime's signal handling: SIGINT must stop the plugin even when its
+// parent ignored it (see InheritedSignals).
+InheritedSignals.RestoreDefaultStopSignals();
+
 var version = typeof(MvmProvider).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?
     .InformationalVersion.Split('+')[0] ?? "0.0.0";
 Func<string, string?> env = Environment.GetEnvironmentVariable;

@@ -256,7 +256,7 @@ public sealed class MvmProvider : IResourceProviderHandler
         if (olds is not null) secrets.AddRange(olds.SecretStrings());
         var config = _config;
         var ctx = new OperationContext(operation, type, name, urn, false, config, _log, secrets, linked.Token, timeout,
-            new Transport.SshHostConnector(_transport.Value, config));
+            Testing.KillSwitch.Wrap(new Transport.SshHostConnector(_transport.Value, config), operation, type));
         var what = $"{operation} of {type} '{name}'";
 
         string Where()

@@ -169,12 +169,23 @@ public sealed class VirtualImage : Resource<VirtualImageArgs, VirtualImageState>
 
         if (await ctx.StepAsync($"look for pool {target.Pool}", ceph.Host.Name, ct => ceph.FindPoolAsync(target.Pool, ct), readOnly: true) is null)
             throw new PreconditionFailedException($"pool \"{target.Pool}\" does not exist in cluster {conn.Info.Name}: create it (a CephPool resource) or name an existing pool. Nothing was changed.");
-        if (await ctx.StepAsync($"look for RBD image {id}", host.Name, ct => rbd.FindAsync(target, ct), readOnly: true) is not null)
-            throw new PreconditionFailedException($"RBD image {id} already exists in cluster {conn.Info.Name}: import it (`pulumi import mvm:index:VirtualImage <resource> {id}` with mvm:importConnectString set) or choose another name. Nothing was changed.");
-
-        var figures = await new ImageImport(ctx, host, rbd, target, args, origin).RunAsync();
-        await ctx.InfoAsync($"imported {origin} into {id}: {CopyProgress.Size(figures.SourceBytes)} fetched in {figures.Fetch.TotalSeconds:F1} s, verified in {figures.Verify.TotalSeconds:F1} s, " +
-            $"{CopyProgress.Size(figures.VirtualBytes)} virtual written in {figures.Store.TotalSeconds:F1} s");
+        // The image appears under its name only complete: the import writes, snapshots and marks a
+        // partial image named after this resource, and renaming it is the last step. So an image under
+        // the name that is this resource's own was left by a create cut short after that rename.
+        var existing = await ctx.StepAsync($"look for RBD image {id}", host.Name, ct => rbd.ImageMetaFindAsync(target, ct), readOnly: true);
+        if (existing is not null && !Ownership.IsMine(existing, Ownership.RbdKey, ctx.Urn))
+            throw new PreconditionFailedException($"RBD image {id} already exists in cluster {conn.Info.Name} and is not this resource's: {Ownership.Describe(existing, Ownership.RbdKey)}. " +
+                $"Import it (`pulumi import mvm:index:VirtualImage <resource> {id}` with mvm:importConnectString set) or choose another name. Nothing was changed.");
+        if (existing is not null) await ctx.InfoAsync($"RBD image {id} was imported by a create of this resource that was cut short: taking it");
+        else
+        {
+            var partial = PartialImage(target, ctx.Urn);
+            await ctx.StepAsync($"remove the unfinished import {partial}", host.Name, ct => ImageImport.RemoveImageAsync(rbd, partial, ct));
+            var figures = await new ImageImport(ctx, host, rbd, partial, args, origin, ctx.Urn).RunAsync();
+            await ctx.StepAsync($"publish {partial} as {id}", host.Name, ct => rbd.RenameAsync(partial, target.Image, ct));
+            await ctx.InfoAsync($"imported {origin} into {id}: {CopyProgress.Size(figures.SourceBytes)} fetched in {figures.Fetch.TotalSeconds:F1} s, verified in {figures.Verify.TotalSeconds:F1} s, " +
+                $"{CopyProgress.Size(figures.VirtualBytes)} virtual written in {figures.Store.TotalSeconds:F1} s");
+        }
         try
         {
             return (id, await ReadBackAsync(rbd, target, args.ConnectString, ctx) ?? throw new ProviderException($"RBD image {id} vanished right after its import"));
@@ -185,6 +196,9 @@ public sealed class VirtualImage : Resource<VirtualImageArgs, VirtualImageState>
                 [$"RBD image {id} was imported but could not be read back: {e.Message}. Run `pulumi refresh`."]);
         }
     }
+
+    /// <summary>Where an import is written before it is published under its name: the name, `.partial-`, and this resource's <see cref="Ownership.Token"/>.</summary>
+    public static RbdImageRef PartialImage(RbdImageRef target, string urn) => target with { Image = $"{target.Image}.partial-{Ownership.Token(urn)}" };
 
     /// <summary>The cluster member a `host:path` source names, by its name in the cluster or its hostname.</summary>
     private static async Task<IHost> HostOfAsync(ClusterConnection conn, string name, OperationContext ctx)

@@ -14,15 +14,22 @@ public sealed partial class Apt(IHost host)
 {
     internal const string ListsDirectory = "/var/lib/apt/lists";
 
-    // How long to wait for another apt/dpkg (unattended-upgrades, cloud-init) to release its lock
-    // before failing; without it apt-get fails at once with "Could not get lock".
-    internal const string LockTimeoutSeconds = "300";
+    // How long to wait for another apt/dpkg (unattended-upgrades on a fresh Ubuntu box, cloud-init)
+    // to release its lock before failing; without it apt-get fails at once with "Could not get lock".
+    internal const int LockTimeoutSeconds = 600;
+
+    // `apt-get update` ignores DPkg::Lock::Timeout for the lists lock (apt 2.6 fails at once):
+    // it is retried this often until LockTimeoutSeconds have passed.
+    private static readonly TimeSpan ListsLockRetry = TimeSpan.FromSeconds(3);
 
     /// <summary>Package indexes older than this are refreshed before an install (they are also refreshed when empty).</summary>
     public TimeSpan ListsMaxAge { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>How often a running install is asked for progress (the first polls come sooner, so short installs return quickly).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>While apt-get runs, progress is reported at least this often, repeated with the time spent when apt says nothing new.</summary>
+    public TimeSpan ProgressHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The installed state of each package, in the order asked; one round trip.</summary>
     public async Task<IReadOnlyList<PackageStatus>> QueryAsync(IReadOnlyList<string> packages, TimeSpan timeout, CancellationToken ct) =>
@@ -32,16 +39,67 @@ public sealed partial class Apt(IHost host)
     public async Task<string?> InstalledVersionAsync(string package, TimeSpan timeout, CancellationToken ct) =>
         (await QueryAsync([package], timeout, ct).ConfigureAwait(false))[0] is { Installed: true } p ? p.Version : null;
 
-    /// <summary>`apt-get update`: refreshes the package indexes.</summary>
-    public async Task UpdateAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// `apt-get update`: refreshes the package indexes, with progress; waits (up to
+    /// <see cref="LockTimeoutSeconds"/>) while another apt holds the lists lock, and says so.
+    /// </summary>
+    public async Task UpdateAsync(TimeSpan timeout, CancellationToken ct, Action<AptProgress>? progress = null)
     {
-        var result = await host.RunAsync(UpdateArgv(), null, timeout, ct).ConfigureAwait(false);
-        Check(result);
-        // apt-get exits 0 when only some index files failed to download (a W: line), leaving them
-        // stale; an install would then fail later with a less helpful "Unable to locate package".
-        if (result.StderrText.Contains("Some index files failed to download", StringComparison.Ordinal))
-            throw new RemoteCommandFailedException(host.Name, result.Argv, result.ExitCode, result.StderrText.Trim(), "");
+        var deadline = DateTime.UtcNow + timeout;
+        var lockDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(LockTimeoutSeconds);
+        var started = DateTime.UtcNow;
+        while (true)
+        {
+            var result = await RunWithProgressAsync(UpdateArgv(), AptPhase.UpdatingLists, Remaining(deadline), ct, progress).ConfigureAwait(false);
+            if (result.ExitCode != 0 && LockHolder(result.StderrText) is { } holder && DateTime.UtcNow + ListsLockRetry < lockDeadline && DateTime.UtcNow + ListsLockRetry < deadline)
+            {
+                progress?.Invoke(new AptProgress(AptPhase.WaitingForLock, 0, $"the apt lists lock is held by {holder}") { Elapsed = DateTime.UtcNow - started });
+                await Task.Delay(ListsLockRetry, ct).ConfigureAwait(false);
+                continue;
+            }
+            Check(result);
+            // apt-get exits 0 when only some index files failed to download (a W: line), leaving them
+            // stale; an install would then fail later with a less helpful "Unable to locate package".
+            if (result.StderrText.Contains("Some index files failed to download", StringComparison.Ordinal))
+                throw new RemoteCommandFailedException(host.Name, result.Argv, result.ExitCode, result.StderrText.Trim(), "");
+            return;
+        }
     }
+
+    /// <summary>Runs apt-get detached and passes its progress on through an <see cref="AptProgressPacer"/>.</summary>
+    private Task<CommandResult> RunWithProgressAsync(string[] argv, AptPhase phase, TimeSpan timeout, CancellationToken ct, Action<AptProgress>? progress)
+    {
+        var pacer = new AptProgressPacer(phase, DateTime.UtcNow, ProgressHeartbeat);
+        return RemoteJob.RunWithPollsAsync(host, argv, RemoteJob.Stream.Fd3, poll =>
+        {
+            if (progress is null) return;
+            var reading = ReadProgress(poll, phase);
+            if (pacer.Next(reading, DateTime.UtcNow) is { } p) progress(p);
+        }, timeout, ct, ProgressInterval);
+    }
+
+    /// <summary>
+    /// What apt is doing at one poll: waiting for a lock (its last stdout line says so, and by whom)
+    /// or the last APT::Status-Fd line; `apt-get update` reports its downloads as updating lists.
+    /// </summary>
+    internal static AptProgress? ReadProgress(JobPoll poll, AptPhase phase)
+    {
+        if (WaitingForLock().Match(poll.LastOutputLine) is { Success: true } m)
+            return new AptProgress(AptPhase.WaitingForLock, 0, $"the {(m.Groups["path"].Value.StartsWith("/var/lib/dpkg/", StringComparison.Ordinal) ? "dpkg" : "apt")} lock is held by {m.Groups["holder"].Value}");
+        var p = ParseStatusFd(poll.Tail);
+        return p is { Phase: AptPhase.Downloading } && phase == AptPhase.UpdatingLists ? p with { Phase = AptPhase.UpdatingLists } : p;
+    }
+
+    // apt 2.x while DPkg::Lock::Timeout runs: "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 190 (python3)..."
+    [GeneratedRegex(@"\AWaiting for cache lock: Could not get lock (?<path>\S+?)\.? It is held by (?<holder>process \d+ \([^)\n]*\))")]
+    private static partial Regex WaitingForLock();
+
+    // apt-get update on a held lists lock: "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 248 (python3)".
+    [GeneratedRegex(@"^E: Could not get lock \S+ It is held by (?<holder>process \d+ \([^)\n]*\))", RegexOptions.Multiline)]
+    private static partial Regex LockHeld();
+
+    /// <summary>Who holds the lock apt-get failed to get ("process 248 (apt-get)"), from its stderr; null when that was not the failure.</summary>
+    internal static string? LockHolder(string stderr) => LockHeld().Match(stderr) is { Success: true } m ? m.Groups["holder"].Value : null;
 
     /// <summary>
     /// Installs the packages that are not installed yet. Refreshes the indexes first when they are
@@ -66,29 +124,20 @@ public sealed partial class Apt(IHost host)
         if (!before.ListsFresh(ListsMaxAge))
         {
             progress?.Invoke(new AptProgress(AptPhase.UpdatingLists, 0, "updating package lists"));
-            await UpdateAsync(Left(), ct).ConfigureAwait(false);
+            await UpdateAsync(Left(), ct, progress).ConfigureAwait(false);
             updated = true;
         }
 
         while (true)
         {
-            var argv = InstallArgv(missing, installRecommends);
-            AptProgress? last = null;
-            var result = await RemoteJob.RunAsync(host, argv, RemoteJob.Stream.Fd3, tail =>
-            {
-                if (ParseStatusFd(tail) is { } p && p != last)
-                {
-                    last = p;
-                    progress?.Invoke(p);
-                }
-            }, Left(), ct, ProgressInterval).ConfigureAwait(false);
+            var result = await RunWithProgressAsync(InstallArgv(missing, installRecommends), AptPhase.Installing, Left(), ct, progress).ConfigureAwait(false);
             if (result.ExitCode == 0) break;
             // Indexes that were fresh enough by age can still predate a package (a new source, a
             // new release) or name a version the mirror no longer has: refresh once and retry.
             if (!updated && (UnknownPackages(result.StderrText).Count > 0 || NotOnMirror().IsMatch(result.StderrText)))
             {
                 progress?.Invoke(new AptProgress(AptPhase.UpdatingLists, 0, "updating package lists"));
-                await UpdateAsync(Left(), ct).ConfigureAwait(false);
+                await UpdateAsync(Left(), ct, progress).ConfigureAwait(false);
                 updated = true;
                 continue;
             }
@@ -102,7 +151,7 @@ public sealed partial class Apt(IHost host)
             throw new ProviderException($"apt-get install succeeded on {host.Name} but dpkg does not list " +
                 string.Join(", ", notInstalled.Select(p => $"{p.Name} ({p.StatusAbbrev.Trim() switch { "" => "not installed", var s => s }})")) +
                 " as installed; run `dpkg --configure -a` on the host and look at /var/log/dpkg.log") { Host = host.Name };
-        progress?.Invoke(new AptProgress(AptPhase.Installing, 100, "installed " + string.Join(", ", missing)));
+        progress?.Invoke(new AptProgress(AptPhase.Installing, 100, "installed " + AptInstallResult.Abbreviate(missing)));
         var newly = after.Packages.Where(p => missing.Contains(p.Name)).ToList();
         return new AptInstallResult(host.Name, after.Packages, newly, updated);
     }
@@ -124,7 +173,9 @@ public sealed partial class Apt(IHost host)
     internal static readonly string[] ClockArgv = ["date", "+%s"];
 
     internal static string[] UpdateArgv() =>
-        ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=" + LockTimeoutSeconds];
+        ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "update", "-q", "-o", LockTimeoutOption, "-o", "APT::Status-Fd=3"];
+
+    private static readonly string LockTimeoutOption = "DPkg::Lock::Timeout=" + LockTimeoutSeconds.ToString(CultureInfo.InvariantCulture);
 
     internal static string[] InstallArgv(IReadOnlyList<string> packages, bool installRecommends)
     {
@@ -136,7 +187,7 @@ public sealed partial class Apt(IHost host)
             // Keep a config file the admin changed and take the default for the rest, instead of
             // stopping at dpkg's conffile question.
             "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
-            "-o", "DPkg::Lock::Timeout=" + LockTimeoutSeconds,
+            "-o", LockTimeoutOption,
             // Machine-readable progress (dlstatus:/pmstatus: lines) on fd 3, apart from the log.
             "-o", "APT::Status-Fd=3",
         };
@@ -289,12 +340,22 @@ public enum AptPhase
     UpdatingLists,
     Downloading,
     Installing,
+    WaitingForLock,
 }
 
-/// <summary>Progress of an apt-get run: the phase, its percentage, and apt's own words (`Unpacking qemu-utils (amd64)`).</summary>
+/// <summary>
+/// Progress of an apt-get run: the phase, its percentage, and apt's own words (`Unpacking qemu-utils (amd64)`);
+/// <see cref="Elapsed"/> is the time since that apt-get started, when known.
+/// </summary>
 public sealed record AptProgress(AptPhase Phase, double Percent, string Message)
 {
-    public override string ToString() => $"{Phase switch { AptPhase.UpdatingLists => "updating lists", AptPhase.Downloading => "downloading", _ => "installing" }} {Percent:0}%: {Message}";
+    public TimeSpan? Elapsed { get; init; }
+
+    public override string ToString() => Phase switch
+    {
+        AptPhase.WaitingForLock => $"waiting for another apt to finish: {Message}",
+        _ => $"{Phase switch { AptPhase.UpdatingLists => "updating lists", AptPhase.Downloading => "downloading", _ => "installing" }} {Percent:0}%: {Message}",
+    } + (Elapsed is { } e ? $" ({e.TotalSeconds:0} s)" : "");
 }
 
 /// <summary>The outcome of <see cref="Apt.InstallAsync"/>; <see cref="Packages"/> is read back from dpkg.</summary>
@@ -302,10 +363,33 @@ public sealed record AptInstallResult(string Host, IReadOnlyList<PackageStatus> 
 {
     public bool NothingToDo => NewlyInstalled.Count == 0;
 
-    /// <summary>One line for the engine log: what changed, or that nothing had to.</summary>
+    /// <summary>One readable line for the engine log (at most ~160 characters): what changed, or that nothing had to.</summary>
     public string Summary => NothingToDo
         ? $"{Host}: {Describe(Packages)} already installed; nothing to do"
         : $"{Host}: installed {Describe(NewlyInstalled)}" + (ListsUpdated ? " (package lists updated first)" : "");
 
-    private static string Describe(IEnumerable<PackageStatus> packages) => string.Join(", ", packages.Select(p => $"{p.Name} {p.Version}"));
+    /// <summary>The longest list of items that fits in the budget; a cut list says how many there are in all.</summary>
+    public const int ListBudget = 110;
+
+    /// <summary>Names and versions when they fit; else names only (dpkg has the versions), cut to fit.</summary>
+    private static string Describe(IReadOnlyList<PackageStatus> packages)
+    {
+        var withVersions = string.Join(", ", packages.Select(p => $"{p.Name} {p.Version}"));
+        return withVersions.Length <= ListBudget ? withVersions : Abbreviate(packages.Select(p => p.Name).ToList());
+    }
+
+    /// <summary>"a, b, c" when it fits in <see cref="ListBudget"/> characters, else "40 packages: a, b, … and 37 more".</summary>
+    public static string Abbreviate(IReadOnlyList<string> items)
+    {
+        var all = string.Join(", ", items);
+        if (all.Length <= ListBudget) return all;
+        var shown = new List<string>();
+        foreach (var item in items)
+        {
+            var head = $"{items.Count} packages: {string.Join(", ", shown.Append(item))} and {items.Count - shown.Count - 1} more";
+            if (head.Length > ListBudget && shown.Count > 0) break;
+            shown.Add(item);
+        }
+        return $"{items.Count} packages: {string.Join(", ", shown)} and {items.Count - shown.Count} more";
+    }
 }

@@ -24,6 +24,21 @@ public sealed partial class HostFiles(IHost host)
         return dir.StartsWith(parent, StringComparison.Ordinal) ? dir : throw new FormatException($"mktemp on {host.Name} printed \"{dir}\"");
     }
 
+    /// <summary>
+    /// A fresh private directory `parent/prefix.token` (what a previous run left there is removed
+    /// first, in the same round trip): scratch space a later run of the same work finds and clears
+    /// when the process that made it was killed before its cleanup. <paramref name="token"/> is 8
+    /// letters or digits.
+    /// </summary>
+    public async Task<string> MakeScratchDirectoryAsync(string parent, string prefix, string token, CancellationToken ct)
+    {
+        var dir = $"{parent.TrimEnd('/')}/{prefix}.{token}";
+        if (!ScratchPath().IsMatch(dir)) throw new ArgumentException($"bad scratch directory {dir}");
+        var r = await new RemoteScript().Add(["rm", "-rf", "--", dir]).Add(["install", "-d", "-m", "0700", "--", dir]).RunAsync(host, Short, ct).ConfigureAwait(false);
+        r.EnsureSuccess();
+        return dir;
+    }
+
     /// <summary>Removes a directory made by <see cref="MakeTempDirectoryAsync"/> with everything in it; an absent one is fine.</summary>
     public async Task RemoveTreeAsync(string directory, CancellationToken ct)
     {

@@ -44,11 +44,14 @@ internal static class RemoteJob
         printf '%s\n' "$?" >"$d/rc.new" && mv -f "$d/rc.new" "$d/rc"
         """;
 
-    // First line: `running`, `done <exit>` or `gone`; then the tail of the progress stream.
+    // First line: `running`, `done <exit>` or `gone`; second: the last non-empty line of stdout
+    // (split at \r too, cut to 300 bytes), which says what a command without a progress stream
+    // for it is doing, e.g. apt waiting for a lock; then the tail of the progress stream.
     internal const string PollScript = """
         d=$1
         [ -d "$d" ] || { echo gone; exit 0; }
         if [ -f "$d/rc" ]; then echo "done $(cat "$d/rc")"; else echo running; fi
+        tail -c 1024 "$d/out" 2>/dev/null | tr '\r' '\n' | awk 'NF { l = $0 } END { print substr(l, 1, 300) }'
         tail -c 4096 "$d/$2" 2>/dev/null
         exit 0
         """;
@@ -69,10 +72,15 @@ internal static class RemoteJob
 
     /// <summary>
     /// Runs argv to completion and returns its result like <see cref="IHost.RunAsync"/> would.
-    /// <paramref name="onProgress"/> receives the tail of <paramref name="stream"/> at each poll.
+    /// <paramref name="onProgress"/> receives the tail of <paramref name="stream"/> at each poll that finds one.
     /// On timeout or cancel the command is stopped (TERM, then KILL) and its files removed.
     /// </summary>
-    public static async Task<CommandResult> RunAsync(IHost host, IReadOnlyList<string> argv, Stream stream, Action<string>? onProgress,
+    public static Task<CommandResult> RunAsync(IHost host, IReadOnlyList<string> argv, Stream stream, Action<string>? onProgress,
+        TimeSpan timeout, CancellationToken ct, TimeSpan? maxPollInterval = null) =>
+        RunWithPollsAsync(host, argv, stream, poll => { if (poll.Tail.Length > 0) onProgress?.Invoke(poll.Tail); }, timeout, ct, maxPollInterval);
+
+    /// <summary>As above; <paramref name="onPoll"/> is called at every poll while the command runs, even when it printed nothing.</summary>
+    public static async Task<CommandResult> RunWithPollsAsync(IHost host, IReadOnlyList<string> argv, Stream stream, Action<JobPoll>? onPoll,
         TimeSpan timeout, CancellationToken ct, TimeSpan? maxPollInterval = null)
     {
         PosixQuote.ValidateArgv(argv);
@@ -94,10 +102,8 @@ internal static class RemoteJob
             while (true)
             {
                 var poll = await host.RunAsync(["bash", "-c", PollScript, "mvm-job", dir, file], null, PollTimeout, ct).ConfigureAwait(false);
-                var text = poll.EnsureSuccess().StdoutText;
-                var newline = text.IndexOf('\n');
-                var state = newline < 0 ? text : text[..newline];
-                if (newline >= 0 && newline + 1 < text.Length) onProgress?.Invoke(text[(newline + 1)..]);
+                var (state, lastLine, tail) = ParsePoll(poll.EnsureSuccess().StdoutText);
+                if (state != "gone") onPoll?.Invoke(new JobPoll(tail, lastLine));
                 if (state == "gone")
                     throw new ProviderException($"the job running `{PosixQuote.Join(argv)}` on {host.Name} disappeared ({dir} is gone: was the host " +
                         "rebooted or /tmp cleaned?). It may or may not have finished; run again.") { Host = host.Name };
@@ -117,6 +123,17 @@ internal static class RemoteJob
         }
     }
 
+    /// <summary>The answer of <see cref="PollScript"/>: state, last stdout line, progress tail.</summary>
+    internal static (string State, string LastLine, string Tail) ParsePoll(string text)
+    {
+        var first = text.IndexOf('\n');
+        if (first < 0) return (text, "", "");
+        var second = text.IndexOf('\n', first + 1);
+        return second < 0
+            ? (text[..first], text[(first + 1)..], "")
+            : (text[..first], text[(first + 1)..second], text[(second + 1)..]);
+    }
+
     private static async Task<CommandResult> CollectAsync(IHost host, IReadOnlyList<string> argv, string dir, int exit, TimeSpan elapsed,
         SecretScrubber? secrets, CancellationToken ct)
     {
@@ -128,3 +145,6 @@ internal static class RemoteJob
         return new CommandResult(host.Name, argv, exit, r[0]?.Stdout ?? [], r[1]?.Stdout ?? [], elapsed, secrets);
     }
 }
+
+/// <summary>One look at a running job: the tail of its progress stream and the last line it printed on stdout.</summary>
+internal sealed record JobPoll(string Tail, string LastOutputLine);

@@ -46,10 +46,10 @@ public sealed class Engine : IAsyncDisposable
     }
 
     /// <summary>Pulumi.yaml and Pulumi.&lt;stack&gt;.yaml from the program directory.</summary>
-    public ProgramModel LoadProgram() => ProgramLoader.LoadDirectory(Options.ProgramDirectory, Options.Stack);
+    public ProgramModel LoadProgram() => ProgramLoader.LoadDirectory(Options.ProgramDirectory, Options.Stack, Options.Secrets);
 
     /// <summary>The saved state (empty if none yet).</summary>
-    public StackState LoadState() => StackState.Load(StatePath, Options.Stack, "");
+    public StackState LoadState() => StackState.Load(StatePath, Options.Stack, "", Options.SecretsPassphrase);
 
     public Task<DeploymentResult> PreviewAsync(ProgramModel? program = null, CancellationToken ct = default)
         => RunUpdateAsync(program, preview: true, ct);
@@ -175,7 +175,7 @@ public sealed class Engine : IAsyncDisposable
         StackState old;
         try
         {
-            old = StackState.Load(StatePath, Options.Stack, program?.Name ?? "");
+            old = StackState.Load(StatePath, Options.Stack, program?.Name ?? "", Options.SecretsPassphrase);
         }
         catch (Exception e) // any unreadable state (bad JSON, missing fields, wrong version) is reported, not thrown
         {
@@ -235,7 +235,7 @@ public sealed class Engine : IAsyncDisposable
         }
         var state = run.AssembleState();
         if (!preview)
-            state.Save(StatePath);
+            state.Save(StatePath, Options.SecretsPassphrase);
 
         var logs = Server.LogsSince(logStart);
         var outputs = error is null ? run.Outputs() : new Struct();

@@ -25,13 +25,13 @@ public sealed record EngineOptions
     /// <summary>Where the CLI-style output is written as it happens (always also captured in the result's Transcript).</summary>
     public TextWriter? Output { get; init; }
 
-    /// <summary>Print plugin Log messages as they arrive (the CLI does; ephemeral ones only with <see cref="Verbose"/>).</summary>
+    /// <summary>Print plugin Log messages as they arrive (the CLI does; ephemeral ones every few seconds per resource, all with <see cref="Verbose"/>).</summary>
     public bool StreamLogs { get; init; }
 
     /// <summary>Print the "engine: mvm-engine test harness" line at the start of each operation.</summary>
     public bool PrintBanner { get; init; } = true;
 
-    /// <summary>Also print debug-level logs and ephemeral status messages.</summary>
+    /// <summary>Also print debug-level logs and every ephemeral status message.</summary>
     public bool Verbose { get; init; }
 
     /// <summary>Launch plugins with --logtostderr.</summary>
@@ -56,7 +56,16 @@ public sealed record EngineOptions
     /// <summary>Grace period between SIGINT and kill when stopping plugins (engine: 5 s).</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The passphrase of the stack's secrets (see <see cref="Secrets.StackSecrets"/>); null = PULUMI_CONFIG_PASSPHRASE or
+    /// PULUMI_CONFIG_PASSPHRASE_FILE from the environment, and without either a generated key file next to the state.
+    /// </summary>
+    public string? SecretsPassphrase { get; init; }
+
     public string ResolvedStateDirectory => StateDirectory ?? Path.Combine(ProgramDirectory, ".mvm-engine");
 
     public string StatePath => Path.Combine(ResolvedStateDirectory, Stack + ".json");
+
+    /// <summary>The stack's secrets provider: encrypts secrets in state and `secure:` stack config.</summary>
+    public Secrets.StackSecrets Secrets => Mvm.EngineHarness.Secrets.StackSecrets.For(ResolvedStateDirectory, Stack, SecretsPassphrase);
 }

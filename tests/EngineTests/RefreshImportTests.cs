@@ -58,6 +58,51 @@ public sealed class RefreshImportTests
     }
 
     [Fact]
+    public async Task Refresh_shows_a_resource_whose_outputs_changed_as_updated_with_the_changed_paths()
+    {
+        await using var f = await EngineFixture.StartAsync(Program);
+        await f.UpOkAsync();
+        // What a cluster's Read returns when one host went unreachable: same inputs, different outputs.
+        f.Cloud.OnRead = r =>
+        {
+            if (r.Name != "a")
+                return null;
+            var outputs = r.Properties.Clone();
+            outputs.Fields["health"] = Value.ForString("HEALTH_WARN");
+            outputs.Fields["hosts"] = Value.ForList(
+                Value.ForStruct(PropertyValues.Struct(new { name = "h1", reachable = true })),
+                Value.ForStruct(PropertyValues.Struct(new { name = "h3", reachable = false })));
+            outputs.Fields["token"] = PropertyValues.Secret("new-secret-value");
+            return new ReadResponse { Id = r.Id, Properties = outputs, Inputs = r.Inputs };
+        };
+        // The state before: healthy, both hosts reachable, an old secret.
+        var before = f.Engine.LoadState();
+        var outputsBefore = before.Resources.Single(r => r.Name == "a").Outputs;
+        outputsBefore.Fields["health"] = Value.ForString("HEALTH_OK");
+        outputsBefore.Fields["hosts"] = Value.ForList(
+            Value.ForStruct(PropertyValues.Struct(new { name = "h1", reachable = true })),
+            Value.ForStruct(PropertyValues.Struct(new { name = "h3", reachable = true })));
+        outputsBefore.Fields["token"] = PropertyValues.Secret("old-secret-value");
+        before.Save(f.Engine.StatePath, "");
+
+        var result = await f.Engine.RefreshAsync();
+        Assert.True(result.Succeeded, result.Transcript);
+        var step = result.Step("a");
+        Assert.Empty(step.Changes); // the inputs did not drift...
+        Assert.True(step.RefreshChanged); // ...but the outputs did
+        Assert.Equal(["health", "hosts[1].reachable", "token"], step.OutputChanges.Select(c => c.Path));
+        Assert.All(step.OutputChanges, c => Assert.Equal(Kind.Update, c.Kind));
+        Assert.False(result.Step("b").RefreshChanged);
+
+        Assert.Contains(" ~  mvm:index:Thing a updated [diff: ~health, ~hosts[1].reachable, ~token]", result.Transcript);
+        Assert.DoesNotContain("a refreshed", result.Transcript);
+        Assert.DoesNotContain("secret-value", result.Transcript);
+        var summary = result.Transcript[result.Transcript.LastIndexOf("Resources:", StringComparison.Ordinal)..];
+        Assert.Contains("~ 1 updated", summary);
+        Assert.Contains("1 unchanged", summary);
+    }
+
+    [Fact]
     public async Task Refresh_drops_resources_that_are_gone_and_preview_refresh_writes_nothing()
     {
         await using var f = await EngineFixture.StartAsync(Program);

@@ -212,7 +212,7 @@ public sealed class YamlLoaderTests
     }
 
     [Fact]
-    public void Stack_config_supports_plaintext_secret_form_and_rejects_ciphertext()
+    public void Stack_config_supports_plaintext_secret_form_and_decrypts_secure_values()
     {
         var p = Parse("name: lab\nruntime: yaml\nconfig:\n  mvm:sshPort: 22\n", """
             config:
@@ -229,8 +229,24 @@ public sealed class YamlLoaderTests
         Assert.Equal("22", mvm["sshPort"].Text); // from Pulumi.yaml, as a string
         Assert.Equal("3", p.Stack.Values["lab:vmCount"].Text);
 
-        var e = Assert.Throws<ProgramException>(() => Parse("name: lab\nruntime: yaml\n", "config:\n  mvm:key:\n    secure: AAABAKx1\n"));
-        Assert.Contains("write `secret: <plaintext>` instead", e.Message);
+        // `secure:` ciphertext is decrypted with the stack's secrets; it cannot be read without them.
+        const string secure = "config:\n  mvm:key:\n    secure: SEALED\n";
+        var e = Assert.Throws<ProgramException>(() => Parse("name: lab\nruntime: yaml\n", secure.Replace("SEALED", "AAABAKx1")));
+        Assert.Contains("needs the stack's secrets provider", e.Message);
+        var dir = Directory.CreateTempSubdirectory("mvm-engine-yaml-").FullName;
+        try
+        {
+            var secrets = Mvm.EngineHarness.Secrets.StackSecrets.For(dir, "dev", "");
+            var sealedKey = secrets.Encrypt("KEY-2");
+            var decrypted = ProgramLoader.Parse("name: lab\nruntime: yaml\n", secure.Replace("SEALED", sealedKey), "dev", "/tmp/prog", secrets: secrets);
+            Assert.Equal(new ConfigValue("KEY-2", true), decrypted.PackageConfig("mvm")["key"]);
+            var bad = Assert.Throws<ProgramException>(() => ProgramLoader.Parse("name: lab\nruntime: yaml\n", secure.Replace("SEALED", "AAABAKx1"), "dev", "/tmp/prog", secrets: secrets));
+            Assert.Contains("config 'mvm:key': cannot decrypt the `secure:` value", bad.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

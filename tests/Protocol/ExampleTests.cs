@@ -70,12 +70,13 @@ public sealed class ExampleTests(ITestOutputHelper output)
             var preview = await p.OkAsync(p.Engine.PreviewAsync());
             output.WriteLine(preview.Transcript);
             Assert.Equal(StepOp.Create, preview.Step("cluster").Op);
-            Assert.Equal(StepOp.Create, preview.Step("vmPool").Op);
             Assert.Equal(StepOp.Create, preview.Step("web").Op);
-            Assert.Equal(["cluster", "vmPool", "web"], preview.Steps.Where(s => !s.IsProvider).Select(s => s.Name).Order(StringComparer.Ordinal));
+            // No pool besides the cluster's own VM pool, which the VMs of examples/vm use: nothing unused.
+            Assert.Equal(["cluster", "web"], preview.Steps.Where(s => !s.IsProvider).Select(s => s.Name).Order(StringComparer.Ordinal));
             Assert.DoesNotContain(preview.Steps, s => s.CheckFailures.Count > 0);
             var cluster = preview.CallsOf("Create").Single(c => c.RequestAs<CreateRequest>().Name == "cluster").RequestAs<CreateRequest>();
             Assert.Equal(2400, cluster.Timeout); // customTimeouts.create: 40m
+            Assert.Equal("vms", Wire.Text(cluster.Properties, "vmPool"));
 
             // The plan is printed under the cluster and follows the program: every host's data device becomes an OSD.
             var plan = preview.Logs.Where(l => l.Urn == preview.Step("cluster").Urn && l.Message.StartsWith("plan: ", StringComparison.Ordinal))
@@ -148,7 +149,7 @@ public sealed class ExampleTests(ITestOutputHelper output)
         }
         Assert.Contains("cluster", up.Error);
         // Nothing depending on the cluster was attempted, and nothing was recorded.
-        Assert.DoesNotContain(up.CallsOf("Create"), c => c.RequestAs<CreateRequest>() is { Preview: false, Name: "vmPool" or "web" });
+        Assert.DoesNotContain(up.CallsOf("Create"), c => c.RequestAs<CreateRequest>() is { Preview: false, Name: "web" });
         Assert.DoesNotContain(up.State.Resources, r => !r.IsProvider);
         ProgramDirectory.AssertCleanPlugins(up);
     }

@@ -80,6 +80,53 @@ public sealed class LaunchContractTests(ITestOutputHelper output)
         Assert.True(Process(s).Stdout.Length == 0, Process(s).Stdout);
     }
 
+    /// <summary>
+    /// `pulumi up &amp;` in a CI script, nohup: the plugin inherits SIGINT (and SIGQUIT) ignored. The engine still
+    /// stops it with SIGINT, so it must exit 0 promptly either way, not wait to be killed.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Sigint_stops_the_plugin_even_when_its_parent_ignored_sigint(bool parentIgnoresSigint)
+    {
+        using var dir = new TempDirectory("mvm-launch");
+        // A launcher that sets the disposition a background shell gives its children, then execs the target.
+        var launcher = dir.Write("launch", $"#!/bin/sh\n{(parentIgnoresSigint ? "trap '' INT QUIT\n" : "")}exec \"$MVM_TEST_TARGET\" \"$@\"\n");
+        File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (parentIgnoresSigint)
+            Assert.True(IgnoresSigint(await LauncherSigIgnAsync(launcher)), "the launcher did not leave SIGINT ignored, so this test would prove nothing");
+
+        await using var s = await ProviderSession.StartAsync(new ProviderSessionOptions
+        {
+            PluginPath = launcher,
+            Environment = PluginBinary.Environment(new Dictionary<string, string?> { ["MVM_TEST_TARGET"] = PluginBinary.Path }),
+        });
+        var plugin = Process(s);
+        Assert.NotNull(await s.HandshakeAsync());
+
+        var watch = Stopwatch.StartNew();
+        var exit = await s.StopAsync();
+        output.WriteLine($"parent ignores SIGINT: {parentIgnoresSigint}; launch → port line {plugin.StartupTime.TotalMilliseconds:0} ms; SIGINT → exit {exit} in {watch.ElapsedMilliseconds} ms");
+        Assert.False(plugin.WasKilled, "the plugin ignored SIGINT and had to be killed");
+        Assert.Equal(0, exit);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"SIGINT took {watch.Elapsed} to stop the plugin");
+    }
+
+    /// <summary>The SigIgn mask a process started by <paramref name="launcher"/> begins with.</summary>
+    private static async Task<string> LauncherSigIgnAsync(string launcher)
+    {
+        var start = new ProcessStartInfo(launcher) { RedirectStandardOutput = true, ArgumentList = { "SigIgn:", "/proc/self/status" } };
+        start.Environment["MVM_TEST_TARGET"] = "/bin/grep";
+        using var grep = System.Diagnostics.Process.Start(start)!;
+        var line = (await grep.StandardOutput.ReadToEndAsync()).Trim();
+        await grep.WaitForExitAsync();
+        return line;
+    }
+
+    private static bool IgnoresSigint(string sigIgnLine)
+        => (ulong.Parse(sigIgnLine["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) & 0b10) != 0;
+
     [Fact]
     public async Task Without_an_engine_address_it_serves_and_waits_for_attach()
     {

@@ -19,6 +19,7 @@ LAB_CACHE="${LAB_CACHE:-/var/cache/mvm-lab}"
 LAB_RUN="${LAB_RUN:-/var/lib/mvm-lab}"
 LAB_OUT="${LAB_OUT:-$LAB_RUN/out}"
 LAB_BOOT_TIMEOUT="${LAB_BOOT_TIMEOUT:-90}"
+LAB_APT_LOCK_WAIT="${LAB_APT_LOCK_WAIT:-600}"  # seconds to wait for another apt holding its locks
 LAB_SUITE="bookworm"
 
 # Packages of the base rootfs. Changing this list (or LAB_BASE_RECIPE below) rebuilds the cached
@@ -64,6 +65,7 @@ lab_validate_config() {
   [[ "$LAB_HOSTS" =~ ^[1-8]$ ]] || die "LAB_HOSTS must be 1..8 (got '$LAB_HOSTS')"
   [[ "$LAB_DISKS" =~ ^[0-3]$ ]] || die "LAB_DISKS must be 0..3 (got '$LAB_DISKS')"
   [[ "$LAB_DISK_SIZE" =~ ^[0-9]+[KMGT]?$ ]] || die "LAB_DISK_SIZE must look like 6G (got '$LAB_DISK_SIZE')"
+  [[ "$LAB_APT_LOCK_WAIT" =~ ^[0-9]{1,5}$ ]] || die "LAB_APT_LOCK_WAIT must be a number of seconds (got '$LAB_APT_LOCK_WAIT')"
 }
 
 # Host names h1..hN and their addresses; the number is the index.
@@ -104,6 +106,37 @@ lab_missing_prereqs() {
   [[ -f /usr/lib/syslinux/mbr/mbr.bin ]] || echo "/usr/lib/syslinux/mbr/mbr.bin"
 }
 
+# apt-get ARGS... with its output appended to $LAB_APT_LOG. A fresh machine often has another apt
+# running (unattended-upgrades, cloud-init): wait up to LAB_APT_LOCK_WAIT seconds for its locks,
+# and say so. apt-get waits for the dpkg lock itself (DPkg::Lock::Timeout, printing "Waiting for
+# cache lock: …" with -q), but `apt-get update` fails at once on the lists lock (apt 2.6): that
+# one is retried here.
+lab_apt_get() {
+  local deadline=$((SECONDS + LAB_APT_LOCK_WAIT)) said="" pid holder run
+  run="$(mktemp)"
+  while :; do
+    apt-get -q -o DPkg::Lock::Timeout="$LAB_APT_LOCK_WAIT" "$@" >"$run" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+      holder="$(sed -n 's/^Waiting for cache lock: .*It is held by \(process [0-9]* ([^)]*)\).*/\1/p' "$run" | tail -n 1)"
+      if [[ -n "$holder" && -z "$said" ]]; then
+        log "waiting for another apt to finish (the dpkg lock is held by $holder; up to ${LAB_APT_LOCK_WAIT}s)"
+        said=1
+      fi
+      sleep 1
+    done
+    if wait "$pid"; then cat "$run" >>"$LAB_APT_LOG"; rm -f "$run"; return 0; fi
+    cat "$run" >>"$LAB_APT_LOG"
+    holder="$(sed -n 's/^E: Could not get lock .*It is held by \(process [0-9]* ([^)]*)\).*/\1/p' "$run" | head -n 1)"
+    if [[ -z "$holder" ]] || ((SECONDS >= deadline)); then rm -f "$run"; return 1; fi
+    if [[ -z "$said" ]]; then
+      log "waiting for another apt to finish (the apt lock is held by $holder; up to ${LAB_APT_LOCK_WAIT}s)"
+      said=1
+    fi
+    sleep 3
+  done
+}
+
 # Installs what a fresh Debian 12 machine lacks, quietly; apt-get update only when something is
 # missing, so a prepared machine does not touch the network here.
 lab_install_prereqs() {
@@ -115,7 +148,7 @@ lab_install_prereqs() {
   local aptlog
   aptlog="$(mktemp)"
   # Output only on failure: CI logs stay readable.
-  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${LAB_PREREQ_PACKAGES[@]}"; } >"$aptlog" 2>&1; then
+  if ! LAB_APT_LOG="$aptlog" lab_apt_get update || ! LAB_APT_LOG="$aptlog" lab_apt_get install -y --no-install-recommends "${LAB_PREREQ_PACKAGES[@]}"; then
     tail -n 20 "$aptlog" >&2
     rm -f "$aptlog"
     die "installing ${LAB_PREREQ_PACKAGES[*]} failed"

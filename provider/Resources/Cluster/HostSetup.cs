@@ -43,7 +43,8 @@ public static class HostSetup
                 await host.RunCheckedAsync(["tee", "-a", "/etc/libvirt/qemu.conf"], T, ct,
                     Encoding.UTF8.GetBytes($"\n# set by pulumi-resource-mvm: this host is a {container} container\n{NoCgroupControllers}\n")).ConfigureAwait(false);
                 await new Systemd(host).RestartAsync("libvirtd", T, ct).ConfigureAwait(false);
-                await ctx.WarningAsync($"{node.Name} is a {container} container: set `{NoCgroupControllers}` in /etc/libvirt/qemu.conf so QEMU can start");
+                // Done by the provider, nothing left for the user: a note of the file changed, not a warning.
+                await ctx.InfoAsync($"{node.Name} is a {container} container: added `{NoCgroupControllers}` to /etc/libvirt/qemu.conf so QEMU can start");
             });
 
         await ctx.StepAsync("start libvirt and Open vSwitch", node.Name, async ct =>

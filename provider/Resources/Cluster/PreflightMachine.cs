@@ -44,10 +44,10 @@ internal static class PreflightMachine
                     $"Load it with `modprobe {(facts.Cpu.Vmx ? "kvm_intel" : "kvm_amd")}`, or set `domainType: qemu` on the cluster to emulate VMs in software (much slower).");
             return;
         }
+        // domainType qemu on a host without usable KVM is the program's deliberate choice and
+        // there is nothing to do about it: only a host that could run KVM is worth a warning.
         if (flags && facts.KvmDevice)
             found.Warning($"Host {n} supports KVM, but domainType is qemu: its VMs will be emulated in software. Set `domainType: kvm` for hardware virtualisation.");
-        else
-            found.Warning($"Host {n} has no usable KVM ({(flags ? "no /dev/kvm" : "no vmx/svm CPU flags")}); with domainType qemu its VMs are emulated in software, many times slower than with KVM.");
     }
 
     private static void CheckMemory(HostFactsResult facts, PreflightRequirements req, int dataDevices, PreflightFindings found)

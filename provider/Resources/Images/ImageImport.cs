@@ -13,7 +13,7 @@ namespace Mvm.Resources.Images;
 /// the metadata, whose sha256 key marks the import complete. The scratch directory is removed
 /// whatever happens; an RBD image that was started and then failed is removed again.
 /// </summary>
-public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdImageRef target, VirtualImageArgs args, ImageOrigin origin)
+public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdImageRef target, VirtualImageArgs args, ImageOrigin origin, string owner)
 {
     /// <summary>Scratch space for downloads and uploads: on disk, not /tmp, which is often a small tmpfs.</summary>
     public const string ScratchParent = "/var/tmp";
@@ -38,7 +38,8 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
             if (origin.Kind == ImageOriginKind.HostFile) (path, sourceBytes) = (origin.Path, -1);
             else
             {
-                scratch = await ctx.StepAsync("make a scratch directory", host.Name, ct => _files.MakeTempDirectoryAsync(ScratchParent, "mvm-image", ct));
+                // Named after the owner, so an import killed before its cleanup has its copy removed by the next one.
+                scratch = await ctx.StepAsync("make a scratch directory", host.Name, ct => _files.MakeScratchDirectoryAsync(ScratchParent, "mvm-image", Ownership.Token(owner), ct));
                 path = scratch + "/source";
                 sourceBytes = origin.Kind == ImageOriginKind.Url ? await DownloadAsync(path) : await UploadAsync(path);
             }
@@ -134,15 +135,16 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
             progress.Report(virtualSize, virtualSize, final: true);
             await ctx.StepAsync($"snapshot {target}@{ImageMetadata.Snapshot}", host.Name, ct => rbd.SnapCreateAsync(target, ImageMetadata.Snapshot, ct));
             await ctx.StepAsync($"protect {target}@{ImageMetadata.Snapshot}", host.Name, ct => rbd.SnapProtectAsync(target, ImageMetadata.Snapshot, ct));
-            await ctx.StepAsync($"record the image's settings on {target}", host.Name, ct => rbd.ImageMetaSetAsync(target, ImageMetadata.Describe(args, format), ct));
+            await ctx.StepAsync($"record the image's settings on {target}", host.Name, ct => rbd.ImageMetaSetAsync(target, ImageMetadata.Describe(args, format, owner), ct));
             await ctx.StepAsync($"record sha256 on {target}", host.Name, ct => rbd.ImageMetaSetAsync(target, new Dictionary<string, string?> { [ImageMetadata.Sha256] = sha256 }, ct));
         }
         catch (Exception e)
         {
             // The image is half made: take it away again, so no RBD image exists that state does not know.
             if (await TryRemoveAsync() is { } left)
-                throw new ResourceInitFailedException($"{target}", new VirtualImageState { ConnectString = args.ConnectString, Name = target.Image, Pool = target.Pool, Source = args.Source, Format = args.Format, Checksum = args.Checksum },
-                    [$"importing into {target} failed ({e.Message}) and removing the partial image failed too ({left}); it is kept in state so `pulumi destroy` or the next `pulumi up` removes it"]);
+                // State names the image the resource stands for; its next create removes this partial one (named after the resource).
+                throw new ResourceInitFailedException($"{target with { Image = args.Name! }}", new VirtualImageState { ConnectString = args.ConnectString, Name = args.Name, Pool = target.Pool, Source = args.Source, Format = args.Format, Checksum = args.Checksum },
+                    [$"importing into {target} failed ({e.Message}) and removing the partial image failed too ({left}); the next create of this resource removes it (the partial image is named after the resource), or remove it with `rbd rm`"]);
             throw;
         }
     }

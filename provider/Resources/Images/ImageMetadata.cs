@@ -26,9 +26,10 @@ public static class ImageMetadata
     public const string Snapshot = "base";
 
     /// <summary>Everything but <see cref="Sha256"/>, which completes the import.</summary>
-    public static Dictionary<string, string?> Describe(VirtualImageArgs args, ImageFormat detected)
+    public static Dictionary<string, string?> Describe(VirtualImageArgs args, ImageFormat detected, string owner)
     {
         var meta = GuestSettings(args);
+        meta[Ownership.RbdKey] = owner;
         meta[Source] = args.Source!;
         meta[DetectedFormat] = Word(detected);
         if (args.Format is { } f) meta[Format] = Word(f);

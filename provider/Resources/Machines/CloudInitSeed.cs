@@ -53,29 +53,36 @@ public sealed class CloudInitSeed
         yaml.Split('\n').Any(l => l.StartsWith(key + ":", StringComparison.Ordinal));
 
     /// <summary>
-    /// Builds the ISO on <paramref name="host"/> with xorriso in a private temporary directory
-    /// and imports it into <paramref name="image"/>; the directory goes whatever happens.
+    /// Builds the ISO on <paramref name="host"/> with xorriso in a private temporary directory,
+    /// imports it into <paramref name="image"/> marked with <paramref name="owner"/> and removes
+    /// the directory, all in one round trip; nothing is built when the resource's seed is there
+    /// already (see <see cref="Shared.OwnedRbdImage"/> for whose seeds are carried on).
     /// </summary>
-    public async Task ImportAsync(IHost host, RbdImageRef image, CancellationToken ct)
+    public async Task ImportAsync(IHost host, RbdImageRef image, string owner, bool stateNamesIt, CancellationToken ct)
     {
+        var rbd = new Rbd(host, Cluster.ClusterConnection.CephContext);
         var dir = $"/var/tmp/mvm-seed-{image.Image}";
         try
         {
-            var script = new RemoteScript()
-                .Add(["rm", "-rf", dir])
-                .Add(["install", "-d", "-m", "0700", dir]);
-            foreach (var (name, content) in Files)
-                script.Add(["install", "-m", "0600", "/dev/stdin", $"{dir}/{name}"], Encoding.UTF8.GetBytes(content));
-            // xorriso's mkisofs mode: a small package (genisoimage would bring a 7 MB libmagic database).
-            script.Add(["xorriso", "-as", "mkisofs", "-quiet", "-output", $"{dir}/seed.iso", "-V", "cidata", "-J", "-r", .. Files.Keys.Select(f => $"{dir}/{f}")]);
-            (await script.RunAsync(host, T, ct).ConfigureAwait(false)).EnsureSuccess();
-            var rbd = new Rbd(host, Cluster.ClusterConnection.CephContext);
-            if (await rbd.FindAsync(image, ct).ConfigureAwait(false) is null)
-                await rbd.ImportAsync($"{dir}/seed.iso", image, null, T, ct).ConfigureAwait(false);
+            await Shared.OwnedRbdImage.EnsureAsync(rbd, image, owner, stateNamesIt, batch =>
+            {
+                batch.Add(Command(["rm", "-rf", dir]));
+                batch.Add(Command(["install", "-d", "-m", "0700", dir]));
+                foreach (var (name, content) in Files)
+                    batch.Add(Command(["install", "-m", "0600", "/dev/stdin", $"{dir}/{name}"], Encoding.UTF8.GetBytes(content)));
+                // xorriso's mkisofs mode: a small package (genisoimage would bring a 7 MB libmagic database).
+                batch.Add(Command(["xorriso", "-as", "mkisofs", "-quiet", "-output", $"{dir}/seed.iso", "-V", "cidata", "-J", "-r", .. Files.Keys.Select(f => $"{dir}/{f}")]));
+                batch.Add(rbd.ImportCall($"{dir}/seed.iso", image));
+                batch.Add(Command(["rm", "-rf", dir]));
+            }, ct).ConfigureAwait(false);
         }
-        finally
+        catch
         {
+            // The batch stopped part-way (or was cancelled): the user-data must not stay on the host.
             await host.RunAsync(["rm", "-rf", dir], null, T, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
     }
+
+    private static ToolCall<bool> Command(IReadOnlyList<string> argv, byte[]? stdin = null) => new(argv, stdin, r => r.EnsureSuccess() is not null);
 }

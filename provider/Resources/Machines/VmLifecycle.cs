@@ -25,10 +25,17 @@ public static class VmLifecycle
     {
         var conn = ClusterConnection.Open(a.ConnectString, ctx);
         var info = conn.Info;
-        var (member, host) = await VmHosts.ChooseAsync(conn, a.Host, (long)(a.MaxMemoryMiB ?? a.MemoryMiB ?? 512) * 1024, ctx);
-        if (await VmHosts.FindAsync(conn, a.Name!, member.Name, ctx) is { } existing)
-            throw new PreconditionFailedException($"a VM named {a.Name} already exists on {existing.Member.Name} (UUID {existing.Xml.Uuid}): import it " +
-                $"(`pulumi import mvm:index:VirtualMachine <resource> {a.Name}` with mvm:importConnectString set) or choose another name; nothing was changed");
+        // A domain already under this name is carried on only when this resource defined it (a
+        // create cut short after `virsh define`: the plugin killed, the engine never got an answer);
+        // it then keeps its host and UUID. Any other is refused.
+        var existing = await VmHosts.FindAsync(conn, a.Name!, a.Host, ctx);
+        if (existing is not null && !Ownership.IsMine(existing.Config.Metadata, VmMetadata.Owner, ctx.Urn))
+            throw new PreconditionFailedException($"a VM named {a.Name} already exists on {existing.Member.Name} (UUID {existing.Xml.Uuid}) and is not this resource's: " +
+                $"{Ownership.Describe(existing.Config.Metadata, VmMetadata.Owner)}. Import it (`pulumi import mvm:index:VirtualMachine <resource> {a.Name}` " +
+                "with mvm:importConnectString set) or choose another name; nothing was changed");
+        var (member, host) = existing is not null ? (existing.Member, existing.Host)
+            : await VmHosts.ChooseAsync(conn, a.Host, (long)(a.MaxMemoryMiB ?? a.MemoryMiB ?? 512) * 1024, ctx);
+        if (existing is not null) await ctx.InfoAsync($"VM {a.Name} was left defined on {member.Name} by a create of this resource that was cut short: finishing it");
 
         var rbd = new Rbd(host, ClusterConnection.CephContext);
         var image = a.Image is null ? null : ImageRef(a.Image, info.VmPool);
@@ -46,7 +53,7 @@ public static class VmLifecycle
         var seed = CloudInitSeed.For(a.Name!, a.CloudInit);
         var seedImage = seed is null ? null : VmLayout.SeedImage(info.VmPool, a.Name!, seed.InstanceId);
 
-        var uuid = Guid.NewGuid();
+        var uuid = existing?.Xml.Uuid ?? Guid.NewGuid();
         var state = States.FromInputs<VirtualMachineArgs, VirtualMachineState>(a);
         state.Uuid = uuid.ToString();
         state.CurrentHost = member.Name;
@@ -55,7 +62,7 @@ public static class VmLifecycle
         state.AttachedNetworkInterfaces = nics.Select(n => new VmNetworkInterfaceState { Name = n.Name, Vlan = n.Network, Mac = n.Mac, Model = VmNetworks.ModelFrom(n.Model) }).ToList();
         try
         {
-            await MaterializeAsync(effective, info, member.Name, host, uuid, disks, nics, image, seed, seedImage, ctx);
+            await MaterializeAsync(effective, info, member.Name, host, uuid, disks, nics, image, seed, seedImage, stateNamesThem: false, ctx);
             await ReadIntoAsync(state, conn, uuid.ToString(), ctx, (member.Name, networks), askGuest: false);
             return (uuid.ToString(), state);
         }
@@ -67,21 +74,22 @@ public static class VmLifecycle
 
     /// <summary>
     /// Makes whatever of the VM does not exist yet: disks (cloned or blank), the seed, the domain,
-    /// and starts it. Everything is looked for first, so a create cut short finishes here on the next `up`.
+    /// and starts it. Everything is looked for first, so a create cut short finishes here on the
+    /// next `up`; each object is marked with the resource's URN as it is made, and one found
+    /// already is carried on only when it is this resource's (<paramref name="stateNamesThem"/>:
+    /// the state of a create cut short names them, so unmarked ones are taken too).
     /// </summary>
     public static async Task MaterializeAsync(VirtualMachineArgs a, ClusterInfo info, string hostName, IHost host, Guid uuid,
-        IReadOnlyList<VmDiskLayout> disks, IReadOnlyList<VmNicLayout> nics, RbdImageRef? image, CloudInitSeed? seed, RbdImageRef? seedImage, OperationContext ctx)
+        IReadOnlyList<VmDiskLayout> disks, IReadOnlyList<VmNicLayout> nics, RbdImageRef? image, CloudInitSeed? seed, RbdImageRef? seedImage,
+        bool stateNamesThem, OperationContext ctx)
     {
         var rbd = new Rbd(host, ClusterConnection.CephContext);
         for (var i = 0; i < disks.Count; i++)
         {
             var d = disks[i];
-            await ctx.StepAsync(i == 0 && image is not null ? "clone boot disk" : "create disk", hostName, async ct =>
-            {
-                if (await rbd.FindAsync(d.Image, ct) is not null) return;
-                if (i == 0 && image is not null) await rbd.CloneAsync(image, ImageSnapshot, d.Image, null, ct);
-                else await rbd.CreateAsync(d.Image, d.SizeGiB * GiB, null, ct);
-            });
+            await ctx.StepAsync(i == 0 && image is not null ? "clone boot disk" : "create disk", hostName, ct =>
+                OwnedRbdImage.EnsureAsync(rbd, d.Image, ctx.Urn, stateNamesThem,
+                    i == 0 && image is not null ? rbd.CloneCall(image, ImageSnapshot, d.Image, null) : rbd.CreateCall(d.Image, d.SizeGiB * GiB, null), ct));
             if (i == 0 && image is not null)
                 await ctx.StepAsync("resize boot disk", hostName, async ct =>
                 {
@@ -91,12 +99,12 @@ public static class VmLifecycle
                     if (now.SizeBytes < d.SizeGiB * GiB) await rbd.ResizeAsync(d.Image, d.SizeGiB * GiB, allowShrink: false, ct);
                 });
         }
-        if (seed is not null) await ctx.StepAsync("build cloud-init seed", hostName, ct => seed.ImportAsync(host, seedImage!, ct));
+        if (seed is not null) await ctx.StepAsync("build cloud-init seed", hostName, ct => seed.ImportAsync(host, seedImage!, ctx.Urn, stateNamesThem, ct));
         var virsh = new Virsh(host);
         var defined = await ctx.StepAsync("look for VM", hostName, ct => virsh.ListAsync(ct), readOnly: true);
         if (!defined.Any(d => d.Uuid == uuid))
         {
-            var spec = VmSpec.Build(a, info, uuid, hostName, disks, nics, seedImage);
+            var spec = VmSpec.Build(a, info, uuid, hostName, disks, nics, seedImage, ctx.Urn);
             await ctx.StepAsync("define VM", hostName, ct => virsh.DefineAsync(DomainXml.FromSpec(spec), ct: ct));
         }
         if (a.PowerState != PowerState.Stopped) await ctx.StepAsync("start VM", hostName, ct => virsh.StartAsync(a.Name!, ct));

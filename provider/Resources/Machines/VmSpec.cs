@@ -16,13 +16,14 @@ public static class VmSpec
     public static string NicKey(string mac) => "nic:" + mac;
 
     public static DomainSpec Build(VirtualMachineArgs a, ClusterInfo info, Guid uuid, string host, IReadOnlyList<VmDiskLayout> disks,
-        IReadOnlyList<VmNicLayout> nics, Tools.RbdImageRef? seed)
+        IReadOnlyList<VmNicLayout> nics, Tools.RbdImageRef? seed, string owner)
     {
         var diskSpecs = disks.Select(d => Disk(d, info)).ToList();
         if (seed is not null) diskSpecs.Add(Seed(seed, info));
         var metadata = new Dictionary<string, string>
         {
             [VmMetadata.Placement] = PlacementName(a.Placement),
+            [VmMetadata.Owner] = owner,
         };
         if (a.Host is not null) metadata[VmMetadata.Host] = a.Host;
         foreach (var n in nics) metadata[NicKey(n.Mac)] = n.Name;

@@ -127,7 +127,7 @@ public static class VmUpdate
         var effective = image is null ? a : await VmLifecycle.WithImageDefaultsAsync(a, new Rbd(host, ClusterConnection.CephContext), image, ctx);
         state.CurrentHost = member.Name;
         await VmLifecycle.MaterializeAsync(effective, conn.Info, member.Name, host, Guid.Parse(state.Uuid!), disks, nics, image, seed,
-            seed is null ? null : VmLayout.SeedImage(conn.Info.VmPool, a.Name!, seed.InstanceId), ctx);
+            seed is null ? null : VmLayout.SeedImage(conn.Info.VmPool, a.Name!, seed.InstanceId), stateNamesThem: true, ctx);
     }
 
     /// <summary>Moves the VM to <paramref name="target"/>: live when it runs, its definition when it is off; refused before the move when the target cannot take it.</summary>
@@ -163,10 +163,8 @@ public static class VmUpdate
             var attached = current.FirstOrDefault(c => c.TargetDev == d.TargetDev && VmState.SplitRbd(c.SourceName).Image == d.Image.Image);
             if (attached is null)
             {
-                await ctx.StepAsync($"create disk {d.Name}", found.Member.Name, async ct =>
-                {
-                    if (await rbd.FindAsync(d.Image, ct) is null) await rbd.CreateAsync(d.Image, d.SizeGiB * GiB, null, ct);
-                });
+                await ctx.StepAsync($"create disk {d.Name}", found.Member.Name, ct =>
+                    OwnedRbdImage.EnsureAsync(rbd, d.Image, ctx.Urn, stateNamesIt: false, rbd.CreateCall(d.Image, d.SizeGiB * GiB, null), ct));
                 var spec = VmSpec.Disk(d, info);
                 await ctx.StepAsync($"attach disk {d.Name}", found.Member.Name, ct => virsh.AttachDeviceAsync(name, spec, scope, ct));
                 continue;
@@ -231,7 +229,7 @@ public static class VmUpdate
         if (want is not null && have.Image == want.Image) return;
         if (want is null && cdrom is null) return;
         var rbd = new Rbd(found.Host, ClusterConnection.CephContext);
-        if (want is not null) await ctx.StepAsync("build cloud-init seed", found.Member.Name, ct => seed!.ImportAsync(found.Host, want, ct));
+        if (want is not null) await ctx.StepAsync("build cloud-init seed", found.Member.Name, ct => seed!.ImportAsync(found.Host, want, ctx.Urn, stateNamesIt: false, ct));
         var virsh = new Virsh(found.Host);
         var scope = running ? ChangeScope.LiveAndConfig : ChangeScope.Config;
         if (cdrom is not null) await ctx.StepAsync("detach old seed", found.Member.Name, ct => virsh.DetachDeviceAsync(found.Xml.Name, cdrom, scope, ct));

@@ -14,4 +14,7 @@ public static class VmMetadata
     public const string Host = "host";
 
     public const string Pinned = "pinned";
+
+    /// <summary>The URN of the VirtualMachine that defined the domain (see <see cref="Ownership"/>).</summary>
+    public const string Owner = "owner";
 }

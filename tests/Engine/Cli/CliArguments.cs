@@ -4,7 +4,7 @@ namespace Mvm.EngineHarness.Cli;
 public sealed record CliArguments
 {
     public const string Usage = """
-        usage: mvm-engine <preview|up|refresh|destroy|import|output> [options]
+        usage: mvm-engine <preview|up|refresh|destroy|import|output|config set> [options]
 
           --cwd DIR            program directory (holds Pulumi.yaml; default: current directory)
           --stack NAME         stack name (default: dev); config from Pulumi.NAME.yaml
@@ -15,12 +15,16 @@ public sealed record CliArguments
           --protect=false      (import) do not mark the imported resource protected
           output NAME          print the stack output NAME from the state, as `pulumi stack output NAME`
           --show-secrets       (output) print a secret output's value instead of [secret]
-          --verbose            also show debug logs and ephemeral status messages
+          config set KEY [VALUE]  set a stack config value in Pulumi.<stack>.yaml, as `pulumi config set`;
+                               without VALUE it is read from stdin (keeps a secret out of the process list)
+          --secret             (config set) store it encrypted: `KEY: {secure: v1:...}` (--plaintext: not)
+          --verbose            also show debug logs and every status message (default: one per resource every 5 s)
           --logtostderr, -v N  passed to the plugin, as `pulumi --logtostderr -v=N` does
 
-        Stack config secure values: write `key: {secret: <plaintext>}` in Pulumi.<stack>.yaml
-        (the harness cannot decrypt `secure:` ciphertext).
-        State: <cwd>/.mvm-engine/<stack>.json. Exit code 0 on success, 1 on failure, 2 on bad usage.
+        Secrets in state and `secure:` config are encrypted (AES-256-GCM) with a key derived from
+        PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) when set, else with a generated key in
+        <cwd>/.mvm-engine/<stack>.key (mode 0600); the stack keeps the kind it first used.
+        State: <cwd>/.mvm-engine/<stack>.json (mode 0600). Exit code 0 on success, 1 on failure, 2 on bad usage.
         """;
 
     public required string Command { get; init; }
@@ -50,7 +54,13 @@ public sealed record CliArguments
 
     public bool ShowSecrets { get; init; }
 
-    private static readonly HashSet<string> Commands = ["preview", "up", "refresh", "destroy", "import", "output"];
+    /// <summary>(config set) the key and the value; a null value is read from stdin.</summary>
+    public (string Key, string? Value)? ConfigKey { get; init; }
+
+    /// <summary>(config set) store the value encrypted.</summary>
+    public bool Secret { get; init; }
+
+    private static readonly HashSet<string> Commands = ["preview", "up", "refresh", "destroy", "import", "output", "config"];
 
     /// <summary>Parses; throws ArgumentException with a message for the user on bad usage.</summary>
     public static CliArguments Parse(IReadOnlyList<string> args)
@@ -62,7 +72,14 @@ public sealed record CliArguments
             throw new ArgumentException($"unknown command '{command}'");
         var result = new CliArguments { Command = command };
         var positional = new List<string>();
-        for (var i = 1; i < args.Count; i++)
+        var first = 1;
+        if (command == "config")
+        {
+            if (args.Count < 2 || args[1] != "set")
+                throw new ArgumentException("config supports only `config set [--secret] KEY [VALUE]`");
+            first = 2;
+        }
+        for (var i = first; i < args.Count; i++)
         {
             var a = args[i];
             string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{a} needs a value");
@@ -79,6 +96,8 @@ public sealed record CliArguments
                 "--protect=false" => result with { Protect = false },
                 "--protect=true" or "--protect" => result with { Protect = true },
                 "--show-secrets" => result with { ShowSecrets = true },
+                "--secret" => result with { Secret = true },
+                "--plaintext" => result with { Secret = false },
                 "--import" => result with { Import = (Next(), Next(), Next()) },
                 _ when a.StartsWith("-v=", StringComparison.Ordinal) => result with { Verbosity = int.Parse(a[3..], System.Globalization.CultureInfo.InvariantCulture) },
                 _ when a.StartsWith("--cwd=", StringComparison.Ordinal) => result with { Cwd = Path.GetFullPath(a[6..]) },
@@ -100,6 +119,12 @@ public sealed record CliArguments
             if (positional.Count != 1)
                 throw new ArgumentException("output needs the NAME of one stack output (e.g. connectString)");
             result = result with { OutputName = positional[0] };
+        }
+        else if (command == "config")
+        {
+            if (positional.Count is < 1 or > 2)
+                throw new ArgumentException("config set needs KEY and, unless it is read from stdin, VALUE");
+            result = result with { ConfigKey = (positional[0], positional.Count == 2 ? positional[1] : null) };
         }
         else if (positional.Count > 0)
         {

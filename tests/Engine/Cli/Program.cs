@@ -25,6 +25,8 @@ public static class Program
 
         if (cli.Command == "output")
             return StackOutput.Print(cli, Console.Out, Console.Error);
+        if (cli.Command == "config")
+            return StackConfigCommand.Set(cli, Console.In, Console.Error);
 
         Console.Out.WriteLine(Engine.Banner);
         using var cancel = new CancellationTokenSource();

@@ -19,7 +19,16 @@ public static class StackOutput
             stderr.WriteLine($"error: stack {cli.Stack} in {cli.Cwd} has no state yet (run up first)");
             return 1;
         }
-        var state = StackState.FromJson(File.ReadAllText(path));
+        StackState state;
+        try
+        {
+            state = StackState.Load(path, cli.Stack, "");
+        }
+        catch (Secrets.SecretDecryptionException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
         if (!state.Outputs.Fields.TryGetValue(cli.OutputName!, out var value))
         {
             var known = string.Join(", ", state.Outputs.Fields.Keys.Order(StringComparer.Ordinal));

@@ -25,7 +25,7 @@ internal sealed class DestroyRun(RunContext ctx, StackState old, ProviderRegistr
             ctx.ThrowIfCanceled();
             await DeleteAsync(resource).ConfigureAwait(false);
             if (!ctx.Preview)
-                Assemble().Save(ctx.Options.StatePath);
+                Assemble().Save(ctx.Options.StatePath, ctx.Options.SecretsPassphrase);
         }
         foreach (var provider in _state.Resources.Where(r => r.IsProvider).Reverse().ToList())
         {

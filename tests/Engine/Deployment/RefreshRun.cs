@@ -7,7 +7,7 @@ namespace Mvm.EngineHarness.Deployment;
 /// <summary>
 /// `refresh`: Read every resource (properties = old outputs, inputs = old inputs); an empty id means it is gone.
 /// Drift is shown the engine's way: Diff(olds = refreshed outputs, old_inputs = refreshed inputs, news = old inputs),
-/// inverted. Runs from state alone (the program is not run), with each resource's provider rebuilt from state.
+/// inverted; changed outputs are listed too (see <see cref="OutputChanges"/>). Runs from state alone (the program is not run), with each resource's provider rebuilt from state.
 /// </summary>
 internal sealed class RefreshRun(RunContext ctx, StackState old, ProviderRegistry registry)
 {
@@ -20,7 +20,7 @@ internal sealed class RefreshRun(RunContext ctx, StackState old, ProviderRegistr
             ctx.ThrowIfCanceled();
             await RefreshAsync(resource).ConfigureAwait(false);
             if (!ctx.Preview)
-                Assemble().Save(ctx.Options.StatePath);
+                Assemble().Save(ctx.Options.StatePath, ctx.Options.SecretsPassphrase);
         }
     }
 
@@ -109,6 +109,7 @@ internal sealed class RefreshRun(RunContext ctx, StackState old, ProviderRegistr
             Outputs = read.Properties,
             Diff = diff,
             Changes = changes,
+            OutputChanges = OutputChanges.Between(resource.Outputs, read.Properties),
             Warnings = warnings,
             InitErrors = resource.InitErrors,
             Status = ctx.Preview ? StepStatus.Planned : StepStatus.Succeeded,

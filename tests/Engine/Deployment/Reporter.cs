@@ -106,10 +106,13 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         // Default providers are an implementation detail the CLI does not show.
         if (step.IsProvider && (step.Op == StepOp.Same || (step.Name == "default" && !verbose && step.Status != StepStatus.Failed)))
             return;
+        // A refreshed resource whose inputs drifted or outputs changed is shown as updated, as the engine does.
+        var op = step.RefreshChanged ? StepOp.Update : step.Op;
+        var changes = step.Changes.Concat(step.OutputChanges.Where(o => step.Changes.All(c => c.Path != o.Path))).ToList();
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $" {Symbol(step.Op),-2} {step.Type} {step.Name} {Verb(step.Op, preview, step.Status)}");
-        if (step.Changes.Count > 0)
-            sb.Append(" [diff: ").Append(string.Join(", ", step.Changes.Select(c => c.Symbol + c.Path))).Append(']');
+        sb.Append(CultureInfo.InvariantCulture, $" {Symbol(op),-2} {step.Type} {step.Name} {Verb(op, preview, step.Status)}");
+        if (changes.Count > 0)
+            sb.Append(" [diff: ").Append(string.Join(", ", changes.Select(c => c.Symbol + c.Path))).Append(']');
         if (step.ReplaceKeys.Count > 0 && step.Op is StepOp.CreateReplacement or StepOp.DeleteReplaced)
             sb.Append(" [replace: ").Append(string.Join(", ", step.ReplaceKeys)).Append(']');
         if (step.DeleteBeforeReplace && step.Op is StepOp.CreateReplacement or StepOp.DeleteReplaced)
@@ -117,48 +120,82 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         if (!preview && step.Status != StepStatus.Planned)
             sb.Append(CultureInfo.InvariantCulture, $" ({step.Duration.TotalSeconds:0.00}s)");
         Line(sb.ToString());
-        foreach (var change in step.Changes)
+        foreach (var change in changes)
             Line($"        {change.Symbol} {change.Path}: {PropertyChange.KindName(change.Kind)}");
-        foreach (var failure in step.CheckFailures)
-            Line($"        error: {(failure.Property.Length > 0 ? failure.Property + ": " : "")}{failure.Reason}");
+        // Check failures are not repeated here: each is an error diagnostic, printed once under Diagnostics.
         if (step.Error is not null)
             Line($"        error: {step.Error}");
     }
+
+    /// <summary>Without --verbose, a resource's status (ephemeral) messages are shown at most this often.</summary>
+    public static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(5);
+
+    private readonly Dictionary<string, DateTimeOffset> _statusShown = new(StringComparer.Ordinal);
 
     public void Log(LogEntry entry, string label)
     {
         if (!streamLogs)
             return;
-        if ((entry.Ephemeral || entry.Severity == LogSeverity.Debug) && !verbose)
+        if (entry.Severity == LogSeverity.Debug && !verbose)
             return;
+        // The CLI shows a running resource's latest status beside it. A line-oriented log cannot
+        // redraw, so it shows one every few seconds per resource: a long step (package installs on
+        // bare hosts) is visibly alive without a line for every package apt unpacks.
+        if (entry.Ephemeral && !verbose)
+            lock (_gate)
+            {
+                if (_statusShown.TryGetValue(entry.Urn, out var shown) && entry.Received - shown < StatusEvery)
+                    return;
+                _statusShown[entry.Urn] = entry.Received;
+            }
         var kind = entry.Ephemeral ? "status" : entry.Severity.ToString().ToLowerInvariant();
-        Line($"    [{kind}] {label}: {entry.Message.TrimEnd()}");
+        var lines = entry.Message.TrimEnd().Split('\n');
+        Line($"    [{kind}] {label}: {lines[0]}");
+        foreach (var more in lines.Skip(1))
+            Line($"        {more}");
     }
 
-    /// <summary>The "Diagnostics:" section: engine diagnostics and non-ephemeral plugin logs grouped by resource.</summary>
+    /// <summary>
+    /// The "Diagnostics:" section, grouped by resource: engine diagnostics in full (they are printed nowhere else),
+    /// and the plugin's non-ephemeral logs — in full when they were not streamed, else counted by severity: each
+    /// event is printed once, as it arrived.
+    /// </summary>
     public void Diagnostics(IReadOnlyList<Diagnostic> diagnostics, IReadOnlyList<LogEntry> logs, string stackUrn)
     {
+        var shown = logs.Where(l => !l.Ephemeral && (verbose || l.Severity != LogSeverity.Debug)).ToList();
         var rows = diagnostics.Select(d => (Urn: d.Urn ?? stackUrn, Severity: d.Severity.ToString().ToLowerInvariant(), d.Message))
-            .Concat(logs.Where(l => !l.Ephemeral && (verbose || l.Severity != LogSeverity.Debug))
-                        .Select(l => (Urn: l.Urn.Length > 0 ? l.Urn : stackUrn, Severity: l.Severity.ToString().ToLowerInvariant(), Message: l.Message.TrimEnd())))
+            .Concat(streamLogs ? [] : shown.Select(l => (Urn: UrnOf(l, stackUrn), Severity: l.Severity.ToString().ToLowerInvariant(), Message: l.Message.TrimEnd())))
             .ToList();
-        if (rows.Count == 0)
+        var streamed = streamLogs ? shown.GroupBy(l => UrnOf(l, stackUrn)).ToDictionary(g => g.Key, g => g.ToList()) : [];
+        if (rows.Count == 0 && streamed.Count == 0)
             return;
         BlankLine();
         Line("Diagnostics:");
-        foreach (var group in rows.GroupBy(r => r.Urn))
+        foreach (var urn in rows.Select(r => r.Urn).Concat(streamed.Keys).Distinct())
         {
-            Line($"  {DescribeUrn(group.Key)}:");
-            foreach (var row in group)
+            Line($"  {DescribeUrn(urn)}:");
+            foreach (var row in rows.Where(r => r.Urn == urn))
             {
                 var lines = row.Message.Split('\n');
                 Line($"    {row.Severity}: {lines[0]}");
                 foreach (var more in lines.Skip(1))
                     Line($"      {more}");
             }
+            if (streamed.TryGetValue(urn, out var entries))
+                Line($"    {CountBySeverity(entries)} (shown above)");
             Line();
         }
     }
+
+    private static string UrnOf(LogEntry entry, string stackUrn) => entry.Urn.Length > 0 ? entry.Urn : stackUrn;
+
+    /// <summary>"12 info messages, 1 warning" — errors and warnings first.</summary>
+    private static string CountBySeverity(IEnumerable<LogEntry> entries)
+        => string.Join(", ", entries.GroupBy(e => e.Severity).OrderByDescending(g => g.Key).Select(g =>
+        {
+            var name = g.Key switch { LogSeverity.Error => "error", LogSeverity.Warning => "warning", LogSeverity.Debug => "debug message", _ => "info message" };
+            return $"{g.Count()} {name}{(g.Count() == 1 ? "" : "s")}";
+        }));
 
     public void Outputs(Struct outputs)
     {
@@ -189,7 +226,7 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         var counts = new List<(string Symbol, int Count, string Plan, string Done)>
         {
             ("+", resourceSteps.Count(s => s.Op == StepOp.Create), "to create", "created"),
-            ("~", resourceSteps.Count(s => s.Op is StepOp.Update or StepOp.Refresh && s.Changes.Count > 0), "to update", "updated"),
+            ("~", resourceSteps.Count(s => (s.Op == StepOp.Update && s.Changes.Count > 0) || s.RefreshChanged), "to update", "updated"),
             ("+-", replaced.Count, "to replace", "replaced"),
             ("-", resourceSteps.Count(s => s.Op is StepOp.Delete or StepOp.Discard), "to delete", "deleted"),
             ("=", resourceSteps.Count(s => s.Op == StepOp.Import), "to import", "imported"),
@@ -198,7 +235,7 @@ public sealed class Reporter(TextWriter? output, bool streamLogs, bool verbose)
         Line("Resources:");
         foreach (var (symbol, count, plan, done) in counts.Where(c => c.Count > 0))
             Line($"    {symbol,-2}{count} {(preview ? plan : done)}");
-        var unchanged = resourceSteps.Count(s => s.Op == StepOp.Same || (s.Op == StepOp.Refresh && s.Changes.Count == 0));
+        var unchanged = resourceSteps.Count(s => s.Op == StepOp.Same || (s.Op == StepOp.Refresh && !s.RefreshChanged));
         if (unchanged > 0)
             Line($"    {unchanged} unchanged");
         if (failedSteps > 0)

@@ -91,6 +91,12 @@ public sealed class StepRecord
     /// <summary>Changed properties; for refresh, already inverted (old state → refreshed).</summary>
     public IReadOnlyList<PropertyChange> Changes { get; init; } = [];
 
+    /// <summary>Refresh: output paths whose values changed (state before → refreshed), with or without input drift.</summary>
+    public IReadOnlyList<PropertyChange> OutputChanges { get; init; } = [];
+
+    /// <summary>Refresh: the resource's inputs drifted or its outputs changed; shown and counted as an update.</summary>
+    public bool RefreshChanged => Op == StepOp.Refresh && (Changes.Count > 0 || OutputChanges.Count > 0);
+
     public IReadOnlyList<string> ReplaceKeys { get; init; } = [];
 
     public bool DeleteBeforeReplace { get; init; }

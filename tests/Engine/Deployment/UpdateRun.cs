@@ -244,7 +244,7 @@ internal sealed partial class UpdateRun
     private void Checkpoint()
     {
         if (!Preview)
-            AssembleState().Save(_statePath);
+            AssembleState().Save(_statePath, _ctx.Options.SecretsPassphrase);
     }
 
     /// <summary>New entries, then old ones not yet accounted for (unprocessed after a failure), in their old order.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
+using Mvm.EngineHarness.Secrets;
 using Mvm.EngineHarness.Values;
 using Mvm.EngineHarness.Yaml;
 
@@ -9,11 +10,15 @@ namespace Mvm.EngineHarness.State;
 /// <summary>
 /// The stack's state file (`.mvm-engine/&lt;stack&gt;.json` in the program directory). Resources are kept in
 /// dependency order (dependencies first), which is what makes reverse-order deletes correct.
-/// Secrets are stored behind {"$secret": ...} markers (see <see cref="StateJson"/>).
+/// Secrets are stored encrypted with the stack's secrets provider (<see cref="StackSecrets"/>, files next to the state)
+/// behind {"$secret": "v1:..."} markers (see <see cref="StateJson"/>); the file is readable by its owner only.
 /// </summary>
 public sealed class StackState
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2: secrets encrypted. Version 1 (plaintext secrets) is still read, and rewritten as 2 on save.</summary>
+    public const int CurrentVersion = 2;
+
+    private const int PlaintextSecretsVersion = 1;
 
     public string Stack { get; set; } = "dev";
 
@@ -37,23 +42,22 @@ public sealed class StackState
         Outputs = Outputs.Clone(),
     };
 
-    public static StackState Load(string path, string stack, string project)
+    /// <summary>
+    /// Reads the state file at <paramref name="path"/>, decrypting its secrets with the stack's secrets provider
+    /// (<paramref name="passphrase"/>, or the environment's, for a passphrase stack); an empty state if there is none.
+    /// </summary>
+    public static StackState Load(string path, string stack, string project, string? passphrase = null)
     {
         if (!File.Exists(path))
             return new StackState { Stack = stack, Project = project };
-        return FromJson(File.ReadAllText(path));
+        return FromJson(File.ReadAllText(path), StackSecrets.ForStatePath(path, passphrase));
     }
 
-    /// <summary>Writes atomically (temp file + rename) so an interrupted run never leaves half a state file.</summary>
-    public void Save(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, ToJson());
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes atomically with mode 0600 (see <see cref="PrivateFile"/>), secrets encrypted for the stack.</summary>
+    public void Save(string path, string? passphrase = null)
+        => PrivateFile.WriteAllText(path, ToJson(StackSecrets.ForStatePath(path, passphrase)));
 
-    public string ToJson()
+    public string ToJson(ISecretCrypter crypter)
     {
         var root = new JsonObject
         {
@@ -61,30 +65,32 @@ public sealed class StackState
             ["stack"] = Stack,
             ["project"] = Project,
             ["updated"] = Updated.ToString("O"),
-            ["resources"] = new JsonArray(Resources.Select(ToNode).ToArray<JsonNode?>()),
-            ["outputs"] = StateJson.ToState(Outputs),
+            ["resources"] = new JsonArray(Resources.Select(r => ToNode(r, crypter)).ToArray<JsonNode?>()),
+            ["outputs"] = StateJson.ToState(Outputs, crypter),
         };
         // Relaxed escaping keeps the file readable ("+" instead of "\u002B"); it is never embedded in HTML.
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
-    public static StackState FromJson(string json)
+    public static StackState FromJson(string json, ISecretCrypter crypter)
     {
         var root = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException("state file is empty");
         var version = root["version"]?.GetValue<int>() ?? 0;
-        if (version != CurrentVersion)
+        if (version is not (CurrentVersion or PlaintextSecretsVersion))
             throw new InvalidDataException($"state file version {version} is not supported (expected {CurrentVersion})");
+        // A version-1 file (written before secrets were encrypted) holds them in plaintext markers.
+        var secrets = version == CurrentVersion ? crypter : null;
         return new StackState
         {
             Stack = root["stack"]?.GetValue<string>() ?? "",
             Project = root["project"]?.GetValue<string>() ?? "",
             Updated = DateTimeOffset.TryParse(root["updated"]?.GetValue<string>(), out var u) ? u : DateTimeOffset.MinValue,
-            Resources = (root["resources"]?.AsArray() ?? []).Select(n => FromNode(n!.AsObject())).ToList(),
-            Outputs = StateJson.StructFromState(root["outputs"] as JsonObject),
+            Resources = (root["resources"]?.AsArray() ?? []).Select(n => FromNode(n!.AsObject(), secrets)).ToList(),
+            Outputs = StateJson.StructFromState(root["outputs"] as JsonObject, secrets),
         };
     }
 
-    private static JsonObject ToNode(ResourceState r)
+    private static JsonObject ToNode(ResourceState r, ISecretCrypter crypter)
     {
         var o = new JsonObject
         {
@@ -92,8 +98,8 @@ public sealed class StackState
             ["type"] = r.Type,
             ["name"] = r.Name,
             ["id"] = r.Id,
-            ["inputs"] = StateJson.ToState(r.Inputs),
-            ["outputs"] = StateJson.ToState(r.Outputs),
+            ["inputs"] = StateJson.ToState(r.Inputs, crypter),
+            ["outputs"] = StateJson.ToState(r.Outputs, crypter),
             ["dependencies"] = new JsonArray(r.Dependencies.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
         };
         if (r.PropertyDependencies.Count > 0)
@@ -126,7 +132,7 @@ public sealed class StackState
         return o;
     }
 
-    private static ResourceState FromNode(JsonObject o)
+    private static ResourceState FromNode(JsonObject o, ISecretCrypter? crypter)
     {
         var timeouts = o["customTimeouts"] as JsonObject;
         double T(string key) => timeouts?[key]?.GetValue<double>() ?? 0;
@@ -136,8 +142,8 @@ public sealed class StackState
             Type = o["type"]!.GetValue<string>(),
             Name = o["name"]!.GetValue<string>(),
             Id = o["id"]?.GetValue<string>() ?? "",
-            Inputs = StateJson.StructFromState(o["inputs"] as JsonObject),
-            Outputs = StateJson.StructFromState(o["outputs"] as JsonObject),
+            Inputs = StateJson.StructFromState(o["inputs"] as JsonObject, crypter),
+            Outputs = StateJson.StructFromState(o["outputs"] as JsonObject, crypter),
             Dependencies = (o["dependencies"]?.AsArray() ?? []).Select(d => d!.GetValue<string>()).ToList(),
             PropertyDependencies = (o["propertyDependencies"] as JsonObject ?? [])
                 .ToDictionary(kv => kv.Key, kv => (kv.Value?.AsArray() ?? []).Select(u => u!.GetValue<string>()).ToList(), StringComparer.Ordinal),

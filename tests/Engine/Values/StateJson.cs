@@ -1,49 +1,60 @@
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
+using Mvm.EngineHarness.Secrets;
 
 namespace Mvm.EngineHarness.Values;
 
 /// <summary>
-/// Property values in the harness's state file. A real engine encrypts secrets in its checkpoint; the harness
-/// keeps them readable for debugging but behind a marker object {"$secret": value}, so that every string NOT
-/// inside such a marker is plaintext by definition — which is what <see cref="PlaintextStrings"/> reports and
-/// what tests use to prove a secret never leaked into state unwrapped.
+/// Property values in the harness's state file. A secret is a marker object {"$secret": ...}. With a crypter (the
+/// stack's <see cref="StackSecrets"/>, as a real engine encrypts its checkpoint) the marker holds the ciphertext of
+/// the value's JSON text, "v1:&lt;nonce&gt;:&lt;ciphertext&gt;"; without one (inside that ciphertext, and in tests) it holds
+/// the value itself. Either way every string NOT inside a marker is plaintext by definition — which is what
+/// <see cref="PlaintextStrings"/> reports and what tests use to prove a secret never leaked into state unwrapped.
 /// </summary>
 public static class StateJson
 {
     /// <summary>Marker key. "$" keeps it apart from real property names (a resource may well have a "secret" input).</summary>
     public const string SecretMarker = "$secret";
 
-    public static JsonNode? ToState(Value value)
+    /// <summary>The state form of <paramref name="value"/>; secrets encrypted with <paramref name="crypter"/> when given.</summary>
+    public static JsonNode? ToState(Value value, ISecretCrypter? crypter = null)
     {
         if (PropertyValues.IsSecret(value))
-            return new JsonObject { [SecretMarker] = ToState(PropertyValues.Unwrap(value)) };
+        {
+            var inner = ToState(PropertyValues.Unwrap(value));
+            return new JsonObject { [SecretMarker] = crypter is null ? inner : crypter.Encrypt(inner?.ToJsonString() ?? "null") };
+        }
         return value.KindCase switch
         {
             Value.KindOneofCase.BoolValue => JsonValue.Create(value.BoolValue),
             Value.KindOneofCase.NumberValue => JsonValue.Create(value.NumberValue),
             Value.KindOneofCase.StringValue => JsonValue.Create(value.StringValue),
-            Value.KindOneofCase.ListValue => new JsonArray(value.ListValue.Values.Select(ToState).ToArray()),
-            Value.KindOneofCase.StructValue => ToState(value.StructValue),
+            Value.KindOneofCase.ListValue => new JsonArray(value.ListValue.Values.Select(v => ToState(v, crypter)).ToArray()),
+            Value.KindOneofCase.StructValue => ToState(value.StructValue, crypter),
             _ => null,
         };
     }
 
-    public static JsonObject ToState(Struct value)
-        => new(value.Fields.Select(kv => KeyValuePair.Create(kv.Key, ToState(kv.Value))));
+    public static JsonObject ToState(Struct value, ISecretCrypter? crypter = null)
+        => new(value.Fields.Select(kv => KeyValuePair.Create(kv.Key, ToState(kv.Value, crypter))));
 
-    public static Value FromState(JsonNode? node)
+    /// <summary>Reads what <see cref="ToState(Value, ISecretCrypter?)"/> wrote with the same crypter (or none).</summary>
+    public static Value FromState(JsonNode? node, ISecretCrypter? crypter = null)
     {
         switch (node)
         {
             case null:
                 return Value.ForNull();
             case JsonObject o when o.Count == 1 && o.ContainsKey(SecretMarker):
-                return PropertyValues.Secret(FromState(o[SecretMarker]));
+                if (crypter is null)
+                    return PropertyValues.Secret(FromState(o[SecretMarker]));
+                if (o[SecretMarker] is not JsonValue cipher || cipher.GetValueKind() != System.Text.Json.JsonValueKind.String)
+                    throw new InvalidDataException("an encrypted secret in the state is not a ciphertext string");
+                return PropertyValues.Secret(FromState(JsonNode.Parse(crypter.Decrypt(cipher.GetValue<string>()))));
             case JsonObject o:
-                return Value.ForStruct(StructFromState(o));
+                return Value.ForStruct(StructFromState(o, crypter));
             case JsonArray a:
-                return Value.ForList(a.Select(FromState).ToArray());
+                return Value.ForList(a.Select(n => FromState(n, crypter)).ToArray());
             case JsonValue v:
                 return PropertyValues.FromJsonElement(System.Text.Json.JsonSerializer.SerializeToElement(v));
             default:
@@ -51,13 +62,13 @@ public static class StateJson
         }
     }
 
-    public static Struct StructFromState(JsonObject? o)
+    public static Struct StructFromState(JsonObject? o, ISecretCrypter? crypter = null)
     {
         var s = new Struct();
         if (o is null)
             return s;
         foreach (var (k, v) in o)
-            s.Fields[k] = FromState(v);
+            s.Fields[k] = FromState(v, crypter);
         return s;
     }
 

@@ -8,8 +8,9 @@ namespace Mvm.EngineHarness.Yaml;
 
 /// <summary>
 /// Loads a Pulumi YAML program (Pulumi.yaml) and its stack config (Pulumi.&lt;stack&gt;.yaml).
-/// Stack config secure values: a real stack holds `{secure: &lt;ciphertext&gt;}`; the harness has no secrets provider,
-/// so it accepts `{secret: &lt;plaintext&gt;}` instead (the value is then treated exactly like a decrypted secure value).
+/// Stack config secure values: `{secure: &lt;ciphertext&gt;}`, as `mvm-engine config set --secret` writes them, are
+/// decrypted with the stack's secrets provider (<see cref="Secrets.StackSecrets"/>). `{secret: &lt;plaintext&gt;}` is
+/// also accepted (for inline test programs: plaintext on disk) and treated exactly like a decrypted secure value.
 /// </summary>
 public static class ProgramLoader
 {
@@ -22,18 +23,18 @@ public static class ProgramLoader
     ];
 
     /// <summary>Reads DIR/Pulumi.yaml (or .yml) and DIR/Pulumi.&lt;stack&gt;.yaml if present.</summary>
-    public static ProgramModel LoadDirectory(string directory, string stack)
+    public static ProgramModel LoadDirectory(string directory, string stack, Secrets.ISecretCrypter? secrets = null)
     {
         var dir = Path.GetFullPath(directory);
         var projectFile = new[] { "Pulumi.yaml", "Pulumi.yml" }.Select(f => Path.Combine(dir, f)).FirstOrDefault(File.Exists)
             ?? throw new ProgramException(new SourceLocation(dir, 0, 0), "no Pulumi.yaml found (is --cwd the program directory?)");
         var stackFile = new[] { $"Pulumi.{stack}.yaml", $"Pulumi.{stack}.yml" }.Select(f => Path.Combine(dir, f)).FirstOrDefault(File.Exists);
-        return Parse(File.ReadAllText(projectFile), stackFile is null ? null : File.ReadAllText(stackFile), stack, dir, projectFile, stackFile);
+        return Parse(File.ReadAllText(projectFile), stackFile is null ? null : File.ReadAllText(stackFile), stack, dir, projectFile, stackFile, secrets);
     }
 
     /// <summary>Parses program text (tests write programs inline). Validates references and cycles.</summary>
     public static ProgramModel Parse(string pulumiYaml, string? stackYaml = null, string stack = "dev", string? directory = null,
-                                     string projectFileName = "Pulumi.yaml", string? stackFileName = null)
+                                     string projectFileName = "Pulumi.yaml", string? stackFileName = null, Secrets.ISecretCrypter? secrets = null)
     {
         var file = projectFileName;
         var root = LoadMapping(pulumiYaml, file);
@@ -52,7 +53,7 @@ public static class ProgramLoader
         var resources = Collect(errors, () => ParseNamed(file, YamlNodes.Get(root, "resources"), (n, node) => ParseResource(file, n, node)));
         var outputs = Collect(errors, () => ParseNamed(file, YamlNodes.Get(root, "outputs"), (n, node) => new OutputDeclaration(n, YamlNodes.ToExpr(file, node), YamlNodes.Where(file, node))));
         var plugins = Collect(errors, () => ParsePlugins(file, YamlNodes.Get(root, "plugins")));
-        var stackConfig = Collect(errors, () => ParseStackConfig(stackYaml, stack, stackFileName ?? $"Pulumi.{stack}.yaml", name ?? ""),
+        var stackConfig = Collect(errors, () => ParseStackConfig(stackYaml, stack, stackFileName ?? $"Pulumi.{stack}.yaml", name ?? "", secrets),
             new StackConfig(stack, new Dictionary<string, ConfigValue>()));
         if (errors.Count > 0)
             throw new ProgramException(errors);
@@ -89,7 +90,7 @@ public static class ProgramLoader
         }
     }
 
-    private static YamlMappingNode LoadMapping(string text, string file)
+    internal static YamlMappingNode LoadMapping(string text, string file)
     {
         var stream = new YamlStream();
         try
@@ -279,7 +280,7 @@ public static class ProgramLoader
     }
 
     /// <summary>Parses Pulumi.&lt;stack&gt;.yaml. Bare keys are taken as project keys.</summary>
-    public static StackConfig ParseStackConfig(string? text, string stack, string file, string project)
+    public static StackConfig ParseStackConfig(string? text, string stack, string file, string project, Secrets.ISecretCrypter? secrets = null)
     {
         var values = new Dictionary<string, ConfigValue>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(text))
@@ -298,8 +299,8 @@ public static class ProgramLoader
                 var only = YamlNodes.KeyOf(file, m.Children.First().Key);
                 if (only == "secure")
                 {
-                    throw new ProgramException(YamlNodes.Where(file, v),
-                        $"config '{key}': `secure:` ciphertext cannot be decrypted by the mvm-engine harness; write `secret: <plaintext>` instead");
+                    values[qualified] = new ConfigValue(DecryptConfig(file, key, m.Children.First().Value, secrets), Secret: true);
+                    continue;
                 }
                 if (only == "secret")
                 {
@@ -310,6 +311,23 @@ public static class ProgramLoader
             values[qualified] = ToConfigValue(file, v, secret: false);
         }
         return new StackConfig(stack, values);
+    }
+
+    private static string DecryptConfig(string file, string key, YamlNode node, Secrets.ISecretCrypter? secrets)
+    {
+        var where = YamlNodes.Where(file, node);
+        if (secrets is null)
+            throw new ProgramException(where, $"config '{key}': a `secure:` value needs the stack's secrets provider (load the program through the engine)");
+        if (node is not YamlScalarNode { Value: { Length: > 0 } ciphertext })
+            throw new ProgramException(where, $"config '{key}': `secure:` must hold the ciphertext written by `mvm-engine config set --secret`");
+        try
+        {
+            return secrets.Decrypt(ciphertext);
+        }
+        catch (Secrets.SecretDecryptionException e)
+        {
+            throw new ProgramException(where, $"config '{key}': cannot decrypt the `secure:` value: {e.Message}");
+        }
     }
 
     /// <summary>Config values are strings; structured values become their JSON text (as `pulumi config set --path` stores them).</summary>

@@ -28,7 +28,8 @@ public sealed class EngineFixture : IAsyncDisposable
         System.IO.Directory.CreateDirectory(dir);
         var cloud = new FakeCloud();
         var launcher = new FakeLauncher(cloud);
-        var options = new EngineOptions { ProgramDirectory = dir, Launcher = launcher, RpcTimeout = TimeSpan.FromSeconds(30) };
+        // No passphrase ("" = none, whatever the environment says): stacks get a generated key file.
+        var options = new EngineOptions { ProgramDirectory = dir, Launcher = launcher, RpcTimeout = TimeSpan.FromSeconds(30), SecretsPassphrase = "" };
         var engine = await Engine.StartAsync(configure?.Invoke(options) ?? options);
         var fixture = new EngineFixture(dir, cloud, launcher, engine);
         fixture.Write(pulumiYaml, stackYaml);

@@ -119,7 +119,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
             Assert.Contains("<tag id='22'/>", Must(h, "virsh net-dumpxml mvm-vlan22"));
             Assert.Contains("portgroup name='web'", Must(h, "virsh net-dumpxml mvm-vlan22")); // the example's OvsVlan adopted it
             Assert.Contains("ceph client.mvm", Must(h, "virsh secret-list"));
-            Assert.Contains("running", Must(h, "virsh pool-info mvm-vms"));
+            Assert.Contains("running", Must(h, "virsh pool-info vms"));
         }
         Assert.Contains("\"size\":3", Must(M1, "ceph osd pool get vms size -f json").Replace(" ", ""));
 
@@ -211,7 +211,7 @@ public sealed class ClusterLifecycleLabTests(LabFixture lab, ITestOutputHelper o
         AssertHealthy(3);
         Assert.Equal(sum, CanarySum());
 
-        // 11. Destroy: the pool holds the canary, so it goes first (CephPool refuses otherwise).
+        // 11. Destroy: the VM pool holds the canary, so it goes first (the cluster's delete refuses otherwise).
         Must(M1, "rbd rm --no-progress vms/canary");
         await TimedAsync("destroy cluster", _cluster, e => e.DestroyAsync());
         foreach (var h in new[] { M1, M2, M3 })

@@ -23,7 +23,7 @@ public static class LabHostReset
           for s in $(virsh secret-list | awk '/client.mvm/ {print $1}'); do virsh secret-undefine "$s"; done
         fi
         command -v ovs-vsctl >/dev/null && ovs-vsctl --if-exists del-br br-mvm
-        rm -rf /etc/mvm
+        rm -rf /etc/mvm /var/tmp/mvm-*
         for f in /root/.ssh/authorized_keys /etc/ssh/ssh_known_hosts; do [ -f "$f" ] && sed -i '/ mvm-migration@/d' "$f"; done
         for d in /dev/vdb /dev/vdc; do wipefs -a -q "$(readlink -e $d)"; done
         exit 0

@@ -44,7 +44,8 @@ public sealed class LabProgram : IDisposable
         File.WriteAllText(Path.Combine(Directory, $"Pulumi.{Stack}.yaml"), stackConfig);
     }
 
-    public async Task<DeploymentResult> RunAsync(Func<Engine, Task<DeploymentResult>> operation)
+    /// <param name="pluginEnvironment">Extra environment for the plugin (fault injection).</param>
+    public async Task<DeploymentResult> RunAsync(Func<Engine, Task<DeploymentResult>> operation, IReadOnlyDictionary<string, string?>? pluginEnvironment = null)
     {
         Assert.True(File.Exists(PluginPath), $"plugin not built at {PluginPath}: run make plugin");
         await using var engine = await Engine.StartAsync(new EngineOptions
@@ -53,6 +54,7 @@ public sealed class LabProgram : IDisposable
             Stack = Stack,
             PluginPath = PluginPath,
             RpcTimeout = TimeSpan.FromMinutes(45),
+            PluginEnvironment = pluginEnvironment,
         });
         return await operation(engine);
     }

@@ -111,10 +111,10 @@ public sealed class MonitorRemovalLabTests : IDisposable
             // So does the libvirt RBD pool (defined and running), which still answers.
             foreach (var flag in new[] { "--inactive", "" })
             {
-                var pool = Must(h, $"virsh pool-dumpxml mvm-vms {flag} | sed -n \"s/.*<host name='\\([^']*\\)'.*/\\1/p\"");
-                Assert.True(Names(pool.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) == expected, $"libvirt pool mvm-vms {flag} on {h.Name} names {pool}, expected {expected}");
+                var pool = Must(h, $"virsh pool-dumpxml vms {flag} | sed -n \"s/.*<host name='\\([^']*\\)'.*/\\1/p\"");
+                Assert.True(Names(pool.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) == expected, $"libvirt pool vms {flag} on {h.Name} names {pool}, expected {expected}");
             }
-            Must(h, "virsh pool-refresh mvm-vms");
+            Must(h, "virsh pool-refresh vms");
         }
 
         // h5 is gone from CRUSH, the registry and its own disk; the data is intact and Ceph healthy.

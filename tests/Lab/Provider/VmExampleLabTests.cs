@@ -70,6 +70,13 @@ public sealed class VmExampleLabTests(LabFixture lab, ITestOutputHelper output) 
         }
         _timer.Figures.Add("both guests' markers read back");
 
+        // One VM pool, the one examples/cluster declares: the image and both boot disks are in it, and no other pool was made.
+        var inPool = lab.Exec(m[0], "rbd", "ls", "vms").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var rbdImage in new[] { "debian-12", "web1-boot", "web2-boot" }) Assert.Contains(rbdImage, inPool);
+        // Ceph's own pool (device_health_metrics on 16.x, .mgr from 17) aside.
+        Assert.Equal(["vms"], lab.Exec(m[0], "ceph", "osd", "pool", "ls").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => p is not (".mgr" or "device_health_metrics")));
+
         var again = await _timer.TimedAsync("examples/vm up again", _vms, e => e.UpAsync());
         Assert.All(again.Steps, s => Assert.Equal(Mvm.EngineHarness.Deployment.StepOp.Same, s.Op));
 

@@ -64,7 +64,8 @@ public class VirtualImageImportTests
             Name = "deb", Source = "/x/deb.qcow2", Checksum = "sha256:" + new string('A', 64), MinimumMemoryMiB = 512,
             OsType = OsType.Linux, Firmware = Firmware.Uefi, VirtioDrivers = true,
         };
-        var meta = ImageMetadata.Describe(args, ImageFormat.Qcow2);
+        var meta = ImageMetadata.Describe(args, ImageFormat.Qcow2, "urn:pulumi:dev::p::mvm:index:VirtualImage::deb");
+        Assert.Equal("urn:pulumi:dev::p::mvm:index:VirtualImage::deb", meta[Ownership.RbdKey]);
         Assert.False(meta.ContainsKey(ImageMetadata.Format)); // not declared: an import must not declare it either
         var full = meta.ToDictionary(kv => kv.Key, kv => kv.Value!);
         full[ImageMetadata.Sha256] = new string('b', 64);

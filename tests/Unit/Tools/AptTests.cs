@@ -74,15 +74,77 @@ public class AptTests
     }
 
     [Fact]
+    public void ReadsWhoHoldsTheLockAptWaitsFor()
+    {
+        // apt-get install waiting (DPkg::Lock::Timeout) while another process held the dpkg lock, as a poll sees it:
+        // the last line of stdout, nothing on fd 3 yet.
+        var waiting = Fixture("apt-2.6.1-install-lock-wait.out").Split('\n')[0];
+        Assert.Equal(new AptProgress(AptPhase.WaitingForLock, 0, "the dpkg lock is held by process 190 (python3)"),
+            Apt.ReadProgress(new JobPoll("", waiting), AptPhase.Installing));
+        Assert.Equal("waiting for another apt to finish: the dpkg lock is held by process 190 (python3) (12 s)",
+            (Apt.ReadProgress(new JobPoll("", waiting), AptPhase.Installing)! with { Elapsed = TimeSpan.FromSeconds(12) }).ToString());
+        // Once apt has the lock, stdout moves on and fd 3 speaks.
+        Assert.Equal(new AptProgress(AptPhase.Installing, 98.4615, "Installed openvswitch-switch (amd64)"),
+            Apt.ReadProgress(new JobPoll(Fixture("apt-2.6.1-install-status-fd.txt"), "Setting up openvswitch-switch (3.1.0-2+deb12u1) ..."), AptPhase.Installing));
+        // apt-get update does not wait for the lists lock: it fails, naming the holder.
+        Assert.Equal("process 566 (python3)", Apt.LockHolder(Fixture("apt-2.6.1-update-lists-locked.stderr")));
+        Assert.Null(Apt.LockHolder(Fixture("apt-2.6.1-install-unknown.stderr")));
+    }
+
+    [Fact]
+    public void UpdateDownloadsAreReportedAsUpdatingLists()
+    {
+        var p = Apt.ReadProgress(new JobPoll(Fixture("apt-2.6.1-update-status-fd.txt"), "Get:9 http://deb.debian.org/debian-security bookworm-security/main Translation-en [243 kB]"), AptPhase.UpdatingLists);
+        Assert.Equal(new AptProgress(AptPhase.UpdatingLists, 100, "Retrieving file 12 of 12"), p);
+        Assert.Null(Apt.ReadProgress(new JobPoll("", ""), AptPhase.UpdatingLists));
+    }
+
+    [Fact]
+    public void ProgressIsPassedOnWhenItChangesAndRepeatedWhenAptSaysNothingNew()
+    {
+        // The captured install's status lines, one per second, then 30 s in which apt says nothing new
+        // (a long unpack, a slow mirror), with polls every second.
+        var lines = Fixture("apt-2.6.1-install-status-fd.txt").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var t0 = new DateTime(2026, 12, 7, 14, 0, 0, DateTimeKind.Utc);
+        var pacer = new AptProgressPacer(AptPhase.Installing, t0, TimeSpan.FromSeconds(5));
+        var sent = new List<(DateTime At, AptProgress P)>();
+        var polls = lines.Select(l => Apt.ParseStatusFd(l + "\n")).Concat(Enumerable.Repeat<AptProgress?>(null, 30)).ToList();
+        for (var i = 0; i < polls.Count; i++)
+            if (pacer.Next(polls[i], t0.AddSeconds(i + 1)) is { } p) sent.Add((t0.AddSeconds(i + 1), p));
+
+        // Every distinct reading went out once, in order; repeats of one reading only as heartbeats.
+        var distinct = lines.Distinct().Count();
+        Assert.Equal(distinct, sent.Select(s => s.P with { Elapsed = null }).Distinct().Count());
+        Assert.All(sent.Zip(sent.Skip(1)), pair => Assert.True(pair.Second.At - pair.First.At <= TimeSpan.FromSeconds(5), $"gap before {pair.Second.P}"));
+        // The quiet end: the last reading again every 5 s, with the time spent.
+        var quiet = sent.Where(s => s.At > t0.AddSeconds(lines.Length)).ToList();
+        Assert.Equal(6, quiet.Count);
+        Assert.All(quiet, q => Assert.Equal("Installed openvswitch-switch (amd64)", q.P.Message));
+        Assert.Equal(TimeSpan.FromSeconds(polls.Count), sent[^1].P.Elapsed);
+        Assert.EndsWith($"({polls.Count} s)", sent[^1].P.ToString());
+    }
+
+    [Fact]
+    public void BeforeAptSaysAnythingItIsReportedAsStartingAfterTheHeartbeat()
+    {
+        var t0 = DateTime.UnixEpoch;
+        var pacer = new AptProgressPacer(AptPhase.Installing, t0, TimeSpan.FromSeconds(5));
+        Assert.Null(pacer.Next(null, t0.AddSeconds(1)));
+        Assert.Null(pacer.Next(null, t0.AddSeconds(4)));
+        Assert.Equal("installing 0%: starting apt-get (5 s)", pacer.Next(null, t0.AddSeconds(5))!.ToString());
+        Assert.Null(pacer.Next(null, t0.AddSeconds(6)));
+    }
+
+    [Fact]
     public void InstallArgvIsNoninteractiveKeepsConfigAndReportsProgressOnFd3()
     {
         Assert.Equal(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q",
-                "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold", "-o", "DPkg::Lock::Timeout=300",
+                "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold", "-o", "DPkg::Lock::Timeout=600",
                 "-o", "APT::Status-Fd=3", "--no-install-recommends", "--", "openvswitch-switch", "qemu-utils"],
             Apt.InstallArgv(["openvswitch-switch", "qemu-utils"], installRecommends: false));
         Assert.DoesNotContain("--no-install-recommends", Apt.InstallArgv(["hello"], installRecommends: true));
         Assert.Equal(["dpkg-query", "-W", "-f=${db:Status-Abbrev}\\t${Package}\\t${Version}\\n", "--", "libc6:amd64"], Apt.QueryArgv(["libc6:amd64"]));
-        Assert.Equal(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=300"], Apt.UpdateArgv());
+        Assert.Equal(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=600", "-o", "APT::Status-Fd=3"], Apt.UpdateArgv());
     }
 
     [Theory]
@@ -106,6 +168,22 @@ public class AptTests
         Assert.Equal(("packages", "a1, b2"), (several.Kind, several.Name));
         Assert.Throws<ToolMissingException>(() => Apt.Check(Result([], 127, "", "env: 'apt-get': No such file or directory\n")));
         Assert.Throws<RemoteCommandFailedException>(() => Apt.Check(Result(["apt-get"], 100, "", "E: Could not get lock /var/lib/dpkg/lock-frontend.\n")));
+    }
+
+    [Fact]
+    public void TheInstalledLineIsOneReadableLineWhateverThePackageCount()
+    {
+        // A fresh host's Ceph + QEMU + libvirt install: dozens of packages, long names and versions.
+        var newly = Enumerable.Range(1, 40).Select(i => new PackageStatus($"librados-example-package-{i}", true, $"18.2.4+ds-{i}~deb12u1", "ii ")).ToList();
+        var summary = new AptInstallResult("h1", newly, newly, ListsUpdated: true).Summary;
+        Assert.True(summary.Length <= 160, $"{summary.Length} characters: {summary}");
+        Assert.StartsWith("h1: installed 40 packages: librados-example-package-1, librados-example-package-2, ", summary);
+        Assert.DoesNotContain("18.2.4", summary); // a cut list names packages only
+        Assert.Matches(@" and 3[0-9] more \(package lists updated first\)\z", summary);
+
+        var few = newly.Take(2).ToList();
+        Assert.Equal("h1: installed librados-example-package-1 18.2.4+ds-1~deb12u1, librados-example-package-2 18.2.4+ds-2~deb12u1",
+            new AptInstallResult("h1", few, few, ListsUpdated: false).Summary);
     }
 
     [Fact]
@@ -136,6 +214,20 @@ public class AptTests
         var dir = host.Outputs[0].Trim();
         Assert.StartsWith("/", dir);
         Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public async Task ARemoteJobShowsTheLastLineItPrintedWhileItRuns()
+    {
+        var seen = new List<JobPoll>();
+        await RemoteJob.RunWithPollsAsync(new LocalHost(),
+            ["bash", "-c", "printf 'Reading database ... 5%%\\rReading database ... 95%%\\r'; echo 'Waiting for cache lock: held'; sleep 1.5; echo done"],
+            RemoteJob.Stream.Fd3, p => { lock (seen) seen.Add(p); }, T, default, TimeSpan.FromMilliseconds(200));
+        // Polls while it waited saw its last line, with nothing on fd 3; the last poll sees the final line.
+        Assert.Contains(seen, p => p is { LastOutputLine: "Waiting for cache lock: held", Tail: "" });
+        Assert.Equal("done", seen[^1].LastOutputLine);
+        Assert.Equal(("running", "Reading database ... 95%", "dlstatus:1:2:x\n"), RemoteJob.ParsePoll("running\nReading database ... 95%\ndlstatus:1:2:x\n"));
+        Assert.Equal(("gone", "", ""), RemoteJob.ParsePoll("gone\n"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Mvm.Resources;
 using Mvm.Resources.Cluster;
 using Mvm.Resources.Machines;
+using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Tests.Unit.Resources.Machines;
@@ -52,7 +53,7 @@ public sealed class VmLayoutTests
         var disks = VmLayout.Disks([Disk("boot", 10)], "web1", "vms", new Dictionary<string, string>());
         var nics = new[] { new VmNicLayout("lan", "mvm-vlan22", "52:54:00:aa:bb:cc", "virtio") };
         var uuid = Guid.NewGuid();
-        var xml = DomainXml.Parse(DomainXml.FromSpec(VmSpec.Build(args, info, uuid, "h2", disks, nics, new RbdImageRef("vms", "web1-seed-12345678"))).ToXml());
+        var xml = DomainXml.Parse(DomainXml.FromSpec(VmSpec.Build(args, info, uuid, "h2", disks, nics, new RbdImageRef("vms", "web1-seed-12345678"), Urn)).ToXml());
 
         Assert.Equal(uuid, xml.Uuid);
         Assert.Equal(Mvm.Tools.DomainType.Qemu, xml.Type);
@@ -68,5 +69,11 @@ public sealed class VmLayoutTests
         Assert.Equal("pinned", xml.Metadata["placement"]);
         Assert.Equal("h2", xml.Metadata["host"]);
         Assert.Equal("lan", xml.Metadata["nic:52:54:00:aa:bb:cc"]);
+        // Whose the domain is travels with it: a later create of the same resource adopts it, any other refuses it.
+        Assert.Equal(Urn, xml.Metadata["owner"]);
+        Assert.True(Ownership.IsMine(xml.Metadata, VmMetadata.Owner, Urn));
+        Assert.False(Ownership.IsMine(xml.Metadata, VmMetadata.Owner, Urn.Replace("::web1", "::web2")));
     }
+
+    private const string Urn = "urn:pulumi:dev::vmlab::mvm:index:VirtualMachine::web1";
 }
