@@ -19,38 +19,15 @@ public sealed class HostOutageLabTests(LabFixture lab, ITestOutputHelper output)
 {
     private readonly LabProgram _program = new("mvm-lab-outage-");
 
-    private static string[] Machines =>
-        (Environment.GetEnvironmentVariable("MVM_LAB_VM_HOSTS") is { Length: > 0 } v ? v : "h5,h6,h7").Split(',');
+    private readonly VmLabCluster _cluster = new(lab, "host outage test");
 
-    private LabHost Machine(string name) => lab.Hosts.SingleOrDefault(h => h.Name == name)
-        ?? throw new InvalidOperationException($"the host outage test needs lab host {name}: start the lab with LAB_HOSTS=8 (make test-lab does)");
+    private static string[] Machines => VmLabCluster.Machines;
 
-    private (int Exit, string Output) On(string host, string command) => lab.Exec(Machine(host), "bash", "-c", command);
+    private LabHost Machine(string name) => _cluster.Machine(name);
 
-    private string Program(bool withVm) => $$"""
-        name: mvm-outage
-        runtime: yaml
-        plugins:
-          providers:
-            - name: mvm
-              path: {{Path.GetDirectoryName(LabProgram.PluginPath)}}
-        resources:
-          cluster:
-            type: mvm:index:MvmCluster
-            properties:
-              name: outlab
-              layout: hci
-              domainType: qemu
-              ovsDatapath: netdev
-              minimumMemoryGiB: 1
-              memoryPerOsdGiB: 1
-              cephPublicNetwork: 10.20.1.0/24
-              vmPool: vms
-              computeVlans: ["22"]
-              cephConfig:
-                mon_data_avail_warn: "5"
-              hosts:
-        {{string.Concat(Machines.Select(m => $"        - name: {m}\n          address: {Machine(m).Management}\n          dataDevices: [/dev/vdb]\n          managementInterface: eth0\n          storageInterface: eth1\n          computeInterface: eth2\n"))}}
+    private (int Exit, string Output) On(string host, string command) => _cluster.On(host, command);
+
+    private string Program(bool withVm) => _cluster.Program("mvm-outage", "outlab") + $$"""
         {{(withVm ? VmAndVlan : "")}}
         """;
 
@@ -106,8 +83,7 @@ public sealed class HostOutageLabTests(LabFixture lab, ITestOutputHelper output)
     [Fact]
     public async Task ARefreshWithAHostDownKeepsItsVmAndShowsTheHostAsDriftThenRecovers()
     {
-        foreach (var m in Machines)
-            Assert.True(On(m, "test ! -e /etc/ceph/ceph.conf").Exit == 0, $"{m} already carries a Ceph configuration: the test needs bare hosts (restart the lab)");
+        _cluster.AssertBare();
         var lost = Machines[2];
 
         _program.Write(Program(withVm: true), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));

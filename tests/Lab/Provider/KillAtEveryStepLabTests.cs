@@ -22,38 +22,13 @@ public sealed class KillAtEveryStepLabTests(LabFixture lab, ITestOutputHelper ou
     private readonly List<string> _figures = [];
     private int _orphans;
 
-    private static string[] Machines =>
-        (Environment.GetEnvironmentVariable("MVM_LAB_VM_HOSTS") is { Length: > 0 } v ? v : "h5,h6,h7").Split(',');
+    private readonly VmLabCluster _cluster = new(lab, "kill test");
 
-    private LabHost Machine(string name) => lab.Hosts.SingleOrDefault(h => h.Name == name)
-        ?? throw new InvalidOperationException($"the kill test needs lab host {name}: start the lab with LAB_HOSTS=8 (make test-lab does)");
+    private static string[] Machines => VmLabCluster.Machines;
 
-    private (int Exit, string Output) On(string host, string command) => lab.Exec(Machine(host), "bash", "-c", command);
+    private (int Exit, string Output) On(string host, string command) => _cluster.On(host, command);
 
-    private string Program(string imageFile, bool vm, bool vmRunning, bool extraImage) => $$"""
-        name: mvm-kill
-        runtime: yaml
-        plugins:
-          providers:
-            - name: mvm
-              path: {{Path.GetDirectoryName(LabProgram.PluginPath)}}
-        resources:
-          cluster:
-            type: mvm:index:MvmCluster
-            properties:
-              name: killlab
-              layout: hci
-              domainType: qemu
-              ovsDatapath: netdev
-              minimumMemoryGiB: 1
-              memoryPerOsdGiB: 1
-              cephPublicNetwork: 10.20.1.0/24
-              vmPool: vms
-              computeVlans: ["22"]
-              cephConfig:
-                mon_data_avail_warn: "5"
-              hosts:
-        {{string.Concat(Machines.Select(m => $"        - name: {m}\n          address: {Machine(m).Management}\n          dataDevices: [/dev/vdb]\n          managementInterface: eth0\n          storageInterface: eth1\n          computeInterface: eth2\n"))}}
+    private string Program(string imageFile, bool vm, bool vmRunning, bool extraImage) => _cluster.Program("mvm-kill", "killlab") + $$"""
           base:
             type: mvm:index:VirtualImage
             properties:
@@ -185,8 +160,7 @@ public sealed class KillAtEveryStepLabTests(LabFixture lab, ITestOutputHelper ou
     [Fact]
     public async Task PluginKilledAfterEachRemoteCommandLeavesNothingBehind()
     {
-        foreach (var m in Machines)
-            Assert.True(On(m, "test ! -e /etc/ceph/ceph.conf").Exit == 0, $"{m} already carries a Ceph configuration: the test needs bare hosts (restart the lab)");
+        _cluster.AssertBare();
         var imageFile = Path.Combine(_program.Directory, "blank.qcow2");
         var made = Process.Start("qemu-img", ["create", "-q", "-f", "qcow2", imageFile, "16M"]);
         made.WaitForExit();

@@ -25,40 +25,17 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
     private readonly List<string> _figures = [];
     private readonly SshTransport _transport = new();
 
-    private static string[] Machines =>
-        (Environment.GetEnvironmentVariable("MVM_LAB_VM_HOSTS") is { Length: > 0 } v ? v : "h5,h6,h7").Split(',');
+    private readonly VmLabCluster _cluster = new(lab, "VM test");
 
-    private LabHost Machine(string name) => lab.Hosts.SingleOrDefault(h => h.Name == name)
-        ?? throw new InvalidOperationException($"the VM test needs lab host {name}: start the lab with LAB_HOSTS=8 (make test-lab does)");
+    private static string[] Machines => VmLabCluster.Machines;
+
+    private LabHost Machine(string name) => _cluster.Machine(name);
 
     private IHost Root(string name) => _transport.Host(lab.Target(Machine(name)));
 
     private record Vm(string Name, string Host, int Vcpus = 1, int MemoryMiB = 384, int BootGiB = 3, bool Data = false, int DataGiB = 1, bool SecondNic = false);
 
-    private string Program(string image, params Vm[] vms) => $$"""
-        name: mvm-vm
-        runtime: yaml
-        plugins:
-          providers:
-            - name: mvm
-              path: {{Path.GetDirectoryName(LabProgram.PluginPath)}}
-        resources:
-          cluster:
-            type: mvm:index:MvmCluster
-            properties:
-              name: vmlab
-              layout: hci
-              domainType: qemu
-              ovsDatapath: netdev
-              minimumMemoryGiB: 1
-              memoryPerOsdGiB: 1
-              cephPublicNetwork: 10.20.1.0/24
-              vmPool: vms
-              computeVlans: ["22"]
-              cephConfig:
-                mon_data_avail_warn: "5"
-              hosts:
-        {{string.Concat(Machines.Select(m => $"        - name: {m}\n          address: {Machine(m).Management}\n          dataDevices: [/dev/vdb]\n          managementInterface: eth0\n          storageInterface: eth1\n          computeInterface: eth2\n"))}}
+    private string Program(string image, params Vm[] vms) => _cluster.Program("mvm-vm", "vmlab") + $$"""
           guest:
             type: mvm:index:VirtualImage
             properties:
@@ -127,15 +104,14 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
         }
     }
 
-    private (int Exit, string Output) On(string host, string command) => lab.Exec(Machine(host), "bash", "-c", command);
+    private (int Exit, string Output) On(string host, string command) => _cluster.On(host, command);
 
     private string Uuid(string host, string vm) => On(host, $"virsh domuuid {vm}").Output.Trim();
 
     [Fact]
     public async Task ImageAndVmsBootChangeInPlaceMoveAndAreFollowed()
     {
-        foreach (var m in Machines)
-            Assert.True(On(m, "test ! -e /etc/ceph/ceph.conf").Exit == 0, $"{m} already carries a Ceph configuration: the test needs bare hosts (restart the lab)");
+        _cluster.AssertBare();
         var (image, _, _) = LabGuestImage.Build(output);
         string h1 = Machines[0], h2 = Machines[1], h3 = Machines[2];
 
