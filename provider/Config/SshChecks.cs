@@ -22,8 +22,8 @@ public static partial class SshChecks
     public static void CheckUser(CheckContext ctx, string path, string? user)
     {
         if (user is null) return;
-        if (!UserName().IsMatch(user))
-            ctx.Fail(path, $"\"{user}\" is not a login name: use 1-32 letters, digits, '_', '.' or '-', starting with a letter or '_'");
+        if (!UserName().IsWholeMatch(user))
+            ctx.Fail(path, $"{Quoted.Value(user)} is not a login name: use 1-32 letters, digits, '_', '.' or '-', starting with a letter or '_'");
     }
 
     /// <summary>
@@ -44,12 +44,12 @@ public static partial class SshChecks
         {
             // A known_hosts line starts with the host name: point at the part to keep.
             var hint = parts.Length == 3 && KeyTypes.Contains(parts[1]) ? "; drop the leading host name (known_hosts format)" : "";
-            ctx.Fail(path, $"key type \"{parts[0]}\" is not one of {string.Join(", ", KeyTypes)}{hint}");
+            ctx.Fail(path, $"key type {Quoted.Value(parts[0])} is not one of {string.Join(", ", KeyTypes)}{hint}");
             return;
         }
         var blobType = EmbeddedKeyType(parts[1]);
         if (blobType is null)
-            ctx.Fail(path, $"the key data after \"{parts[0]}\" is not valid base64 of an SSH public key; copy the whole line, {Example}");
+            ctx.Fail(path, $"the key data after {Quoted.Value(parts[0])} is not valid base64 of an SSH public key; copy the whole line, {Example}");
         else if (blobType != parts[0])
             ctx.Fail(path, $"the key data is a {blobType} key but the line says {parts[0]}; copy the whole line unchanged");
     }
@@ -107,6 +107,6 @@ public static partial class SshChecks
         }
     }
 
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")]
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_.-]{0,31}\z")]
     private static partial Regex UserName();
 }

@@ -206,7 +206,7 @@ public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
 
         foreach (var (key, value) in args.CephConfig ?? [])
         {
-            if (!Names.IsToken(key)) ctx.Fail(PropertyPath.Field("cephConfig", key), $"\"{key}\" is not a Ceph option name: letters, digits, '.', '_' or '-'");
+            if (!Names.IsToken(key)) ctx.Fail(PropertyPath.Field("cephConfig", key), $"{Quoted.Value(key)} is not a Ceph option name: letters, digits, '.', '_' or '-'");
             else if (value is null || value.Length == 0 || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
                 ctx.Fail(PropertyPath.Field("cephConfig", key), "needs a value without spaces, e.g. \"5\" or \"true\"");
         }

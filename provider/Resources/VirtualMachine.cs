@@ -259,7 +259,7 @@ public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachine
             var disk = news.Disks![i];
             if (disk?.Name is null || disk.SizeGiB is not { } size || !oldSizes.TryGetValue(disk.Name, out var old) || size >= old) continue;
             ctx.Fail(PropertyPath.Field(PropertyPath.Index("disks", i), "sizeGiB"),
-                $"disk \"{disk.Name}\" cannot shrink from {old} GiB to {size} GiB: shrinking would cut off the guest's data. " +
+                $"disk {Quoted.Value(disk.Name)} cannot shrink from {old} GiB to {size} GiB: shrinking would cut off the guest's data. " +
                 "Keep the size, or add a new smaller disk and move the data inside the guest");
         }
     }
@@ -353,13 +353,13 @@ public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachine
         if (image is null) return;
         if (image.Contains('@'))
         {
-            ctx.Fail(path, $"\"{image}\" names a snapshot; give the VirtualImage's name (or pool/name) and the provider uses its protected snapshot");
+            ctx.Fail(path, $"{Quoted.Value(image)} names a snapshot; give the VirtualImage's name (or pool/name) and the provider uses its protected snapshot");
             return;
         }
         var parts = image.Split('/');
         if (parts.Length > 2)
         {
-            ctx.Fail(path, $"\"{image}\" must be an image name or pool/name");
+            ctx.Fail(path, $"{Quoted.Value(image)} must be an image name or pool/name");
             return;
         }
         if (parts.Length == 2) Names.CheckPoolName(ctx, path, parts[0]);

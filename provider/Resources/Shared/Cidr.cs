@@ -14,7 +14,7 @@ public static class Cidr
         var slash = value.IndexOf('/');
         if (slash < 0)
         {
-            ctx.Fail(path, $"\"{value}\" must be a network in CIDR notation, e.g. 10.0.10.0/24");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be a network in CIDR notation, e.g. 10.0.10.0/24");
             return;
         }
         var addressText = value[..slash];
@@ -22,18 +22,18 @@ public static class Cidr
         if (!IPAddress.TryParse(addressText, out var address) || addressText.Contains('%')
             || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
         {
-            ctx.Fail(path, $"\"{value}\": \"{addressText}\" is not an IPv4 or IPv6 address");
+            ctx.Fail(path, $"{Quoted.Value(value)}: {Quoted.Value(addressText)} is not an IPv4 or IPv6 address");
             return;
         }
         var maxPrefix = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
         if (!int.TryParse(prefixText, NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > maxPrefix)
         {
-            ctx.Fail(path, $"\"{value}\": the prefix length must be 0-{maxPrefix}, got \"{prefixText}\"");
+            ctx.Fail(path, $"{Quoted.Value(value)}: the prefix length must be 0-{maxPrefix}, got {Quoted.Value(prefixText)}");
             return;
         }
         var network = Mask(address, prefix);
         if (!network.Equals(address))
-            ctx.Fail(path, $"\"{value}\" has host bits set; did you mean \"{network}/{prefix}\"?");
+            ctx.Fail(path, $"{Quoted.Value(value)} has host bits set; did you mean \"{network}/{prefix}\"?");
     }
 
     private static IPAddress Mask(IPAddress address, int prefix)
