@@ -33,6 +33,12 @@ public static partial class SshChecks
     public static void CheckHostKey(CheckContext ctx, string path, string? key)
     {
         if (key is null) return;
+        if (key.Trim().Any(char.IsControl))
+        {
+            // A line break would smuggle a second key line into the known_hosts file ssh is given.
+            ctx.Fail(path, "must be one line: a public key \"<type> <base64> [comment]\" without control characters or line breaks");
+            return;
+        }
         const string Example = "e.g. \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA…\" from /etc/ssh/ssh_host_ed25519_key.pub on the host";
         var parts = key.Trim().Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length < 2)

@@ -49,7 +49,7 @@ public static class DataDevices
             ctx.Fail(path, $"{Quoted.Value(device)} must name a device, e.g. /dev/vdb");
         else if (device.Split('/').Any(s => s is "." or ".."))
             ctx.Fail(path, $"{Quoted.Value(device)} must not contain '.' or '..' segments; write the device path directly");
-        else if (device.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-            ctx.Fail(path, $"{Quoted.Value(device)} must not contain whitespace");
+        else if (device.Any(c => c is <= ' ' or > '~' or '"' or '\'' or '\\'))
+            ctx.Fail(path, $"{Quoted.Value(device)} must be printable ASCII without spaces, quotes or '\\' (udev's /dev/disk/by-id names are)");
     }
 }

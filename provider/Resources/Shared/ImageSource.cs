@@ -46,7 +46,12 @@ public static partial class ImageSource
         if (source is null) return;
         if (source.Length == 0 || source.Trim() != source)
         {
-            ctx.Fail(path, "must be an http(s) URL, an absolute file path, or <host>:<absolute path>, without leading or trailing spaces");
+            ctx.Fail(path, $"{Quoted.Value(source)} must be an http(s) URL, an absolute file path, or <host>:<absolute path>, without leading or trailing spaces");
+            return;
+        }
+        if (source.Any(char.IsControl))
+        {
+            ctx.Fail(path, $"{Quoted.Value(source)} must not contain control characters");
             return;
         }
         if (source.Contains("://", StringComparison.Ordinal))
@@ -73,7 +78,5 @@ public static partial class ImageSource
         }
         else if (file.EndsWith('/'))
             ctx.Fail(path, $"{Quoted.Value(source)} is a directory; give the path of the image file");
-        else if (file.Any(char.IsControl))
-            ctx.Fail(path, "the file path must not contain control characters");
     }
 }

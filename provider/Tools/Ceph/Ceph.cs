@@ -40,10 +40,19 @@ public sealed partial class Ceph
     /// <summary>The argv for a subcommand: `ceph [context options] &lt;words…&gt; -f json`.</summary>
     public string[] Argv(params string[] command) => [Tool, .. Context.CephOptions(), .. command, "-f", "json"];
 
+    /// <summary>
+    /// The argv for a subcommand whose last word is a free value (`config set … VALUE`): `-f json`
+    /// goes before the words and `--` before the value, so a value such as "-1" is not read as an
+    /// option (checked on Ceph 16.2.15: after `--` only a value starting with "--" is still refused).
+    /// </summary>
+    public string[] ArgvWithValue(string[] command, string value) => [Tool, .. Context.CephOptions(), "-f", "json", .. command, "--", value];
+
     /// <summary>Runs a subcommand and returns its result whatever the exit code, after the checks every call needs.</summary>
-    internal async Task<CommandResult> RunAsync(string[] command, CancellationToken ct, byte[]? stdin = null)
+    internal Task<CommandResult> RunAsync(string[] command, CancellationToken ct, byte[]? stdin = null) => RunArgvAsync(Argv(command), ct, stdin);
+
+    private async Task<CommandResult> RunArgvAsync(string[] argv, CancellationToken ct, byte[]? stdin = null)
     {
-        var r = await _host.RunAsync(Argv(command), stdin, CommandTimeout, ct).ConfigureAwait(false);
+        var r = await _host.RunAsync(argv, stdin, CommandTimeout, ct).ConfigureAwait(false);
         if (r.ExitCode == 127) throw new ToolMissingException(_host.Name, Tool, "ceph-common");
         CephFailure.ThrowIfUnreachable(r, Tool);
         return r;
