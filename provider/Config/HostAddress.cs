@@ -11,7 +11,7 @@ public static partial class HostAddress
     public static void Check(CheckContext ctx, string path, string? value)
     {
         if (value is null) return;
-        if (value.Length == 0 || value.Any(char.IsWhiteSpace))
+        if (value.Length == 0 || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
             ctx.Fail(path, $"{Quoted.Value(value)} must be an IP address or a DNS name without spaces");
             return;

@@ -231,6 +231,9 @@ public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
 
     protected override async Task DeleteAsync(string id, CephPoolState state, OperationContext ctx)
     {
+        // A pool name the Ceph client refuses (e.g. "vms\n", accepted by Check before it was
+        // anchored) was never created: the create's look-up already refused it. Nothing to delete.
+        if (!Ceph.TakesName(id)) return;
         var (ceph, cluster) = await ConnectAsync(state.ConnectString, ctx);
         if (await ctx.StepAsync($"read pool {id} in cluster {cluster}", ceph.Host.Name, ct => ceph.FindPoolAsync(id, ct), readOnly: true) is null)
             return; // already gone: deleting succeeds

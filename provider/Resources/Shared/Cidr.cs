@@ -11,6 +11,13 @@ public static class Cidr
     public static void Check(CheckContext ctx, string path, string? value)
     {
         if (value is null) return;
+        // .NET's number and address parsers skip a trailing "\0" ("24\0" parses as 24): only
+        // printable ASCII reaches them, so what Check accepts is what Ceph reads.
+        if (value.Any(c => c is <= ' ' or > '~'))
+        {
+            ctx.Fail(path, $"{Quoted.Value(value)} must be a network in CIDR notation, e.g. 10.0.10.0/24, without spaces or other characters");
+            return;
+        }
         var slash = value.IndexOf('/');
         if (slash < 0)
         {

@@ -1,3 +1,4 @@
+using Mvm.Framework;
 using Mvm.Transport;
 
 namespace Mvm.Tools;
@@ -71,10 +72,18 @@ public sealed partial class Ceph
     internal static string CheckName(string value, string what)
     {
         ArgumentException.ThrowIfNullOrEmpty(value, what);
-        if (value.StartsWith('-') || value.Any(char.IsWhiteSpace) || value.Contains('\0'))
-            throw new ArgumentException($"{what} \"{value}\" must not start with '-' or contain whitespace", what);
+        if (!TakesName(value))
+            throw new ArgumentException($"{what} {Quoted.Value(value)} must not start with '-' or contain whitespace", what);
         return value;
     }
+
+    /// <summary>
+    /// True when the Ceph and Rbd clients pass this name (pool, image, section …) to the tools. Every
+    /// command of these clients, creates included, refuses other names, and has since they were
+    /// written: no object with such a name can have been made by this provider.
+    /// </summary>
+    public static bool TakesName(string? value) =>
+        !string.IsNullOrEmpty(value) && !value.StartsWith('-') && !value.Any(char.IsWhiteSpace) && !value.Contains('\0');
 
     internal static string OsdId(int id) =>
         id >= 0 ? id.ToString(System.Globalization.CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(nameof(id), id, "OSD ids are ≥ 0");

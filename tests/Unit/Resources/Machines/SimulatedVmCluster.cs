@@ -32,8 +32,12 @@ internal sealed class SimulatedVmCluster
         public IHost Connect(HostFields host, string name) => hosts[name];
     }
 
+    /// <summary>Answers a test adds (e.g. rbd's), asked first; null falls through to the VM's.</summary>
+    public Func<string, IReadOnlyList<string>, CommandResult?>? Extra { get; set; }
+
     private CommandResult Answer(string host, IReadOnlyList<string> argv)
     {
+        if (Extra?.Invoke(host, argv) is { } extra) return extra;
         if (argv.Contains("fsid")) return CapturedRun.Load("ceph-16.2.15-fsid").As(argv, host);
         if (argv.Contains("config-key")) return CapturedRun.Load("ceph-16.2.15-config-key-dump-3-hosts").As(argv, host);
         if (argv.Contains("dumpxml"))
