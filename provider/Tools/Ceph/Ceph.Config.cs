@@ -62,8 +62,10 @@ public sealed partial class Ceph
     {
         if (ConfigOptionProblem(name) is { } badName) throw new ArgumentException($"option {Quoted.Value(name)} {badName}", nameof(name));
         var r = await RunCheckedAsync(["config", "get", CheckName(who, "config section"), name], "option", name, ct).ConfigureAwait(false);
-        // Plain text even with -f json (Ceph 16.2.15): the value and a newline.
+        // Plain text even with -f json (Ceph 16.2.15): a newline, the value, a newline. Values
+        // never start or end with a line break (ConfigValueProblem), so one each side is framing.
         var text = r.StdoutText;
+        if (text.StartsWith('\n')) text = text[1..];
         return text.EndsWith('\n') ? text[..^1] : text;
     }
 
