@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Xml.Linq;
+using Mvm.Framework;
+using Mvm.Protocol;
+using Mvm.Resources;
+using Mvm.Resources.Cluster;
+using Mvm.Tests.Lab.Tools;
+using Mvm.Tests.Lab.Tools.CephClients;
+using Mvm.Tests.Lab.Transport;
+using Mvm.Tests.Unit.Checks;
+using Mvm.Tools;
+using Mvm.Transport;
+using Xunit.Abstractions;
+
+namespace Mvm.Tests.Lab.Provider;
+
+/// <summary>
+/// "Whatever Check accepts, the hosts accept", on the real tools of h3 (Ceph 16.2.15 from
+/// <see cref="CephLabCluster"/>, libvirt 9.0 and Open vSwitch from <see cref="LibvirtLabSetup"/>):
+/// a sample of generated values each resource's Check accepts — a different sample every day,
+/// the seed printed (`MVM_CHECK_SEED=n` replays one) — goes through the tool the field reaches and
+/// must come back byte for byte. Nothing is started; every object is removed again.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class CheckedValuesLabTests(LabFixture lab, ITestOutputHelper output)
+{
+    private const int PerKind = 20;
+    private const string Pool = "mvmtest-checked";
+    private const string Section = "client.mvmtest-checked";
+    private const string Network = "mvmtest-checked-net";
+    private const string Bridge = "mvmtest-chk";
+    private static readonly TimeSpan T = TimeSpan.FromSeconds(60);
+
+    private static readonly string ConnectString = Mvm.Resources.Cluster.ConnectString.Encode(new ClusterInfo
+    {
+        Name = "lab",
+        Fsid = "6b1f5bd4-3c1e-4f4c-9a55-0d1f0c1e2a11",
+        Hosts = [new Mvm.Resources.Shared.ClusterHost { Name = "h3", Address = "10.20.0.13" }],
+    });
+
+    private static PropertyValue S(string v) => PropertyValue.Of(v);
+
+    private static ObjectProperty Obj(params (string Key, PropertyValue Value)[] fields) =>
+        (ObjectProperty)PropertyValue.Of(fields.Select(f => KeyValuePair.Create(f.Key, f.Value)));
+
+    private static bool Accepts(IResource resource, ObjectProperty inputs) => resource.Check("r", ObjectProperty.Empty, inputs).Failures.Count == 0;
+
+    private static readonly PropertyValue Cs = PropertyValue.Secret(PropertyValue.Of(ConnectString));
+
+    private static bool ImageName(string v) => Accepts(new VirtualImage(), Obj(("connectString", Cs), ("name", S(v)), ("source", S("/x.qcow2"))));
+    private static bool PoolName(string v) => Accepts(new CephPool(), Obj(("connectString", Cs), ("name", S(v)), ("size", PropertyValue.Of(1))));
+    private static bool PortGroupName(string v) => Accepts(new OvsVlan(), Obj(("connectString", Cs), ("name", S(v)), ("vlanId", PropertyValue.Of(22))));
+
+    private static ObjectProperty Vm(string name, string disk, string mac) => Obj(("connectString", Cs), ("name", S(name)), ("image", S("debian")),
+        ("vcpus", PropertyValue.Of(1)), ("memoryMiB", PropertyValue.Of(512)),
+        ("disks", PropertyValue.Of([Obj(("name", S(disk)), ("sizeGiB", PropertyValue.Of(1)))])),
+        ("networkInterfaces", PropertyValue.Of([Obj(("name", S("lan")), ("vlan", S("22")), ("mac", S(mac)))])));
+
+    private static ObjectProperty Cluster(string key, string value) => Obj(("name", S("lab")), ("layout", S("standard")),
+        ("hosts", PropertyValue.Of([Obj(("name", S("h1")), ("address", S("10.0.0.1")))])), ("cephConfig", Obj((key, S(value)))));
+
+    /// <summary>The cluster resource refuses cephConfig for layout standard; hci with its 3 hosts is the real case.</summary>
+    private static bool CephSetting(string key, string value)
+    {
+        var hosts = PropertyValue.Of(Enumerable.Range(1, 3).Select(i => (PropertyValue)Obj(("name", S($"h{i}")), ("address", S($"10.0.0.{i}")),
+            ("dataDevices", PropertyValue.Of([S("/dev/vdb")])))));
+        return Accepts(new MvmCluster(), Cluster(key, value).With("layout", S("hci")).With("hosts", hosts));
+    }
+
+    private static List<string> Sample(ValueGenerator gen, Func<Random, string> valid, Func<string, bool> accepted, int count = PerKind)
+    {
+        var found = new List<string>();
+        for (var i = 0; i < 20000 && found.Count < count; i++)
+        {
+            var v = gen.Next(valid);
+            if (!found.Contains(v, StringComparer.OrdinalIgnoreCase) && accepted(v)) found.Add(v);
+        }
+        Assert.True(found.Count == count, $"only {found.Count} accepted values found");
+        return found;
+    }
+
+    [Fact]
+    public async Task ValuesCheckAcceptsRoundTripThroughTheRealTools()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("MVM_CHECK_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)
+            ? s : int.Parse(DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        output.WriteLine($"seed {seed} (replay with MVM_CHECK_SEED={seed})");
+        var gen = new ValueGenerator(seed);
+        var clock = Stopwatch.StartNew();
+
+        await using var transport = new SshTransport();
+        var host = transport.Host(lab.Target(lab.H3));
+        await CephLabCluster.EnsureAsync(lab, host, output);
+        await LibvirtLabSetup.EnsureAsync(host);
+        output.WriteLine($"setup {clock.Elapsed.TotalSeconds:F1} s ({LibvirtLabSetup.Report})");
+        var ceph = new Ceph(host);
+        var rbd = new Rbd(host);
+        var virsh = new Virsh(host);
+        await CleanAsync(host, ceph);
+
+        // RBD image names: VirtualImage names and VM disk images (`VM-DISK`).
+        var images = Sample(gen, r => ValueGenerator.SimpleName(r, 127), ImageName)
+            .Concat(Sample(gen, r => ValueGenerator.SimpleName(r, 32), d => Accepts(new VirtualMachine(), Vm("web1", d, "52:54:00:00:00:01"))).Select(d => "web1-" + d))
+            .ToList();
+        await Sh(host, "ceph", "osd", "pool", "create", Pool, "8");
+        foreach (var name in images) await rbd.CreateAsync(new RbdImageRef(Pool, name), 1 << 20, null, default);
+        var listed = JsonSerializer.Deserialize<string[]>(await Sh(host, "rbd", "ls", "--pool", Pool, "--format", "json"))!;
+        Assert.Equal(images.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        foreach (var name in images) Assert.Equal(name, (await rbd.InfoAsync(new RbdImageRef(Pool, name), default)).Name);
+        foreach (var name in images) await rbd.RemoveAsync(new RbdImageRef(Pool, name), default);
+        output.WriteLine($"{images.Count} RBD image names: {clock.Elapsed.TotalSeconds:F1} s");
+
+        // Ceph pool names.
+        var pools = Sample(gen, ValueGenerator.PoolName, PoolName);
+        try
+        {
+            foreach (var name in pools) await ceph.CreatePoolAsync(new PoolCreateOptions(name) { PgNum = 1 }, default);
+            var poolList = JsonSerializer.Deserialize<string[]>(await Sh(host, "ceph", "osd", "pool", "ls", "-f", "json"))!;
+            Assert.All(pools, p => Assert.Contains(p, poolList));
+        }
+        finally
+        {
+            foreach (var name in pools) await ceph.DeletePoolAsync(name, allowTemporarily: true, default);
+        }
+        output.WriteLine($"{pools.Count} pool names: {clock.Elapsed.TotalSeconds:F1} s");
+
+        // cephConfig values (on a string option of a section no daemon reads) …
+        var values = Sample(gen, ValueGenerator.OptionValue, v => CephSetting("log_file", v));
+        foreach (var v in values)
+        {
+            await ceph.ConfigSetAsync(Section, "log_file", v, default);
+            Assert.Equal(v + "\n", await Sh(host, "ceph", "config", "get", Section, "log_file"));
+            Assert.Equal(v, await ceph.ConfigGetAsync(Section, "log_file", default));
+        }
+        await ceph.ConfigRemoveAsync(Section, "log_file", default);
+        // … and keys: every option the monitors know passes Check; a well-formed name they do not
+        // know is refused before anything is set, leaving the section empty.
+        var known = (await Sh(host, "ceph", "config", "ls")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(known, k => Assert.True(CephSetting(k, "1"), $"Check refuses the Ceph option {k}"));
+        var keys = Sample(gen, ValueGenerator.OptionName, k => CephSetting(k, "1"));
+        foreach (var key in keys.Where(k => !known.Contains(k)))
+            await Assert.ThrowsAsync<CephSettingRefusedException>(() => ceph.ConfigSetAllAsync(Section, [new("mon_data_avail_warn", "5"), new(key, "1")], default));
+        foreach (var key in keys.Where(k => known.Contains(k)).Take(5))
+        {
+            var help = JsonDocument.Parse(await Sh(host, "ceph", "config", "help", key, "-f", "json")).RootElement;
+            if (help.GetProperty("default").ToString() is not { Length: > 0 } value || Ceph.ConfigValueProblem(value) is not null) continue;
+            await ceph.ConfigSetAsync(Section, key, value, default);
+            Assert.Equal(value, await ceph.ConfigGetAsync(Section, key, default));
+            await ceph.ConfigRemoveAsync(Section, key, default);
+        }
+        Assert.DoesNotContain(Section, await Sh(host, "ceph", "config", "dump"));
+        output.WriteLine($"{values.Count} cephConfig values, {known.Length} known and {keys.Count} generated keys: {clock.Elapsed.TotalSeconds:F1} s");
+
+        // Domain names and NIC MACs: defined (never started), read back by UUID, undefined.
+        var names = Sample(gen, r => ValueGenerator.SimpleName(r, 63), n => Accepts(new VirtualMachine(), Vm(n, "boot", "52:54:00:00:00:01")));
+        var macs = Sample(gen, ValueGenerator.Mac, m => Accepts(new VirtualMachine(), Vm("web1", "boot", m)));
+        for (var i = 0; i < PerKind; i++)
+        {
+            var uuid = Guid.NewGuid();
+            try
+            {
+            await virsh.DefineAsync(DomainXml.FromSpec(new DomainSpec
+            {
+                Name = names[i], Uuid = uuid, Type = Mvm.Tools.DomainType.Qemu, MemoryKiB = LibvirtUnits.MiBToKiB(64), MaxVcpus = 1, Vcpus = 1,
+                Interfaces = [InterfaceSpec.OvsBridge(Bridge, mac: macs[i])],
+            }));
+            var xml = XElement.Parse(await Sh(host, "virsh", "dumpxml", uuid.ToString()));
+            Assert.Equal(names[i], xml.Element("name")!.Value);
+            Assert.Equal(names[i], (await Sh(host, "virsh", "domname", uuid.ToString())).TrimEnd('\n'));
+            // libvirt writes MACs in lower case; the provider compares them that way (MacAddress.Normalize).
+            Assert.Equal(macs[i].ToLowerInvariant(), (string?)xml.Element("devices")!.Element("interface")!.Element("mac")!.Attribute("address"));
+            }
+            finally
+            {
+                await host.RunAsync(["virsh", "undefine", uuid.ToString()], null, T, default);
+            }
+        }
+        output.WriteLine($"{PerKind} domain names and MACs: {clock.Elapsed.TotalSeconds:F1} s");
+
+        // Port group names: in a libvirt network (as OvsVlan defines them) and as the OVS bridge label.
+        var groups = Sample(gen, r => ValueGenerator.SimpleName(r, 63), PortGroupName);
+        await virsh.NetDefineAsync(NetworkXml.FromSpec(new OvsNetworkSpec(Network, Bridge, groups.Select((g, i) => new PortGroupSpec(g, 100 + i)).ToList())));
+        var pgs = XElement.Parse(await Sh(host, "virsh", "net-dumpxml", Network)).Elements("portgroup").Select(p => (string)p.Attribute("name")!).ToList();
+        Assert.Equal(groups, pgs);
+        await virsh.NetUndefineAsync(Network);
+        var labels = groups.Select((g, i) => KeyValuePair.Create($"mvm-test-{i}", g)).ToDictionary();
+        await new OvsVsctl(host).AddBridgeAsync(Bridge, "netdev", T, default, labels);
+        foreach (var (key, group) in labels)
+            Assert.Equal(group, JsonSerializer.Deserialize<string>(await Sh(host, "ovs-vsctl", "--format=json", "get", "bridge", Bridge, $"external_ids:{key}")));
+        await new OvsVsctl(host).DeleteBridgeAsync(Bridge, ifExists: true, T, default);
+        output.WriteLine($"{groups.Count} port group names: {clock.Elapsed.TotalSeconds:F1} s in all");
+        await CleanAsync(host, ceph);
+    }
+
+    private static async Task<string> Sh(IHost host, params string[] argv) => (await host.RunCheckedAsync(argv, T, default)).StdoutText;
+
+    /// <summary>What an earlier, failed run may have left.</summary>
+    private static async Task CleanAsync(IHost host, Ceph ceph)
+    {
+        await ceph.DeletePoolAsync(Pool, allowTemporarily: true, default);
+        await host.RunAsync(["virsh", "net-undefine", Network], null, T, default);
+        await host.RunAsync(["ovs-vsctl", "--if-exists", "del-br", Bridge], null, T, default);
+        await host.RunAsync(["sh", "-c", $"for k in $(ceph config dump -f json | python3 -c 'import json,sys; print(\" \".join(e[\"name\"] for e in json.load(sys.stdin) if e[\"section\"]==\"{Section}\"))'); do ceph config rm {Section} $k; done"], null, T, default);
+    }
+}
