@@ -73,8 +73,9 @@ public sealed class RegexAnchoringTests
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: Path.GetRelativePath(dir, f), Line: i + 1, Text: line)))
             .Where(l => Regex.IsMatch(l.Text, @"Regex\.(IsMatch|Match|Matches|Replace|Split)\(|new Regex\("))
-            .Select(l => $"{l.File}:{l.Line}").ToList();
-        Assert.Equal(["Framework/PropertyPath.cs:39"], built.Where(b => !b.StartsWith("Tools/Ceph/CephErrors.cs", StringComparison.Ordinal)));
+            .Select(l => l.File).Distinct().Order(StringComparer.Ordinal).ToList();
+        // CephErrors' patterns are static fields, which the reflection scan reads.
+        Assert.Equal(["Framework/PropertyPath.cs", "Tools/Ceph/CephErrors.cs"], built);
         Assert.False(PropertyPath.IsUnder("disks\n", "disks"));
         Assert.True(PropertyPath.IsUnder("disks[1].name", "disks[*]"));
     }
