@@ -52,9 +52,9 @@ public static class ConfigLoader
         foreach (var (host, hostKey) in c.HostKeys ?? [])
             SshChecks.CheckHostKey(ctx, PropertyPath.Key("hostKeys", host), hostKey);
         if (c.SshPrivateKeyFile is { } file && !File.Exists(file))
-            report.Fail("sshPrivateKeyFile", $"file \"{file}\" does not exist on this machine");
+            report.Fail("sshPrivateKeyFile", $"file {Quoted.Value(file)} does not exist on this machine");
         if (c.KnownHostsFile is { } knownFile && !File.Exists(knownFile))
-            report.Fail("knownHostsFile", $"file \"{knownFile}\" does not exist on this machine");
+            report.Fail("knownHostsFile", $"file {Quoted.Value(knownFile)} does not exist on this machine");
         if (c.SshAgent == true && string.IsNullOrEmpty(env("SSH_AUTH_SOCK")))
             report.Fail("sshAgent", "is true but SSH_AUTH_SOCK is not set: start an ssh-agent or set sshPrivateKey/sshPassword");
         if (c.KnownHosts is { } known)
@@ -74,6 +74,6 @@ public static class ConfigLoader
                      ("updateTimeout", c.UpdateTimeout), ("deleteTimeout", c.DeleteTimeout), ("readTimeout", c.ReadTimeout),
                      ("cephHealthTimeout", c.CephHealthTimeout) })
             if (value is not null && !Durations.TryParse(value, out _))
-                report.Fail(name, $"\"{value}\" is not a duration: use e.g. 90s, 5m, 1h30m");
+                report.Fail(name, $"{Quoted.Value(value)} is not a duration: use e.g. 90s, 5m, 1h30m");
     }
 }

@@ -22,8 +22,8 @@ public static partial class SshChecks
     public static void CheckUser(CheckContext ctx, string path, string? user)
     {
         if (user is null) return;
-        if (!UserName().IsMatch(user))
-            ctx.Fail(path, $"\"{user}\" is not a login name: use 1-32 letters, digits, '_', '.' or '-', starting with a letter or '_'");
+        if (!UserName().IsWholeMatch(user))
+            ctx.Fail(path, $"{Quoted.Value(user)} is not a login name: use 1-32 letters, digits, '_', '.' or '-', starting with a letter or '_'");
     }
 
     /// <summary>
@@ -33,25 +33,31 @@ public static partial class SshChecks
     public static void CheckHostKey(CheckContext ctx, string path, string? key)
     {
         if (key is null) return;
+        if (key.Trim().Any(char.IsControl))
+        {
+            // A line break would smuggle a second key line into the known_hosts file ssh is given.
+            ctx.Fail(path, $"{Quoted.Value(key)} must be one line: a public key \"<type> <base64> [comment]\" without control characters or line breaks");
+            return;
+        }
         const string Example = "e.g. \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA…\" from /etc/ssh/ssh_host_ed25519_key.pub on the host";
         var parts = key.Trim().Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length < 2)
         {
-            ctx.Fail(path, $"must be a public key \"<type> <base64>\", {Example}");
+            ctx.Fail(path, $"{Quoted.Value(key)} must be a public key \"<type> <base64>\", {Example}");
             return;
         }
         if (!KeyTypes.Contains(parts[0]))
         {
             // A known_hosts line starts with the host name: point at the part to keep.
             var hint = parts.Length == 3 && KeyTypes.Contains(parts[1]) ? "; drop the leading host name (known_hosts format)" : "";
-            ctx.Fail(path, $"key type \"{parts[0]}\" is not one of {string.Join(", ", KeyTypes)}{hint}");
+            ctx.Fail(path, $"{Quoted.Value(key)}: key type {Quoted.Value(parts[0])} is not one of {string.Join(", ", KeyTypes)}{hint}");
             return;
         }
         var blobType = EmbeddedKeyType(parts[1]);
         if (blobType is null)
-            ctx.Fail(path, $"the key data after \"{parts[0]}\" is not valid base64 of an SSH public key; copy the whole line, {Example}");
+            ctx.Fail(path, $"{Quoted.Value(key)}: the key data after {Quoted.Value(parts[0])} is not valid base64 of an SSH public key; copy the whole line, {Example}");
         else if (blobType != parts[0])
-            ctx.Fail(path, $"the key data is a {blobType} key but the line says {parts[0]}; copy the whole line unchanged");
+            ctx.Fail(path, $"{Quoted.Value(key)}: the key data is a {blobType} key but the line says {parts[0]}; copy the whole line unchanged");
     }
 
     /// <summary>Private key text (OpenSSH or PEM); catches the common mistake of passing a file path.</summary>
@@ -107,6 +113,6 @@ public static partial class SshChecks
         }
     }
 
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")]
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_.-]{0,31}\z")]
     private static partial Regex UserName();
 }

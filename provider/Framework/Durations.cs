@@ -11,9 +11,24 @@ public static partial class Durations
         value = TimeSpan.Zero;
         if (string.IsNullOrWhiteSpace(text)) return false;
         text = text.Trim();
+        // A number too large for a TimeSpan ("99999999999h") is not a duration, not a crash of Check.
+        try
+        {
+            return TryParseParts(text, out value);
+        }
+        catch (OverflowException)
+        {
+            value = TimeSpan.Zero;
+            return false;
+        }
+    }
+
+    private static bool TryParseParts(string text, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
-            if (seconds < 0) return false;
+            if (seconds < 0 || double.IsNaN(seconds)) return false;
             value = TimeSpan.FromSeconds(seconds);
             return true;
         }

@@ -112,7 +112,7 @@ public static class PropertyMapper
                     var members = EnumValues.All(shape.ClrType);
                     var match = members.FirstOrDefault(m => string.Equals(m.Value, es.Value, StringComparison.OrdinalIgnoreCase));
                     if (match.Member is not null) return match.Member;
-                    report.Fail(path, $"\"{es.Value}\" is not one of {string.Join(", ", members.Select(m => m.Value))}");
+                    report.Fail(path, $"{Quoted.Value(es.Value)} is not one of {string.Join(", ", members.Select(m => m.Value))}");
                     return null;
                 }
                 break;
@@ -170,7 +170,7 @@ public static class PropertyMapper
                 }
                 break;
         }
-        report.Fail(path, $"expected {Describe(shape)}, got \"{text}\"");
+        report.Fail(path, $"expected {Describe(shape)}, got {Quoted.Value(text)}");
         return null;
     }
 

@@ -7,14 +7,15 @@ public static partial class PropertyPath
 {
     public static string Field(string parent, string name)
     {
-        var simple = SimpleName().IsMatch(name);
-        if (parent.Length == 0) return simple ? name : $"[\"{name}\"]";
-        return simple ? $"{parent}.{name}" : $"{parent}[\"{name}\"]";
+        var simple = SimpleName().IsWholeMatch(name);
+        if (simple) return parent.Length == 0 ? name : $"{parent}.{name}";
+        return Key(parent, name);
     }
 
     public static string Index(string parent, int index) => $"{parent}[{index}]";
 
-    public static string Key(string parent, string key) => $"{parent}[\"{key.Replace("\"", "\\\"")}\"]";
+    /// <summary>A map key or odd field name, quoted and escaped (a newline in a key shows as `\n`).</summary>
+    public static string Key(string parent, string key) => $"{parent}[{Quoted.Full(key)}]";
 
     /// <summary>The top-level property a path starts with.</summary>
     public static string Root(string path)
@@ -34,10 +35,10 @@ public static partial class PropertyPath
     /// </summary>
     public static bool IsUnder(string path, string pattern)
     {
-        var regex = "^" + Regex.Escape(pattern).Replace(@"\[\*]", @"\[[^\]]+]") + @"($|\.|\[)";
+        var regex = @"\A" + Regex.Escape(pattern).Replace(@"\[\*]", @"\[[^\]]+]") + @"(\z|\.|\[)";
         return Regex.IsMatch(path, regex);
     }
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex("\\A[A-Za-z_][A-Za-z0-9_]*\\z")]
     private static partial Regex SimpleName();
 }

@@ -122,7 +122,7 @@ public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
         if (args.Type == PoolType.Replicated && args.ErasureCodeProfile is not null)
             ctx.Fail("erasureCodeProfile", "applies only to type erasure; remove it or set type: erasure");
         if (args.ErasureCodeProfile is { } profile && !Names.IsToken(profile))
-            ctx.Fail("erasureCodeProfile", $"\"{profile}\" is not a profile name: letters, digits, '.', '_' or '-'");
+            ctx.Fail("erasureCodeProfile", $"{Quoted.Value(profile)} is not a profile name: letters, digits, '.', '_' or '-'");
 
         ctx.RequireRange("size", args.Size, 1, 10);
         ctx.RequireRange("minSize", args.MinSize, 1, 10);
@@ -138,7 +138,7 @@ public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
         }
 
         if (args.Application is { } app && !Names.IsToken(app))
-            ctx.Fail("application", $"\"{app}\" is not an application name: letters, digits, '.', '_' or '-', e.g. rbd, cephfs, rgw");
+            ctx.Fail("application", $"{Quoted.Value(app)} is not an application name: letters, digits, '.', '_' or '-', e.g. rbd, cephfs, rgw");
         if (args.MaxBytes is < 0) ctx.Fail("maxBytes", $"must be 0 (no quota) or more, got {args.MaxBytes}");
         if (args.MaxObjects is < 0) ctx.Fail("maxObjects", $"must be 0 (no quota) or more, got {args.MaxObjects}");
     }
@@ -231,6 +231,9 @@ public sealed class CephPool : Resource<CephPoolArgs, CephPoolState>
 
     protected override async Task DeleteAsync(string id, CephPoolState state, OperationContext ctx)
     {
+        // A pool name the Ceph client refuses (e.g. "vms\n", accepted by Check before it was
+        // anchored) was never created: the create's look-up already refused it. Nothing to delete.
+        if (!Ceph.TakesName(id)) return;
         var (ceph, cluster) = await ConnectAsync(state.ConnectString, ctx);
         if (await ctx.StepAsync($"read pool {id} in cluster {cluster}", ceph.Host.Name, ct => ceph.FindPoolAsync(id, ct), readOnly: true) is null)
             return; // already gone: deleting succeeds

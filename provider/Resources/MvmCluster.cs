@@ -1,4 +1,5 @@
 using Mvm.Framework;
+using Mvm.Tools;
 using Mvm.Protocol;
 using Mvm.Resources.Cluster;
 using Mvm.Resources.Shared;
@@ -204,11 +205,15 @@ public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
         ctx.RequireRange("minimumMemoryGiB", args.MinimumMemoryGiB, 0, 65536);
         ctx.RequireRange("memoryPerOsdGiB", args.MemoryPerOsdGiB, 0, 1024);
 
+        // The rules of the Ceph client, which are what `ceph config set` was seen to take: whatever
+        // passes here reaches the monitors (an option name they do not know is refused at apply,
+        // before any setting changes).
         foreach (var (key, value) in args.CephConfig ?? [])
         {
-            if (!Names.IsToken(key)) ctx.Fail(PropertyPath.Field("cephConfig", key), $"\"{key}\" is not a Ceph option name: letters, digits, '.', '_' or '-'");
-            else if (value is null || value.Length == 0 || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-                ctx.Fail(PropertyPath.Field("cephConfig", key), "needs a value without spaces, e.g. \"5\" or \"true\"");
+            var path = PropertyPath.Field("cephConfig", key);
+            if (Ceph.ConfigOptionProblem(key) is { } badKey) ctx.Fail(path, $"{Quoted.Value(key)} {badKey}");
+            else if (value is null) ctx.Fail(path, "needs a value, e.g. \"5\" or \"true\"; remove the key to return to Ceph's default");
+            else if (Ceph.ConfigValueProblem(value) is { } badValue) ctx.Fail(path, $"{Quoted.Value(value)} {badValue}");
         }
 
         if (args.Layout == ClusterLayout.Standard)

@@ -75,7 +75,7 @@ public sealed class OvsVlan : Resource<OvsVlanArgs, OvsVlanState>
     public static int ParseId(string id)
     {
         var text = id.StartsWith("mvm-vlan", StringComparison.Ordinal) ? id["mvm-vlan".Length..] : id;
-        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 4094
+        return text.All(char.IsAsciiDigit) && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 4094
             ? v
             : throw new PreconditionFailedException($"\"{id}\" is not an OvsVlan id: use the VLAN id (1-4094, e.g. `22`) or its network name (`mvm-vlan22`)");
     }

@@ -268,6 +268,10 @@ public sealed class VirtualImage : Resource<VirtualImageArgs, VirtualImageState>
     protected override async Task DeleteAsync(string id, VirtualImageState state, OperationContext ctx)
     {
         var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        // An id naming what the Rbd client refuses (e.g. "vms/debian\n", accepted by Check before it
+        // was anchored) was never imported: every rbd command of the provider, the create's own
+        // look-up first of all, refuses that name. Nothing of ours can be there to delete.
+        if (id.Split('/').Any(part => !Ceph.TakesName(part))) return;
         var target = ParseId(id, conn.Info.VmPool);
         var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct), readOnly: true);
         var rbd = new Rbd(ceph.Host, ClusterConnection.CephContext);

@@ -259,7 +259,7 @@ public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachine
             var disk = news.Disks![i];
             if (disk?.Name is null || disk.SizeGiB is not { } size || !oldSizes.TryGetValue(disk.Name, out var old) || size >= old) continue;
             ctx.Fail(PropertyPath.Field(PropertyPath.Index("disks", i), "sizeGiB"),
-                $"disk \"{disk.Name}\" cannot shrink from {old} GiB to {size} GiB: shrinking would cut off the guest's data. " +
+                $"disk {Quoted.Value(disk.Name)} cannot shrink from {old} GiB to {size} GiB: shrinking would cut off the guest's data. " +
                 "Keep the size, or add a new smaller disk and move the data inside the guest");
         }
     }
@@ -341,7 +341,7 @@ public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachine
         {
             var id = vlan.Length > 9 ? long.MaxValue : long.Parse(vlan, CultureInfo.InvariantCulture);
             if (id is < 1 or > 4094)
-                ctx.Fail(path, $"VLAN ids are 1-4094, got {vlan}; or name an OvsVlan port group");
+                ctx.Fail(path, $"{Quoted.Value(vlan)}: VLAN ids are 1-4094; or name an OvsVlan port group");
             return;
         }
         Names.CheckSimpleName(ctx, path, vlan, 63, "; give an OvsVlan's name or a VLAN id");
@@ -353,17 +353,21 @@ public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachine
         if (image is null) return;
         if (image.Contains('@'))
         {
-            ctx.Fail(path, $"\"{image}\" names a snapshot; give the VirtualImage's name (or pool/name) and the provider uses its protected snapshot");
+            ctx.Fail(path, $"{Quoted.Value(image)} names a snapshot; give the VirtualImage's name (or pool/name) and the provider uses its protected snapshot");
             return;
         }
         var parts = image.Split('/');
         if (parts.Length > 2)
         {
-            ctx.Fail(path, $"\"{image}\" must be an image name or pool/name");
+            ctx.Fail(path, $"{Quoted.Value(image)} must be an image name or pool/name");
             return;
         }
-        if (parts.Length == 2) Names.CheckPoolName(ctx, path, parts[0]);
-        Names.CheckSimpleName(ctx, path, parts[^1], 127, "; give a VirtualImage's name, or pool/name");
+        // The parts are checked as the fields they name, and reported on `image` with the whole value.
+        var probe = new CheckContext(ctx.ResourceName, new MappingReport());
+        if (parts.Length == 2) Names.CheckPoolName(probe, path, parts[0]);
+        Names.CheckSimpleName(probe, path, parts[^1], 127);
+        if (probe.Report.Failures.Count > 0)
+            ctx.Fail(path, $"{Quoted.Value(image)}: {probe.Report.Failures[0].Reason}; give a VirtualImage's name, or pool/name");
     }
 
     protected override Task<(string Id, VirtualMachineState State)> CreateAsync(VirtualMachineArgs args, OperationContext ctx) =>

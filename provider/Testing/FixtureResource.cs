@@ -20,7 +20,7 @@ public sealed class FixtureResource : Resource<FixtureArgs, FixtureState>
 
     protected override void Validate(FixtureArgs args, CheckContext ctx)
     {
-        if (args.Directory is { } d && !Path.IsPathRooted(d)) ctx.Fail("directory", $"must be an absolute path, got \"{d}\"");
+        if (args.Directory is { } d && !Path.IsPathRooted(d)) ctx.Fail("directory", $"must be an absolute path, got {Quoted.Value(d)}");
         ctx.RequirePositive("size", args.Size, max: 1000);
         ctx.RequireUnique("items", args.Items, i => i?.Key, "key");
     }

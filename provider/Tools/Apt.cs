@@ -199,12 +199,12 @@ public sealed partial class Apt(IHost host)
 
     // Debian policy 5.6.1: lower case letters, digits, + - . ; at least two characters, starting
     // with an alphanumeric (so no name can be read as an option); optionally `:arch`.
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9+.\-]+(:[a-z0-9\-]+)?$")]
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9+.\-]+(:[a-z0-9\-]+)?\z")]
     private static partial Regex PackageName();
 
     internal static void ValidatePackage(string package)
     {
-        if (package is null || !PackageName().IsMatch(package))
+        if (package is null || !PackageName().IsWholeMatch(package))
             throw new ArgumentException($"\"{package}\" is not a Debian package name (lower case letters, digits, '+', '-', '.'; optionally :arch)", nameof(package));
     }
 

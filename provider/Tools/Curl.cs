@@ -84,7 +84,7 @@ public sealed partial class Curl(IHost host)
         return (long)(value * scale);
     }
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)([kMGTP]?)$")]
+    [GeneratedRegex(@"\A(\d+(?:\.\d+)?)([kMGTP]?)\z")]
     private static partial Regex Size();
 
     /// <summary>curl's own error line (`curl: (22) The requested URL returned error: 404`), without the meter before it.</summary>

@@ -43,11 +43,11 @@ public sealed partial class HostFiles(IHost host)
     public async Task RemoveTreeAsync(string directory, CancellationToken ct)
     {
         // Only scratch directories are ever removed recursively: a path like /var/tmp/mvm-image.AbC12345.
-        if (!ScratchPath().IsMatch(directory)) throw new ArgumentException($"\"{directory}\" is not a scratch directory", nameof(directory));
+        if (!ScratchPath().IsWholeMatch(directory)) throw new ArgumentException($"\"{directory}\" is not a scratch directory", nameof(directory));
         await host.RunCheckedAsync(["rm", "-rf", "--", directory], Short, ct).ConfigureAwait(false);
     }
 
-    [GeneratedRegex(@"^(/[A-Za-z0-9._-]+)+/mvm-[a-z]+\.[A-Za-z0-9]{8}$")]
+    [GeneratedRegex(@"\A(/[A-Za-z0-9._-]+)+/mvm-[a-z]+\.[A-Za-z0-9]{8}\z")]
     private static partial Regex ScratchPath();
 
     /// <summary>

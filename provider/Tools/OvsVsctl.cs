@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Mvm.Framework;
 using Mvm.Transport;
 
 namespace Mvm.Tools;
@@ -165,21 +166,21 @@ public sealed partial class OvsVsctl(IHost host)
 
     // Bridge and port names become Linux interface names for internal ports: at most 15 bytes
     // (IFNAMSIZ), and no '/' (ovs-vswitchd fails to create "a/b" even though ovs-vsctl accepts it).
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,14}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_][A-Za-z0-9_.\-]{0,14}\z")]
     private static partial Regex Name();
 
     internal static string ValidName(string name) =>
-        name is not null && Name().IsMatch(name) ? name
+        name is not null && Name().IsWholeMatch(name) ? name
             : throw new ArgumentException($"\"{name}\" is not a valid OVS bridge/port name (1-15 letters, digits, '_', '.', '-'; not starting with '-' or '.')", nameof(name));
 
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_][A-Za-z0-9_.\-]*\z")]
     private static partial Regex Key();
 
     private static string ValidKey(string key) =>
-        key is not null && Key().IsMatch(key) ? key : throw new ArgumentException($"\"{key}\" is not a valid OVSDB map key (letters, digits, '_', '.', '-')", nameof(key));
+        key is not null && Key().IsWholeMatch(key) ? key : throw new ArgumentException($"\"{key}\" is not a valid OVSDB map key (letters, digits, '_', '.', '-')", nameof(key));
 
     private static string ValidWord(string word, string what) =>
-        word is not null && Key().IsMatch(word) ? word : throw new ArgumentException($"\"{word}\" is not a valid {what}", nameof(word));
+        word is not null && Key().IsWholeMatch(word) ? word : throw new ArgumentException($"\"{word}\" is not a valid {what}", nameof(word));
 
     // ---- parsing ----
 

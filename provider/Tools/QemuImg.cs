@@ -146,14 +146,14 @@ public sealed partial class QemuImg(IHost host)
     internal static string Options(IReadOnlyDictionary<string, string> options) =>
         string.Join(',', options.Select(kv => $"{ValidOptionKey(kv.Key)}={kv.Value.Replace(",", ",,", StringComparison.Ordinal)}"));
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9_.\-]*$")]
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9_.\-]*\z")]
     private static partial Regex Word();
 
     private static string ValidFormat(string format) =>
-        format is not null && Word().IsMatch(format) ? format : throw new ArgumentException($"\"{format}\" is not an image format name", nameof(format));
+        format is not null && Word().IsWholeMatch(format) ? format : throw new ArgumentException($"\"{format}\" is not an image format name", nameof(format));
 
     private static string ValidOptionKey(string key) =>
-        key is not null && Word().IsMatch(key) ? key : throw new ArgumentException($"\"{key}\" is not a qemu-img option name", nameof(key));
+        key is not null && Word().IsWholeMatch(key) ? key : throw new ArgumentException($"\"{key}\" is not a qemu-img option name", nameof(key));
 
     // Protocols the provider uses: RBD for images in Ceph, http(s) for an import's source.
     private static readonly string[] Protocols = ["rbd:", "http://", "https://"];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Mvm.Framework;
 using Mvm.Transport;
 
 namespace Mvm.Tools;
@@ -107,12 +108,12 @@ public sealed partial class Systemd(IHost host)
     }
 
     // systemd.unit(5): ASCII letters, digits, ":", "-", "_", ".", "\" and "@"; at most 255 characters.
-    [GeneratedRegex(@"^[A-Za-z0-9:_.\\@][A-Za-z0-9:_.\\@\-]{0,254}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9:_.\\@][A-Za-z0-9:_.\\@\-]{0,254}\z")]
     private static partial Regex UnitName();
 
     internal static void ValidateUnit(string unit)
     {
-        if (unit is null || !UnitName().IsMatch(unit))
+        if (unit is null || !UnitName().IsWholeMatch(unit))
             throw new ArgumentException($"\"{unit}\" is not a systemd unit name (letters, digits, ':', '-', '_', '.', '\\', '@'; at most 255)", nameof(unit));
     }
 

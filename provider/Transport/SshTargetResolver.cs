@@ -117,13 +117,13 @@ public static partial class SshTargetResolver
     // expansion) or a leading '-' could change what ssh does, so only plain names pass.
     internal static void ValidateAddress(string host, string field, string address)
     {
-        if (!AddressPattern().IsMatch(address))
+        if (!AddressPattern().IsWholeMatch(address))
             throw Invalid(host, field, $"`{PosixQuote.Display(address)}` is not a host name or IP address");
     }
 
     internal static void ValidateUser(string host, string field, string user)
     {
-        if (!UserPattern().IsMatch(user))
+        if (!UserPattern().IsWholeMatch(user))
             throw Invalid(host, field, $"`{PosixQuote.Display(user)}` is not a valid login name");
     }
 
@@ -147,9 +147,9 @@ public static partial class SshTargetResolver
     private static ArgumentException Invalid(string host, string field, string problem) =>
         new($"SSH setting {field} of host {host} {problem}");
 
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._:-]*$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_][A-Za-z0-9._:-]*\z")]
     private static partial Regex AddressPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}\z")]
     private static partial Regex UserPattern();
 }

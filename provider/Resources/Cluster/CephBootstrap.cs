@@ -65,7 +65,7 @@ public static class CephBootstrap
             // A healthy Pacific cluster warns until clients can no longer reclaim global ids insecurely.
             await ceph.ConfigSetAsync("mon", "auth_allow_insecure_global_id_reclaim", "false", ct).ConfigureAwait(false);
             await ceph.ConfigSetAsync("mon", "mon_allow_pool_delete", "false", ct).ConfigureAwait(false);
-            foreach (var (key, value) in plan.Settings) await ceph.ConfigSetAsync("global", key, value, ct).ConfigureAwait(false);
+            await ceph.ConfigSetAllAsync("global", plan.Settings, ct).ConfigureAwait(false);
         });
         await Task.WhenAll(plan.Monitors.Select(m => ctx.StepAsync("start Ceph manager", m.Node.Name, ct => StartManagerAsync(m.Node, ct))));
         await Task.WhenAll(plan.Monitors.Select(m => ctx.StepAsync("remove bootstrap files", m.Node.Name, ct =>

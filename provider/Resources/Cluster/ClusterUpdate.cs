@@ -51,10 +51,12 @@ public static class ClusterUpdate
             var ceph = new Ceph(source.Host, ClusterConnection.CephContext);
             await ctx.StepAsync("apply Ceph settings", source.Name, async ct =>
             {
+                await ceph.ConfigSetAllAsync("global", news.CephConfig ?? [], ct);
+                // A key that is no option name (state written before Check knew Ceph's rule, e.g.
+                // one ending in a newline) was refused when it was to be set, so the monitors never
+                // held it: there is nothing to remove, and asking would only fail again.
                 foreach (var key in (olds.CephConfig ?? []).Keys.Except((news.CephConfig ?? []).Keys))
-                    await ceph.ConfigRemoveAsync("global", key, ct);
-                foreach (var (key, value) in news.CephConfig ?? [])
-                    await ceph.ConfigSetAsync("global", key, value, ct);
+                    if (Ceph.ConfigOptionProblem(key) is null) await ceph.ConfigRemoveAsync("global", key, ct);
             });
             phases.Lap("VLANs and Ceph settings");
             IReadOnlyCollection<string> departed = [];

@@ -60,6 +60,6 @@ public static partial class HealthTriage
     public static IReadOnlyList<string> DownMonitors(HealthCheck monDown) =>
         monDown.Details.Select(d => MonDownLine().Match(d)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().ToList();
 
-    [GeneratedRegex(@"^mon\.(\S+) \(rank \d+\).* is down")]
+    [GeneratedRegex(@"\Amon\.(\S+) \(rank \d+\).* is down")]
     private static partial Regex MonDownLine();
 }

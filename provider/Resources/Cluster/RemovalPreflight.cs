@@ -173,12 +173,12 @@ public static partial class RemovalPreflight
 
     // Ceph 16's detail lines: "osd.0 (root=default,host=h3) is down", "host h3 (root=default) (1 osds) is down",
     // "mon.h2 (rank 1) addr [v2:…] is down (out of quorum)".
-    [GeneratedRegex(@"^osd\.(\d+) .*is down")]
+    [GeneratedRegex(@"\Aosd\.(\d+) .*is down")]
     private static partial Regex OsdDetail();
 
-    [GeneratedRegex(@"^host (\S+) .*is down")]
+    [GeneratedRegex(@"\Ahost (\S+) .*is down")]
     private static partial Regex HostDetail();
 
-    [GeneratedRegex(@"^mon\.(\S+) .*is down")]
+    [GeneratedRegex(@"\Amon\.(\S+) .*is down")]
     private static partial Regex MonDetail();
 }

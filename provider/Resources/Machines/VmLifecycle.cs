@@ -166,7 +166,12 @@ public static class VmLifecycle
         if (state.RetainDisks != true)
             images.AddRange((state.AttachedDisks ?? []).Select(d => VmState.SplitRbd(d.RbdImage)).Where(p => p.Image is not null).Select(p => new RbdImageRef(p.Pool!, p.Image!)));
         images.AddRange(await SeedImagesAsync(rbd, conn.Info.VmPool, state.Name!, ctx));
-        foreach (var image in images.Distinct())
+        // A disk image whose name the Rbd client refuses (state written before Check was anchored,
+        // e.g. a disk named "data\n": the create stopped when that disk was to be made) was never
+        // made by this provider, since every rbd command of it refuses that name, creates included.
+        // rbd itself would take such a name, so an image of that name may exist, made by someone
+        // else: not ours to remove. Asking about it would only fail again and wedge the delete.
+        foreach (var image in images.Distinct().Where(i => i.IsNameable))
             await ctx.StepAsync($"remove {image}", host.Name, async ct =>
             {
                 if (await rbd.FindAsync(image, ct) is not null) await rbd.RemoveAsync(image, ct);

@@ -15,17 +15,17 @@ public static partial class Checksum
         var expected = algorithm switch { "sha256" => 64, "sha512" => 128, _ => 0 };
         if (expected == 0)
         {
-            var hint = colon < 0 && Hex().IsMatch(value) && value.Length is 64 or 128
+            var hint = colon < 0 && Hex().IsWholeMatch(value) && value.Length is 64 or 128
                 ? $"; prefix the digest with its algorithm, e.g. \"sha{value.Length * 4}:{Abbreviate(value)}\""
                 : "";
-            ctx.Fail(path, $"must be \"sha256:<64 hex digits>\" or \"sha512:<128 hex digits>\"{hint}");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be \"sha256:<64 hex digits>\" or \"sha512:<128 hex digits>\"{hint}");
         }
-        else if (digest.Length != expected || !Hex().IsMatch(digest))
-            ctx.Fail(path, $"a {algorithm} digest is {expected} hex digits, got {digest.Length} character(s){(Hex().IsMatch(digest) || digest.Length == 0 ? "" : " including non-hex ones")}");
+        else if (digest.Length != expected || !Hex().IsWholeMatch(digest))
+            ctx.Fail(path, $"{Quoted.Value(value)}: a {algorithm} digest is {expected} hex digits, got {digest.Length} character(s){(Hex().IsWholeMatch(digest) || digest.Length == 0 ? "" : " including non-hex ones")}");
     }
 
     private static string Abbreviate(string hex) => hex[..8] + "…";
 
-    [GeneratedRegex("^[0-9A-Fa-f]*$")]
+    [GeneratedRegex("\\A[0-9A-Fa-f]*\\z")]
     private static partial Regex Hex();
 }

@@ -11,10 +11,17 @@ public static class Cidr
     public static void Check(CheckContext ctx, string path, string? value)
     {
         if (value is null) return;
+        // .NET's number and address parsers skip a trailing "\0" ("24\0" parses as 24): only
+        // printable ASCII reaches them, so what Check accepts is what Ceph reads.
+        if (value.Any(c => c is <= ' ' or > '~'))
+        {
+            ctx.Fail(path, $"{Quoted.Value(value)} must be a network in CIDR notation, e.g. 10.0.10.0/24, without spaces or other characters");
+            return;
+        }
         var slash = value.IndexOf('/');
         if (slash < 0)
         {
-            ctx.Fail(path, $"\"{value}\" must be a network in CIDR notation, e.g. 10.0.10.0/24");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be a network in CIDR notation, e.g. 10.0.10.0/24");
             return;
         }
         var addressText = value[..slash];
@@ -22,18 +29,18 @@ public static class Cidr
         if (!IPAddress.TryParse(addressText, out var address) || addressText.Contains('%')
             || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
         {
-            ctx.Fail(path, $"\"{value}\": \"{addressText}\" is not an IPv4 or IPv6 address");
+            ctx.Fail(path, $"{Quoted.Value(value)}: {Quoted.Value(addressText)} is not an IPv4 or IPv6 address");
             return;
         }
         var maxPrefix = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
         if (!int.TryParse(prefixText, NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > maxPrefix)
         {
-            ctx.Fail(path, $"\"{value}\": the prefix length must be 0-{maxPrefix}, got \"{prefixText}\"");
+            ctx.Fail(path, $"{Quoted.Value(value)}: the prefix length must be 0-{maxPrefix}, got {Quoted.Value(prefixText)}");
             return;
         }
         var network = Mask(address, prefix);
         if (!network.Equals(address))
-            ctx.Fail(path, $"\"{value}\" has host bits set; did you mean \"{network}/{prefix}\"?");
+            ctx.Fail(path, $"{Quoted.Value(value)} has host bits set; did you mean \"{network}/{prefix}\"?");
     }
 
     private static IPAddress Mask(IPAddress address, int prefix)

@@ -42,14 +42,14 @@ public static class DataDevices
         if (device is null) return;
         if (!device.StartsWith("/dev/", StringComparison.Ordinal))
         {
-            var hint = device.Length > 0 && !device.Contains('/') ? $", e.g. /dev/{device}" : ", e.g. /dev/vdb or /dev/disk/by-id/…";
-            ctx.Fail(path, $"\"{device}\" must be an absolute device path under /dev/{hint}");
+            var hint = device.Length > 0 && !device.Contains('/') ? $", e.g. {Quoted.Value("/dev/" + device)}" : ", e.g. /dev/vdb or /dev/disk/by-id/…";
+            ctx.Fail(path, $"{Quoted.Value(device)} must be an absolute device path under /dev/{hint}");
         }
         else if (device.Length == "/dev/".Length || device.EndsWith('/'))
-            ctx.Fail(path, $"\"{device}\" must name a device, e.g. /dev/vdb");
+            ctx.Fail(path, $"{Quoted.Value(device)} must name a device, e.g. /dev/vdb");
         else if (device.Split('/').Any(s => s is "." or ".."))
-            ctx.Fail(path, $"\"{device}\" must not contain '.' or '..' segments; write the device path directly");
-        else if (device.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-            ctx.Fail(path, $"\"{device}\" must not contain whitespace");
+            ctx.Fail(path, $"{Quoted.Value(device)} must not contain '.' or '..' segments; write the device path directly");
+        else if (device.Any(c => c is <= ' ' or > '~' or '"' or '\'' or '\\'))
+            ctx.Fail(path, $"{Quoted.Value(device)} must be printable ASCII without spaces, quotes or '\\' (udev's /dev/disk/by-id names are)");
     }
 }

@@ -30,7 +30,7 @@ public sealed record ImageOrigin(ImageOriginKind Kind, string Path, Uri? Url = n
 /// </summary>
 public static partial class ImageSource
 {
-    [GeneratedRegex(@"^(?<host>[A-Za-z0-9][A-Za-z0-9._-]{0,62}):(?<path>/.*)$")]
+    [GeneratedRegex(@"\A(?<host>[A-Za-z0-9][A-Za-z0-9._-]{0,62}):(?<path>/.*)\z")]
     private static partial Regex HostFile();
 
     /// <summary>Parses a source that <see cref="Check"/> accepted.</summary>
@@ -46,34 +46,37 @@ public static partial class ImageSource
         if (source is null) return;
         if (source.Length == 0 || source.Trim() != source)
         {
-            ctx.Fail(path, "must be an http(s) URL, an absolute file path, or <host>:<absolute path>, without leading or trailing spaces");
+            ctx.Fail(path, $"{Quoted.Value(source)} must be an http(s) URL, an absolute file path, or <host>:<absolute path>, without leading or trailing spaces");
+            return;
+        }
+        if (source.Any(char.IsControl))
+        {
+            ctx.Fail(path, $"{Quoted.Value(source)} must not contain control characters");
             return;
         }
         if (source.Contains("://", StringComparison.Ordinal))
         {
             if (!Uri.TryCreate(source, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                ctx.Fail(path, $"\"{source}\": only http:// and https:// URLs are supported; for a local file give its absolute path");
+                ctx.Fail(path, $"{Quoted.Value(source)}: only http:// and https:// URLs are supported; for a local file give its absolute path");
             else if (string.IsNullOrEmpty(uri.Host))
-                ctx.Fail(path, $"\"{source}\" has no host name");
+                ctx.Fail(path, $"{Quoted.Value(source)} has no host name");
             else if (uri.AbsolutePath is "" or "/")
-                ctx.Fail(path, $"\"{source}\" names no file; give the URL of the image itself");
+                ctx.Fail(path, $"{Quoted.Value(source)} names no file; give the URL of the image itself");
             return;
         }
         var file = source;
         if (HostFile().Match(source) is { Success: true } m) file = m.Groups["path"].Value;
         else if (source.Contains(':') && !source.StartsWith('/'))
         {
-            ctx.Fail(path, $"\"{source}\": a file on a cluster host is written <host>:<absolute path>, e.g. h1:/var/lib/images/debian.qcow2");
+            ctx.Fail(path, $"{Quoted.Value(source)}: a file on a cluster host is written <host>:<absolute path>, e.g. h1:/var/lib/images/debian.qcow2");
             return;
         }
         if (!file.StartsWith('/'))
         {
             var hint = file.StartsWith('~') ? " (~ is not expanded)" : "";
-            ctx.Fail(path, $"\"{source}\" must be an http(s) URL or an absolute file path{hint}; resolve relative paths in the program (e.g. path.resolve)");
+            ctx.Fail(path, $"{Quoted.Value(source)} must be an http(s) URL or an absolute file path{hint}; resolve relative paths in the program (e.g. path.resolve)");
         }
         else if (file.EndsWith('/'))
-            ctx.Fail(path, $"\"{source}\" is a directory; give the path of the image file");
-        else if (file.Any(char.IsControl))
-            ctx.Fail(path, "the file path must not contain control characters");
+            ctx.Fail(path, $"{Quoted.Value(source)} is a directory; give the path of the image file");
     }
 }

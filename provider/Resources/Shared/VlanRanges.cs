@@ -29,24 +29,24 @@ public static partial class VlanRanges
         var t = text.Trim();
         if (t.Contains(','))
         {
-            error = $"\"{text}\": put each VLAN id or range in its own list item, e.g. [\"22\", \"30-32\"]";
+            error = $"{Quoted.Value(text)}: put each VLAN id or range in its own list item, e.g. [\"22\", \"30-32\"]";
             return false;
         }
         var m = Item().Match(t);
         if (!m.Success)
         {
-            error = $"\"{text}\": expected a VLAN id like \"22\" or a range like \"22-25\"";
+            error = $"{Quoted.Value(text)}: expected a VLAN id like \"22\" or a range like \"22-25\"";
             return false;
         }
         if (!TryId(m.Groups[1].Value, out var first) | !TryId(m.Groups[2].Success ? m.Groups[2].Value : m.Groups[1].Value, out var last))
         {
             var bad = first is < VlanRange.MinId or > VlanRange.MaxId ? m.Groups[1].Value : m.Groups[2].Value;
-            error = $"\"{text}\": VLAN ids are {VlanRange.MinId}-{VlanRange.MaxId}, got {bad.TrimStart('0').PadLeft(1, '0')}";
+            error = $"{Quoted.Value(text)}: VLAN ids are {VlanRange.MinId}-{VlanRange.MaxId}, got {bad.TrimStart('0').PadLeft(1, '0')}";
             return false;
         }
         if (first > last)
         {
-            error = $"\"{text}\": the range is reversed; write \"{last}-{first}\"";
+            error = $"{Quoted.Value(text)}: the range is reversed; write \"{last}-{first}\"";
             return false;
         }
         range = new VlanRange(first, last);
@@ -71,7 +71,7 @@ public static partial class VlanRanges
             }
             var clash = ranges.FirstOrDefault(r => r.Range.Overlaps(range));
             if (clash.Text is not null)
-                ctx.Fail(itemPath, $"\"{text}\" overlaps \"{clash.Text}\" ({PropertyPath.Index(path, clash.Index)}); list each VLAN id once");
+                ctx.Fail(itemPath, $"{Quoted.Value(text)} overlaps {Quoted.Value(clash.Text)} ({PropertyPath.Index(path, clash.Index)}); list each VLAN id once");
             else ranges.Add((range, i, text));
         }
         return ranges.Select(r => r.Range).ToList();
@@ -89,6 +89,6 @@ public static partial class VlanRanges
         return id is >= VlanRange.MinId and <= VlanRange.MaxId;
     }
 
-    [GeneratedRegex(@"^(\d+)(?:\s*-\s*(\d+))?$")]
+    [GeneratedRegex(@"\A(\d+)(?:\s*-\s*(\d+))?\z")]
     private static partial Regex Item();
 }

@@ -1,3 +1,4 @@
+using Mvm.Framework;
 using Mvm.Transport;
 
 namespace Mvm.Tools;
@@ -40,10 +41,19 @@ public sealed partial class Ceph
     /// <summary>The argv for a subcommand: `ceph [context options] &lt;words…&gt; -f json`.</summary>
     public string[] Argv(params string[] command) => [Tool, .. Context.CephOptions(), .. command, "-f", "json"];
 
+    /// <summary>
+    /// The argv for a subcommand whose last word is a free value (`config set … VALUE`): `-f json`
+    /// goes before the words and `--` before the value, so a value such as "-1" is not read as an
+    /// option (checked on Ceph 16.2.15: after `--` only a value starting with "--" is still refused).
+    /// </summary>
+    public string[] ArgvWithValue(string[] command, string value) => [Tool, .. Context.CephOptions(), "-f", "json", .. command, "--", value];
+
     /// <summary>Runs a subcommand and returns its result whatever the exit code, after the checks every call needs.</summary>
-    internal async Task<CommandResult> RunAsync(string[] command, CancellationToken ct, byte[]? stdin = null)
+    internal Task<CommandResult> RunAsync(string[] command, CancellationToken ct, byte[]? stdin = null) => RunArgvAsync(Argv(command), ct, stdin);
+
+    private async Task<CommandResult> RunArgvAsync(string[] argv, CancellationToken ct, byte[]? stdin = null)
     {
-        var r = await _host.RunAsync(Argv(command), stdin, CommandTimeout, ct).ConfigureAwait(false);
+        var r = await _host.RunAsync(argv, stdin, CommandTimeout, ct).ConfigureAwait(false);
         if (r.ExitCode == 127) throw new ToolMissingException(_host.Name, Tool, "ceph-common");
         CephFailure.ThrowIfUnreachable(r, Tool);
         return r;
@@ -62,10 +72,18 @@ public sealed partial class Ceph
     internal static string CheckName(string value, string what)
     {
         ArgumentException.ThrowIfNullOrEmpty(value, what);
-        if (value.StartsWith('-') || value.Any(char.IsWhiteSpace) || value.Contains('\0'))
-            throw new ArgumentException($"{what} \"{value}\" must not start with '-' or contain whitespace", what);
+        if (!TakesName(value))
+            throw new ArgumentException($"{what} {Quoted.Value(value)} must not start with '-' or contain whitespace", what);
         return value;
     }
+
+    /// <summary>
+    /// True when the Ceph and Rbd clients pass this name (pool, image, section …) to the tools. Every
+    /// command of these clients, creates included, refuses other names, and has since they were
+    /// written: no object with such a name can have been made by this provider.
+    /// </summary>
+    public static bool TakesName(string? value) =>
+        !string.IsNullOrEmpty(value) && !value.StartsWith('-') && !value.Any(char.IsWhiteSpace) && !value.Contains('\0');
 
     internal static string OsdId(int id) =>
         id >= 0 ? id.ToString(System.Globalization.CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(nameof(id), id, "OSD ids are ≥ 0");

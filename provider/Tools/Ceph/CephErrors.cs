@@ -125,10 +125,10 @@ internal static partial class CephFailure
     ];
 
     // librados log lines: "2026-11-21T07:03:01.693+0000 7fbaa59516c0 -1 auth: …".
-    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+\d{4} [0-9a-f]+ +-?\d+ ", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+\d{4} [0-9a-f]+ +-?\d+ ", RegexOptions.CultureInvariant)]
     private static partial Regex LogLine();
 
-    [GeneratedRegex(@"^Error (E[A-Z]+): (.*)$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    [GeneratedRegex(@"\AError (E[A-Z]+): (.*)\z", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex ErrorLine();
 
     [GeneratedRegex(@"unable to find a keyring on ([^:]+):", RegexOptions.CultureInvariant)]

@@ -5,6 +5,9 @@ public sealed record RbdImageRef(string Pool, string Image, string? Namespace = 
 {
     /// <summary>rbd's image spec, `pool[/namespace]/image`, for messages.</summary>
     public override string ToString() => Namespace is null ? $"{Pool}/{Image}" : $"{Pool}/{Namespace}/{Image}";
+
+    /// <summary>True when the Rbd client takes every part of this spec (see <see cref="Ceph.TakesName"/>).</summary>
+    public bool IsNameable => Ceph.TakesName(Pool) && Ceph.TakesName(Image) && (Namespace is null || Ceph.TakesName(Namespace));
 }
 
 /// <summary>`rbd info --format json`. Sizes in bytes; <see cref="Parent"/> is set for a clone.</summary>

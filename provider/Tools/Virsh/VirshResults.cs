@@ -182,6 +182,6 @@ public static partial class VirshOutput
         public string? Find(string key) => values.GetValueOrDefault(key);
     }
 
-    [GeneratedRegex(@"^(.+?) \((.+)\)$")]
+    [GeneratedRegex(@"\A(.+?) \((.+)\)\z")]
     private static partial Regex StateWithReason();
 }

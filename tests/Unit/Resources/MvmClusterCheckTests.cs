@@ -108,7 +108,7 @@ public class MvmClusterCheckTests
     public void DataDevicesMustBeAbsoluteDevPathsUniquePerHost()
     {
         var failures = Check(Valid().SetItem("hosts", 2, Host("hv3", "10.0.0.13", "/dev/vdb", "vdc")));
-        AssertOnlyFailure(failures, "hosts[2].dataDevices[1]", "\"vdc\" must be an absolute device path under /dev/", "e.g. /dev/vdc");
+        AssertOnlyFailure(failures, "hosts[2].dataDevices[1]", "\"vdc\" must be an absolute device path under /dev/", "e.g. \"/dev/vdc\"");
 
         failures = Check(Valid().SetItem("hosts", 0, Host("hv1", "10.0.0.11", "/dev/vdb", "/dev/vdb")));
         AssertOnlyFailure(failures, "hosts[0].dataDevices[1]", "device \"/dev/vdb\" is already used by hosts[0].dataDevices[0]");
@@ -138,8 +138,10 @@ public class MvmClusterCheckTests
 
     [Theory]
     [InlineData("managementInterface", "eno1np0-very-long", "1-15 characters")]
-    [InlineData("storageInterface", "eth0:1", "without '/', ':' or whitespace")]
-    [InlineData("computeInterface", "br 0", "without '/', ':' or whitespace")]
+    [InlineData("storageInterface", "eth0:1", "must be a Linux interface name: letters, digits, '_', '.' or '-'")]
+    [InlineData("computeInterface", "br 0", "must be a Linux interface name: letters, digits, '_', '.' or '-'")]
+    [InlineData("computeInterface", "eth0\n", "\"eth0\\n\" must be a Linux interface name")]
+    [InlineData("computeInterface", "-eth0", "not starting with '.' or '-'")]
     [InlineData("computeInterface", "", "1-15 characters")]
     public void InterfaceNamesFollowLinuxRules(string field, string value, string message)
     {
@@ -263,11 +265,20 @@ public class MvmClusterCheckTests
     }
 
     [Fact]
-    public void CephConfigNeedsOptionNamesAndValuesWithoutSpaces()
+    public void CephConfigTakesWhatCephConfigSetTakes()
     {
-        AssertNoFailures(Check(Valid().Set("cephConfig", Obj(("mon_data_avail_warn", "5"), ("osd_memory_target", "939524096")))));
-        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("bad key", "5")))), "cephConfig[\"bad key\"]", "is not a Ceph option name");
-        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("mon_data_avail_warn", "5 6")))), "cephConfig.mon_data_avail_warn", "needs a value without spaces");
+        // What `ceph config set` took on h3 (Ceph 16.2.15): see Ceph.ConfigOptionProblem / ConfigValueProblem.
+        AssertNoFailures(Check(Valid().Set("cephConfig", Obj(("mon_data_avail_warn", "5"), ("osd_memory_target", "939524096"),
+            ("mon_max_pg_per_osd", "-1"), ("log_file", "/var/log/ceph/x y.log"), ("mgr/balancer/mode", "upmap")))));
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("bad key", "5")))), "cephConfig[\"bad key\"]", "\"bad key\" is not a Ceph option name");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("osd_max_backfills\n", "5")))), "cephConfig[\"osd_max_backfills\\n\"]", "\"osd_max_backfills\\n\" is not a Ceph option name");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("osd-max-backfills", "5")))), "cephConfig[\"osd-max-backfills\"]", "is not a Ceph option name");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("OSD_MAX_BACKFILLS", "5")))), "cephConfig.OSD_MAX_BACKFILLS", "is not a Ceph option name");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("log_file", "é")))), "cephConfig.log_file", "\"é\" must be printable ASCII");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("log_file", "x\n")))), "cephConfig.log_file", "\"x\\n\" must be printable ASCII");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("log_file", "--help")))), "cephConfig.log_file", "must not start with \"--\"");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("log_file", " x")))), "cephConfig.log_file", "must not start or end with a space");
+        AssertOnlyFailure(Check(Valid().Set("cephConfig", Obj(("log_file", "")))), "cephConfig.log_file", "is empty");
     }
 
     [Fact]

@@ -41,8 +41,8 @@ public class MvmHostCheckTests
     [Fact]
     public void HostFieldsAreCheckedAtTopLevelPaths()
     {
-        AssertOnlyFailure(Check(Valid().Set("dataDevices", List("/dev/vdb", "sdc"))), "dataDevices[1]", "must be an absolute device path under /dev/, e.g. /dev/sdc");
-        AssertOnlyFailure(Check(Valid().Set("storageInterface", "a/b")), "storageInterface", "without '/', ':' or whitespace");
+        AssertOnlyFailure(Check(Valid().Set("dataDevices", List("/dev/vdb", "sdc"))), "dataDevices[1]", "must be an absolute device path under /dev/, e.g. \"/dev/sdc\"");
+        AssertOnlyFailure(Check(Valid().Set("storageInterface", "a/b")), "storageInterface", "\"a/b\" must be a Linux interface name: letters, digits");
         AssertOnlyFailure(Check(Valid().Set("sshPort", 0)), "sshPort", "must be between 1 and 65535, got 0");
         AssertOnlyFailure(Check(Valid().Set("address", "ubuntu@10.0.0.14")), "address", "put the login user in sshUser");
     }

@@ -119,7 +119,7 @@ public class VirtualMachineCheckTests
     [Fact]
     public void VlanIsAPortGroupNameOrAnId()
     {
-        AssertOnlyFailure(Check(Valid().SetItem("networkInterfaces", 0, Obj(("name", "lan"), ("vlan", "5000")))), "networkInterfaces[0].vlan", "VLAN ids are 1-4094, got 5000");
+        AssertOnlyFailure(Check(Valid().SetItem("networkInterfaces", 0, Obj(("name", "lan"), ("vlan", "5000")))), "networkInterfaces[0].vlan", "\"5000\": VLAN ids are 1-4094");
         AssertOnlyFailure(Check(Valid().SetItem("networkInterfaces", 0, Obj(("name", "lan"), ("vlan", "my vlan")))), "networkInterfaces[0].vlan", "give an OvsVlan's name or a VLAN id");
         AssertOnlyFailure(Check(Valid().SetItem("networkInterfaces", 0, Obj(("name", "lan")))), "networkInterfaces[0].vlan", "missing required property 'vlan'");
     }

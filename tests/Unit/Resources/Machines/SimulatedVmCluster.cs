@@ -38,8 +38,12 @@ internal sealed class SimulatedVmCluster
     /// <summary>Hosts whose libvirtd is stopped: virsh answers that it cannot connect.</summary>
     public HashSet<string> LibvirtDown { get; } = [];
 
+    /// <summary>Answers a test adds (e.g. rbd's), asked first; null falls through to the VM's.</summary>
+    public Func<string, IReadOnlyList<string>, CommandResult?>? Extra { get; set; }
+
     private CommandResult Answer(string host, IReadOnlyList<string> argv)
     {
+        if (Extra?.Invoke(host, argv) is { } extra) return extra;
         if (Down.Contains(host))
             throw new HostUnreachableException($"10.20.0.1{Array.IndexOf(Names, host) + 1}", 22,
                 $"ssh: connect to host 10.20.0.1{Array.IndexOf(Names, host) + 1} port 22: Connection refused ({host}; 3 attempts over 1.5 s)");

@@ -405,7 +405,7 @@ public class CephTests
         Assert.Equal([
             P("osd", "pool", "delete", "t3", "t3", "--yes-i-really-really-mean-it"),
             P("config", "dump"),
-            P("config", "set", "mon", "mon_allow_pool_delete", "true"),
+            ["ceph", "--connect-timeout", "30", "-f", "json", "config", "set", "mon", "mon_allow_pool_delete", "--", "true"],
             P("osd", "pool", "delete", "t3", "t3", "--yes-i-really-really-mean-it"),
             P("config", "rm", "mon", "mon_allow_pool_delete"),
         ], host.Calls);
@@ -415,7 +415,7 @@ public class CephTests
         var failing = Replies(Captured(V + "osd-pool-delete-disabled"), Reply(0, dump), Reply(0), Reply(16, "", "Error EBUSY: pool 't3' is in use by CephFS\n"), Reply(0));
         var e = await Assert.ThrowsAsync<RemoteCommandFailedException>(() => new Ceph(failing).DeletePoolAsync("t3", true, None));
         Assert.Equal(16, e.ExitCode);
-        Assert.Equal(P("config", "set", "mon", "mon_allow_pool_delete", "false"), failing.Calls[^1]);
+        Assert.Equal(["ceph", "--connect-timeout", "30", "-f", "json", "config", "set", "mon", "mon_allow_pool_delete", "--", "false"], failing.Calls[^1]);
     }
 
     [Fact]
