@@ -28,23 +28,15 @@ public sealed class KillAtEveryStepLabTests(LabFixture lab, ITestOutputHelper ou
 
     private (int Exit, string Output) On(string host, string command) => _cluster.On(host, command);
 
-    private string Program(string imageFile, bool vm, bool vmRunning, bool extraImage) => _cluster.Program("mvm-kill", "killlab") + $$"""
-          base:
-            type: mvm:index:VirtualImage
-            properties:
-              connectString: ${cluster.connectString}
-              name: kbase
-              source: {{imageFile}}
-              format: qcow2
-        {{(extraImage ? ExtraImage(imageFile) : "")}}{{(vm ? Vm(vmRunning) : "")}}
-        """;
+    private string Program(string imageFile, bool vm, bool vmRunning, bool extraImage) => _cluster.Program("mvm-kill", "killlab") +
+        Image("base", "kbase", imageFile) + (extraImage ? Image("kimg", "kimg", imageFile) : "") + (vm ? Vm(vmRunning) : "");
 
-    private static string ExtraImage(string imageFile) => $$"""
-          kimg:
+    private static string Image(string resource, string name, string imageFile) => $$"""
+          {{resource}}:
             type: mvm:index:VirtualImage
             properties:
               connectString: ${cluster.connectString}
-              name: kimg
+              name: {{name}}
               source: {{imageFile}}
               format: qcow2
 
