@@ -50,12 +50,13 @@ test-protocol: plugin
 	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) dotnet test tests/Protocol/Mvm.Tests.Protocol.csproj -c $(CONFIG) --nologo
 
 # Needs root: starts the lab (idempotent), then the lab's own check and the lab tests. The tests
-# spread over 8 hosts: tools on h1-h3, OvsVlan on h4-h5, the cluster lifecycle on h4-h8.
+# spread over 8 hosts: tools on h1-h3, OvsVlan on h4-h5, the cluster lifecycle on h4-h8. The detailed
+# logger prints what each test measured (figures, the kill test's orphan count) even when it passes.
 LAB_TEST_HOSTS ?= 8
 test-lab: plugin
 	LAB_HOSTS=$(LAB_TEST_HOSTS) bash tests/lab/lab-up.sh
 	bash tests/lab/lab-check.sh
-	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) dotnet test tests/Lab/Mvm.Tests.Lab.csproj -c $(CONFIG) --nologo
+	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) dotnet test tests/Lab/Mvm.Tests.Lab.csproj -c $(CONFIG) --nologo --logger "console;verbosity=detailed"
 
 bench: plugin
 	bash tests/Bench/startup.sh $(PLUGIN)
