@@ -172,15 +172,24 @@ public sealed class VirtualImage : Resource<VirtualImageArgs, VirtualImageState>
         // The image appears under its name only complete: the import writes, snapshots and marks a
         // partial image named after this resource, and renaming it is the last step. So an image under
         // the name that is this resource's own was left by a create cut short after that rename.
-        var existing = await ctx.StepAsync($"look for RBD image {id}", host.Name, ct => rbd.ImageMetaFindAsync(target, ct), readOnly: true);
+        // The image and this resource's partial import are looked for in one round trip (a missing one must not stop the other).
+        var partial = PartialImage(target, ctx.Urn);
+        var lookup = new ToolBatch(stopOnFailure: false);
+        var named = lookup.Add(rbd.ImageMetaFindCall(target));
+        var unfinished = lookup.Add(rbd.ImageMetaFindCall(partial));
+        var (existing, partialLeft) = await ctx.StepAsync($"look for RBD image {id}", host.Name, async ct =>
+        {
+            await lookup.RunAsync(host, rbd.CommandTimeout, ct);
+            return (named.Value, unfinished.Value is not null); // read inside the step: a failure to answer is this step's, not an absence
+        }, readOnly: true);
         if (existing is not null && !Ownership.IsMine(existing, Ownership.RbdKey, ctx.Urn))
             throw new PreconditionFailedException($"RBD image {id} already exists in cluster {conn.Info.Name} and is not this resource's: {Ownership.Describe(existing, Ownership.RbdKey)}. " +
                 $"Import it (`pulumi import mvm:index:VirtualImage <resource> {id}` with mvm:importConnectString set) or choose another name. Nothing was changed.");
         if (existing is not null) await ctx.InfoAsync($"RBD image {id} was imported by a create of this resource that was cut short: taking it");
         else
         {
-            var partial = PartialImage(target, ctx.Urn);
-            await ctx.StepAsync($"remove the unfinished import {partial}", host.Name, ct => ImageImport.RemoveImageAsync(rbd, partial, ct));
+            if (partialLeft)
+                await ctx.StepAsync($"remove the unfinished import {partial}", host.Name, ct => ImageImport.RemoveImageAsync(rbd, partial, ct));
             var figures = await new ImageImport(ctx, host, rbd, partial, args, origin, ctx.Urn).RunAsync();
             await ctx.StepAsync($"publish {partial} as {id}", host.Name, ct => rbd.RenameAsync(partial, target.Image, ct));
             await ctx.InfoAsync($"imported {origin} into {id}: {CopyProgress.Size(figures.SourceBytes)} fetched in {figures.Fetch.TotalSeconds:F1} s, verified in {figures.Verify.TotalSeconds:F1} s, " +
