@@ -1,7 +1,7 @@
 using System.Reflection;
+using Mvm;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
 
 // pulumi-resource-mvm: launched by the Pulumi engine as `pulumi-resource-mvm [flags] ENGINE_ADDRESS`.
 // The first and only stdout output is the port line; everything else goes to stderr or the engine log.

@@ -1,3 +1,4 @@
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Mvm.Core;
 using Mvm.Framework;
 
 namespace Mvm.Config;

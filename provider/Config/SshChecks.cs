@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
+using Mvm.Core;
 using Mvm.Framework;
 
 namespace Mvm.Config;

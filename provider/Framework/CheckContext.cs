@@ -1,3 +1,4 @@
+using Mvm.Core;
 namespace Mvm.Framework;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Mvm.Config;
+using Mvm.Core;
 using Mvm.Protocol;
 using Mvm.Protocol.Wire;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Mvm.Core;
 using Mvm.Protocol;
 
 namespace Mvm.Framework;

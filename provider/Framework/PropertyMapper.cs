@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;
+using Mvm.Core;
 using Mvm.Protocol;
 
 namespace Mvm.Framework;

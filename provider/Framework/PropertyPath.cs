@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Mvm.Core;
 
 namespace Mvm.Framework;
 

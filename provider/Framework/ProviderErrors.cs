@@ -1,14 +1,6 @@
-namespace Mvm.Framework;
+using Mvm.Core;
 
-/// <summary>
-/// A failure a user can act on. The handler prefixes it with the resource and operation and
-/// scrubs secrets; Step and Host say where it happened.
-/// </summary>
-public class ProviderException(string message, Exception? inner = null) : Exception(message, inner)
-{
-    public string? Step { get; init; }
-    public string? Host { get; init; }
-}
+namespace Mvm.Framework;
 
 /// <summary>
 /// The real object exists but the operation did not finish: it must land in state with what
@@ -21,9 +13,6 @@ public sealed class ResourceInitFailedException(string id, object state, IReadOn
     public object State { get; } = state;
     public IReadOnlyList<string> Reasons { get; } = reasons;
 }
-
-/// <summary>A precondition on the hosts is not met; nothing was changed.</summary>
-public sealed class PreconditionFailedException(string message) : ProviderException(message);
 
 /// <summary>An error raised inside a named step, carrying the step and host for the message.</summary>
 public sealed class StepFailedException(string step, string? host, Exception inner)

@@ -17,22 +17,6 @@ public sealed class ObjectTypeAttribute(string name, string description) : Attri
     public string Description { get; } = description;
 }
 
-/// <summary>A string enum type, emitted under schema "types".</summary>
-[AttributeUsage(AttributeTargets.Enum)]
-public sealed class EnumTypeAttribute(string name, string description) : Attribute
-{
-    public string Name { get; } = name;
-    public string Description { get; } = description;
-}
-
-/// <summary>The wire value and meaning of one enum member.</summary>
-[AttributeUsage(AttributeTargets.Field)]
-public sealed class EnumValueAttribute(string value, string description) : Attribute
-{
-    public string Value { get; } = value;
-    public string Description { get; } = description;
-}
-
 /// <summary>A property the user sets. Its wire name is the camelCased C# name unless Name is given.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class InputAttribute(string description) : Attribute

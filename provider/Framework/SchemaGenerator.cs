@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Mvm.Config;
+using Mvm.Core;
 
 namespace Mvm.Framework;
 

@@ -97,7 +97,7 @@ public abstract class PropertyValue
         SecretProperty => "[secret]",
         BoolProperty b => b.Value ? "true" : "false",
         NumberProperty n => n.Value.ToString(CultureInfo.InvariantCulture),
-        StringProperty s => Mvm.Framework.Quoted.Value(s.Value),
+        StringProperty s => Mvm.Core.Quoted.Value(s.Value),
         ArrayProperty a => "[" + string.Join(", ", a.Items.Select(Describe)) + "]",
         ObjectProperty o => "{" + string.Join(", ", o.Fields.Select(kv => kv.Key + ": " + Describe(kv.Value))) + "}",
         _ => "(object)",

@@ -1,8 +1,9 @@
-using Mvm.Protocol;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Mvm.Core;
 using Mvm.Framework;
+using Mvm.Protocol;
 using Mvm.Transport;
 
 namespace Mvm.Testing;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Mvm.Config;
 using Mvm.Resources.Shared;
 using Mvm.Transport;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Transport;
 
@@ -150,7 +151,8 @@ public sealed partial class Apt(IHost host)
         if (notInstalled.Count > 0)
             throw new ProviderException($"apt-get install succeeded on {host.Name} but dpkg does not list " +
                 string.Join(", ", notInstalled.Select(p => $"{p.Name} ({p.StatusAbbrev.Trim() switch { "" => "not installed", var s => s }})")) +
-                " as installed; run `dpkg --configure -a` on the host and look at /var/log/dpkg.log") { Host = host.Name };
+                " as installed; run `dpkg --configure -a` on the host and look at /var/log/dpkg.log")
+            { Host = host.Name };
         progress?.Invoke(new AptProgress(AptPhase.Installing, 100, "installed " + AptInstallResult.Abbreviate(missing)));
         var newly = after.Packages.Where(p => missing.Contains(p.Name)).ToList();
         return new AptInstallResult(host.Name, after.Packages, newly, updated);

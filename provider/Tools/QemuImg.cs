@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Transport;
 

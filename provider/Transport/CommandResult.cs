@@ -1,5 +1,5 @@
 using System.Text;
-using Mvm.Framework;
+using Mvm.Core;
 
 namespace Mvm.Transport;
 

@@ -56,11 +56,11 @@ internal sealed class PrivateDirectory : IDisposable
         if (!IsUnix) throw new PlatformNotSupportedException("the SSH transport runs on Linux and other Unix systems only");
         if (File.Exists(path)) File.Delete(path);
         using (var fs = new FileStream(path, new FileStreamOptions
-               {
-                   Mode = FileMode.CreateNew,
-                   Access = FileAccess.Write,
-                   UnixCreateMode = mode,
-               }))
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = mode,
+        }))
         {
             var bytes = Encoding.UTF8.GetBytes(content);
             fs.Write(bytes);

@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
-using Mvm.Framework;
+using Mvm.Core;
 
 namespace Mvm.Transport;
 
@@ -106,7 +105,8 @@ internal static class RemoteJob
                 if (state != "gone") onPoll?.Invoke(new JobPoll(tail, lastLine));
                 if (state == "gone")
                     throw new ProviderException($"the job running `{PosixQuote.Join(argv)}` on {host.Name} disappeared ({dir} is gone: was the host " +
-                        "rebooted or /tmp cleaned?). It may or may not have finished; run again.") { Host = host.Name };
+                        "rebooted or /tmp cleaned?). It may or may not have finished; run again.")
+                    { Host = host.Name };
                 if (state.StartsWith("done ", StringComparison.Ordinal))
                     return await CollectAsync(host, argv, dir, int.Parse(state[5..], CultureInfo.InvariantCulture), DateTime.UtcNow - started, start.Secrets, ct).ConfigureAwait(false);
                 if (DateTime.UtcNow >= deadline)

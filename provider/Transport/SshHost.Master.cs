@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Mvm.Framework;
+using Mvm.Core;
 
 namespace Mvm.Transport;
 

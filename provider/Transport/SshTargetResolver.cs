@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Mvm.Config;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Resources.Shared;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Mvm.Framework;
+using Mvm.Core;
 
 namespace Mvm.Transport;
 

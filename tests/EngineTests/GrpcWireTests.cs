@@ -1,8 +1,8 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using RpcStatus = Mvm.Protocol.Wire.Rpc.Status;
 using Mvm.EngineHarness.Grpc;
 using Mvm.Protocol.Wire;
-using RpcStatus = Mvm.Protocol.Wire.Rpc.Status;
 
 namespace Mvm.EngineTests;
 

@@ -1,10 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
+using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
 using Mvm.EngineHarness.Deployment;
 using Mvm.EngineHarness.State;
 using Mvm.EngineHarness.Values;
 using Mvm.EngineTests.Fakes;
 using Mvm.Protocol.Wire;
-using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
 
 namespace Mvm.EngineTests;
 

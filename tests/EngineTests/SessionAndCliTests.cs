@@ -1,8 +1,8 @@
+using Google.Protobuf.WellKnownTypes;
 using Mvm.EngineHarness;
 using Mvm.EngineHarness.Cli;
 using Mvm.EngineHarness.Values;
 using Mvm.EngineTests.Fakes;
-using Google.Protobuf.WellKnownTypes;
 using Mvm.Protocol.Wire;
 
 namespace Mvm.EngineTests;

@@ -1,9 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
+using Changes = Mvm.Protocol.Wire.DiffResponse.Types.DiffChanges;
+using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
 using Mvm.EngineHarness.Values;
 using Mvm.Protocol.Wire;
 using Mvm.Tests.Protocol.Support;
-using Changes = Mvm.Protocol.Wire.DiffResponse.Types.DiffChanges;
-using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
 
 namespace Mvm.Tests.Protocol;
 

@@ -2,12 +2,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
+using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
 using Mvm.EngineHarness.Deployment;
 using Mvm.EngineHarness.State;
 using Mvm.EngineHarness.Values;
 using Mvm.Protocol.Wire;
 using Mvm.Tests.Protocol.Support;
-using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
 
 namespace Mvm.Tests.Protocol;
 

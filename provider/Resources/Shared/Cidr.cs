@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Mvm.Core;
 using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;

@@ -1,4 +1,5 @@
 using Mvm.Config;
+using Mvm.Core;
 using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;

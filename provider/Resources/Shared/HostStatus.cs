@@ -1,4 +1,4 @@
-using Mvm.Framework;
+using Mvm.Core;
 
 namespace Mvm.Resources.Shared;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Mvm.Core;
 using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;

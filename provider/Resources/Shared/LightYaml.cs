@@ -81,15 +81,15 @@ public static class LightYaml
             {
                 case Mode.Double:
                 case Mode.Single:
-                {
-                    if (IsDocumentMarker(s))
-                        return new Problem(_line, 1, $"a document marker inside the quoted value opened at line {_quoteLine}, column {_quoteColumn}; close the quote first");
-                    var end = ScanQuoted(s, 0, _mode == Mode.Double ? '"' : '\'', out var problem);
-                    if (problem is not null) return problem;
-                    if (end < 0) return null;
-                    _mode = Mode.Normal;
-                    return Tokens(s, end, lineStart: false);
-                }
+                    {
+                        if (IsDocumentMarker(s))
+                            return new Problem(_line, 1, $"a document marker inside the quoted value opened at line {_quoteLine}, column {_quoteColumn}; close the quote first");
+                        var end = ScanQuoted(s, 0, _mode == Mode.Double ? '"' : '\'', out var problem);
+                        if (problem is not null) return problem;
+                        if (end < 0) return null;
+                        _mode = Mode.Normal;
+                        return Tokens(s, end, lineStart: false);
+                    }
                 case Mode.Block:
                     if (blank) return null;
                     if (_blockIndent is null && indent > _blockParent) _blockIndent = indent;
@@ -110,15 +110,15 @@ public static class LightYaml
                     _mode = Mode.Normal;
                     break;
                 case Mode.FlowPlain:
-                {
-                    if (blank) return null;
-                    if (s[indent] == '#') { _mode = Mode.Normal; return null; }
-                    var (end, how, problem) = ScanPlain(s, indent, inFlow: true);
-                    if (problem is not null) return problem;
-                    if (how == PlainEnd.EndOfLine) return null;
-                    _mode = Mode.Normal;
-                    return how == PlainEnd.Comment ? null : Tokens(s, end, lineStart: false);
-                }
+                    {
+                        if (blank) return null;
+                        if (s[indent] == '#') { _mode = Mode.Normal; return null; }
+                        var (end, how, problem) = ScanPlain(s, indent, inFlow: true);
+                        if (problem is not null) return problem;
+                        if (how == PlainEnd.EndOfLine) return null;
+                        _mode = Mode.Normal;
+                        return how == PlainEnd.Comment ? null : Tokens(s, end, lineStart: false);
+                    }
             }
             return Tokens(s, 0, lineStart: true);
         }

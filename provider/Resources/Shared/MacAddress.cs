@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Mvm.Core;
 using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;

@@ -1,3 +1,4 @@
+using Mvm.Core;
 using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;

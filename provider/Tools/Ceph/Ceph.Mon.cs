@@ -1,3 +1,4 @@
+using Mvm.Core;
 namespace Mvm.Tools;
 
 public sealed partial class Ceph
@@ -18,14 +19,14 @@ public sealed partial class Ceph
 
     /// <summary>
     /// `ceph mon remove NAME`, after the monitor's daemon is stopped. Ceph refuses to remove the last
-    /// monitor (<see cref="Framework.PreconditionFailedException"/>); a monitor already gone is
+    /// monitor (<see cref="PreconditionFailedException"/>); a monitor already gone is
     /// <see cref="RemovalOutcome.AlreadyAbsent"/>.
     /// </summary>
     public async Task<RemovalOutcome> MonRemoveAsync(string name, CancellationToken ct)
     {
         var r = await RunAsync(["mon", "remove", CheckName(name, "monitor name")], ct).ConfigureAwait(false);
         if (r.ExitCode == CephErrno.EINVAL && r.StderrText.Contains("last monitor", StringComparison.Ordinal))
-            throw new Framework.PreconditionFailedException($"Ceph on {_host.Name} refused to remove monitor {name}: {CephFailure.Reason(r)}. A cluster needs at least one monitor.");
+            throw new PreconditionFailedException($"Ceph on {_host.Name} refused to remove monitor {name}: {CephFailure.Reason(r)}. A cluster needs at least one monitor.");
         if (r.ExitCode != 0) throw CephFailure.Failed(r);
         return Removal(r);
     }

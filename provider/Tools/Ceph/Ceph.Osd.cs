@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mvm.Core;
 
 namespace Mvm.Tools;
 
@@ -108,14 +109,14 @@ public sealed partial class Ceph
 
     /// <summary>
     /// `ceph osd crush remove NAME`: an OSD (`osd.3`) or an empty bucket such as a host. A bucket
-    /// that still holds OSDs is refused (ENOTEMPTY) with <see cref="Framework.PreconditionFailedException"/>.
+    /// that still holds OSDs is refused (ENOTEMPTY) with <see cref="PreconditionFailedException"/>.
     /// </summary>
     public async Task<RemovalOutcome> OsdCrushRemoveAsync(string name, CancellationToken ct)
     {
         CheckName(name, "CRUSH item");
         var r = await RunAsync(["osd", "crush", "remove", name], ct).ConfigureAwait(false);
         if (r.ExitCode == CephErrno.ENOTEMPTY)
-            throw new Framework.PreconditionFailedException($"CRUSH bucket \"{name}\" on {_host.Name} still holds OSDs; remove them before the bucket ({CephFailure.Message(r)}).");
+            throw new PreconditionFailedException($"CRUSH bucket \"{name}\" on {_host.Name} still holds OSDs; remove them before the bucket ({CephFailure.Message(r)}).");
         if (r.ExitCode != 0) throw CephFailure.Failed(r);
         return Removal(r);
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Mvm.Framework;
+using Mvm.Core;
 
 namespace Mvm.Tools;
 

@@ -1,4 +1,4 @@
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Transport;
 
 namespace Mvm.Tools;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Transport;
 
 namespace Mvm.Tools;

@@ -1,3 +1,4 @@
+using Mvm.Core;
 namespace Mvm.Tools;
 
 /// <summary>An RBD image by pool, optional namespace and name, as rbd's `--pool/--namespace/--image` options take it.</summary>
@@ -54,7 +55,7 @@ public sealed record RbdImageOptions
 
 /// <summary>An RBD operation Ceph refused because the image is in use: it has snapshots, clones, or watchers (a running VM).</summary>
 public sealed class RbdImageBusyException(string host, RbdImageRef image, string reason)
-    : Framework.ProviderException($"RBD image {image} on {host} is in use: {reason}.")
+    : ProviderException($"RBD image {image} on {host} is in use: {reason}.")
 {
     public RbdImageRef Image { get; } = image;
     public string Reason { get; } = reason;
@@ -62,7 +63,7 @@ public sealed class RbdImageBusyException(string host, RbdImageRef image, string
 
 /// <summary>A resize would shrink the image and the caller did not allow shrinking (data past the new end would be lost).</summary>
 public sealed class RbdShrinkRefusedException(string host, RbdImageRef image, long requestedBytes)
-    : Framework.ProviderException($"resizing RBD image {image} on {host} to {requestedBytes} bytes would shrink it and lose the data past that point; " +
+    : ProviderException($"resizing RBD image {image} on {host} to {requestedBytes} bytes would shrink it and lose the data past that point; " +
         "shrinking must be asked for explicitly.")
 {
     public RbdImageRef Image { get; } = image;

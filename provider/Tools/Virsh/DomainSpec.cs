@@ -1,15 +1,22 @@
+using Mvm.Core;
 namespace Mvm.Tools;
 
 /// <summary>`kvm` needs /dev/kvm on the host; `qemu` (TCG emulation) runs anywhere, slowly.</summary>
+[EnumType("DomainType", "The libvirt domain type VMs run as.")]
 public enum DomainType
 {
+    [EnumValue("kvm", "Hardware virtualisation through KVM; needs the CPU's virtualisation extensions (vmx/svm) and /dev/kvm.")]
     Kvm,
+    [EnumValue("qemu", "Software emulation (TCG): slow, for labs and nested setups without KVM.")]
     Qemu,
 }
 
+[EnumType("Firmware", "The firmware a guest boots with.")]
 public enum Firmware
 {
+    [EnumValue("bios", "Legacy BIOS (SeaBIOS).")]
     Bios,
+    [EnumValue("uefi", "UEFI (OVMF), with a per-VM NVRAM variable store.")]
     Uefi,
 }
 
@@ -158,10 +165,14 @@ public enum DiskDevice
 /// (virtio-scsi: many disks on one controller, detach completes without the guest), `sata`
 /// (q35's built-in AHCI controller: for guests without virtio drivers; cloud kernels may lack AHCI).
 /// </summary>
+[EnumType("DiskBus", "The bus a disk is attached to.")]
 public enum DiskBus
 {
+    [EnumValue("virtio", "virtio-blk: fastest; hot-pluggable; needs virtio drivers in the guest.")]
     Virtio,
+    [EnumValue("scsi", "virtio-scsi: hot-pluggable, supports discard and many disks.")]
     Scsi,
+    [EnumValue("sata", "Emulated SATA (AHCI): for guests without virtio drivers.")]
     Sata,
 }
 

@@ -191,11 +191,21 @@ public sealed class DomainInterface(XElement element)
         {
             "bridge" when Bridge is { } b => new InterfaceSpec
             {
-                Kind = InterfaceKind.Bridge, Source = b, OpenVSwitch = VirtualPortType == "openvswitch", VlanTag = tag, Mac = Mac, Model = Model ?? "virtio",
+                Kind = InterfaceKind.Bridge,
+                Source = b,
+                OpenVSwitch = VirtualPortType == "openvswitch",
+                VlanTag = tag,
+                Mac = Mac,
+                Model = Model ?? "virtio",
             },
             "network" when Network is { } n => new InterfaceSpec
             {
-                Kind = InterfaceKind.Network, Source = n, PortGroup = PortGroup, VlanTag = tag, Mac = Mac, Model = Model ?? "virtio",
+                Kind = InterfaceKind.Network,
+                Source = n,
+                PortGroup = PortGroup,
+                VlanTag = tag,
+                Mac = Mac,
+                Model = Model ?? "virtio",
             },
             _ => null,
         };

@@ -13,13 +13,26 @@ public static class LibvirtUnits
     // "KiB" and friends are powers of 1024; a missing unit means KiB for memory.
     private static readonly Dictionary<string, (long Base, int Power)> Units = new(StringComparer.Ordinal)
     {
-        ["b"] = (1, 0), ["bytes"] = (1, 0),
-        ["KB"] = (1000, 1), ["k"] = (1024, 1), ["KiB"] = (1024, 1),
-        ["MB"] = (1000, 2), ["M"] = (1024, 2), ["MiB"] = (1024, 2),
-        ["GB"] = (1000, 3), ["G"] = (1024, 3), ["GiB"] = (1024, 3),
-        ["TB"] = (1000, 4), ["T"] = (1024, 4), ["TiB"] = (1024, 4),
-        ["PB"] = (1000, 5), ["P"] = (1024, 5), ["PiB"] = (1024, 5),
-        ["EB"] = (1000, 6), ["E"] = (1024, 6), ["EiB"] = (1024, 6),
+        ["b"] = (1, 0),
+        ["bytes"] = (1, 0),
+        ["KB"] = (1000, 1),
+        ["k"] = (1024, 1),
+        ["KiB"] = (1024, 1),
+        ["MB"] = (1000, 2),
+        ["M"] = (1024, 2),
+        ["MiB"] = (1024, 2),
+        ["GB"] = (1000, 3),
+        ["G"] = (1024, 3),
+        ["GiB"] = (1024, 3),
+        ["TB"] = (1000, 4),
+        ["T"] = (1024, 4),
+        ["TiB"] = (1024, 4),
+        ["PB"] = (1000, 5),
+        ["P"] = (1024, 5),
+        ["PiB"] = (1024, 5),
+        ["EB"] = (1000, 6),
+        ["E"] = (1024, 6),
+        ["EiB"] = (1024, 6),
     };
 
     /// <summary>Bytes in one <paramref name="unit"/>; null or empty means <paramref name="defaultUnit"/>.</summary>

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Mvm.Framework;
+using Mvm.Core;
 
 namespace Mvm.Tools;
 

@@ -1,7 +1,7 @@
-using Mvm.EngineHarness.Secrets;
-using Mvm.EngineHarness.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Mvm.EngineHarness.Secrets;
+using Mvm.EngineHarness.Yaml;
 
 namespace Mvm.EngineHarness.Cli;
 

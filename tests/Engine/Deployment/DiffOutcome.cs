@@ -1,7 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
+using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
 using Mvm.EngineHarness.Values;
 using Mvm.Protocol.Wire;
-using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
 
 namespace Mvm.EngineHarness.Deployment;
 

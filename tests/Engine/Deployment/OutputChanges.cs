@@ -1,6 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
-using Mvm.EngineHarness.Values;
 using Kind = Mvm.Protocol.Wire.PropertyDiff.Types.Kind;
+using Mvm.EngineHarness.Values;
 
 namespace Mvm.EngineHarness.Deployment;
 

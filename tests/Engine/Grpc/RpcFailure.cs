@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Mvm.Protocol.Wire;
 using RpcStatus = Mvm.Protocol.Wire.Rpc.Status;
+using Mvm.Protocol.Wire;
 
 namespace Mvm.EngineHarness.Grpc;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
-using Mvm.EngineHarness.Values;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Mvm.EngineHarness.Values;
 
 namespace Mvm.EngineHarness.Yaml;
 

@@ -1,12 +1,12 @@
 using System.Text.Json;
+using Xunit.Abstractions;
+using Mvm.Cluster;
 using Mvm.EngineHarness;
 using Mvm.EngineHarness.Deployment;
-using Mvm.Resources.Cluster;
 using Mvm.Resources.Shared;
 using Mvm.Tests.Lab.Tools.CephClients;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Provider;
 

@@ -2,17 +2,22 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Xml.Linq;
+using Xunit.Abstractions;
+using Mvm.Cluster;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
+using Mvm.Resources.CephPool;
+using Mvm.Resources.MvmCluster;
+using Mvm.Resources.OvsVlan;
+using Mvm.Resources.VirtualImage;
+using Mvm.Resources.VirtualMachine;
 using Mvm.Tests.Lab.Tools;
 using Mvm.Tests.Lab.Tools.CephClients;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tests.Unit.Checks;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Provider;
 
@@ -35,7 +40,7 @@ public sealed class CheckedValuesLabTests(LabFixture lab, ITestOutputHelper outp
     // Each rbd/ceph call is a process start on h3 and a monitor round trip: in parallel over the one SSH connection.
     private static readonly ParallelOptions Eight = new() { MaxDegreeOfParallelism = 8 };
 
-    private static readonly string ConnectString = Mvm.Resources.Cluster.ConnectString.Encode(new ClusterInfo
+    private static readonly string ConnectString = Mvm.Cluster.ConnectString.Encode(new ClusterInfo
     {
         Name = "lab",
         Fsid = "6b1f5bd4-3c1e-4f4c-9a55-0d1f0c1e2a11",

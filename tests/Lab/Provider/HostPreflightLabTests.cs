@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json;
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
+using Xunit.Abstractions;
+using Mvm.Cluster;
 using Mvm.Resources.Shared;
 using Mvm.Tests.Lab.Transport;
+using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Provider;
 

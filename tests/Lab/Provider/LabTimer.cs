@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Mvm.EngineHarness.Deployment;
 using Xunit.Abstractions;
+using Mvm.EngineHarness.Deployment;
 
 namespace Mvm.Tests.Lab.Provider;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Xunit.Abstractions;
 using Mvm.EngineHarness.Deployment;
 using Mvm.Tests.Lab.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Provider;
 

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Mvm.Framework;
-using Mvm.Resources.Cluster;
+using Xunit.Abstractions;
+using Mvm.Cluster;
+using Mvm.Core;
 using Mvm.Tests.Lab.Tools.CephClients;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Provider;
 

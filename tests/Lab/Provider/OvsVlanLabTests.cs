@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+using Mvm.Cluster;
 using Mvm.EngineHarness;
 using Mvm.EngineHarness.Deployment;
 using Mvm.EngineHarness.Values;
-using Mvm.Resources.Cluster;
 using Mvm.Resources.Shared;
 using Mvm.Tests.Lab.Tools;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Provider;
 
@@ -38,7 +38,7 @@ public sealed class OvsVlanLabTests(LabFixture lab, ITestOutputHelper output) : 
 
     private static string PluginPath => LabProgram.PluginPath;
 
-    private string ConnectString => Mvm.Resources.Cluster.ConnectString.Encode(new ClusterInfo
+    private string ConnectString => Mvm.Cluster.ConnectString.Encode(new ClusterInfo
     {
         Name = "lab45",
         Layout = "standard",

@@ -3,15 +3,15 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Xunit.Abstractions;
+using Mvm.Cluster;
 using Mvm.EngineHarness;
 using Mvm.EngineHarness.Deployment;
-using Mvm.Resources.Cluster;
 using Mvm.Resources.Shared;
 using Mvm.Tests.Lab.Tools.CephClients;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Provider;
 

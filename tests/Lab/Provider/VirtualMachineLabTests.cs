@@ -1,10 +1,10 @@
 using System.Diagnostics;
+using Xunit.Abstractions;
 using Mvm.EngineHarness.Deployment;
 using Mvm.Tests.Lab.Tools;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Provider;
 

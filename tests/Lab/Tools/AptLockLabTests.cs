@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using Xunit.Abstractions;
 using Mvm.Tests.Lab.Provider;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Tools;
 

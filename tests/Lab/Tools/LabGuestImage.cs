@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Mvm.Tests.Lab.Provider;
 using Xunit.Abstractions;
+using Mvm.Tests.Lab.Provider;
 
 namespace Mvm.Tests.Lab.Tools;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Mvm.Framework;
+using Xunit.Abstractions;
+using Mvm.Core;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Tools;
 

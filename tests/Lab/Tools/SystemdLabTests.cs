@@ -1,7 +1,7 @@
+using Xunit.Abstractions;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Tools;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 using System.Xml.Linq;
+using Xunit.Abstractions;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Tools;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Xunit.Abstractions;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Tools.VirshMigrate;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Mvm.Framework;
-using Mvm.Transport;
 using Xunit.Abstractions;
+using Mvm.Core;
+using Mvm.Transport;
 
 namespace Mvm.Tests.Lab.Transport;
 

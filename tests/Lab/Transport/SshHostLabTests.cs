@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
-using Mvm.Framework;
-using Mvm.Transport;
 using Xunit.Abstractions;
+using Mvm.Core;
+using Mvm.Transport;
 
 namespace Mvm.Tests.Lab.Transport;
 

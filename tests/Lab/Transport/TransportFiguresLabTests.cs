@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Mvm.Transport;
 using Xunit.Abstractions;
+using Mvm.Transport;
 
 namespace Mvm.Tests.Lab.Transport;
 

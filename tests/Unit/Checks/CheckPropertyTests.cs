@@ -1,6 +1,6 @@
 using System.Globalization;
-using Mvm.Framework;
 using Xunit.Abstractions;
+using Mvm.Core;
 
 namespace Mvm.Tests.Unit.Checks;
 

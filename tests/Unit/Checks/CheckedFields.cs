@@ -1,9 +1,14 @@
+using static Mvm.Tests.Unit.Resources.CheckHelpers;
+using G = Mvm.Tests.Unit.Checks.ValueGenerator;
 using Mvm.Config;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
-using static Mvm.Tests.Unit.Resources.CheckHelpers;
-using G = Mvm.Tests.Unit.Checks.ValueGenerator;
+using Mvm.Resources.CephPool;
+using Mvm.Resources.MvmCluster;
+using Mvm.Resources.MvmHost;
+using Mvm.Resources.OvsVlan;
+using Mvm.Resources.VirtualImage;
+using Mvm.Resources.VirtualMachine;
 
 namespace Mvm.Tests.Unit.Checks;
 

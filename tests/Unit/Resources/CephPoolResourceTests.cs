@@ -1,9 +1,9 @@
 using System.Text;
 using Mvm.Config;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
-using Mvm.Resources.Pools;
+using Mvm.Resources.CephPool;
 using Mvm.Resources.Shared;
 using Mvm.Tests.Unit.Tools.CephClients;
 using Mvm.Tools;

@@ -1,11 +1,13 @@
+using static Mvm.Tests.Unit.Resources.CheckHelpers;
 using Mvm.Config;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
+using Mvm.Resources.CephPool;
 using Mvm.Resources.Shared;
+using Mvm.Resources.VirtualImage;
 using Mvm.Tests.Unit.Tools.CephClients;
 using Mvm.Transport;
-using static Mvm.Tests.Unit.Resources.CheckHelpers;
 
 namespace Mvm.Tests.Unit.Resources;
 

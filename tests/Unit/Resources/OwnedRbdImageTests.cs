@@ -1,7 +1,7 @@
-using Mvm.Framework;
-using Mvm.Resources.Shared;
-using Mvm.Tools;
 using static Mvm.Tests.Unit.Tools.CephClients.ScriptedHost;
+using Mvm.Cluster;
+using Mvm.Core;
+using Mvm.Tools;
 
 namespace Mvm.Tests.Unit.Resources;
 

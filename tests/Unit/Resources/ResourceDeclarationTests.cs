@@ -1,8 +1,12 @@
 using System.Text.Json;
-using Mvm.Config;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
+using Mvm.Resources.CephPool;
+using Mvm.Resources.MvmCluster;
+using Mvm.Resources.MvmHost;
+using Mvm.Resources.OvsVlan;
+using Mvm.Resources.VirtualImage;
+using Mvm.Resources.VirtualMachine;
 
 namespace Mvm.Tests.Unit.Resources;
 

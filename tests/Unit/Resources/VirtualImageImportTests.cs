@@ -1,9 +1,9 @@
-using Mvm.Framework;
-using Mvm.Resources;
-using Mvm.Resources.Images;
+
+using Mvm.Cluster;
+using Mvm.Core;
 using Mvm.Resources.Shared;
+using Mvm.Resources.VirtualImage;
 using Mvm.Tools;
-using Firmware = Mvm.Resources.Shared.Firmware;
 
 namespace Mvm.Tests.Unit.Resources;
 

@@ -1,7 +1,7 @@
+using static Mvm.Tests.Unit.Resources.CheckHelpers;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
-using static Mvm.Tests.Unit.Resources.CheckHelpers;
+using Mvm.Resources.VirtualMachine;
 
 namespace Mvm.Tests.Unit.Resources;
 

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
 using Mvm.Framework;
-using Mvm.Resources;
 
 namespace Mvm.Tests.Unit.Schema;
 

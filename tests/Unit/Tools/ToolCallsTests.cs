@@ -75,8 +75,8 @@ public sealed class ToolCallsTests
         var domains = VirshCalls.List().Read(Result(["virsh"], stdout: Fixture("Virsh", "virsh-9.0.0-list-all-one-domain.txt")));
         Assert.Equal("mvmt-vlanuser", Assert.Single(domains).Name);
         var xml = VirshCalls.DumpXml("mvmt-vlanuser").Read(Result(["virsh"], stdout: Fixture("Virsh", "virsh-9.0.0-dumpxml-network-nic.xml")));
-        Assert.True(Mvm.Resources.Vlans.VlanReader.UsesNetwork(xml, "mvm-vlan22"));
-        Assert.False(Mvm.Resources.Vlans.VlanReader.UsesNetwork(xml, "mvm-vlan2"));
+        Assert.True(Mvm.Resources.OvsVlan.VlanReader.UsesNetwork(xml, "mvm-vlan22"));
+        Assert.False(Mvm.Resources.OvsVlan.VlanReader.UsesNetwork(xml, "mvm-vlan2"));
         Assert.Null(VirshCalls.DumpXml("gone").Read(Result(["virsh"], 1, stderr: Fixture("Virsh", "virsh-9.0.0-dumpxml-missing-domain.stderr"))));
     }
 

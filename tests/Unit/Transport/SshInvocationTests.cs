@@ -1,6 +1,6 @@
 using System.Text;
 using Mvm.Config;
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Resources.Shared;
 using Mvm.Transport;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
+using Xunit.Abstractions;
 using Mvm.Tests.Lab.Transport;
 using Mvm.Tools;
 using Mvm.Transport;
-using Xunit.Abstractions;
 
 namespace Mvm.Tests.Lab.Tools.CephClients;
 
@@ -186,8 +186,8 @@ public sealed class CephLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Equal(RemovalOutcome.AlreadyAbsent, await ceph.OsdCrushRemoveAsync("osd.4242", None));
         Assert.Equal(RemovalOutcome.AlreadyAbsent, await ceph.AuthDelAsync("osd.4242", None));
         Assert.Equal(RemovalOutcome.AlreadyAbsent, await ceph.MonRemoveAsync("nosuch", None));
-        await Assert.ThrowsAsync<Framework.PreconditionFailedException>(() => ceph.MonRemoveAsync("h3", None));
-        await Assert.ThrowsAsync<Framework.PreconditionFailedException>(() => ceph.OsdCrushRemoveAsync("h3", None));
+        await Assert.ThrowsAsync<Core.PreconditionFailedException>(() => ceph.MonRemoveAsync("h3", None));
+        await Assert.ThrowsAsync<Core.PreconditionFailedException>(() => ceph.OsdCrushRemoveAsync("h3", None));
     }
 
     [Fact]

@@ -1,9 +1,9 @@
+using Mvm.Cluster;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources.Cluster;
 using Mvm.Tests.Unit.Tools.CephClients;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Tests.Unit.Resources.Cluster;
 

@@ -1,5 +1,4 @@
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
+using Mvm.Resources.MvmCluster;
 using Mvm.Resources.Shared;
 
 namespace Mvm.Tests.Unit.Resources.Cluster;

@@ -1,7 +1,8 @@
+using Mvm.Cluster;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
+using Mvm.Resources.MvmCluster;
 using Mvm.Resources.Shared;
 using Mvm.Transport;
 

@@ -1,5 +1,6 @@
+using Mvm.Cluster;
 using Mvm.Config;
-using Mvm.Resources.Cluster;
+using Mvm.Resources.MvmCluster;
 using Mvm.Resources.Shared;
 
 namespace Mvm.Tests.Unit.Resources.Cluster;

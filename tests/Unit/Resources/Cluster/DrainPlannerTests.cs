@@ -1,4 +1,4 @@
-using Mvm.Resources.Cluster;
+using Mvm.Cluster;
 using Mvm.Tests.Unit.Tools;
 using Mvm.Tools;
 
@@ -35,7 +35,7 @@ public sealed class DrainPlannerTests
         Assert.Contains(plan.Blockers, b => b.Contains("VM db is pinned to h1"));
         Assert.Contains(plan.Blockers, b => b.Contains("VM local has disks on h1's local storage (vda (/var/lib/libvirt/images/x.qcow2))"));
         Assert.Contains(plan.Blockers, b => b.Contains("VM huge needs 65536 MiB but the most any other host has left is 3584 MiB (h2"));
-        var e = Assert.Throws<Mvm.Framework.PreconditionFailedException>(() => HostDrain.RefuseUnlessPossible(plan, "enter maintenance"));
+        var e = Assert.Throws<Mvm.Core.PreconditionFailedException>(() => HostDrain.RefuseUnlessPossible(plan, "enter maintenance"));
         Assert.StartsWith("host h1 cannot enter maintenance: its VMs cannot all move to other hosts; nothing was changed", e.Message);
     }
 
@@ -77,7 +77,7 @@ public sealed class DrainPlannerTests
     public void APinnedDomainIsRecognisedByItsMetadata()
     {
         var d = DomainXml.Parse(VirshTestHost.Fixture("virsh-9.0.0-dumpxml-inactive-rbd.xml"));
-        d.SetMetadata(Mvm.Resources.Shared.VmMetadata.Placement, "pinned");
+        d.SetMetadata(Mvm.Cluster.VmMetadata.Placement, "pinned");
         var vm = VmOnHost.Of(DomainXml.Parse(d.ToXml()));
         Assert.Equal("pinned", vm.Placement);
         Assert.Single(DrainPlanner.Plan("h1", [vm], [new HostRoom("h2", 1L << 30)]).Blockers, b => b.Contains("pinned to h1"));

@@ -1,6 +1,7 @@
+using Mvm.Cluster;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources.Cluster;
 using Mvm.Tests.Unit.Tools.CephClients;
 using Mvm.Tools;
 

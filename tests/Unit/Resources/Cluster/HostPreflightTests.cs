@@ -1,5 +1,5 @@
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
+using Mvm.Tools;
+using Mvm.Cluster;
 using Mvm.Resources.Shared;
 
 namespace Mvm.Tests.Unit.Resources.Cluster;

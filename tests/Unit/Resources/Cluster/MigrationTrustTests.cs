@@ -1,4 +1,4 @@
-using Mvm.Resources.Cluster;
+using Mvm.Cluster;
 using Mvm.Resources.Shared;
 
 namespace Mvm.Tests.Unit.Resources.Cluster;

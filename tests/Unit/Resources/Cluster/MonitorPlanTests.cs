@@ -1,4 +1,4 @@
-using Mvm.Resources.Cluster;
+using Mvm.Cluster;
 
 namespace Mvm.Tests.Unit.Resources.Cluster;
 

@@ -1,5 +1,5 @@
-using Mvm.Framework;
-using Mvm.Resources.Cluster;
+using Mvm.Cluster;
+using Mvm.Core;
 using Mvm.Tests.Unit.Tools.CephClients;
 using Mvm.Tools;
 using Mvm.Transport;

@@ -1,4 +1,4 @@
-using Mvm.Resources.Cluster;
+using Mvm.Cluster;
 using Mvm.Tests.Unit.Tools.CephClients;
 using Mvm.Tools;
 

@@ -1,8 +1,7 @@
 using System.Globalization;
-using Mvm.Resources.Cluster;
+using Mvm.Cluster;
 using Mvm.Tests.Unit.Tools.CephClients;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Tests.Unit.Resources.Cluster;
 

@@ -1,5 +1,4 @@
-using Mvm.Resources;
-using Mvm.Resources.Machines;
+using Mvm.Resources.VirtualMachine;
 
 namespace Mvm.Tests.Unit.Resources.Machines;
 

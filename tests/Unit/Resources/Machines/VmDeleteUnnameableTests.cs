@@ -1,4 +1,4 @@
-using Mvm.Resources;
+using Mvm.Resources.VirtualMachine;
 using Mvm.Tests.Unit.Resources.Cluster;
 using Mvm.Tests.Unit.Tools.CephClients;
 
@@ -34,7 +34,7 @@ public sealed class VmDeleteUnnameableTests
         };
         var state = new VirtualMachineState
         {
-            ConnectString = Mvm.Resources.Cluster.ConnectString.Encode(cluster.Connection().Info),
+            ConnectString = Mvm.Cluster.ConnectString.Encode(cluster.Connection().Info),
             Name = "web1",
             Uuid = SimulatedVmCluster.VmUuid,
             CurrentHost = "h1",
@@ -45,7 +45,7 @@ public sealed class VmDeleteUnnameableTests
             ],
         };
 
-        await Mvm.Resources.Machines.VmLifecycle.DeleteAsync(SimulatedVmCluster.VmUuid, state, cluster.Ctx());
+        await Mvm.Resources.VirtualMachine.VmLifecycle.DeleteAsync(SimulatedVmCluster.VmUuid, state, cluster.Ctx());
 
         Assert.Equal(["web1-boot"], removed);
         var all = cluster.Hosts.Values.SelectMany(h => h.Lines).ToList();

@@ -1,7 +1,6 @@
-using Mvm.Framework;
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
-using Mvm.Resources.Machines;
+using Mvm.Cluster;
+using Mvm.Core;
+using Mvm.Resources.VirtualMachine;
 
 namespace Mvm.Tests.Unit.Resources.Machines;
 

@@ -1,7 +1,5 @@
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
-using Mvm.Resources.Machines;
-using Mvm.Resources.Shared;
+using Mvm.Cluster;
+using Mvm.Resources.VirtualMachine;
 using Mvm.Tools;
 
 namespace Mvm.Tests.Unit.Resources.Machines;
@@ -9,12 +7,12 @@ namespace Mvm.Tests.Unit.Resources.Machines;
 /// <summary>How a VM's parts are named and slotted, and the domain its inputs become.</summary>
 public sealed class VmLayoutTests
 {
-    private static VmDisk Disk(string name, int gib = 1, Mvm.Resources.DiskBus? bus = null, string? pool = null) => new() { Name = name, SizeGiB = gib, Bus = bus, Pool = pool };
+    private static VmDisk Disk(string name, int gib = 1, Mvm.Tools.DiskBus? bus = null, string? pool = null) => new() { Name = name, SizeGiB = gib, Bus = bus, Pool = pool };
 
     [Fact]
     public void DevicesFollowTheBusAndSkipTheSeedSlot()
     {
-        var layout = VmLayout.Disks([Disk("boot", 10), Disk("scratch", bus: Mvm.Resources.DiskBus.Scsi), Disk("logs", pool: "fast"), Disk("old", bus: Mvm.Resources.DiskBus.Sata)], "web1", "vms",
+        var layout = VmLayout.Disks([Disk("boot", 10), Disk("scratch", bus: Mvm.Tools.DiskBus.Scsi), Disk("logs", pool: "fast"), Disk("old", bus: Mvm.Tools.DiskBus.Sata)], "web1", "vms",
             new Dictionary<string, string>());
         Assert.Equal(["vda", "sdb", "vdb", "sdc"], layout.Select(d => d.TargetDev));
         Assert.Equal(["vms/web1-boot", "vms/web1-scratch", "fast/web1-logs", "vms/web1-old"], layout.Select(d => d.Image.ToString()));

@@ -1,11 +1,9 @@
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
-using Mvm.Resources.Machines;
+
+
+using Mvm.Cluster;
 using Mvm.Resources.Shared;
+using Mvm.Resources.VirtualMachine;
 using Mvm.Tools;
-using DiskBus = Mvm.Resources.DiskBus;
-using NicModel = Mvm.Resources.NicModel;
-using Mvm.Transport;
 
 namespace Mvm.Tests.Unit.Resources.Machines;
 

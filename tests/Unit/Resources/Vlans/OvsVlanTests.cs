@@ -1,8 +1,9 @@
+using Mvm.Cluster;
 using Mvm.Config;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
-using Mvm.Resources;
-using Mvm.Resources.Cluster;
+using Mvm.Resources.OvsVlan;
 using Mvm.Resources.Shared;
 using Mvm.Transport;
 
@@ -24,7 +25,7 @@ public sealed class OvsVlanTests
         public IHost Connect(HostFields host, string name) => hosts.Single(h => h.Name == name);
     }
 
-    private static string ConnectString(params int[] computeVlans) => Mvm.Resources.Cluster.ConnectString.Encode(new ClusterInfo
+    private static string ConnectString(params int[] computeVlans) => Mvm.Cluster.ConnectString.Encode(new ClusterInfo
     {
         Name = "lab",
         Layout = "standard",

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Mvm.Tools;
 using Mvm.Transport;
 
 namespace Mvm.Tests.Unit.Resources.Vlans;

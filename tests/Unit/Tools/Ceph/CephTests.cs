@@ -1,7 +1,7 @@
-using Mvm.Framework;
+using static Mvm.Tests.Unit.Tools.CephClients.ScriptedHost;
+using Mvm.Core;
 using Mvm.Tools;
 using Mvm.Transport;
-using static Mvm.Tests.Unit.Tools.CephClients.ScriptedHost;
 
 namespace Mvm.Tests.Unit.Tools.CephClients;
 

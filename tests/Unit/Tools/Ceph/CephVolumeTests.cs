@@ -1,6 +1,6 @@
+using static Mvm.Tests.Unit.Tools.CephClients.ScriptedHost;
 using Mvm.Tools;
 using Mvm.Transport;
-using static Mvm.Tests.Unit.Tools.CephClients.ScriptedHost;
 
 namespace Mvm.Tests.Unit.Tools.CephClients;
 

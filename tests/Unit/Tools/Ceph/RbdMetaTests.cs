@@ -1,5 +1,5 @@
-using Mvm.Tools;
 using static Mvm.Tests.Unit.Tools.CephClients.ScriptedHost;
+using Mvm.Tools;
 
 namespace Mvm.Tests.Unit.Tools.CephClients;
 

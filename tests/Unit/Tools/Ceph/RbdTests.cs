@@ -1,8 +1,7 @@
-using System.Text;
-using Mvm.Tools;
-using Mvm.Tests.Unit.Transport;
-using Mvm.Transport;
 using static Mvm.Tests.Unit.Tools.CephClients.ScriptedHost;
+using Mvm.Tests.Unit.Transport;
+using Mvm.Tools;
+using Mvm.Transport;
 
 namespace Mvm.Tests.Unit.Tools.CephClients;
 

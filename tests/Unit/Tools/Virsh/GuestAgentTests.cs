@@ -117,7 +117,7 @@ public class GuestAgentTests
         host.Reply(Fixture("virsh-9.0.0-agent-file-open.json"))
             .Reply(Fixture("virsh-9.0.0-agent-file-read.json"))
             .Reply("""{"return":{}}""");
-        await Assert.ThrowsAsync<Mvm.Framework.ProviderException>(() => virsh.GuestReadFileAsync("vm1", "/var/lib/mvm-marker", maxBytes: 4));
+        await Assert.ThrowsAsync<Mvm.Core.ProviderException>(() => virsh.GuestReadFileAsync("vm1", "/var/lib/mvm-marker", maxBytes: 4));
         Assert.Equal("guest-file-close", Sent(host, 2)!["execute"]!.GetValue<string>());
     }
 

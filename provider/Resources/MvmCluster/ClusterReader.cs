@@ -1,0 +1,89 @@
+using Mvm.Cluster;
+using Mvm.Framework;
+using Mvm.Resources.Shared;
+
+namespace Mvm.Resources.MvmCluster;
+
+/// <summary>
+/// Reads what a cluster really is — health, monitors and quorum, OSDs and where they run,
+/// capacity, and whether each declared host answers — into the cluster's outputs, so refresh
+/// shows drift such as an OSD stopped by hand or a host gone.
+/// </summary>
+public static class ClusterReader
+{
+    private static readonly TimeSpan T = TimeSpan.FromSeconds(30);
+
+    public static async Task ReadIntoAsync(MvmClusterState state, ClusterConnection conn, OperationContext ctx)
+    {
+        var ct = ctx.CancellationToken;
+        var hosts = (state.Hosts ?? []).Where(h => h?.Name is not null).Select(h => h!).ToList();
+        var reachable = await Task.WhenAll(hosts.Select(async h =>
+        {
+            try
+            {
+                var r = await conn.Connect(h).RunAsync(["true"], null, T, ct).ConfigureAwait(false);
+                return r.ExitCode == 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return false;
+            }
+        })).ConfigureAwait(false);
+        var up = hosts.Zip(reachable).Where(p => p.Second).Select(p => p.First).ToList();
+
+        if (!conn.Info.IsHci)
+        {
+            state.HostStates = hosts.Zip(reachable).Select(p => new ClusterHostState
+            {
+                Name = p.First.Name,
+                Address = p.First.Address,
+                State = p.Second ? HostStatus.Ready : HostStatus.Unreachable,
+                OsdIds = [],
+                Maintenance = false,
+            }).ToList();
+            return;
+        }
+
+        var ceph = await conn.CephAsync(ct, up).ConfigureAwait(false);
+        var status = await ceph.StatusAsync(ct).ConfigureAwait(false);
+        var mons = await ceph.MonDumpAsync(ct).ConfigureAwait(false);
+        var tree = await ceph.OsdTreeAsync(ct).ConfigureAwait(false);
+        var df = await ceph.OsdDfAsync(ct).ConfigureAwait(false);
+        var members = await conn.MembersAsync(ct).ConfigureAwait(false);
+
+        // CRUSH knows hosts by hostname; outputs speak of the display names users declared.
+        var displayOf = members.Where(m => m.Hostname.Length > 0).GroupBy(m => m.Hostname).ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal);
+        var devices = (state.Osds ?? []).Where(o => o.Id is not null).GroupBy(o => o.Id!.Value).ToDictionary(g => g.Key, g => g.First().Device);
+
+        state.Fsid = status.Fsid;
+        state.Health = status.Health.Status;
+        state.Monitors = mons.Mons.Select(m => new CephMonitor { Name = m.Name, Host = m.Name, Address = m.Addresses.FirstOrDefault()?.Address, InQuorum = mons.Quorum.Contains(m.Rank) }).ToList();
+        state.Osds = tree.Osds.Select(o => new OsdState
+        {
+            Id = o.Id,
+            Host = o.Host is { } hn ? displayOf.GetValueOrDefault(hn, hn) : null,
+            Device = devices.GetValueOrDefault(o.Id),
+            Up = o.Up,
+            In = o.In,
+            CapacityBytes = df.Find(o.Id)?.SizeBytes,
+        }).OrderBy(o => o.Id).ToList();
+        state.CapacityBytes = status.Pgs.BytesTotal;
+        state.UsedBytes = status.Pgs.BytesUsed;
+        state.HostStates = hosts.Zip(reachable).Select(p =>
+        {
+            var osds = state.Osds.Where(o => string.Equals(o.Host, p.First.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+            var prior = state.HostStates?.FirstOrDefault(s => s.Name == p.First.Name);
+            return new ClusterHostState
+            {
+                Name = p.First.Name,
+                Address = p.First.Address,
+                State = !p.Second ? HostStatus.Unreachable
+                    : prior?.State is HostStatus.Decommissioning or HostStatus.Provisioning && osds.Any(o => o.Up != true || o.In != true) ? prior.State
+                    : HostStatus.Ready,
+                OsdIds = osds.Select(o => o.Id!.Value).ToList(),
+                Maintenance = prior?.Maintenance ?? false,
+                LearnedHostKey = prior?.LearnedHostKey,
+            };
+        }).ToList();
+    }
+}

@@ -1,0 +1,163 @@
+using Mvm.Cluster;
+using Mvm.Core;
+using Mvm.Framework;
+using Mvm.Resources.Shared;
+using Mvm.Tools;
+using Mvm.Transport;
+
+namespace Mvm.Resources.MvmCluster;
+
+/// <summary>One OSD to remove: where it runs and which declared device backs it.</summary>
+public sealed record OsdToRemove(ClusterHost Host, int OsdId, string? Device);
+
+/// <summary>One host to decommission after its OSDs are gone.</summary>
+public sealed record HostToRemove(ClusterHost Host, string Hostname, string? MonName);
+
+/// <summary>What an update removes, checked as a whole before the first change; <paramref name="Drains"/> empty the leaving hosts of VMs first.</summary>
+public sealed record RemovalWork(IReadOnlyList<OsdToRemove> Osds, IReadOnlyList<HostToRemove> Hosts, IReadOnlyList<DrainPlan>? Drains = null);
+
+/// <summary>
+/// Data devices and hosts leaving the cluster, OSD-safely: refused up front when the cluster
+/// could not stay healthy without them, then one OSD at a time (ok-to-stop, out, drain, purge),
+/// then each host's monitor, CRUSH bucket and libvirt/OVS setup. Each step reads the cluster
+/// first, so an interrupted removal continues on the next `up`.
+/// </summary>
+public static class ClusterRemoval
+{
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromMinutes(30);
+
+    public static async Task<RemovalWork?> PlanAsync(ClusterProvisioner p, MvmClusterState olds, IReadOnlyList<ClusterHost> oldHosts,
+        IReadOnlyList<ClusterHost> removedHosts, IReadOnlyList<ClusterHost> newHosts, ClusterNode source, OperationContext ctx)
+    {
+        var ceph = new Ceph(source.Host, ClusterConnection.CephContext);
+        var osds = new List<OsdToRemove>();
+        foreach (var nh in newHosts)
+        {
+            var old = oldHosts.FirstOrDefault(o => ClusterLifecycle.SameHost(o, nh));
+            if (old is null) continue;
+            foreach (var dev in (old.DataDevices ?? []).Where(d => d is not null && !(nh.DataDevices ?? []).Contains(d)))
+            {
+                var id = (olds.Osds ?? []).FirstOrDefault(o => o.Host == nh.Name && o.Device == dev)?.Id
+                    ?? await FindOsdAsync(p.Connect(nh), nh.Name!, dev!, ctx);
+                if (id is { } osd) osds.Add(new OsdToRemove(nh, osd, dev));
+            }
+        }
+        var hosts = new List<HostToRemove>();
+        var drains = new List<DrainPlan>();
+        if (removedHosts.Count > 0)
+        {
+            var conn = new ClusterConnection(ConnectString.Decode(olds.ConnectString), ctx.Hosts);
+            var members = await conn.MembersAsync(ctx.CancellationToken);
+            var leaving = removedHosts.Select(r => r.Name!).ToList();
+            var tree = await ctx.StepAsync("read OSD tree", source.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
+            var mons = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
+            foreach (var h in removedHosts)
+            {
+                var hostname = members.FirstOrDefault(m => string.Equals(m.Name, h.Name, StringComparison.OrdinalIgnoreCase))?.Hostname is { Length: > 0 } hn ? hn : h.Name!;
+                foreach (var o in tree.Osds.Where(o => o.Host == hostname))
+                    osds.Add(new OsdToRemove(h, o.Id, (olds.Osds ?? []).FirstOrDefault(x => x.Id == o.Id)?.Device));
+                hosts.Add(new HostToRemove(h, hostname, mons.Find(h.Name!) is not null ? h.Name : null));
+                drains.Add(await HostDrain.PlanAsync(conn, h, p.Connect(h), leaving, ctx));
+            }
+            foreach (var d in drains) HostDrain.RefuseUnlessPossible(d, "leave the cluster");
+        }
+        if (osds.Count == 0 && hosts.Count == 0) return null;
+        var work = new RemovalWork(osds, hosts, drains);
+        await CheckAsync(ceph, work, source.Name, ctx);
+        return work;
+    }
+
+    /// <summary>The work of decommissioning one host (MvmHost delete): its OSDs, monitor and CRUSH bucket, checked before any change.</summary>
+    public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterConnection conn, ClusterHost host, string hostname, IHost connection, OperationContext ctx,
+        IReadOnlyList<OsdState>? known = null)
+    {
+        var tree = await ctx.StepAsync("read OSD tree", ceph.Host.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
+        var mons = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
+        var osds = tree.Osds.Where(o => o.Host == hostname)
+            .Select(o => new OsdToRemove(host, o.Id, known?.FirstOrDefault(k => k.Id == o.Id)?.Device)).ToList();
+        var drain = await HostDrain.PlanAsync(conn, host, connection, [], ctx);
+        HostDrain.RefuseUnlessPossible(drain, "leave the cluster");
+        var work = new RemovalWork(osds, [new HostToRemove(host, hostname, mons.Find(host.Name!) is not null ? host.Name : null)], [drain]);
+        await CheckAsync(ceph, work, ceph.Host.Name, ctx);
+        return work;
+    }
+
+    /// <summary>Refuses, before any change, a removal the cluster could not stay healthy without.</summary>
+    public static async Task CheckAsync(Ceph ceph, RemovalWork work, string where, OperationContext ctx)
+    {
+        // All OSDs together for pool sizes and capacity; each host on its own for its bucket and monitor.
+        var ids = work.Osds.Select(o => o.OsdId).ToList();
+        var requests = new List<RemovalRequest> { new(ids, null, null) };
+        requests.AddRange(work.Hosts.Select(h => new RemovalRequest(work.Osds.Where(o => o.Host == h.Host).Select(o => o.OsdId).ToList(), h.Hostname, h.MonName)));
+        foreach (var request in requests)
+        {
+            var reasons = await ctx.StepAsync("check removal is safe", where, ct => RemovalPreflight.CheckAsync(ceph, request, ct), readOnly: true);
+            if (reasons.Count > 0)
+                throw new PreconditionFailedException("removing " + Describe(work.Osds, work.Hosts) + " is refused; nothing was changed:\n  " + string.Join("\n  ", reasons));
+        }
+        await ctx.InfoAsync("removal plan: " + Describe(work.Osds, work.Hosts));
+    }
+
+    /// <summary>Carries out checked removal work; the callbacks keep the caller's state in step, so a failure leaves it true.</summary>
+    public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, OperationContext ctx,
+        Action<int> osdRemoved, Action<string> hostRemoved, Func<HostToRemove, Task>? beforeMonitorRemoval = null, PhaseClock? phases = null)
+    {
+        foreach (var drain in work.Drains ?? [])
+        {
+            var spec = work.Hosts.First(h => h.Host.Name == drain.Source).Host;
+            await HostDrain.RunAsync(conn, drain, spec, conn.Connect(spec), ctx);
+        }
+        foreach (var o in work.Osds)
+        {
+            var host = conn.Connect(o.Host);
+            var progress = new Progress<string>(m => _ = ctx.StatusAsync($"osd.{o.OsdId} ({o.Host.Name}): {m}"));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var steps = await ctx.StepAsync($"remove osd.{o.OsdId}", o.Host.Name, ct => new OsdRemoval().RemoveAsync(ceph, host, o.OsdId, null, progress, DrainLimit, ct));
+            osdRemoved(o.OsdId);
+            await ctx.InfoAsync($"osd.{o.OsdId} on {o.Host.Name} ({o.Device ?? "device unknown"}) removed in {clock.Elapsed.TotalSeconds:0.0} s " +
+                $"({string.Join("; ", steps.Select(s => s.Skipped ? s.Name + " (skipped)" : s.Detail is { Length: > 0 } d ? $"{s.Name}: {d}" : s.Name))}); the data it held is on the other OSDs");
+        }
+        phases?.Lap("OSD removals");
+        foreach (var h in work.Hosts)
+        {
+            var host = conn.Connect(h.Host);
+            var progress = new Progress<string>(m => _ = ctx.StatusAsync($"{h.Host.Name}: {m}"));
+            if (h.MonName is not null && beforeMonitorRemoval is not null)
+            {
+                await beforeMonitorRemoval(h);
+                phases?.Lap("replacement monitor");
+            }
+            await ctx.StepAsync("remove monitor and CRUSH host", h.Host.Name, ct => new OsdRemoval().RemoveHostAsync(ceph, host, h.Hostname, h.MonName, progress, ct));
+            phases?.Lap("monitor and CRUSH host removal");
+            await ClusterTeardown.LeaveAsync(host, h.Host.Name!, conn.Info, ctx);
+            await MigrationTrust.ForgetAsync(conn.Info, h.Host.Name!, await RemainingAsync(ceph, conn, work, ctx), ctx);
+            await ctx.StepAsync("remove Ceph", h.Host.Name, ct => ClusterTeardown.RemoveCephAsync(host, [], ct));
+            await ctx.StepAsync("unregister host", ceph.Host.Name, ct => ceph.ConfigKeyRemoveAsync(ClusterMembers.Key(h.Host.Name!), ct));
+            hostRemoved(h.Host.Name!);
+            phases?.Lap("host teardown");
+            await ctx.InfoAsync($"host {h.Host.Name} decommissioned");
+        }
+    }
+
+    /// <summary>
+    /// The members that stay: a leaving host's keys are taken off each. Read through the removal's
+    /// own Ceph CLI (on a host that stays), not the connection's, which could settle on the leaving
+    /// host while it still has its configuration and then fail once that is gone.
+    /// </summary>
+    private static async Task<IReadOnlyList<(ClusterHost, IHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn, RemovalWork work, OperationContext ctx)
+    {
+        var registry = await ctx.StepAsync("read cluster members", ceph.Host.Name, ct => ceph.ConfigKeyDumpAsync(ClusterNames.MemberKeyPrefix, ct), readOnly: true);
+        var members = ClusterMembers.Merge(registry, conn.Info.Hosts);
+        return members.Where(m => !work.Hosts.Any(h => h.Host.Name == m.Name)).Select(m => (m.Host, conn.Connect(m.Host))).ToList();
+    }
+
+    public static string Describe(IReadOnlyList<OsdToRemove> osds, IReadOnlyList<HostToRemove> hosts) =>
+        string.Join(", ", osds.Select(o => $"osd.{o.OsdId} ({o.Host.Name}{(o.Device is null ? "" : " " + o.Device)})")
+            .Concat(hosts.Select(h => $"host {h.Host.Name}" + (h.MonName is null ? "" : " with its monitor"))));
+
+    private static async Task<int?> FindOsdAsync(IHost host, string name, string device, OperationContext ctx)
+    {
+        var list = await ctx.StepAsync("find OSD of device", name, ct => new CephVolume(host, ClusterConnection.CephContext).RawListAsync(device, ct), readOnly: true);
+        return list.FirstOrDefault()?.OsdId;
+    }
+}
