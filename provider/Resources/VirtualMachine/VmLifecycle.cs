@@ -71,7 +71,7 @@ public static class VmLifecycle
         }
         catch (Exception e) when (ctx.ChangesMayHaveStarted && e is not OperationCanceledException)
         {
-            throw new ResourceInitFailedException(uuid.ToString(), state, [Failures.Describe(e) + " — run `pulumi up` again to finish it, or `pulumi destroy` to remove what was made"]);
+            throw Failures.InitFailed(uuid.ToString(), state, e, "run `pulumi up` again to finish it, or `pulumi destroy` to remove what was made");
         }
     }
 

@@ -107,7 +107,7 @@ public static class VmUpdate
         }
         catch (Exception e) when (ctx.ChangesMayHaveStarted && e is not OperationCanceledException)
         {
-            throw new ResourceInitFailedException(state.Uuid!, state, [Failures.Describe(e) + " — run `pulumi up` again to finish the change"]);
+            throw Failures.InitFailed(state.Uuid!, state, e, "run `pulumi up` again to finish the change");
         }
     }
 
