@@ -56,27 +56,6 @@ public sealed record VlanOnHost(
     /// <summary>Everything on this host is as the target says.</summary>
     public bool InSync(VlanTarget t) =>
         BaseMatches(t) && PortGroupMatches(t) && Info is { Active: true, Autostart: true, Persistent: true } && LabelMatches(t);
-
-    /// <summary>What differs from the target, for messages and the engine log.</summary>
-    public IReadOnlyList<string> Differences(VlanTarget t)
-    {
-        var d = new List<string>();
-        if (Bridge is null) d.Add($"OVS bridge {t.Bridge} is missing");
-        if (Network is null)
-        {
-            d.Add($"libvirt network {t.Network} is missing");
-            return d;
-        }
-        if (!BaseMatches(t)) d.Add($"network {t.Network} does not forward to OVS bridge {t.Bridge} (bridge '{Network.Bridge}', forward '{Network.ForwardMode}', virtualport '{Network.VirtualPortType}')");
-        if (!PortGroupMatches(t))
-            d.Add($"network {t.Network} has port groups [{string.Join(", ", Network.PortGroups.Select(Describe))}], not [{Describe(t.PortGroupSpec)}]");
-        if (Info is { Active: false }) d.Add($"network {t.Network} is not active");
-        if (Info is { Autostart: false }) d.Add($"network {t.Network} does not autostart");
-        if (Bridge is not null && !LabelMatches(t)) d.Add($"bridge {t.Bridge} external_ids:{t.ExternalIdKey} is not \"{t.PortGroup}\"");
-        return d;
-    }
-
-    private static string Describe(PortGroupSpec p) => $"{p.Name} (tag {(p.VlanTag?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none")}{(p.IsDefault ? ", default" : "")})";
 }
 
 /// <summary>
