@@ -1,223 +1,14 @@
 using System.Globalization;
+using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
 using Mvm.Resources.Shared;
+using Mvm.Resources.VirtualImage;
 using Mvm.Tools;
+using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualMachine;
-
-[EnumType("Placement", "How a VM is placed on the cluster's hosts.")]
-public enum Placement
-{
-    [EnumValue("auto", "The provider picks a host with room (starting at `host` when set); the VM may move during maintenance.")]
-    Auto,
-    [EnumValue("failover", "Like auto, and restarted on another host when its host fails.")]
-    Failover,
-    [EnumValue("pinned", "Runs only on `host`: never moved automatically, and it blocks that host's maintenance.")]
-    Pinned,
-}
-
-[EnumType("PowerState", "Whether a VM should be running.")]
-public enum PowerState
-{
-    [EnumValue("running", "Started, and started again after a host restart.")]
-    Running,
-    [EnumValue("stopped", "Shut down (gracefully, then forced after a timeout).")]
-    Stopped,
-}
-
-[EnumType("RestartPolicy", "What to do when a change cannot be applied to a running VM.")]
-public enum RestartPolicy
-{
-    [EnumValue("reboot", "Shut the guest down gracefully and start it again so the change takes effect.")]
-    Reboot,
-    [EnumValue("never", "Apply the change to the VM's definition only; it takes effect at the next restart and is listed in `pendingChanges` until then.")]
-    Never,
-}
-
-[EnumType("NicModel", "The emulated network card model.")]
-public enum NicModel
-{
-    [EnumValue("virtio", "virtio-net: fastest; needs virtio drivers in the guest.")]
-    Virtio,
-    [EnumValue("e1000e", "Intel 82574 emulation: for guests without virtio drivers.")]
-    E1000e,
-    [EnumValue("e1000", "Intel 82540 emulation: for old guests.")]
-    E1000,
-    [EnumValue("rtl8139", "Realtek 8139 emulation: for very old guests.")]
-    Rtl8139,
-}
-
-[ObjectType("VmDisk", "A disk of a virtual machine: an RBD image in a Ceph pool.")]
-public sealed class VmDisk
-{
-    [Input("Name of the disk, unique in the VM (e.g. `boot`, `data`); the RBD image is named after the VM and this name. Diffs follow disks by name.", Required = true)]
-    public string? Name { get; set; }
-
-    [Input("Size in GiB, 1-65536. Growing a disk resizes it in place (live); shrinking is refused to protect the data.", Required = true)]
-    public int? SizeGiB { get; set; }
-
-    [Input("Ceph pool of the disk. Defaults to the cluster's `vmPool`.")]
-    public string? Pool { get; set; }
-
-    [Input("Bus the disk is attached to: `virtio`, `scsi` or `sata`.", Default = "virtio")]
-    public DiskBus? Bus { get; set; }
-}
-
-[ObjectType("VmNetworkInterface", "A network interface of a virtual machine on an OVS VLAN port group.")]
-public sealed class VmNetworkInterface
-{
-    [Input("Name of the interface, unique in the VM (e.g. `lan`, `storage`). Diffs follow interfaces by name.", Required = true)]
-    public string? Name { get; set; }
-
-    [Input("Network the interface is on: an OvsVlan's `name` (its port group), or a compute VLAN id of the cluster such as `\"22\"`.", Required = true)]
-    public string? Vlan { get; set; }
-
-    [Input("MAC address, six hex pairs separated by ':' (e.g. `52:54:00:12:34:56`), unique in the VM. Generated when left out and then kept.")]
-    public string? Mac { get; set; }
-
-    [Input("Emulated NIC model.", Default = "virtio")]
-    public NicModel? Model { get; set; }
-}
-
-[ObjectType("CloudInit", "cloud-init NoCloud seed data given to the guest on first boot (and again whenever it changes: the instance-id follows the content).")]
-public sealed class CloudInit
-{
-    [Input("User data: a `#cloud-config` YAML document, a script starting with `#!`, or MIME multipart. YAML is checked, with line and column on error. Mark it secret if it holds credentials.")]
-    public string? UserData { get; set; }
-
-    [Input("Extra meta-data as a YAML (or JSON) mapping; `instance-id` and `local-hostname` are set by the provider unless given here.")]
-    public string? MetaData { get; set; }
-
-    [Input("Network configuration (cloud-init network config version 1 or 2) as YAML. Without it the guest uses DHCP on its first interface.")]
-    public string? NetworkConfig { get; set; }
-}
-
-public class VirtualMachineArgs
-{
-    [Input(ClusterReference.Description, Required = true, Secret = true)]
-    public string? ConnectString { get; set; }
-
-    [Input("Name of the VM (its libvirt domain name and guest hostname by default): letters, digits, '.', '_' or '-'. Defaults to the resource name. Renamed in place.")]
-    public string? Name { get; set; }
-
-    [Input("Image the boot disk (the first of `disks`) is cloned from: a VirtualImage's `name`, or `pool/name` for an image outside the cluster's VM pool. An ISO image is attached as a CD-ROM and the boot disk starts blank. Changing it replaces the VM; nothing else does.", ReplaceOnChanges = true)]
-    public string? Image { get; set; }
-
-    [Input("Display name of the host to run on (a cluster host's `name`). Changing it live-migrates the VM. Required for placement `pinned`; with `auto` or `failover` it is where the VM starts, otherwise the provider picks a host with room.")]
-    public string? Host { get; set; }
-
-    [Input("Placement policy: `auto`, `failover` or `pinned` (stays on `host`).", Default = "auto")]
-    public Placement? Placement { get; set; }
-
-    [Input("Number of virtual CPUs, 1-256. Changed live up to `maxVcpus`; beyond it per `restartPolicy`.", Required = true)]
-    public int? Vcpus { get; set; }
-
-    [Input("Memory in MiB, 64-4194304. Changed live up to `maxMemoryMiB`; beyond it per `restartPolicy`.", Required = true)]
-    public int? MemoryMiB { get; set; }
-
-    [Input("Virtual CPUs the VM is prepared for at boot, so `vcpus` can grow live up to it: at least `vcpus`, at most 256. Defaults to `vcpus` (no headroom).")]
-    public int? MaxVcpus { get; set; }
-
-    [Input("Memory in MiB the VM is prepared for at boot, so `memoryMiB` can grow live up to it: at least `memoryMiB`, at most 4194304. Defaults to `memoryMiB` (no headroom).")]
-    public int? MaxMemoryMiB { get; set; }
-
-    [Input("libvirt CPU model: `host-model`, `host-passthrough` or a named model (e.g. `EPYC-Rome`). Defaults to the cluster's `cpuModel`.")]
-    public string? CpuModel { get; set; }
-
-    [Input("Firmware: `bios` or `uefi` (with a per-VM NVRAM store). Defaults to the image's `firmware`.")]
-    public Firmware? Firmware { get; set; }
-
-    [Input("Guest operating system family: `linux` or `windows`. Defaults to the image's `osType`.")]
-    public OsType? OsType { get; set; }
-
-    [Input("Disks, the boot disk first. Disks are matched by `name`: adding, growing or removing one is done in place (hot-plugged when running).", Required = true, ListKey = "name")]
-    public List<VmDisk?>? Disks { get; set; }
-
-    [Input("Network interfaces, each on a VLAN port group. Interfaces are matched by `name`: adding or removing one is done in place (hot-plugged when running).", ListKey = "name")]
-    public List<VmNetworkInterface?>? NetworkInterfaces { get; set; }
-
-    [Input("cloud-init data for the guest (NoCloud seed).")]
-    public CloudInit? CloudInit { get; set; }
-
-    [Input("Desired power state: `running` or `stopped`.", Default = "running")]
-    public PowerState? PowerState { get; set; }
-
-    [Input("What to do when a change (e.g. CPUs or memory beyond the maximums, firmware) cannot be applied to the running VM: `reboot` it, or `never` and leave the change pending.", Default = "reboot")]
-    public RestartPolicy? RestartPolicy { get; set; }
-
-    [Input("Keep the VM's disks (RBD images) when the VM is deleted. Off by default: they are removed with it.", Default = false)]
-    public bool? RetainDisks { get; set; }
-}
-
-[ObjectType("VmDiskState", "A disk of a virtual machine as read from the host.")]
-public sealed class VmDiskState
-{
-    [Output("Name of the disk (its `name` in `disks`).", Always = true)]
-    public string? Name { get; set; }
-
-    [Output("RBD spec of the disk's image, `pool/image`.")]
-    public string? RbdImage { get; set; }
-
-    [Output("Current size in GiB.")]
-    public int? SizeGiB { get; set; }
-
-    [Output("Bus the disk is attached to.")]
-    public DiskBus? Bus { get; set; }
-
-    [Output("Guest device name libvirt assigned, e.g. `vda`.")]
-    public string? Target { get; set; }
-
-    [Output("The image snapshot the disk was cloned from (`pool/image@snapshot`), for the boot disk.")]
-    public string? ClonedFrom { get; set; }
-}
-
-[ObjectType("VmNetworkInterfaceState", "A network interface of a virtual machine as read from the host.")]
-public sealed class VmNetworkInterfaceState
-{
-    [Output("Name of the interface (its `name` in `networkInterfaces`).", Always = true)]
-    public string? Name { get; set; }
-
-    [Output("Port group (libvirt network) the interface is on.")]
-    public string? Vlan { get; set; }
-
-    [Output("VLAN id tagged on the interface's traffic.")]
-    public int? VlanId { get; set; }
-
-    [Output("MAC address in use.")]
-    public string? Mac { get; set; }
-
-    [Output("Emulated NIC model.")]
-    public NicModel? Model { get; set; }
-
-    [Output("Host-side device name, e.g. `vnet3`.")]
-    public string? Target { get; set; }
-}
-
-public sealed class VirtualMachineState : VirtualMachineArgs
-{
-    [Output("libvirt domain UUID; it never changes (updates and migrations keep the same domain).", Stable = true, Always = true)]
-    public string? Uuid { get; set; }
-
-    [Output("Display name of the host the VM runs on now (it may differ from `host` after failover or a manual migration).")]
-    public string? CurrentHost { get; set; }
-
-    [Output("Domain state as libvirt reports it: `running`, `paused`, `shut off`, `crashed`, …", Always = true)]
-    public string? State { get; set; }
-
-    [Output("The VM's disks as attached, with their RBD images, sizes and device names.")]
-    public List<VmDiskState>? AttachedDisks { get; set; }
-
-    [Output("The VM's network interfaces as attached, with their MAC addresses.")]
-    public List<VmNetworkInterfaceState>? AttachedNetworkInterfaces { get; set; }
-
-    [Output("Guest IP addresses, when known (from the QEMU guest agent or DHCP leases).")]
-    public List<string>? IpAddresses { get; set; }
-
-    [Output("Changes applied to the VM's definition that take effect at its next restart (restartPolicy `never`).")]
-    public List<string>? PendingChanges { get; set; }
-}
 
 [ResourceType("VirtualMachine", """
 A virtual machine on an MvmCluster: a libvirt domain with RBD disks and NICs on OVS VLAN port
@@ -225,7 +16,7 @@ groups, booted from a VirtualImage with cloud-init. CPUs, memory, disks, NICs, h
 migration) and power state are changed in place; only a new `image` replaces the VM. Refresh finds
 the VM by UUID on whichever host it runs.
 """)]
-public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachineState>
+public sealed partial class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachineState>
 {
     public const int MaxVcpus = 256;
     public const int MinMemoryMiB = 64;
@@ -240,136 +31,16 @@ public sealed class VirtualMachine : Resource<VirtualMachineArgs, VirtualMachine
     protected override ObjectProperty FillDefaults(ObjectProperty news, string resourceName) =>
         Defaults.NameFromResource(news, resourceName);
 
-    /// <summary>A disk may grow in place; shrinking would cut off the guest's filesystem, so it is refused.</summary>
-    protected override void ValidateChange(VirtualMachineArgs olds, VirtualMachineArgs news, CheckContext ctx)
+    private const long GiB = 1L << 30;
+    public static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>Through the guest agent when it answers (a minimal guest may not act on the ACPI button), else ACPI.</summary>
+    public const string GuestShutdownModes = "agent,acpi";
+
+    /// <summary>`name` or `pool/name` of a VirtualImage.</summary>
+    public static RbdImageRef ImageRef(string image, string defaultPool)
     {
-        var oldSizes = (olds.Disks ?? []).Where(d => d?.Name is not null && d.SizeGiB is not null)
-            .GroupBy(d => d!.Name!).ToDictionary(g => g.Key, g => g.First()!.SizeGiB!.Value, StringComparer.Ordinal);
-        for (var i = 0; i < (news.Disks?.Count ?? 0); i++)
-        {
-            var disk = news.Disks![i];
-            if (disk?.Name is null || disk.SizeGiB is not { } size || !oldSizes.TryGetValue(disk.Name, out var old) || size >= old) continue;
-            ctx.Fail(PropertyPath.Field(PropertyPath.Index("disks", i), "sizeGiB"),
-                $"disk {Quoted.Value(disk.Name)} cannot shrink from {old} GiB to {size} GiB: shrinking would cut off the guest's data. " +
-                "Keep the size, or add a new smaller disk and move the data inside the guest");
-        }
-    }
-
-    protected override void Validate(VirtualMachineArgs args, CheckContext ctx)
-    {
-        ClusterReference.Check(ctx, "connectString", args.ConnectString);
-        Names.CheckSimpleName(ctx, "name", args.Name, 63, args.Name == ctx.ResourceName ? " (it defaults to the resource name; set `name` explicitly)" : "");
-        CheckImageReference(ctx, "image", args.Image);
-        HostChecks.CheckName(ctx, "host", args.Host);
-        if (args.Placement == Placement.Pinned && args.Host is null && !ctx.IsUnknown("host"))
-            ctx.Fail("host", "is required when placement is pinned: name the cluster host the VM must stay on, or use placement auto");
-
-        ValidateSizing(args, ctx);
-        Names.CheckCpuModel(ctx, "cpuModel", args.CpuModel);
-        ValidateDisks(args.Disks, ctx);
-        ValidateNetworkInterfaces(args.NetworkInterfaces, ctx);
-
-        if (args.CloudInit is { } ci)
-        {
-            CloudInitCheck.CheckUserData(ctx, "cloudInit.userData", ci.UserData);
-            CloudInitCheck.CheckYamlDocument(ctx, "cloudInit.metaData", ci.MetaData);
-            CloudInitCheck.CheckYamlDocument(ctx, "cloudInit.networkConfig", ci.NetworkConfig);
-        }
-    }
-
-    private static void ValidateSizing(VirtualMachineArgs args, CheckContext ctx)
-    {
-        ctx.RequireRange("vcpus", args.Vcpus, 1, MaxVcpus);
-        ctx.RequireRange("memoryMiB", args.MemoryMiB, MinMemoryMiB, MaxMemoryMiB);
-        ctx.RequireRange("maxVcpus", args.MaxVcpus, 1, MaxVcpus);
-        ctx.RequireRange("maxMemoryMiB", args.MaxMemoryMiB, MinMemoryMiB, MaxMemoryMiB);
-        if (args is { Vcpus: { } v and >= 1 and <= MaxVcpus, MaxVcpus: { } mv and >= 1 and <= MaxVcpus } && mv < v)
-            ctx.Fail("maxVcpus", $"must be at least vcpus ({v}), got {mv}; it is the headroom vcpus can grow to without a restart");
-        if (args is { MemoryMiB: { } m and >= MinMemoryMiB and <= MaxMemoryMiB, MaxMemoryMiB: { } mm and >= MinMemoryMiB and <= MaxMemoryMiB } && mm < m)
-            ctx.Fail("maxMemoryMiB", $"must be at least memoryMiB ({m}), got {mm}; it is the headroom memoryMiB can grow to without a restart");
-    }
-
-    private static void ValidateDisks(List<VmDisk?>? disks, CheckContext ctx)
-    {
-        if (disks is null) return;
-        if (disks.Count == 0)
-            ctx.Fail("disks", "a VM needs at least one disk; the first is the boot disk (cloned from `image` when set)");
-        else if (disks.Count > MaxDisks)
-            ctx.Fail("disks", $"at most {MaxDisks} disks are supported, got {disks.Count}");
-        for (var i = 0; i < disks.Count; i++)
-        {
-            if (disks[i] is not { } disk) continue;
-            var p = PropertyPath.Index("disks", i);
-            Names.CheckSimpleName(ctx, PropertyPath.Field(p, "name"), disk.Name, 32);
-            ctx.RequirePositive(PropertyPath.Field(p, "sizeGiB"), disk.SizeGiB, MaxDiskGiB, " GiB");
-            Names.CheckPoolName(ctx, PropertyPath.Field(p, "pool"), disk.Pool);
-        }
-        Uniqueness.Check(ctx, "disks", disks, "name", d => d.Name, "disk name");
-    }
-
-    private static void ValidateNetworkInterfaces(List<VmNetworkInterface?>? nics, CheckContext ctx)
-    {
-        if (nics is null) return;
-        if (nics.Count > MaxNetworkInterfaces)
-            ctx.Fail("networkInterfaces", $"at most {MaxNetworkInterfaces} network interfaces are supported, got {nics.Count}");
-        for (var i = 0; i < nics.Count; i++)
-        {
-            if (nics[i] is not { } nic) continue;
-            var p = PropertyPath.Index("networkInterfaces", i);
-            Names.CheckSimpleName(ctx, PropertyPath.Field(p, "name"), nic.Name, 32);
-            CheckVlanReference(ctx, PropertyPath.Field(p, "vlan"), nic.Vlan);
-            MacAddress.Check(ctx, PropertyPath.Field(p, "mac"), nic.Mac);
-        }
-        Uniqueness.Check(ctx, "networkInterfaces", nics, "name", n => n.Name, "interface name");
-        Uniqueness.Check(ctx, "networkInterfaces", nics, "mac", n => MacAddress.Normalize(n.Mac), "MAC address", StringComparer.OrdinalIgnoreCase);
-    }
-
-    /// <summary>`vlan` is a port-group name or a VLAN id written as digits.</summary>
-    private static void CheckVlanReference(CheckContext ctx, string path, string? vlan)
-    {
-        if (vlan is null) return;
-        if (vlan.Length > 0 && vlan.All(char.IsAsciiDigit))
-        {
-            var id = vlan.Length > 9 ? long.MaxValue : long.Parse(vlan, CultureInfo.InvariantCulture);
-            if (id is < 1 or > 4094)
-                ctx.Fail(path, $"{Quoted.Value(vlan)}: VLAN ids are 1-4094; or name an OvsVlan port group");
-            return;
-        }
-        Names.CheckSimpleName(ctx, path, vlan, 63, "; give an OvsVlan's name or a VLAN id");
-    }
-
-    /// <summary>`image` is `name` or `pool/name` of a VirtualImage (not a snapshot: the provider manages those).</summary>
-    private static void CheckImageReference(CheckContext ctx, string path, string? image)
-    {
-        if (image is null) return;
-        if (image.Contains('@'))
-        {
-            ctx.Fail(path, $"{Quoted.Value(image)} names a snapshot; give the VirtualImage's name (or pool/name) and the provider uses its protected snapshot");
-            return;
-        }
         var parts = image.Split('/');
-        if (parts.Length > 2)
-        {
-            ctx.Fail(path, $"{Quoted.Value(image)} must be an image name or pool/name");
-            return;
-        }
-        // The parts are checked as the fields they name, and reported on `image` with the whole value.
-        var probe = new CheckContext(ctx.ResourceName, new MappingReport());
-        if (parts.Length == 2) Names.CheckPoolName(probe, path, parts[0]);
-        Names.CheckSimpleName(probe, path, parts[^1], 127);
-        if (probe.Report.Failures.Count > 0)
-            ctx.Fail(path, $"{Quoted.Value(image)}: {probe.Report.Failures[0].Reason}; give a VirtualImage's name, or pool/name");
+        return parts.Length == 2 ? new RbdImageRef(parts[0], parts[1]) : new RbdImageRef(defaultPool, image);
     }
-
-    protected override Task<(string Id, VirtualMachineState State)> CreateAsync(VirtualMachineArgs args, OperationContext ctx) =>
-        VmLifecycle.CreateAsync(args, ctx);
-
-    protected override Task<VirtualMachineState?> ReadAsync(string id, VirtualMachineState? state, OperationContext ctx) =>
-        VmLifecycle.ReadAsync(id, state, ctx);
-
-    protected override Task<VirtualMachineState> UpdateAsync(string id, VirtualMachineState olds, VirtualMachineArgs news, DiffResult diff, OperationContext ctx) =>
-        VmUpdate.RunAsync(id, olds, news, ctx);
-
-    protected override Task DeleteAsync(string id, VirtualMachineState state, OperationContext ctx) =>
-        VmLifecycle.DeleteAsync(id, state, ctx);
 }

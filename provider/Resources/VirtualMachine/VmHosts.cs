@@ -37,7 +37,7 @@ public static class VmHosts
             var host = conn.Connect(m.Host);
             var room = await RoomAsync(host, m.Name, ctx);
             if (room < memoryKiB)
-                throw new PreconditionFailedException($"host {m.Name} has {room / 1024} MiB of memory left for VMs, the VM needs {memoryKiB / 1024} MiB; choose another host; nothing was changed");
+                throw new PreconditionFailedException($"host {m.Name} has {LibvirtUnits.KiBToMiB(room)} MiB of memory left for VMs, the VM needs {LibvirtUnits.KiBToMiB(memoryKiB)} MiB; choose another host; nothing was changed");
             return (m, host);
         }
         var candidates = members.Where(x => !x.Maintenance).ToList();
@@ -55,8 +55,8 @@ public static class VmHosts
         }));
         var best = rooms.Where(r => r.Item2 is not null).OrderByDescending(r => r.Room).ThenBy(r => r.m.Name, StringComparer.Ordinal).FirstOrDefault();
         if (best.Item2 is null || best.Room < memoryKiB)
-            throw new PreconditionFailedException($"no host of cluster {conn.Info.Name} in service has {memoryKiB / 1024} MiB of memory left for the VM" +
-                (best.Item2 is null ? "" : $" (the most is {best.Room / 1024} MiB on {best.m.Name})") + "; nothing was changed");
+            throw new PreconditionFailedException($"no host of cluster {conn.Info.Name} in service has {LibvirtUnits.KiBToMiB(memoryKiB)} MiB of memory left for the VM" +
+                (best.Item2 is null ? "" : $" (the most is {LibvirtUnits.KiBToMiB(best.Room)} MiB on {best.m.Name})") + "; nothing was changed");
         return (best.m, best.Item2!);
     }
 

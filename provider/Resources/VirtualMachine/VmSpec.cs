@@ -26,14 +26,14 @@ public static class VmSpec
         };
         if (a.Host is not null) metadata[VmMetadata.Host] = a.Host;
         foreach (var n in nics) metadata[NicKey(n.Mac)] = n.Name;
-        var memory = (long)(a.MaxMemoryMiB ?? a.MemoryMiB ?? 512) * 1024;
+        var memory = VmMemory.MaximumKiB(a);
         return new DomainSpec
         {
             Name = a.Name!,
             Uuid = uuid,
             Type = info.DomainType == "qemu" ? DomainType.Qemu : DomainType.Kvm,
             MemoryKiB = memory,
-            CurrentMemoryKiB = (long)(a.MemoryMiB ?? 512) * 1024,
+            CurrentMemoryKiB = VmMemory.CurrentKiB(a),
             MaxVcpus = a.MaxVcpus ?? a.Vcpus ?? 1,
             Vcpus = a.Vcpus ?? 1,
             Cpu = VmLayout.Cpu(a.CpuModel, info),

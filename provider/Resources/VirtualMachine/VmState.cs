@@ -21,10 +21,10 @@ public static class VmState
         s.State = running ? "running" : "shut off";
         s.PowerState = running ? PowerState.Running : PowerState.Stopped;
         s.Vcpus = x.Vcpus;
-        s.MemoryMiB = (int)(vm.Config.CurrentMemoryKiB / 1024);
+        s.MemoryMiB = (int)LibvirtUnits.KiBToMiB(vm.Config.CurrentMemoryKiB);
         // No headroom is what leaving the maximums out means: keep them out then, so an import reproduces the program.
         s.MaxVcpus = s.MaxVcpus is null && vm.Config.MaxVcpus == s.Vcpus ? null : vm.Config.MaxVcpus;
-        var maxMiB = (int)(vm.Config.MemoryKiB / 1024);
+        var maxMiB = (int)LibvirtUnits.KiBToMiB(vm.Config.MemoryKiB);
         s.MaxMemoryMiB = s.MaxMemoryMiB is null && maxMiB == s.MemoryMiB ? null : maxMiB;
         s.Placement = (vm.Config.Metadata.GetValueOrDefault(VmMetadata.Placement) ?? x.Metadata.GetValueOrDefault(VmMetadata.Placement)) switch
         {

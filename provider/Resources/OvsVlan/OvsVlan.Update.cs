@@ -1,0 +1,23 @@
+using Mvm.Cluster;
+using Mvm.Core;
+using Mvm.Framework;
+using Mvm.Protocol;
+using Mvm.Resources.MvmCluster;
+using Mvm.Resources.Shared;
+using Mvm.Tools;
+
+namespace Mvm.Resources.OvsVlan;
+
+// Update: every host brought to the new target (a renamed port group, a new bridge label).
+public sealed partial class OvsVlan
+{
+    protected override async Task<OvsVlanState> UpdateAsync(string id, OvsVlanState olds, OvsVlanArgs news, DiffResult diff, OperationContext ctx)
+    {
+        var conn = ClusterConnection.Open(news.ConnectString, ctx);
+        var target = Target(news);
+        var members = await MembersAsync(conn, ctx);
+        var views = await ReadHostsAsync(conn, members, target.VlanId, target.Bridge, ctx);
+        await EnsureAsync(conn, members, views, target, id, news, ctx, previousBridge: olds.Bridge);
+        return await ReadBackAsync(conn, members, target, news, ctx);
+    }
+}
