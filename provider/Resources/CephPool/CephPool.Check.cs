@@ -1,10 +1,7 @@
 using System.Numerics;
-using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Protocol;
 using Mvm.Resources.Shared;
-using Mvm.Tools;
 
 namespace Mvm.Resources.CephPool;
 

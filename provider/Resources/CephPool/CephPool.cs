@@ -1,4 +1,3 @@
-using System.Numerics;
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;

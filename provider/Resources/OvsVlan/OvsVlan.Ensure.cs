@@ -1,9 +1,6 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Protocol;
-using Mvm.Resources.MvmCluster;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Resources.OvsVlan;

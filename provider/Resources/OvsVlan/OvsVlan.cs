@@ -4,7 +4,6 @@ using Mvm.Framework;
 using Mvm.Protocol;
 using Mvm.Resources.MvmCluster;
 using Mvm.Resources.Shared;
-using Mvm.Tools;
 
 namespace Mvm.Resources.OvsVlan;
 

@@ -1,6 +1,4 @@
-using Mvm.Cluster;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.OvsVlan;
 

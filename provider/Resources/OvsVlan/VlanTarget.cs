@@ -1,6 +1,5 @@
 using Mvm.Cluster;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.OvsVlan;
 

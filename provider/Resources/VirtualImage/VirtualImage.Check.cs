@@ -1,11 +1,5 @@
-using Mvm.Cluster;
-using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Protocol;
-using Mvm.Resources.CephPool;
 using Mvm.Resources.Shared;
-using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualImage;
 

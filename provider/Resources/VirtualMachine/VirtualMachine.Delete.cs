@@ -1,10 +1,5 @@
-using System.Globalization;
 using Mvm.Cluster;
-using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Protocol;
-using Mvm.Resources.Shared;
-using Mvm.Resources.VirtualImage;
 using Mvm.Tools;
 using Mvm.Transport;
 
