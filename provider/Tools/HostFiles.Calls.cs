@@ -7,7 +7,8 @@ namespace Mvm.Tools;
 /// </summary>
 public sealed partial class HostFiles
 {
-    /// <summary>`rm -rf DIR` of a scratch directory (its last part starts with `mvm-`); an absent one is fine.</summary>
+    /// <summary>`rm -rf DIR` of a scratch directory (its last part starts with `mvm-`); an absent one is
+    /// fine.</summary>
     public static ToolCall<bool> RemoveDirectoryCall(string directory) =>
         Checked(["rm", "-rf", ScratchDirectory(directory)], null);
 
@@ -15,7 +16,8 @@ public sealed partial class HostFiles
     public static ToolCall<bool> MakePrivateDirectoryCall(string directory) =>
         Checked(["install", "-d", "-m", "0700", Absolute(directory)], null);
 
-    /// <summary>`install -m 0600 /dev/stdin PATH`: <paramref name="content"/> into a file only root can read, on stdin, never on argv.</summary>
+    /// <summary>`install -m 0600 /dev/stdin PATH`: <paramref name="content"/> into a file only root can read, on stdin,
+    /// never on argv.</summary>
     public static ToolCall<bool> WritePrivateFileCall(string path, byte[] content) =>
         Checked(["install", "-m", "0600", "/dev/stdin", Absolute(path)], content);
 
@@ -29,7 +31,8 @@ public sealed partial class HostFiles
         return (await host.RunAsync(call.Argv, null, timeout, ct).ConfigureAwait(false)).ExitCode == 0;
     }
 
-    private static ToolCall<bool> Checked(IReadOnlyList<string> argv, byte[]? stdin) => new(argv, stdin, r => r.EnsureSuccess() is not null);
+    private static ToolCall<bool> Checked(IReadOnlyList<string> argv, byte[]? stdin) =>
+        new(argv, stdin, r => r.EnsureSuccess() is not null);
 
     // An absolute path cannot be read as an option.
     private static string Absolute(string path) =>
@@ -37,7 +40,8 @@ public sealed partial class HostFiles
 
     // Only directories the provider names for scratch work are removed recursively.
     private static string ScratchDirectory(string directory) =>
-        Absolute(directory).Split('/') is var parts && parts[^1].StartsWith("mvm-", StringComparison.Ordinal) && !parts.Any(p => p is "." or "..")
+        Absolute(directory).Split('/') is var parts && parts[^1].StartsWith("mvm-", StringComparison.Ordinal)
+            && !parts.Any(p => p is "." or "..")
             ? directory
             : throw new ArgumentException($"\"{directory}\" is not a scratch directory", nameof(directory));
 }

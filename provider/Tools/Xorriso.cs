@@ -16,8 +16,10 @@ public static class Xorriso
         if (files.Count == 0) throw new ArgumentException("an ISO needs at least one file", nameof(files));
         // An ISO 9660 volume id is at most 32 characters; these are the ones every reader takes.
         if (volumeId.Length is 0 or > 32 || !volumeId.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-            throw new ArgumentException($"\"{volumeId}\" is not a volume id: 1-32 letters, digits or '_'", nameof(volumeId));
-        return new(["xorriso", "-as", "mkisofs", "-quiet", "-output", Absolute(output), "-V", volumeId, "-J", "-r", .. files.Select(Absolute)],
+            throw new ArgumentException($"\"{volumeId}\" is not a volume id: 1-32 letters, digits or '_'",
+                nameof(volumeId));
+        return new(["xorriso", "-as", "mkisofs", "-quiet", "-output", Absolute(output), "-V", volumeId, "-J", "-r",
+            .. files.Select(Absolute)],
             null, r => r.EnsureSuccess() is not null);
     }
 

@@ -29,28 +29,37 @@ public class CephPoolArgs
     [Input(ClusterReference.Description, Required = true, Secret = true)]
     public string? ConnectString { get; set; }
 
-    [Input("Pool name: letters, digits, '.', '_' or '-', not starting with '.'. Defaults to the resource name. The name is the pool's identity: changing it replaces the pool (the old one, with its data, is deleted first, subject to `forceDestroy`).", ReplaceOnChanges = true)]
+    [Input("Pool name: letters, digits, '.', '_' or '-', not starting with '.'. Defaults to the resource name. The " +
+        "name is the pool's identity: changing it replaces the pool (the old one, with its data, is deleted first, " +
+        "subject to `forceDestroy`).", ReplaceOnChanges = true)]
     public string? Name { get; set; }
 
-    [Input("`replicated` (full copies) or `erasure` (k+m chunks per `erasureCodeProfile`). Cannot change in place.", Default = "replicated", ReplaceOnChanges = true)]
+    [Input("`replicated` (full copies) or `erasure` (k+m chunks per `erasureCodeProfile`). Cannot change in place.",
+        Default = "replicated", ReplaceOnChanges = true)]
     public PoolType? Type { get; set; }
 
-    [Input("Name of an existing erasure-code profile (`ceph osd erasure-code-profile ls`); required for and only used by type erasure.", ReplaceOnChanges = true)]
+    [Input("Name of an existing erasure-code profile (`ceph osd erasure-code-profile ls`); required for and only " +
+        "used by type erasure.", ReplaceOnChanges = true)]
     public string? ErasureCodeProfile { get; set; }
 
-    [Input("Copies a replicated pool keeps, 1-10, each on a different host. Defaults to the cluster's `defaultPoolSize`. Not settable for erasure pools (their size is k+m).")]
+    [Input("Copies a replicated pool keeps, 1-10, each on a different host. Defaults to the cluster's " +
+        "`defaultPoolSize`. Not settable for erasure pools (their size is k+m).")]
     public int? Size { get; set; }
 
-    [Input("Copies that must be available for the pool to accept I/O, 1-10 and at most `size`. Defaults to Ceph's rule (size - size/2).")]
+    [Input("Copies that must be available for the pool to accept I/O, 1-10 and at most `size`. Defaults to Ceph's " +
+        "rule (size - size/2).")]
     public int? MinSize { get; set; }
 
-    [Input("Number of placement groups: a power of two from 1 to 32768. Setting it turns the autoscaler off unless `autoscale` says otherwise.")]
+    [Input("Number of placement groups: a power of two from 1 to 32768. Setting it turns the autoscaler off unless " +
+        "`autoscale` says otherwise.")]
     public int? PgNum { get; set; }
 
-    [Input("Placement-group autoscaler mode: `on`, `warn` or `off`. Defaults to `off` when `pgNum` is set, otherwise `on`.")]
+    [Input("Placement-group autoscaler mode: `on`, `warn` or `off`. Defaults to `off` when `pgNum` is set, otherwise " +
+        "`on`.")]
     public PgAutoscaleMode? Autoscale { get; set; }
 
-    [Input("Application the pool is enabled for (`ceph osd pool application enable`): `rbd` for VM disks and images, or e.g. `cephfs`, `rgw`.", Default = "rbd")]
+    [Input("Application the pool is enabled for (`ceph osd pool application enable`): `rbd` for VM disks and images, " +
+        "or e.g. `cephfs`, `rgw`.", Default = "rbd")]
     public string? Application { get; set; }
 
     [Input("Quota: the most bytes the pool may hold; 0 means no quota.")]
@@ -59,7 +68,8 @@ public class CephPoolArgs
     [Input("Quota: the most objects the pool may hold; 0 means no quota.")]
     public long? MaxObjects { get; set; }
 
-    [Input("Allow deleting the pool while it still holds RBD images or objects. Off by default: delete refuses and lists the images. `mon_allow_pool_delete` is switched on only for the deletion itself.", Default = false)]
+    [Input("Allow deleting the pool while it still holds RBD images or objects. Off by default: delete refuses and " +
+        "lists the images. `mon_allow_pool_delete` is switched on only for the deletion itself.", Default = false)]
     public bool? ForceDestroy { get; set; }
 }
 

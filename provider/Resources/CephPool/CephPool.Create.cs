@@ -11,8 +11,11 @@ public sealed partial class CephPool
     {
         var name = args.Name!;
         var (ceph, cluster) = await ConnectAsync(args.ConnectString, ctx);
-        if (await ctx.StepAsync($"look for pool {name}", ceph.Host.Name, ct => ceph.FindPoolAsync(name, ct), readOnly: true) is not null)
-            throw new PreconditionFailedException($"pool \"{name}\" already exists in cluster {cluster}: import it (`pulumi import mvm:index:CephPool <resource> {name}` with mvm:importConnectString set) or choose another name. Nothing was changed.");
+        if (await ctx.StepAsync($"look for pool {name}", ceph.Host.Name, ct => ceph.FindPoolAsync(name, ct),
+            readOnly: true) is not null)
+            throw new PreconditionFailedException($"pool \"{name}\" already exists in cluster {cluster}: import it " +
+                $"(`pulumi import mvm:index:CephPool <resource> {name}` with mvm:importConnectString set) or choose " +
+                $"another name. Nothing was changed.");
 
         var options = new PoolCreateOptions(name)
         {
@@ -23,9 +26,11 @@ public sealed partial class CephPool
             PgNum = args.PgNum,
             AutoscaleMode = args.Autoscale is { } mode ? PoolMapping.ToCeph(mode) : null,
         };
-        var created = await ctx.StepAsync($"create pool {name} in cluster {cluster}", ceph.Host.Name, ct => ceph.CreatePoolAsync(options, ct));
+        var created = await ctx.StepAsync($"create pool {name} in cluster {cluster}", ceph.Host.Name,
+            ct => ceph.CreatePoolAsync(options, ct));
         if (!created)
-            throw new PreconditionFailedException($"pool \"{name}\" appeared in cluster {cluster} while it was being created (someone else made it): import it or choose another name.");
+            throw new PreconditionFailedException($"pool \"{name}\" appeared in cluster {cluster} while it was being " +
+                $"created (someone else made it): import it or choose another name.");
 
         // From here on the pool exists: any failure must still put it in state.
         try
@@ -35,8 +40,14 @@ public sealed partial class CephPool
         }
         catch (Exception e) when (e is not ResourceInitFailedException)
         {
-            var partial = await TryReadBackAsync(ceph, name, args, ctx) ?? new CephPoolState { ConnectString = args.ConnectString, Name = name, Type = args.Type, ForceDestroy = args.ForceDestroy };
-            throw new ResourceInitFailedException(name, partial, [$"pool {name} was created in cluster {cluster} but not fully configured: {e.Message}. Run `pulumi up` again to finish."]);
+            var partial = await TryReadBackAsync(ceph, name, args, ctx)
+                ?? new CephPoolState
+                {
+                    ConnectString = args.ConnectString, Name = name, Type = args.Type, ForceDestroy = args.ForceDestroy,
+                };
+            throw new ResourceInitFailedException(name, partial,
+                [$"pool {name} was created in cluster {cluster} but not fully configured: {e.Message}. Run `pulumi " +
+                $"up` again to finish."]);
         }
     }
 }

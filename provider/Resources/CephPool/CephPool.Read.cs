@@ -15,18 +15,24 @@ public sealed partial class CephPool
         if (state is null)
         {
             if (string.IsNullOrEmpty(connectString))
-                throw new PreconditionFailedException($"importing CephPool \"{id}\" needs its cluster, and an import id carries only the pool name: set the provider's importConnectString to the MvmCluster's connectString (`pulumi config set --secret mvm:importConnectString \"$(pulumi stack output connectString --show-secrets -s <cluster stack>)\"`), then import again.");
+                throw new PreconditionFailedException($"importing CephPool \"{id}\" needs its cluster, and an import " +
+                    $"id carries only the pool name: set the provider's importConnectString to the MvmCluster's " +
+                    $"connectString (`pulumi config set --secret mvm:importConnectString \"$(pulumi stack output " +
+                    $"connectString --show-secrets -s <cluster stack>)\"`), then import again.");
             if (!ConnectString.TryDecode(connectString, out _, out var error))
                 throw new PreconditionFailedException($"mvm:importConnectString {error}");
         }
         var (ceph, cluster) = await ConnectAsync(connectString, ctx);
-        var pool = await ctx.StepAsync($"read pool {id} in cluster {cluster}", ceph.Host.Name, ct => ceph.FindPoolAsync(id, ct), readOnly: true);
+        var pool = await ctx.StepAsync($"read pool {id} in cluster {cluster}", ceph.Host.Name,
+            ct => ceph.FindPoolAsync(id, ct), readOnly: true);
         if (pool is null) return null;
-        var usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
+        var usage = await ctx.StepAsync($"read usage of pool {id}", ceph.Host.Name,
+            ct => ceph.GetPoolQuotaAsync(id, ct), readOnly: true);
         return PoolMapping.ToState(pool, usage, connectString, state?.ForceDestroy, state?.Application);
     }
 
-    /// <summary>Refresh keeps to what the program declared, each with the value the cluster has; import reproduces the pool.</summary>
+    /// <summary>Refresh keeps to what the program declared, each with the value the cluster has; import reproduces the
+    /// pool.</summary>
     protected override CephPoolArgs InputsOf(CephPoolState state, CephPoolArgs? declared)
     {
         if (declared is null) return PoolMapping.ImportInputs(state);
@@ -36,14 +42,18 @@ public sealed partial class CephPool
         return args;
     }
 
-    private static async Task<CephPoolState> ReadBackAsync(Ceph ceph, string name, CephPoolArgs args, OperationContext ctx)
+    private static async Task<CephPoolState> ReadBackAsync(Ceph ceph, string name, CephPoolArgs args,
+        OperationContext ctx)
     {
-        var pool = await ctx.StepAsync($"read back pool {name}", ceph.Host.Name, ct => ceph.GetPoolAsync(name, ct), readOnly: true);
-        var usage = await ctx.StepAsync($"read usage of pool {name}", ceph.Host.Name, ct => ceph.GetPoolQuotaAsync(name, ct), readOnly: true);
+        var pool = await ctx.StepAsync($"read back pool {name}", ceph.Host.Name, ct => ceph.GetPoolAsync(name, ct),
+            readOnly: true);
+        var usage = await ctx.StepAsync($"read usage of pool {name}", ceph.Host.Name,
+            ct => ceph.GetPoolQuotaAsync(name, ct), readOnly: true);
         return PoolMapping.ToState(pool, usage, args.ConnectString, args.ForceDestroy, args.Application);
     }
 
-    private static async Task<CephPoolState?> TryReadBackAsync(Ceph ceph, string name, CephPoolArgs args, OperationContext ctx)
+    private static async Task<CephPoolState?> TryReadBackAsync(Ceph ceph, string name, CephPoolArgs args,
+        OperationContext ctx)
     {
         try
         {

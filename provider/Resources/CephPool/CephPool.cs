@@ -35,16 +35,21 @@ public sealed partial class CephPool : Resource<CephPoolArgs, CephPoolState>
     private static async Task<(Ceph Ceph, string Cluster)> ConnectAsync(string? connectString, OperationContext ctx)
     {
         var conn = ClusterConnection.Open(connectString, ctx);
-        var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct), readOnly: true);
+        var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct),
+            readOnly: true);
         return (ceph, conn.Info.Name);
     }
 
     /// <summary>Sets what differs from the declared settings, one named step per setting.</summary>
-    private static async Task ApplyAsync(Ceph ceph, string name, string cluster, CephPoolArgs desired, OperationContext ctx)
+    private static async Task ApplyAsync(Ceph ceph, string name, string cluster, CephPoolArgs desired,
+        OperationContext ctx)
     {
-        var actual = await ctx.StepAsync($"read pool {name} in cluster {cluster}", ceph.Host.Name, ct => ceph.FindPoolAsync(name, ct), readOnly: true)
-            ?? throw new PreconditionFailedException($"pool \"{name}\" no longer exists in cluster {cluster}: run `pulumi refresh` to drop it from state, then `pulumi up` to create it again.");
+        var actual = await ctx.StepAsync($"read pool {name} in cluster {cluster}", ceph.Host.Name,
+            ct => ceph.FindPoolAsync(name, ct), readOnly: true)
+            ?? throw new PreconditionFailedException($"pool \"{name}\" no longer exists in cluster {cluster}: run " +
+                $"`pulumi refresh` to drop it from state, then `pulumi up` to create it again.");
         foreach (var change in PoolChanges.Plan(desired, actual))
-            await ctx.StepAsync($"set {change} on pool {name}", ceph.Host.Name, ct => PoolChanges.ApplyAsync(ceph, name, change, ct));
+            await ctx.StepAsync($"set {change} on pool {name}", ceph.Host.Name,
+                ct => PoolChanges.ApplyAsync(ceph, name, change, ct));
     }
 }

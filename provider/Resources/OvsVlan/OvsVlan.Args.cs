@@ -9,13 +9,17 @@ public class OvsVlanArgs
     [Input(ClusterReference.Description, Required = true, Secret = true)]
     public string? ConnectString { get; set; }
 
-    [Input("Name of the port group, also the libvirt network VMs attach to (VirtualMachine `networkInterfaces[].vlan`): letters, digits, '.', '_' or '-'. Defaults to the resource name. Renamed in place.")]
+    [Input("Name of the port group, also the libvirt network VMs attach to (VirtualMachine " +
+        "`networkInterfaces[].vlan`): letters, digits, '.', '_' or '-'. Defaults to the resource name. Renamed in " +
+        "place.")]
     public string? Name { get; set; }
 
-    [Input("802.1Q VLAN id, 1-4094, tagged on the port group's ports. Changing it replaces the port group.", Required = true, ReplaceOnChanges = true)]
+    [Input("802.1Q VLAN id, 1-4094, tagged on the port group's ports. Changing it replaces the port group.",
+        Required = true, ReplaceOnChanges = true)]
     public int? VlanId { get; set; }
 
-    [Input("Open vSwitch bridge the port group lives on; it must be the cluster's `ovsBridge`.", Default = MvmClusterArgs.DefaultBridge)]
+    [Input("Open vSwitch bridge the port group lives on; it must be the cluster's `ovsBridge`.",
+        Default = MvmClusterArgs.DefaultBridge)]
     public string? Bridge { get; set; }
 }
 
@@ -30,9 +34,11 @@ public sealed class OvsVlanState : OvsVlanArgs
     [Output("The VMs with an interface on this port group's libvirt network, as `vm@host`.")]
     public List<string>? UsedBy { get; set; }
 
-    [Output("Member hosts where the port group is missing or differs from this resource (changed by hand, or a host that joined later), or that could not be read (see `unreachableHosts`); the next update brings them in line.")]
+    [Output("Member hosts where the port group is missing or differs from this resource (changed by hand, or a host " +
+        "that joined later), or that could not be read (see `unreachableHosts`); the next update brings them in line.")]
     public List<string>? OutOfSyncHosts { get; set; }
 
-    [Output("Member hosts that could not be reached at the last read (down, or sshd not answering): what the port group is there is unknown. Also listed in `outOfSyncHosts`, so the next update checks them.")]
+    [Output("Member hosts that could not be reached at the last read (down, or sshd not answering): what the port " +
+        "group is there is unknown. Also listed in `outOfSyncHosts`, so the next update checks them.")]
     public List<string>? UnreachableHosts { get; set; }
 }

@@ -9,7 +9,8 @@ public sealed partial class OvsVlan
     protected override void Validate(OvsVlanArgs args, CheckContext ctx)
     {
         ClusterReference.Check(ctx, "connectString", args.ConnectString);
-        Names.CheckSimpleName(ctx, "name", args.Name, 63, args.Name == ctx.ResourceName ? " (it defaults to the resource name; set `name` explicitly)" : "");
+        Names.CheckSimpleName(ctx, "name", args.Name, 63, args.Name == ctx.ResourceName ? " (it defaults to the " +
+            "resource name; set `name` explicitly)" : "");
         VlanRanges.CheckId(ctx, "vlanId", args.VlanId);
         Names.CheckInterfaceName(ctx, "bridge", args.Bridge);
     }

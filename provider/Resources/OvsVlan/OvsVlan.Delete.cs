@@ -18,10 +18,14 @@ public sealed partial class OvsVlan
         var clusterOwns = conn.Info.ComputeVlanIds.Contains(vlanId);
         var users = views.SelectMany(v => v.UsedBy.Select(d => $"{d}@{v.Host}")).ToList();
         if (users.Count > 0 && !clusterOwns)
-            throw new PreconditionFailedException($"OvsVlan {state.Name} (VLAN {vlanId}, libvirt network {ClusterNames.VlanNetwork(vlanId)}) is still used by {users.Count} VM(s): {string.Join(", ", users)}. Remove their interfaces on it (or the VMs), then delete again. Nothing was changed.");
+            throw new PreconditionFailedException($"OvsVlan {state.Name} (VLAN {vlanId}, libvirt network " +
+                $"{ClusterNames.VlanNetwork(vlanId)}) is still used by {users.Count} VM(s): " +
+                $"{string.Join(", ", users)}. Remove their interfaces on it (or the VMs), then delete again. Nothing " +
+                $"was changed.");
         var byHost = members.ToDictionary(m => m.Name, StringComparer.Ordinal);
         var outcomes = await HostFanOut.SettleAsync(views, v => v.Host, v =>
-            RunPlanAsync(conn, byHost[v.Host], $"remove VLAN {vlanId} ({state.Name})", VlanPlan.Remove(v, vlanId, bridge, clusterOwns, HostTimeout), ctx));
+            RunPlanAsync(conn, byHost[v.Host], $"remove VLAN {vlanId} ({state.Name})",
+                VlanPlan.Remove(v, vlanId, bridge, clusterOwns, HostTimeout), ctx));
         HostFanOut.ThrowIfAnyFailed(outcomes);
     }
 }

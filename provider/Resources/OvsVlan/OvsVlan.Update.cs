@@ -6,7 +6,8 @@ namespace Mvm.Resources.OvsVlan;
 // Update: every host brought to the new target (a renamed port group, a new bridge label).
 public sealed partial class OvsVlan
 {
-    protected override async Task<OvsVlanState> UpdateAsync(string id, OvsVlanState olds, OvsVlanArgs news, DiffResult diff, OperationContext ctx)
+    protected override async Task<OvsVlanState> UpdateAsync(string id, OvsVlanState olds, OvsVlanArgs news,
+        DiffResult diff, OperationContext ctx)
     {
         var conn = ClusterConnection.Open(news.ConnectString, ctx);
         var target = Target(news);

@@ -30,17 +30,21 @@ public sealed partial class OvsVlan : Resource<OvsVlanArgs, OvsVlanState>
         if (olds.OutOfSyncHosts is { Count: > 0 } && !diff.Replaces) diff.Set("hosts", DiffKind.Update);
     }
 
-    /// <summary>The resource id: the VLAN id, which names the network on every host (`mvm-vlan22`); import accepts either.</summary>
+    /// <summary>The resource id: the VLAN id, which names the network on every host (`mvm-vlan22`); import accepts
+    /// either.</summary>
     public static int ParseId(string id)
     {
         var text = id.StartsWith("mvm-vlan", StringComparison.Ordinal) ? id["mvm-vlan".Length..] : id;
-        return text.All(char.IsAsciiDigit) && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 4094
+        return text.All(char.IsAsciiDigit) && int.TryParse(text, System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= 4094
             ? v
-            : throw new PreconditionFailedException($"\"{id}\" is not an OvsVlan id: use the VLAN id (1-4094, e.g. `22`) or its network name (`mvm-vlan22`)");
+            : throw new PreconditionFailedException($"\"{id}\" is not an OvsVlan id: use the VLAN id (1-4094, e.g. " +
+                $"`22`) or its network name (`mvm-vlan22`)");
     }
 
     private static VlanTarget Target(OvsVlanArgs args) =>
-        new(args.VlanId ?? throw new ArgumentException("vlanId is required"), args.Name ?? throw new ArgumentException("name is required"), args.Bridge ?? MvmClusterArgs.DefaultBridge);
+        new(args.VlanId ?? throw new ArgumentException("vlanId is required"),
+            args.Name ?? throw new ArgumentException("name is required"), args.Bridge ?? MvmClusterArgs.DefaultBridge);
 
     private static Task<IReadOnlyList<ClusterMember>> MembersAsync(ClusterConnection conn, OperationContext ctx) =>
         ctx.StepAsync($"list the hosts of cluster {conn.Info.Name}", null, ct => conn.MembersAsync(ct), readOnly: true);

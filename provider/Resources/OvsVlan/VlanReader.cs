@@ -10,7 +10,8 @@ namespace Mvm.Resources.OvsVlan;
 /// </summary>
 public static class VlanReader
 {
-    public static async Task<VlanOnHost> ReadAsync(IHost host, int vlanId, string bridge, TimeSpan timeout, CancellationToken ct)
+    public static async Task<VlanOnHost> ReadAsync(IHost host, int vlanId, string bridge, TimeSpan timeout,
+        CancellationToken ct)
     {
         var network = ClusterNames.VlanNetwork(vlanId);
         var first = new ToolBatch(stopOnFailure: false);
@@ -25,8 +26,10 @@ public static class VlanReader
         if (domains.Value.Count > 0)
         {
             var second = new ToolBatch(stopOnFailure: false);
-            // Live and persistent: a NIC hot-plugged without --config, or added for the next boot only, still ties a VM to the network.
-            var defs = domains.Value.Select(d => (d.Name, Live: second.Add(VirshCalls.DumpXml(d.Name)), Config: second.Add(VirshCalls.DumpXml(d.Name, inactive: true)))).ToList();
+            // Live and persistent: a NIC hot-plugged without --config, or added for the next boot only, still ties a VM
+            // to the network.
+            var defs = domains.Value.Select(d => (d.Name, Live: second.Add(VirshCalls.DumpXml(d.Name)),
+                Config: second.Add(VirshCalls.DumpXml(d.Name, inactive: true)))).ToList();
             await second.RunAsync(host, timeout, ct).ConfigureAwait(false);
             foreach (var (name, liveDef, configDef) in defs)
                 if (UsesNetwork(liveDef.Value, network) || UsesNetwork(configDef.Value, network)) users.Add(name);

@@ -3,7 +3,8 @@ using Mvm.Tools;
 
 namespace Mvm.Resources.OvsVlan;
 
-/// <summary>What a VLAN port group should be on every host: its libvirt network and the label on the OVS bridge.</summary>
+/// <summary>What a VLAN port group should be on every host: its libvirt network and the label on the OVS
+/// bridge.</summary>
 public sealed record VlanTarget(int VlanId, string PortGroup, string Bridge)
 {
     public string Network => ClusterNames.VlanNetwork(VlanId);

@@ -20,14 +20,17 @@ public sealed partial class VirtualImage
                 ImageOriginKind.LocalFile => $"upload {origin} to a cluster host over SSH",
                 _ => $"read {origin} where it is",
             },
-            news.Checksum is { } c ? $"verify {c.Split(':')[0]} before use" : "record its sha256 (no checksum declared: nothing to verify against)",
-            "detect the format with qemu-img info" + (news.Format is { } f ? $" (must be {ImageMetadata.Word(f)})" : ""),
+            news.Checksum is { } c ? $"verify {c.Split(':')[0]} before use" : "record its sha256 (no checksum " +
+                "declared: nothing to verify against)",
+            "detect the format with qemu-img info" + (news.Format is { } f ? $" (must be " +
+            $"{ImageMetadata.Word(f)})" : ""),
             $"write RBD image {target} (qcow2 converted to raw)",
             $"snapshot {target}@{ImageMetadata.Snapshot}, protected, for VM disk clones",
         ];
     }
 
-    /// <summary>The pool left out means the cluster's VM pool: naming it explicitly afterwards (or an import that names it) is no change.</summary>
+    /// <summary>The pool left out means the cluster's VM pool: naming it explicitly afterwards (or an import that names
+    /// it) is no change.</summary>
     protected override void CustomizeDiff(VirtualImageArgs? olds, VirtualImageArgs news, DiffResult diff)
     {
         if (olds is null || !diff.Entries.ContainsKey("pool")) return;
@@ -45,7 +48,8 @@ public sealed partial class VirtualImage
     protected override void DiffOutputs(VirtualImageState olds, VirtualImageArgs news, DiffResult diff)
     {
         var declared = news.Checksum?.ToLowerInvariant();
-        if (olds.SourceSha256 is null || (declared?.StartsWith("sha256:", StringComparison.Ordinal) == true && olds.SourceSha256.ToLowerInvariant() != declared))
+        if (olds.SourceSha256 is null || (declared?.StartsWith("sha256:",
+            StringComparison.Ordinal) == true && olds.SourceSha256.ToLowerInvariant() != declared))
             diff.Set("sourceSha256", DiffKind.UpdateReplace);
         else if (olds.ImageSpec is null && !diff.Replaces)
             diff.Set("imageSpec", DiffKind.Update);

@@ -33,8 +33,10 @@ public sealed partial class VirtualImage : Resource<VirtualImageArgs, VirtualIma
             2 => new RbdImageRef(parts[0], parts[1]),
             _ => null,
         };
-        return image is not null && Names.IsToken(image.Pool) && image.Image.Length is > 0 and <= 127 && Names.IsToken(image.Image.Length > 64 ? image.Image[..64] : image.Image)
+        return image is not null && Names.IsToken(image.Pool) && image.Image.Length is > 0 and <= 127
+            && Names.IsToken(image.Image.Length > 64 ? image.Image[..64] : image.Image)
             ? image
-            : throw new PreconditionFailedException($"\"{id}\" is not a VirtualImage id: use `<pool>/<image>` (e.g. `vms/debian-12`), or the image name alone for the cluster's VM pool");
+            : throw new PreconditionFailedException($"\"{id}\" is not a VirtualImage id: use `<pool>/<image>` (e.g. " +
+                $"`vms/debian-12`), or the image name alone for the cluster's VM pool");
     }
 }

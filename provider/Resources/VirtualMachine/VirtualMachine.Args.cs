@@ -8,7 +8,8 @@ namespace Mvm.Resources.VirtualMachine;
 [EnumType("Placement", "How a VM is placed on the cluster's hosts.")]
 public enum Placement
 {
-    [EnumValue("auto", "The provider picks a host with room (starting at `host` when set); the VM may move during maintenance.")]
+    [EnumValue("auto", "The provider picks a host with room (starting at `host` when set); the VM may move during " +
+        "maintenance.")]
     Auto,
     [EnumValue("failover", "Like auto, and restarted on another host when its host fails.")]
     Failover,
@@ -30,7 +31,8 @@ public enum RestartPolicy
 {
     [EnumValue("reboot", "Shut the guest down gracefully and start it again so the change takes effect.")]
     Reboot,
-    [EnumValue("never", "Apply the change to the VM's definition only; it takes effect at the next restart and is listed in `pendingChanges` until then.")]
+    [EnumValue("never", "Apply the change to the VM's definition only; it takes effect at the next restart and is " +
+        "listed in `pendingChanges` until then.")]
     Never,
 }
 
@@ -50,10 +52,12 @@ public enum NicModel
 [ObjectType("VmDisk", "A disk of a virtual machine: an RBD image in a Ceph pool.")]
 public sealed class VmDisk
 {
-    [Input("Name of the disk, unique in the VM (e.g. `boot`, `data`); the RBD image is named after the VM and this name. Diffs follow disks by name.", Required = true)]
+    [Input("Name of the disk, unique in the VM (e.g. `boot`, `data`); the RBD image is named after the VM and this " +
+        "name. Diffs follow disks by name.", Required = true)]
     public string? Name { get; set; }
 
-    [Input("Size in GiB, 1-65536. Growing a disk resizes it in place (live); shrinking is refused to protect the data.", Required = true)]
+    [Input("Size in GiB, 1-65536. Growing a disk resizes it in place (live); shrinking is refused to protect the data.",
+        Required = true)]
     public int? SizeGiB { get; set; }
 
     [Input("Ceph pool of the disk. Defaults to the cluster's `vmPool`.")]
@@ -66,29 +70,36 @@ public sealed class VmDisk
 [ObjectType("VmNetworkInterface", "A network interface of a virtual machine on an OVS VLAN port group.")]
 public sealed class VmNetworkInterface
 {
-    [Input("Name of the interface, unique in the VM (e.g. `lan`, `storage`). Diffs follow interfaces by name.", Required = true)]
+    [Input("Name of the interface, unique in the VM (e.g. `lan`, `storage`). Diffs follow interfaces by name.",
+        Required = true)]
     public string? Name { get; set; }
 
-    [Input("Network the interface is on: an OvsVlan's `name` (its port group), or a compute VLAN id of the cluster such as `\"22\"`.", Required = true)]
+    [Input("Network the interface is on: an OvsVlan's `name` (its port group), or a compute VLAN id of the cluster " +
+        "such as `\"22\"`.", Required = true)]
     public string? Vlan { get; set; }
 
-    [Input("MAC address, six hex pairs separated by ':' (e.g. `52:54:00:12:34:56`), unique in the VM. Generated when left out and then kept.")]
+    [Input("MAC address, six hex pairs separated by ':' (e.g. `52:54:00:12:34:56`), unique in the VM. Generated when " +
+        "left out and then kept.")]
     public string? Mac { get; set; }
 
     [Input("Emulated NIC model.", Default = "virtio")]
     public NicModel? Model { get; set; }
 }
 
-[ObjectType("CloudInit", "cloud-init NoCloud seed data given to the guest on first boot (and again whenever it changes: the instance-id follows the content).")]
+[ObjectType("CloudInit", "cloud-init NoCloud seed data given to the guest on first boot (and again whenever it " +
+    "changes: the instance-id follows the content).")]
 public sealed class CloudInit
 {
-    [Input("User data: a `#cloud-config` YAML document, a script starting with `#!`, or MIME multipart. YAML is checked, with line and column on error. Mark it secret if it holds credentials.")]
+    [Input("User data: a `#cloud-config` YAML document, a script starting with `#!`, or MIME multipart. YAML is " +
+        "checked, with line and column on error. Mark it secret if it holds credentials.")]
     public string? UserData { get; set; }
 
-    [Input("Extra meta-data as a YAML (or JSON) mapping; `instance-id` and `local-hostname` are set by the provider unless given here.")]
+    [Input("Extra meta-data as a YAML (or JSON) mapping; `instance-id` and `local-hostname` are set by the provider " +
+        "unless given here.")]
     public string? MetaData { get; set; }
 
-    [Input("Network configuration (cloud-init network config version 1 or 2) as YAML. Without it the guest uses DHCP on its first interface.")]
+    [Input("Network configuration (cloud-init network config version 1 or 2) as YAML. Without it the guest uses DHCP " +
+        "on its first interface.")]
     public string? NetworkConfig { get; set; }
 }
 
@@ -97,31 +108,41 @@ public class VirtualMachineArgs
     [Input(ClusterReference.Description, Required = true, Secret = true)]
     public string? ConnectString { get; set; }
 
-    [Input("Name of the VM (its libvirt domain name and guest hostname by default): letters, digits, '.', '_' or '-'. Defaults to the resource name. Renamed in place.")]
+    [Input("Name of the VM (its libvirt domain name and guest hostname by default): letters, digits, '.', '_' or " +
+        "'-'. Defaults to the resource name. Renamed in place.")]
     public string? Name { get; set; }
 
-    [Input("Image the boot disk (the first of `disks`) is cloned from: a VirtualImage's `name`, or `pool/name` for an image outside the cluster's VM pool. An ISO image is attached as a CD-ROM and the boot disk starts blank. Changing it replaces the VM; nothing else does.", ReplaceOnChanges = true)]
+    [Input("Image the boot disk (the first of `disks`) is cloned from: a VirtualImage's `name`, or `pool/name` for " +
+        "an image outside the cluster's VM pool. An ISO image is attached as a CD-ROM and the boot disk starts " +
+        "blank. Changing it replaces the VM; nothing else does.", ReplaceOnChanges = true)]
     public string? Image { get; set; }
 
-    [Input("Display name of the host to run on (a cluster host's `name`). Changing it live-migrates the VM. Required for placement `pinned`; with `auto` or `failover` it is where the VM starts, otherwise the provider picks a host with room.")]
+    [Input("Display name of the host to run on (a cluster host's `name`). Changing it live-migrates the VM. Required " +
+        "for placement `pinned`; with `auto` or `failover` it is where the VM starts, otherwise the provider picks a " +
+        "host with room.")]
     public string? Host { get; set; }
 
     [Input("Placement policy: `auto`, `failover` or `pinned` (stays on `host`).", Default = "auto")]
     public Placement? Placement { get; set; }
 
-    [Input("Number of virtual CPUs, 1-256. Changed live up to `maxVcpus`; beyond it per `restartPolicy`.", Required = true)]
+    [Input("Number of virtual CPUs, 1-256. Changed live up to `maxVcpus`; beyond it per `restartPolicy`.",
+        Required = true)]
     public int? Vcpus { get; set; }
 
-    [Input("Memory in MiB, 64-4194304. Changed live up to `maxMemoryMiB`; beyond it per `restartPolicy`.", Required = true)]
+    [Input("Memory in MiB, 64-4194304. Changed live up to `maxMemoryMiB`; beyond it per `restartPolicy`.",
+        Required = true)]
     public int? MemoryMiB { get; set; }
 
-    [Input("Virtual CPUs the VM is prepared for at boot, so `vcpus` can grow live up to it: at least `vcpus`, at most 256. Defaults to `vcpus` (no headroom).")]
+    [Input("Virtual CPUs the VM is prepared for at boot, so `vcpus` can grow live up to it: at least `vcpus`, at " +
+        "most 256. Defaults to `vcpus` (no headroom).")]
     public int? MaxVcpus { get; set; }
 
-    [Input("Memory in MiB the VM is prepared for at boot, so `memoryMiB` can grow live up to it: at least `memoryMiB`, at most 4194304. Defaults to `memoryMiB` (no headroom).")]
+    [Input("Memory in MiB the VM is prepared for at boot, so `memoryMiB` can grow live up to it: at least " +
+        "`memoryMiB`, at most 4194304. Defaults to `memoryMiB` (no headroom).")]
     public int? MaxMemoryMiB { get; set; }
 
-    [Input("libvirt CPU model: `host-model`, `host-passthrough` or a named model (e.g. `EPYC-Rome`). Defaults to the cluster's `cpuModel`.")]
+    [Input("libvirt CPU model: `host-model`, `host-passthrough` or a named model (e.g. `EPYC-Rome`). Defaults to the " +
+        "cluster's `cpuModel`.")]
     public string? CpuModel { get; set; }
 
     [Input("Firmware: `bios` or `uefi` (with a per-VM NVRAM store). Defaults to the image's `firmware`.")]
@@ -130,10 +151,12 @@ public class VirtualMachineArgs
     [Input("Guest operating system family: `linux` or `windows`. Defaults to the image's `osType`.")]
     public OsType? OsType { get; set; }
 
-    [Input("Disks, the boot disk first. Disks are matched by `name`: adding, growing or removing one is done in place (hot-plugged when running).", Required = true, ListKey = "name")]
+    [Input("Disks, the boot disk first. Disks are matched by `name`: adding, growing or removing one is done in " +
+        "place (hot-plugged when running).", Required = true, ListKey = "name")]
     public List<VmDisk?>? Disks { get; set; }
 
-    [Input("Network interfaces, each on a VLAN port group. Interfaces are matched by `name`: adding or removing one is done in place (hot-plugged when running).", ListKey = "name")]
+    [Input("Network interfaces, each on a VLAN port group. Interfaces are matched by `name`: adding or removing one " +
+        "is done in place (hot-plugged when running).", ListKey = "name")]
     public List<VmNetworkInterface?>? NetworkInterfaces { get; set; }
 
     [Input("cloud-init data for the guest (NoCloud seed).")]
@@ -142,10 +165,12 @@ public class VirtualMachineArgs
     [Input("Desired power state: `running` or `stopped`.", Default = "running")]
     public PowerState? PowerState { get; set; }
 
-    [Input("What to do when a change (e.g. CPUs or memory beyond the maximums, firmware) cannot be applied to the running VM: `reboot` it, or `never` and leave the change pending.", Default = "reboot")]
+    [Input("What to do when a change (e.g. CPUs or memory beyond the maximums, firmware) cannot be applied to the " +
+        "running VM: `reboot` it, or `never` and leave the change pending.", Default = "reboot")]
     public RestartPolicy? RestartPolicy { get; set; }
 
-    [Input("Keep the VM's disks (RBD images) when the VM is deleted. Off by default: they are removed with it.", Default = false)]
+    [Input("Keep the VM's disks (RBD images) when the VM is deleted. Off by default: they are removed with it.",
+        Default = false)]
     public bool? RetainDisks { get; set; }
 }
 
@@ -195,10 +220,12 @@ public sealed class VmNetworkInterfaceState
 
 public sealed class VirtualMachineState : VirtualMachineArgs
 {
-    [Output("libvirt domain UUID; it never changes (updates and migrations keep the same domain).", Stable = true, Always = true)]
+    [Output("libvirt domain UUID; it never changes (updates and migrations keep the same domain).", Stable = true,
+        Always = true)]
     public string? Uuid { get; set; }
 
-    [Output("Display name of the host the VM runs on now (it may differ from `host` after failover or a manual migration).")]
+    [Output("Display name of the host the VM runs on now (it may differ from `host` after failover or a manual " +
+        "migration).")]
     public string? CurrentHost { get; set; }
 
     [Output("Domain state as libvirt reports it: `running`, `paused`, `shut off`, `crashed`, …", Always = true)]

@@ -16,9 +16,11 @@ public sealed partial class VirtualMachine
         for (var i = 0; i < (news.Disks?.Count ?? 0); i++)
         {
             var disk = news.Disks![i];
-            if (disk?.Name is null || disk.SizeGiB is not { } size || !oldSizes.TryGetValue(disk.Name, out var old) || size >= old) continue;
+            if (disk?.Name is null || disk.SizeGiB is not { } size || !oldSizes.TryGetValue(disk.Name,
+                out var old) || size >= old) continue;
             ctx.Fail(PropertyPath.Field(PropertyPath.Index("disks", i), "sizeGiB"),
-                $"disk {Quoted.Value(disk.Name)} cannot shrink from {old} GiB to {size} GiB: shrinking would cut off the guest's data. " +
+                $"disk {Quoted.Value(disk.Name)} cannot shrink from {old} GiB to {size} GiB: shrinking would cut off " +
+                $"the guest's data. " +
                 "Keep the size, or add a new smaller disk and move the data inside the guest");
         }
     }
@@ -26,11 +28,13 @@ public sealed partial class VirtualMachine
     protected override void Validate(VirtualMachineArgs args, CheckContext ctx)
     {
         ClusterReference.Check(ctx, "connectString", args.ConnectString);
-        Names.CheckSimpleName(ctx, "name", args.Name, 63, args.Name == ctx.ResourceName ? " (it defaults to the resource name; set `name` explicitly)" : "");
+        Names.CheckSimpleName(ctx, "name", args.Name, 63, args.Name == ctx.ResourceName ? " (it defaults to the " +
+            "resource name; set `name` explicitly)" : "");
         CheckImageReference(ctx, "image", args.Image);
         HostChecks.CheckName(ctx, "host", args.Host);
         if (args.Placement == Placement.Pinned && args.Host is null && !ctx.IsUnknown("host"))
-            ctx.Fail("host", "is required when placement is pinned: name the cluster host the VM must stay on, or use placement auto");
+            ctx.Fail("host", "is required when placement is pinned: name the cluster host the VM must stay on, or " +
+                "use placement auto");
 
         ValidateSizing(args, ctx);
         Names.CheckCpuModel(ctx, "cpuModel", args.CpuModel);
@@ -52,16 +56,20 @@ public sealed partial class VirtualMachine
         ctx.RequireRange("maxVcpus", args.MaxVcpus, 1, MaxVcpus);
         ctx.RequireRange("maxMemoryMiB", args.MaxMemoryMiB, MinMemoryMiB, MaxMemoryMiB);
         if (args is { Vcpus: { } v and >= 1 and <= MaxVcpus, MaxVcpus: { } mv and >= 1 and <= MaxVcpus } && mv < v)
-            ctx.Fail("maxVcpus", $"must be at least vcpus ({v}), got {mv}; it is the headroom vcpus can grow to without a restart");
-        if (args is { MemoryMiB: { } m and >= MinMemoryMiB and <= MaxMemoryMiB, MaxMemoryMiB: { } mm and >= MinMemoryMiB and <= MaxMemoryMiB } && mm < m)
-            ctx.Fail("maxMemoryMiB", $"must be at least memoryMiB ({m}), got {mm}; it is the headroom memoryMiB can grow to without a restart");
+            ctx.Fail("maxVcpus", $"must be at least vcpus ({v}), got {mv}; it is the headroom vcpus can grow to " +
+                $"without a restart");
+        if (args is { MemoryMiB: { } m and >= MinMemoryMiB and <= MaxMemoryMiB,
+            MaxMemoryMiB: { } mm and >= MinMemoryMiB and <= MaxMemoryMiB } && mm < m)
+            ctx.Fail("maxMemoryMiB", $"must be at least memoryMiB ({m}), got {mm}; it is the headroom memoryMiB can " +
+                $"grow to without a restart");
     }
 
     private static void ValidateDisks(List<VmDisk?>? disks, CheckContext ctx)
     {
         if (disks is null) return;
         if (disks.Count == 0)
-            ctx.Fail("disks", "a VM needs at least one disk; the first is the boot disk (cloned from `image` when set)");
+            ctx.Fail("disks", "a VM needs at least one disk; the first is the boot disk (cloned from `image` when " +
+                "set)");
         else if (disks.Count > MaxDisks)
             ctx.Fail("disks", $"at most {MaxDisks} disks are supported, got {disks.Count}");
         for (var i = 0; i < disks.Count; i++)
@@ -79,7 +87,8 @@ public sealed partial class VirtualMachine
     {
         if (nics is null) return;
         if (nics.Count > MaxNetworkInterfaces)
-            ctx.Fail("networkInterfaces", $"at most {MaxNetworkInterfaces} network interfaces are supported, got {nics.Count}");
+            ctx.Fail("networkInterfaces", $"at most {MaxNetworkInterfaces} network interfaces are supported, got " +
+                $"{nics.Count}");
         for (var i = 0; i < nics.Count; i++)
         {
             if (nics[i] is not { } nic) continue;
@@ -89,7 +98,8 @@ public sealed partial class VirtualMachine
             MacAddress.Check(ctx, PropertyPath.Field(p, "mac"), nic.Mac);
         }
         Uniqueness.Check(ctx, "networkInterfaces", nics, "name", n => n.Name, "interface name");
-        Uniqueness.Check(ctx, "networkInterfaces", nics, "mac", n => MacAddress.Normalize(n.Mac), "MAC address", StringComparer.OrdinalIgnoreCase);
+        Uniqueness.Check(ctx, "networkInterfaces", nics, "mac", n => MacAddress.Normalize(n.Mac), "MAC address",
+            StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>`vlan` is a port-group name or a VLAN id written as digits.</summary>
@@ -106,13 +116,15 @@ public sealed partial class VirtualMachine
         Names.CheckSimpleName(ctx, path, vlan, 63, "; give an OvsVlan's name or a VLAN id");
     }
 
-    /// <summary>`image` is `name` or `pool/name` of a VirtualImage (not a snapshot: the provider manages those).</summary>
+    /// <summary>`image` is `name` or `pool/name` of a VirtualImage (not a snapshot: the provider manages
+    /// those).</summary>
     private static void CheckImageReference(CheckContext ctx, string path, string? image)
     {
         if (image is null) return;
         if (image.Contains('@'))
         {
-            ctx.Fail(path, $"{Quoted.Value(image)} names a snapshot; give the VirtualImage's name (or pool/name) and the provider uses its protected snapshot");
+            ctx.Fail(path, $"{Quoted.Value(image)} names a snapshot; give the VirtualImage's name (or pool/name) and " +
+                $"the provider uses its protected snapshot");
             return;
         }
         var parts = image.Split('/');
@@ -126,6 +138,7 @@ public sealed partial class VirtualMachine
         if (parts.Length == 2) Names.CheckPoolName(probe, path, parts[0]);
         Names.CheckSimpleName(probe, path, parts[^1], 127);
         if (probe.Report.Failures.Count > 0)
-            ctx.Fail(path, $"{Quoted.Value(image)}: {probe.Report.Failures[0].Reason}; give a VirtualImage's name, or pool/name");
+            ctx.Fail(path, $"{Quoted.Value(image)}: {probe.Report.Failures[0].Reason}; give a VirtualImage's name, " +
+                $"or pool/name");
     }
 }

@@ -19,22 +19,27 @@ public sealed partial class VirtualMachine
             var name = found.Xml.Name;
             if (found.Xml.Id is not null)
             {
-                await ctx.StatusAsync($"shutting down VM {name} on {found.Member.Name} (forced off after {ShutdownWait.TotalSeconds:0} s)");
-                var off = await ctx.StepAsync("shut down VM", found.Member.Name, ct => virsh.ShutdownAsync(name, ShutdownWait, GuestShutdownModes, ct));
+                await ctx.StatusAsync($"shutting down VM {name} on {found.Member.Name} (forced off after " +
+                    $"{ShutdownWait.TotalSeconds:0} s)");
+                var off = await ctx.StepAsync("shut down VM", found.Member.Name,
+                    ct => virsh.ShutdownAsync(name, ShutdownWait, GuestShutdownModes, ct));
                 if (!off)
                 {
                     await ctx.StepAsync("power off VM", found.Member.Name, ct => virsh.DestroyAsync(name, ct));
-                    await ctx.InfoAsync($"VM {name} did not shut down within {ShutdownWait.TotalSeconds:0} s; it was powered off");
+                    await ctx.InfoAsync($"VM {name} did not shut down within {ShutdownWait.TotalSeconds:0} s; it was " +
+                        $"powered off");
                 }
             }
             await ctx.StepAsync("undefine VM", found.Member.Name, ct => virsh.UndefineAsync(name, ct: ct));
         }
-        // Disks are found from what the state recorded, so a create that failed before the domain existed is still cleaned up.
+        // Disks are found from what the state recorded, so a create that failed before the domain existed is still
+        // cleaned up.
         host ??= (await VmHosts.ChooseAsync(conn, null, 0, ctx)).Host;
         var rbd = new Rbd(host, ClusterConnection.CephContext);
         var images = new List<RbdImageRef>();
         if (state.RetainDisks != true)
-            images.AddRange((state.AttachedDisks ?? []).Select(d => VmState.SplitRbd(d.RbdImage)).Where(p => p.Image is not null).Select(p => new RbdImageRef(p.Pool!, p.Image!)));
+            images.AddRange((state.AttachedDisks ?? []).Select(d => VmState.SplitRbd(d.RbdImage))
+                .Where(p => p.Image is not null).Select(p => new RbdImageRef(p.Pool!, p.Image!)));
         images.AddRange(await SeedImagesAsync(rbd, conn.Info.VmPool, state.Name!, ctx));
         // A disk image whose name the Rbd client refuses (state written before Check was anchored,
         // e.g. a disk named "data\n": the create stopped when that disk was to be made) was never
@@ -49,9 +54,12 @@ public sealed partial class VirtualMachine
     }
 
     /// <summary>The VM's seed images (one per cloud-init content it had): every `NAME-seed-*` in the pool.</summary>
-    private static async Task<IReadOnlyList<RbdImageRef>> SeedImagesAsync(Rbd rbd, string pool, string vm, OperationContext ctx)
+    private static async Task<IReadOnlyList<RbdImageRef>> SeedImagesAsync(Rbd rbd, string pool, string vm,
+        OperationContext ctx)
     {
-        var listing = await ctx.StepAsync("list images", rbd.Host.Name, ct => rbd.ListAsync(pool, null, ct), readOnly: true);
-        return listing.Images.Where(i => i.Image.StartsWith(vm + "-seed-", StringComparison.Ordinal)).Select(i => new RbdImageRef(pool, i.Image)).ToList();
+        var listing = await ctx.StepAsync("list images", rbd.Host.Name, ct => rbd.ListAsync(pool, null, ct),
+            readOnly: true);
+        return listing.Images.Where(i => i.Image.StartsWith(vm + "-seed-", StringComparison.Ordinal))
+            .Select(i => new RbdImageRef(pool, i.Image)).ToList();
     }
 }

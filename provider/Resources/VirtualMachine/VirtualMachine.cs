@@ -29,7 +29,8 @@ public sealed partial class VirtualMachine : Resource<VirtualMachineArgs, Virtua
     private const long GiB = 1L << 30;
     public static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(60);
 
-    /// <summary>Through the guest agent when it answers (a minimal guest may not act on the ACPI button), else ACPI.</summary>
+    /// <summary>Through the guest agent when it answers (a minimal guest may not act on the ACPI button), else
+    /// ACPI.</summary>
     public const string GuestShutdownModes = "agent,acpi";
 
     /// <summary>`name` or `pool/name` of a VirtualImage.</summary>

@@ -12,7 +12,8 @@ public static class VmMemory
 {
     public const int DefaultMiB = 512;
 
-    public static long MaximumKiB(VirtualMachineArgs a) => LibvirtUnits.MiBToKiB(a.MaxMemoryMiB ?? a.MemoryMiB ?? DefaultMiB);
+    public static long MaximumKiB(VirtualMachineArgs a) =>
+        LibvirtUnits.MiBToKiB(a.MaxMemoryMiB ?? a.MemoryMiB ?? DefaultMiB);
 
     public static long CurrentKiB(VirtualMachineArgs a) => LibvirtUnits.MiBToKiB(a.MemoryMiB ?? DefaultMiB);
 }
