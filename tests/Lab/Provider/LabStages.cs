@@ -11,7 +11,8 @@ public sealed class StageAttribute(int order) : Attribute
     public int Order { get; } = order;
 }
 
-/// <summary>Runs a class's [Fact]s in the order of their <see cref="StageAttribute"/> (xunit's own order is by id).</summary>
+/// <summary>Runs a class's [Fact]s in the order of their <see cref="StageAttribute"/> (xunit's own order is by
+/// id).</summary>
 public sealed class StageOrderer : ITestCaseOrderer
 {
     public const string Name = "Mvm.Tests.Lab.Provider.StageOrderer";

@@ -24,7 +24,8 @@ public sealed class VirtualMachineLabRun : IDisposable
     public string? UuidB { get; set; }
     public DeploymentResult? Created { get; set; }
 
-    /// <summary>The lab the stages run on (xunit gives it to the test class, not to this fixture); the program.</summary>
+    /// <summary>The lab the stages run on (xunit gives it to the test class, not to this fixture); the
+    /// program.</summary>
     public LabProgram Attach(LabFixture lab)
     {
         _lab ??= lab;

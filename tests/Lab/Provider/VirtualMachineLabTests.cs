@@ -35,7 +35,8 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
 
     private IHost Root(string name) => run.Transport.Host(lab.Target(Machine(name)));
 
-    private record Vm(string Name, string Host, int Vcpus = 1, int MemoryMiB = 384, int BootGiB = 3, bool Data = false, int DataGiB = 1, bool SecondNic = false);
+    private record Vm(string Name, string Host, int Vcpus = 1, int MemoryMiB = 384, int BootGiB = 3, bool Data = false,
+        int DataGiB = 1, bool SecondNic = false);
 
     private string Program(string image, params Vm[] vms) => _cluster.Program("mvm-vm", "vmlab") + $$"""
           guest:
@@ -76,7 +77,8 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
 
         """;
 
-    private async Task<DeploymentResult> TimedAsync(string what, Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op)
+    private async Task<DeploymentResult> TimedAsync(string what,
+        Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op)
     {
         var clock = Stopwatch.StartNew();
         var r = await _program.RunAsync(op);
@@ -99,7 +101,8 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
         return r.StdoutText.Trim();
     }
 
-    /// <summary>Polls the guest until <paramref name="check"/> holds: hot-plug and unplug complete asynchronously in the guest.</summary>
+    /// <summary>Polls the guest until <paramref name="check"/> holds: hot-plug and unplug complete asynchronously in
+    /// the guest.</summary>
     private async Task EventuallyAsync(string host, string vm, string command, Func<string, bool> check, string what)
     {
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
@@ -115,8 +118,8 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
 
     private string Uuid(string host, string vm) => On(host, $"virsh domuuid {vm}").Output.Trim();
 
-    private const string Create = "1 create", Grow = "2 grow", Shrink = "3 shrink", Migrate = "4 migrate", Refresh = "5 refresh",
-        CutShort = "6 create cut short", Import = "7 import", Destroy = "8 destroy";
+    private const string Create = "1 create", Grow = "2 grow", Shrink = "3 shrink", Migrate = "4 migrate",
+        Refresh = "5 refresh", CutShort = "6 create cut short", Import = "7 import", Destroy = "8 destroy";
 
     private string Image => run.Image ?? throw new InvalidOperationException("stage 1 built no guest image");
 
@@ -139,26 +142,32 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
         Assert.Equal(uuidA, LabProgram.OutputOf(created, "vma", "uuid"));
         Assert.Equal("running", LabProgram.OutputOf(created, "vmb", "state"));
         var boot = Stopwatch.StartNew();
-        await Task.WhenAll(new Virsh(Root(h1)).WaitForAgentAsync("vma", AgentLimit), new Virsh(Root(h2)).WaitForAgentAsync("vmb", AgentLimit));
+        await Task.WhenAll(new Virsh(Root(h1)).WaitForAgentAsync("vma", AgentLimit),
+            new Virsh(Root(h2)).WaitForAgentAsync("vmb", AgentLimit));
         Figure($"both guests' agents answer {boot.Elapsed.TotalSeconds:0} s after up returned");
-        await EventuallyAsync(h1, "vma", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vma", "cloud-init marker");
-        await EventuallyAsync(h2, "vmb", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vmb", "cloud-init marker");
+        await EventuallyAsync(h1, "vma", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vma",
+            "cloud-init marker");
+        await EventuallyAsync(h2, "vmb", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vmb",
+            "cloud-init marker");
         Assert.Contains("vlan22", On(h1, "virsh dumpxml vma").Output); // on the VLAN 22 port group
     });
 
-    /// <summary>2. In place, seen inside the guest: a 2nd vCPU, more memory, a data disk, a bigger boot disk, a 2nd NIC.</summary>
+    /// <summary>2. In place, seen inside the guest: a 2nd vCPU, more memory, a data disk, a bigger boot disk, a 2nd
+    /// NIC.</summary>
     [Fact, Stage(2)]
     public Task Stage2_VmGrowsInPlace() => run.Stages.RunAsync(Grow, [Create], async () =>
     {
         string h1 = Machines[0], h2 = Machines[1];
-        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4, Data: true, SecondNic: true), new Vm("vmb", h2)), Config);
+        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4, Data: true,
+            SecondNic: true), new Vm("vmb", h2)), Config);
         await TimedAsync("grow vma (vCPU, memory, disks, NIC)", e => e.UpAsync());
         Assert.Equal(run.UuidA, Uuid(h1, "vma"));
         await EventuallyAsync(h1, "vma", "cat /sys/devices/system/cpu/online", s => s == "0-1", "2nd vCPU online");
         await EventuallyAsync(h1, "vma", "lsblk -b -d -n -o NAME,SIZE /dev/vda /dev/vdb 2>&1 | tr -s ' '",
             s => s.Contains("vda 4294967296") && s.Contains("vdb 1073741824"), "boot grown, data attached");
         await EventuallyAsync(h1, "vma", "ls /sys/class/net | grep -c '^e'", s => s == "2", "2nd NIC");
-        await EventuallyAsync(h1, "vma", "awk '/MemTotal/ {print $2}' /proc/meminfo", s => long.Parse(s) > 400_000, "balloon grown to 448 MiB");
+        await EventuallyAsync(h1, "vma", "awk '/MemTotal/ {print $2}' /proc/meminfo", s => long.Parse(s) > 400_000,
+            "balloon grown to 448 MiB");
     });
 
     /// <summary>3. Removed again: the data disk and the NIC leave the running guest; the disk's image goes.</summary>
@@ -166,7 +175,8 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
     public Task Stage3_DiskAndNicAreRemovedInPlace() => run.Stages.RunAsync(Shrink, [Grow], async () =>
     {
         string h1 = Machines[0], h2 = Machines[1];
-        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h2)), Config);
+        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h2)),
+            Config);
         await TimedAsync("shrink vma (disk and NIC removed)", e => e.UpAsync());
         await EventuallyAsync(h1, "vma", "ls /sys/block | grep -c '^vd'", s => s == "1", "data disk gone");
         await EventuallyAsync(h1, "vma", "ls /sys/class/net | grep -c '^e'", s => s == "1", "2nd NIC gone");
@@ -182,20 +192,24 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
     public Task Stage4_HostChangeIsALiveMigration() => run.Stages.RunAsync(Migrate, [Create], async () =>
     {
         string h1 = Machines[0], h2 = Machines[1], h3 = Machines[2];
-        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3)), Config);
+        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3)),
+            Config);
         var moved = await TimedAsync("vmb: host change (live migration)", e => e.UpAsync());
-        Assert.Contains(moved.Logs, l => l.Message.StartsWith($"VM vmb live-migrated from {h2} to {h3}", StringComparison.Ordinal));
+        Assert.Contains(moved.Logs, l => l.Message.StartsWith($"VM vmb live-migrated from {h2} to {h3}",
+            StringComparison.Ordinal));
         Assert.Equal(run.UuidB, Uuid(h3, "vmb"));
         Assert.NotEqual(0, On(h2, "virsh domuuid vmb").Exit);
         Assert.Equal("marker of vmb", await GuestAsync(h3, "vmb", "cat /var/lib/mvm-marker"));
     });
 
-    /// <summary>5. A hand migration (as DRS or an operator would) is followed by refresh, not planned as a replacement.</summary>
+    /// <summary>5. A hand migration (as DRS or an operator would) is followed by refresh, not planned as a
+    /// replacement.</summary>
     [Fact, Stage(5)]
     public Task Stage5_RefreshFollowsAHandMigration() => run.Stages.RunAsync(Refresh, [Migrate], async () =>
     {
         string h1 = Machines[0], h3 = Machines[2];
-        var back = $"virsh migrate --live --persistent --undefinesource vmb 'qemu+ssh://root@{Machine(h1).Management}/system?keyfile=/etc/mvm/migration/id_ed25519'";
+        var back = $"virsh migrate --live --persistent --undefinesource vmb " +
+            $"'qemu+ssh://root@{Machine(h1).Management}/system?keyfile=/etc/mvm/migration/id_ed25519'";
         Assert.True(On(h3, back).Exit == 0, "hand migration failed: " + On(h3, back).Output);
         var refreshed = await TimedAsync("refresh after a hand migration", e => e.RefreshAsync());
         Assert.Equal(h1, LabProgram.OutputOf(refreshed, "vmb", "currentHost"));
@@ -208,15 +222,21 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
     /// is then in state as an init failure (or absent); the next `up` finishes it; nothing is orphaned.
     /// </summary>
     [Fact, Stage(6)]
-    public Task Stage6_ACreateCutShortIsFinishedWithNothingOrphaned() => run.Stages.RunAsync(CutShort, [Refresh], async () =>
+    public Task Stage6_ACreateCutShortIsFinishedNothingOrphaned() => run.Stages.RunAsync(CutShort, [Refresh], async () =>
     {
         string h1 = Machines[0], h2 = Machines[1], h3 = Machines[2];
-        var withF = new[] { new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3), new Vm("vmf", h3) };
+        var withF = new[]
+        {
+            new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3), new Vm("vmf", h3),
+        };
         _program.Write(Program(Image, withF), Config);
         var cut = await CreateWithSshdKilledAsync(h3, "vmf");
         var partial = cut.State.Resources.SingleOrDefault(r => r.Name == "vmf");
-        output.WriteLine(partial is null ? "vmf: absent from state after the failure" : $"vmf: in state with init errors: {string.Join("; ", partial.InitErrors)}");
-        Assert.True(partial is null || partial.InitErrors.Count > 0, "vmf is in state without an init error after a failed create:\n" + cut.Transcript);
+        output.WriteLine(partial is null
+            ? "vmf: absent from state after the failure"
+            : $"vmf: in state with init errors: {string.Join("; ", partial.InitErrors)}");
+        Assert.True(partial is null || partial.InitErrors.Count > 0,
+            "vmf is in state without an init error after a failed create:\n" + cut.Transcript);
         await LabFixture.WaitForSshAsync(Machine(h3), TimeSpan.FromSeconds(30));
         var finished = await TimedAsync("up after the failure (finishes vmf)", e => e.UpAsync());
         Assert.Empty(finished.State.Resources.Single(r => r.Name == "vmf").InitErrors);
@@ -265,17 +285,21 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
                       networkInterfaces:
                         - name: nic0
                           vlan: "22"
-                """, Config + $"  mvm:importConnectString:\n    secret: {connect}\n  mvm-vm-import:connect:\n    secret: {connect}\n");
-            var import = await imported.RunAsync(e => e.ImportAsync("mvm:index:VirtualMachine", "vmc", "vmc", protect: false));
+                """,
+                Config + $"  mvm:importConnectString:\n    secret: {connect}\n  mvm-vm-import:connect:\n    secret: {connect}\n");
+            var import = await imported.RunAsync(e => e.ImportAsync("mvm:index:VirtualMachine", "vmc", "vmc",
+                protect: false));
             Assert.True(import.Succeeded, import.Transcript);
             Assert.DoesNotContain(connect, import.Transcript);
             var after = await imported.RunAsync(e => e.PreviewAsync());
             Assert.True(after.Succeeded, after.Transcript);
-            Assert.True(after.Steps.All(s => s.Op == StepOp.Same), "the imported VM's program is not what the host has:\n" + after.Transcript);
+            Assert.True(after.Steps.All(s => s.Op == StepOp.Same),
+                "the imported VM's program is not what the host has:\n" + after.Transcript);
         }
         finally
         {
-            // The hand-made domain is no stack's: it goes whatever happened, so the destroy stage finds only the stack's.
+            // The hand-made domain is no stack's: it goes whatever happened, so the destroy stage finds only the
+            // stack's.
             On(h2, "virsh undefine vmc && rbd rm --no-progress vms/vmc-boot");
         }
     });
@@ -300,9 +324,11 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
         var watcher = Machines.First(m => m != target);
         var killed = Task.Run(() =>
         {
-            var seen = On(watcher, $"for i in $(seq 1500); do rbd ls vms 2>/dev/null | grep -qx {vm}-boot && exit 0; sleep 0.2; done; exit 1");
+            var seen = On(watcher, $"for i in $(seq 1500); do rbd ls vms 2>/dev/null | grep -qx {vm}-boot && exit 0; " +
+                $"sleep 0.2; done; exit 1");
             Assert.True(seen.Exit == 0, $"{vm}-boot never appeared: " + seen.Output);
-            return lab.Exec(Machine(target), "bash", "-c", "systemctl stop ssh.socket ssh.service 2>/dev/null; pkill -KILL -x sshd; true");
+            return lab.Exec(Machine(target), "bash", "-c",
+                "systemctl stop ssh.socket ssh.service 2>/dev/null; pkill -KILL -x sshd; true");
         });
         DeploymentResult r;
         try
@@ -316,18 +342,25 @@ public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun 
             lab.Exec(Machine(target), "systemctl", "start", "ssh");
         }
         Assert.False(r.Succeeded, "the up survived sshd being killed on " + target + ":\n" + r.Transcript);
-        output.WriteLine("failed up, as injected:\n" + string.Join("\n", r.Transcript.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Take(6)));
+        output.WriteLine("failed up, as injected:\n" + string.Join("\n",
+            r.Transcript.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Take(6)));
         return r;
     }
 
-    /// <summary>Every host has exactly the domains given, and the VM pool exactly the images of those VMs and the guest image.</summary>
+    /// <summary>Every host has exactly the domains given, and the VM pool exactly the images of those VMs and the guest
+    /// image.</summary>
     private void AssertNoOrphans(IReadOnlyDictionary<string, string[]> domains)
     {
         foreach (var (m, names) in domains)
-            Assert.Equal(names.Order(StringComparer.Ordinal), On(m, "virsh list --all --name").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
-        var images = On(Machines[0], "rbd ls vms").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal(names.Order(StringComparer.Ordinal),
+                On(m, "virsh list --all --name").Output.Split('\n',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
+        var images = On(Machines[0], "rbd ls vms").Output.Split('\n',
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var vms = domains.Values.SelectMany(v => v).ToList();
-        Assert.All(images, i => Assert.True(i == "guest" || vms.Any(v => i == $"{v}-boot" || i.StartsWith($"{v}-seed-", StringComparison.Ordinal)), $"orphan RBD image {i}; pool holds: {string.Join(' ', images)}"));
+        Assert.All(images, i => Assert.True(
+            i == "guest" || vms.Any(v => i == $"{v}-boot" || i.StartsWith($"{v}-seed-", StringComparison.Ordinal)),
+            $"orphan RBD image {i}; pool holds: {string.Join(' ', images)}"));
         foreach (var v in vms)
         {
             Assert.Contains($"{v}-boot", images);

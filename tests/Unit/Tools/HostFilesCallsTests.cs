@@ -5,7 +5,8 @@ using Mvm.Tests.Unit.Tools.CephClients;
 
 namespace Mvm.Tests.Unit.Tools;
 
-/// <summary>The batchable scratch-file calls and xorriso: their exact argv, content on stdin only, and refused paths.</summary>
+/// <summary>The batchable scratch-file calls and xorriso: their exact argv, content on stdin only, and refused
+/// paths.</summary>
 public sealed class HostFilesCallsTests
 {
     private static CommandResult Result(IReadOnlyList<string> argv, int exit, string stderr = "") =>
@@ -14,11 +15,14 @@ public sealed class HostFilesCallsTests
     [Fact]
     public void ScratchDirectoryCallsAreRmAndInstallWithThePathLast()
     {
-        Assert.Equal(["rm", "-rf", "/var/tmp/mvm-seed-vm1"], HostFiles.RemoveDirectoryCall("/var/tmp/mvm-seed-vm1").Argv);
-        Assert.Equal(["install", "-d", "-m", "0700", "/var/tmp/mvm-seed-vm1"], HostFiles.MakePrivateDirectoryCall("/var/tmp/mvm-seed-vm1").Argv);
+        Assert.Equal(["rm", "-rf", "/var/tmp/mvm-seed-vm1"],
+            HostFiles.RemoveDirectoryCall("/var/tmp/mvm-seed-vm1").Argv);
+        Assert.Equal(["install", "-d", "-m", "0700", "/var/tmp/mvm-seed-vm1"],
+            HostFiles.MakePrivateDirectoryCall("/var/tmp/mvm-seed-vm1").Argv);
         var call = HostFiles.MakePrivateDirectoryCall("/var/tmp/x");
         Assert.True(call.Read(Result(call.Argv, 0)));
-        var e = Assert.Throws<RemoteCommandFailedException>(() => call.Read(Result(call.Argv, 1, "install: cannot create directory: Read-only file system")));
+        var e = Assert.Throws<RemoteCommandFailedException>(() => call.Read(Result(call.Argv, 1,
+            "install: cannot create directory: Read-only file system")));
         Assert.Contains("Read-only file system", e.Message);
     }
 
@@ -52,22 +56,28 @@ public sealed class HostFilesCallsTests
     [Fact]
     public async Task RemoveDirectoryAsyncSaysWhetherRmSucceededWithoutThrowing()
     {
-        var host = ScriptedHost.Replies(ScriptedHost.Reply(0), ScriptedHost.Reply(1, stderr: "rm: cannot remove: Device or resource busy"));
+        var host = ScriptedHost.Replies(ScriptedHost.Reply(0),
+            ScriptedHost.Reply(1, stderr: "rm: cannot remove: Device or resource busy"));
         var files = new HostFiles(host);
-        Assert.True(await files.RemoveDirectoryAsync("/var/tmp/mvm-seed-vm1", TimeSpan.FromSeconds(5), CancellationToken.None));
-        Assert.False(await files.RemoveDirectoryAsync("/var/tmp/mvm-seed-vm1", TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.True(await files.RemoveDirectoryAsync("/var/tmp/mvm-seed-vm1", TimeSpan.FromSeconds(5),
+            CancellationToken.None));
+        Assert.False(await files.RemoveDirectoryAsync("/var/tmp/mvm-seed-vm1", TimeSpan.FromSeconds(5),
+            CancellationToken.None));
         Assert.All(host.Calls, c => Assert.Equal(["rm", "-rf", "/var/tmp/mvm-seed-vm1"], c));
     }
 
     [Fact]
     public void XorrisoMakesAJolietRockRidgeIsoOfTheFilesInOrder()
     {
-        var call = Xorriso.MakeIsoCall("/var/tmp/s/seed.iso", "cidata", ["/var/tmp/s/meta-data", "/var/tmp/s/user-data"]);
-        Assert.Equal(["xorriso", "-as", "mkisofs", "-quiet", "-output", "/var/tmp/s/seed.iso", "-V", "cidata", "-J", "-r",
+        var call = Xorriso.MakeIsoCall("/var/tmp/s/seed.iso", "cidata",
+            ["/var/tmp/s/meta-data", "/var/tmp/s/user-data"]);
+        Assert.Equal(["xorriso", "-as", "mkisofs", "-quiet", "-output", "/var/tmp/s/seed.iso", "-V", "cidata", "-J",
+            "-r",
             "/var/tmp/s/meta-data", "/var/tmp/s/user-data"], call.Argv);
         Assert.Null(call.Stdin);
         Assert.True(call.Read(Result(call.Argv, 0)));
-        Assert.Throws<RemoteCommandFailedException>(() => call.Read(Result(call.Argv, 32, "xorriso : FAILURE : Cannot find path")));
+        Assert.Throws<RemoteCommandFailedException>(() => call.Read(Result(call.Argv, 32,
+            "xorriso : FAILURE : Cannot find path")));
     }
 
     [Theory]

@@ -14,11 +14,13 @@ internal static class TypedCrud
     private static readonly VirtualMachine Vm = new();
 
     public static Task<VirtualMachineState?> ReadAsync(string id, VirtualMachineState? state, OperationContext ctx) =>
-        (Task<VirtualMachineState?>)Method("ReadAsync", typeof(string), typeof(VirtualMachineState), typeof(OperationContext))
+        (Task<VirtualMachineState?>)Method("ReadAsync", typeof(string), typeof(VirtualMachineState),
+            typeof(OperationContext))
             .Invoke(Vm, [id, state, ctx])!;
 
     public static Task DeleteAsync(string id, VirtualMachineState state, OperationContext ctx) =>
-        (Task)Method("DeleteAsync", typeof(string), typeof(VirtualMachineState), typeof(OperationContext)).Invoke(Vm, [id, state, ctx])!;
+        (Task)Method("DeleteAsync", typeof(string), typeof(VirtualMachineState), typeof(OperationContext))
+            .Invoke(Vm, [id, state, ctx])!;
 
     private static MethodInfo Method(string name, params Type[] parameters) =>
         typeof(VirtualMachine).GetMethod(name, BindingFlags.Instance | BindingFlags.NonPublic, parameters)
