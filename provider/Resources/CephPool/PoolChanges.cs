@@ -36,9 +36,11 @@ public static class PoolChanges
 
         var autoscale = desired.Autoscale is { } mode ? PoolMapping.ToCeph(mode) : (CephAutoscaleMode?)null;
         if (autoscale is { } a && a != actual.AutoscaleMode)
-            changes.Add(new PoolChange(Autoscale, actual.AutoscaleMode?.ToString().ToLowerInvariant(), a.ToString().ToLowerInvariant()));
+            changes.Add(new PoolChange(Autoscale, actual.AutoscaleMode?.ToString().ToLowerInvariant(),
+                a.ToString().ToLowerInvariant()));
         // pg_num moves gradually: the target says where it is heading.
-        if (desired.PgNum is { } pg && (autoscale ?? actual.AutoscaleMode) != CephAutoscaleMode.On && pg != actual.PgNumTarget)
+        if (desired.PgNum is { } pg && (autoscale ?? actual.AutoscaleMode) != CephAutoscaleMode.On
+            && pg != actual.PgNumTarget)
             changes.Add(Change(PgNum, actual.PgNumTarget, pg));
 
         var size = actual.Type == CephPoolType.Replicated ? desired.Size : null;
@@ -49,8 +51,10 @@ public static class PoolChanges
         if (minChange is not null) changes.Add(minChange);
         if (sizeChange is not null && size < actual.Size) changes.Add(sizeChange);
 
-        if (desired.MaxBytes is { } mb && mb != actual.QuotaMaxBytes) changes.Add(Change(MaxBytes, actual.QuotaMaxBytes, mb));
-        if (desired.MaxObjects is { } mo && mo != actual.QuotaMaxObjects) changes.Add(Change(MaxObjects, actual.QuotaMaxObjects, mo));
+        if (desired.MaxBytes is { } mb && mb != actual.QuotaMaxBytes) changes.Add(Change(MaxBytes, actual.QuotaMaxBytes,
+            mb));
+        if (desired.MaxObjects is { } mo && mo != actual.QuotaMaxObjects) changes.Add(Change(MaxObjects,
+            actual.QuotaMaxObjects, mo));
         return changes;
     }
 
@@ -61,11 +65,13 @@ public static class PoolChanges
             case Size: await ceph.SetPoolSizeAsync(pool, Int(change.To), ct).ConfigureAwait(false); break;
             case MinSize: await ceph.SetPoolMinSizeAsync(pool, Int(change.To), ct).ConfigureAwait(false); break;
             case PgNum: await ceph.SetPoolPgNumAsync(pool, Int(change.To), ct).ConfigureAwait(false); break;
-            case Autoscale: await ceph.SetPoolAutoscaleModeAsync(pool, Enum.Parse<CephAutoscaleMode>(change.To, ignoreCase: true), ct).ConfigureAwait(false); break;
+            case Autoscale: await ceph.SetPoolAutoscaleModeAsync(pool,
+                Enum.Parse<CephAutoscaleMode>(change.To, ignoreCase: true), ct).ConfigureAwait(false); break;
             case MaxBytes: await ceph.SetPoolQuotaAsync(pool, Long(change.To), null, ct).ConfigureAwait(false); break;
             case MaxObjects: await ceph.SetPoolQuotaAsync(pool, null, Long(change.To), ct).ConfigureAwait(false); break;
             case EnableApplication: await ceph.EnableApplicationAsync(pool, change.To, ct).ConfigureAwait(false); break;
-            case DisableApplication: await ceph.DisableApplicationAsync(pool, change.To, ct).ConfigureAwait(false); break;
+            case DisableApplication: await ceph.DisableApplicationAsync(pool, change.To, ct)
+                .ConfigureAwait(false); break;
             default: throw new ArgumentOutOfRangeException(nameof(change), change.Setting, "unknown pool setting");
         }
     }

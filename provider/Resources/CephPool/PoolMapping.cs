@@ -2,7 +2,8 @@ using Mvm.Tools;
 
 namespace Mvm.Resources.CephPool;
 
-/// <summary>Between the resource's records and what the Ceph client reads: state from the cluster, and inputs that reproduce it.</summary>
+/// <summary>Between the resource's records and what the Ceph client reads: state from the cluster, and inputs that
+/// reproduce it.</summary>
 public static class PoolMapping
 {
     public static CephAutoscaleMode ToCeph(PgAutoscaleMode mode) => mode switch
@@ -25,7 +26,8 @@ public static class PoolMapping
     /// cluster and come from the caller. The application shown is the declared one when it is
     /// enabled, otherwise whichever is, so a hand-made change shows as drift.
     /// </summary>
-    public static CephPoolState ToState(CephPoolInfo p, PoolQuota? usage, string? connectString, bool? forceDestroy, string? declaredApplication) => new()
+    public static CephPoolState ToState(CephPoolInfo p, PoolQuota? usage, string? connectString, bool? forceDestroy,
+        string? declaredApplication) => new()
     {
         ConnectString = connectString,
         Name = p.Name,

@@ -32,7 +32,7 @@ public static class ClusterLifecycle
         }
         catch (Exception e)
         {
-            throw new ResourceInitFailedException(id, state, [Failures.Describe(e) + " — run `pulumi up` again to continue from where it stopped"]);
+            throw Failures.InitFailed(id, state, e, "run `pulumi up` again to continue from where it stopped");
         }
     }
 
@@ -75,7 +75,7 @@ public static class ClusterLifecycle
         catch (Exception e) when (ctx.ChangesMayHaveStarted)
         {
             // State must say what exists now (a host half-joined, an OSD half-removed) so the next up continues.
-            throw new ResourceInitFailedException(id, state, [Failures.Describe(e) + " — run `pulumi up` again to continue from where it stopped"]);
+            throw Failures.InitFailed(id, state, e, "run `pulumi up` again to continue from where it stopped");
         }
     }
 
@@ -117,15 +117,4 @@ public static class ClusterLifecycle
 
     public static List<OsdState> OsdsOf(IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> byHost) =>
         byHost.SelectMany(h => h.Value.Select(d => new OsdState { Id = d.Value, Host = h.Key, Device = d.Key })).OrderBy(o => o.Id).ToList();
-}
-
-/// <summary>Turns an exception into the one-line reason an init failure carries.</summary>
-public static class Failures
-{
-    public static string Describe(Exception e) => e switch
-    {
-        StepFailedException s => $"step '{s.StepName}'" + (s.HostName is null ? "" : $" on host {s.HostName}") + $" failed: {s.Message}",
-        OperationCanceledException => "interrupted (cancelled or timed out)",
-        _ => e.Message,
-    };
 }

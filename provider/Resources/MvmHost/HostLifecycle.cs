@@ -76,7 +76,7 @@ public static class HostLifecycle
         }
         catch (Exception e)
         {
-            throw new ResourceInitFailedException(spec.Name!, state, [Failures.Describe(e) + " — run `pulumi up` again to continue from where it stopped"]);
+            throw Failures.InitFailed(spec.Name!, state, e, "run `pulumi up` again to continue from where it stopped");
         }
     }
 
@@ -146,7 +146,7 @@ public static class HostLifecycle
         }
         catch (Exception e) when (ctx.ChangesMayHaveStarted)
         {
-            throw new ResourceInitFailedException(id, state, [Failures.Describe(e) + " — run `pulumi up` again to continue from where it stopped"]);
+            throw Failures.InitFailed(id, state, e, "run `pulumi up` again to continue from where it stopped");
         }
     }
 

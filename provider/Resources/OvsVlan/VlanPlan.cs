@@ -11,17 +11,24 @@ namespace Mvm.Resources.OvsVlan;
 public static class VlanPlan
 {
     /// <summary>Define, start and autostart the network with the target's port group, and label the bridge.</summary>
-    public static IReadOnlyList<ToolCall<bool>> Ensure(VlanOnHost view, VlanTarget t, TimeSpan timeout, bool label = true)
+    public static IReadOnlyList<ToolCall<bool>> Ensure(VlanOnHost view, VlanTarget t, TimeSpan timeout,
+        bool label = true)
     {
         if (view.Bridge is null)
-            throw new ProviderException($"OVS bridge {t.Bridge} does not exist on {view.Host}: the cluster's bridge is missing. MvmCluster creates it on every member (its `ovsBridge`); check that {view.Host} finished joining the cluster and that `bridge` names the cluster's bridge.");
+            throw new ProviderException($"OVS bridge {t.Bridge} does not exist on {view.Host}: the cluster's bridge " +
+                $"is missing. MvmCluster creates it on every member (its `ovsBridge`); check that {view.Host} " +
+                $"finished joining the cluster and that `bridge` names the cluster's bridge.");
         var calls = new List<ToolCall<bool>>();
         var active = view.Info is { Active: true };
         if (!view.BaseMatches(t))
         {
-            // A network of that name forwarding elsewhere: its live form can only change by a restart, which cuts its VMs off.
+            // A network of that name forwarding elsewhere: its live form can only change by a restart, which cuts its
+            // VMs off.
             if (view.HasNetwork && active && view.UsedBy.Count > 0)
-                throw new PreconditionFailedException($"libvirt network {t.Network} on {view.Host} forwards to bridge '{view.Network!.Bridge}', not {t.Bridge}, and VMs use it ({string.Join(", ", view.UsedBy)}); changing it needs a restart of the network that would cut them off. Move or stop those VMs, or undefine the network by hand.");
+                throw new PreconditionFailedException($"libvirt network {t.Network} on {view.Host} forwards to " +
+                    $"bridge '{view.Network!.Bridge}', not {t.Bridge}, and VMs use it " +
+                    $"({string.Join(", ", view.UsedBy)}); changing it needs a restart of the network that would cut " +
+                    $"them off. Move or stop those VMs, or undefine the network by hand.");
             calls.Add(VirshCalls.NetDefine(t.NetworkXml(view.Network?.Uuid)));
             if (active) calls.Add(VirshCalls.NetDestroy(t.Network));
             calls.Add(VirshCalls.NetStart(t.Network));
@@ -29,20 +36,23 @@ public static class VlanPlan
         else
         {
             // A transient network (undefined by hand while active) is made persistent again by defining it.
-            if (!VlanOnHost.HasOnly(view.Network, t) || view.Info is { Persistent: false }) calls.Add(VirshCalls.NetDefine(t.NetworkXml(view.Network!.Uuid)));
+            if (!VlanOnHost.HasOnly(view.Network, t) || view.Info is { Persistent: false })
+                calls.Add(VirshCalls.NetDefine(t.NetworkXml(view.Network!.Uuid)));
             if (active && !VlanOnHost.HasOnly(view.Live, t))
             {
                 // In place, so VMs on the network keep their ports: a port group is only a label for the tag.
                 foreach (var pg in view.Live!.PortGroups.Where(p => p != t.PortGroupSpec))
                     calls.Add(VirshCalls.NetUpdatePortGroup(t.Network, "delete", pg, live: true, config: false));
                 if (!view.Live.PortGroups.Contains(t.PortGroupSpec))
-                    calls.Add(VirshCalls.NetUpdatePortGroup(t.Network, "add-last", t.PortGroupSpec, live: true, config: false));
+                    calls.Add(VirshCalls.NetUpdatePortGroup(t.Network, "add-last", t.PortGroupSpec, live: true,
+                        config: false));
             }
             if (!active) calls.Add(VirshCalls.NetStart(t.Network));
         }
         if (view.Info is not { Autostart: true }) calls.Add(VirshCalls.NetAutostart(t.Network));
         if (label && !view.LabelMatches(t))
-            calls.Add(OvsVsctlCalls.SetBridgeExternalIds(t.Bridge, new Dictionary<string, string> { [t.ExternalIdKey] = t.PortGroup }, timeout));
+            calls.Add(OvsVsctlCalls.SetBridgeExternalIds(t.Bridge,
+                new Dictionary<string, string> { [t.ExternalIdKey] = t.PortGroup }, timeout));
         return calls;
     }
 
@@ -51,13 +61,15 @@ public static class VlanPlan
     /// compute VLANs (the cluster owns the network), give its port group back the cluster's name.
     /// The bridge label goes either way.
     /// </summary>
-    public static IReadOnlyList<ToolCall<bool>> Remove(VlanOnHost view, int vlanId, string bridge, bool clusterOwnsNetwork, TimeSpan timeout)
+    public static IReadOnlyList<ToolCall<bool>> Remove(VlanOnHost view, int vlanId, string bridge,
+        bool clusterOwnsNetwork, TimeSpan timeout)
     {
         var calls = new List<ToolCall<bool>>();
         var network = Cluster.ClusterNames.VlanNetwork(vlanId);
         if (clusterOwnsNetwork && view.Bridge is not null)
         {
-            calls.AddRange(Ensure(view, new VlanTarget(vlanId, VlanTarget.ClusterPortGroup(vlanId), bridge), timeout, label: false));
+            calls.AddRange(Ensure(view, new VlanTarget(vlanId, VlanTarget.ClusterPortGroup(vlanId), bridge), timeout,
+                label: false));
         }
         else if (view.HasNetwork)
         {

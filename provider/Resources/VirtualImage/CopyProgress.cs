@@ -17,7 +17,8 @@ public sealed class CopyProgress(OperationContext ctx, string what)
     public static string Describe(string what, long done, long? total, TimeSpan elapsed)
     {
         var rate = elapsed.TotalSeconds >= 0.5 ? $", {Size((long)(done / elapsed.TotalSeconds))}/s" : "";
-        return total is > 0 ? $"{what}: {Size(done)} of {Size(total.Value)} ({100.0 * done / total.Value:F0} %){rate}" : $"{what}: {Size(done)}{rate}";
+        return total is > 0 ? $"{what}: {Size(done)} of {Size(total.Value)} ({100.0 * done / total.Value:F0} " +
+            $"%){rate}" : $"{what}: {Size(done)}{rate}";
     }
 
     public void Report(long done, long? total, bool final = false)
@@ -64,7 +65,8 @@ public sealed class CountingStream(Stream inner, Action<long> onRead) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer,
+        CancellationToken cancellationToken = default) =>
         Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -15,7 +15,8 @@ namespace Mvm.Resources.VirtualImage;
 /// the metadata, whose sha256 key marks the import complete. The scratch directory is removed
 /// whatever happens; an RBD image that was started and then failed is removed again.
 /// </summary>
-public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdImageRef target, VirtualImageArgs args, ImageOrigin origin, string owner)
+public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdImageRef target, VirtualImageArgs args,
+    ImageOrigin origin, string owner)
 {
     /// <summary>Scratch space for downloads and uploads: on disk, not /tmp, which is often a small tmpfs.</summary>
     public const string ScratchParent = "/var/tmp";
@@ -27,7 +28,8 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
     /// <summary>What the import measured, for the engine log and the figures.</summary>
     public sealed record Figures(long SourceBytes, long VirtualBytes, TimeSpan Fetch, TimeSpan Verify, TimeSpan Store);
 
-    private TimeSpan Left => _deadline - DateTime.UtcNow is var left && left > TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5);
+    private TimeSpan Left => _deadline - DateTime.UtcNow is var left
+        && left > TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5);
 
     public async Task<Figures> RunAsync()
     {
@@ -41,7 +43,8 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
             else
             {
                 // Named after the owner, so an import killed before its cleanup has its copy removed by the next one.
-                scratch = await ctx.StepAsync("make a scratch directory", host.Name, ct => _files.MakeScratchDirectoryAsync(ScratchParent, "mvm-image", Ownership.Token(owner), ct));
+                scratch = await ctx.StepAsync("make a scratch directory", host.Name,
+                    ct => _files.MakeScratchDirectoryAsync(ScratchParent, "mvm-image", Ownership.Token(owner), ct));
                 path = scratch + "/source";
                 sourceBytes = origin.Kind == ImageOriginKind.Url ? await DownloadAsync(path) : await UploadAsync(path);
             }
@@ -50,17 +53,22 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
             var sha256 = await VerifyAsync(path);
             var verify = clock.Elapsed - fetch;
 
-            var info = await ctx.StepAsync($"inspect {origin}", host.Name, ct => new QemuImg(host).InfoAsync(path, TimeSpan.FromMinutes(2), ct), readOnly: true);
+            var info = await ctx.StepAsync($"inspect {origin}", host.Name,
+                ct => new QemuImg(host).InfoAsync(path, TimeSpan.FromMinutes(2), ct), readOnly: true);
             var magic = info.Format == "raw"
-                ? await ctx.StepAsync($"look for an ISO 9660 signature in {origin}", host.Name, ct => _files.ReadBytesAsync(path, ImageFormats.IsoSignatureOffset, ImageFormats.IsoSignature.Length, ct), readOnly: true)
+                ? await ctx.StepAsync($"look for an ISO 9660 signature in {origin}", host.Name,
+                    ct => _files.ReadBytesAsync(path, ImageFormats.IsoSignatureOffset, ImageFormats.IsoSignature.Length,
+                    ct), readOnly: true)
                 : [];
             var detected = ImageFormats.Detect(info, magic, origin.ToString());
             ImageFormats.CheckDeclared(args.Format, detected, origin.ToString());
-            await ctx.InfoAsync($"{origin}: {ImageMetadata.Word(detected)}, virtual size {CopyProgress.Size(info.VirtualSize)}, sha256 {sha256}");
+            await ctx.InfoAsync($"{origin}: {ImageMetadata.Word(detected)}, virtual size " +
+                $"{CopyProgress.Size(info.VirtualSize)}, sha256 {sha256}");
 
             var storeStart = clock.Elapsed;
             await StoreAsync(path, detected, info.VirtualSize, sha256);
-            return new Figures(sourceBytes < 0 ? info.ActualSize ?? 0 : sourceBytes, info.VirtualSize, fetch, verify, clock.Elapsed - storeStart);
+            return new Figures(sourceBytes < 0 ? info.ActualSize ?? 0 : sourceBytes, info.VirtualSize, fetch, verify,
+                clock.Elapsed - storeStart);
         }
         finally
         {
@@ -72,7 +80,8 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
     {
         var progress = new CopyProgress(ctx, $"{target.Image}: downloaded on {host.Name}");
         long done = 0;
-        await ctx.StepAsync($"download {origin}", host.Name, ct => new Curl(host).DownloadAsync(origin.Url!, path, Left, ct, p =>
+        await ctx.StepAsync($"download {origin}", host.Name,
+            ct => new Curl(host).DownloadAsync(origin.Url!, path, Left, ct, p =>
         {
             done = p.ReceivedBytes;
             progress.Report(p.ReceivedBytes, p.TotalBytes);
@@ -86,33 +95,42 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
         FileStream file;
         try
         {
-            file = new FileStream(origin.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            file = new FileStream(origin.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20,
+                FileOptions.Asynchronous | FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PreconditionFailedException($"source {origin.Path} cannot be read on the machine running Pulumi: {e.Message}. Nothing was changed.");
+            throw new PreconditionFailedException($"source {origin.Path} cannot be read on the machine running " +
+                $"Pulumi: {e.Message}. Nothing was changed.");
         }
         var total = file.Length;
         var progress = new CopyProgress(ctx, $"{target.Image}: uploaded to {host.Name}");
         await using var counted = new CountingStream(file, n => progress.Report(n, total));
-        var written = await ctx.StepAsync($"upload {origin.Path} ({CopyProgress.Size(total)})", host.Name, ct => _files.UploadAsync(path, counted, Left, ct));
+        var written = await ctx.StepAsync($"upload {origin.Path} ({CopyProgress.Size(total)})", host.Name,
+            ct => _files.UploadAsync(path, counted, Left, ct));
         progress.Report(written, total, final: true);
         if (written != total)
-            throw new ProviderException($"uploading {origin.Path} to {host.Name} wrote {written} of {total} bytes (did the file change while it was read?); run again.");
+            throw new ProviderException($"uploading {origin.Path} to {host.Name} wrote {written} of {total} bytes " +
+                $"(did the file change while it was read?); run again.");
         return written;
     }
 
-    /// <summary>Always the sha256 (recorded on the image); the declared digest is compared before the file is read as an image.</summary>
+    /// <summary>Always the sha256 (recorded on the image); the declared digest is compared before the file is read as
+    /// an image.</summary>
     private async Task<string> VerifyAsync(string path)
     {
         var declared = args.Checksum?.ToLowerInvariant();
         var algorithm = declared?.Split(':')[0];
-        var sha256 = await ctx.StepAsync($"sha256 of {origin}", host.Name, ct => _files.DigestAsync(path, "sha256", Left, ct), readOnly: true);
+        var sha256 = await ctx.StepAsync($"sha256 of {origin}", host.Name,
+            ct => _files.DigestAsync(path, "sha256", Left, ct), readOnly: true);
         if (declared is null) return sha256;
-        var actual = algorithm == "sha256" ? sha256 : await ctx.StepAsync($"{algorithm} of {origin}", host.Name, ct => _files.DigestAsync(path, algorithm!, Left, ct), readOnly: true);
+        var actual = algorithm == "sha256" ? sha256 : await ctx.StepAsync($"{algorithm} of {origin}", host.Name,
+            ct => _files.DigestAsync(path, algorithm!, Left, ct), readOnly: true);
         if ($"{algorithm}:{actual}" != declared)
-            throw new PreconditionFailedException($"checksum mismatch for {origin}: expected {declared}, got {algorithm}:{actual}. " +
-                "The file is not the one the program names (a changed or truncated download, or a wrong checksum); nothing was imported and the fetched copy was removed.");
+            throw new PreconditionFailedException($"checksum mismatch for {origin}: expected {declared}, got " +
+                $"{algorithm}:{actual}. " +
+                "The file is not the one the program names (a changed or truncated download, or a wrong checksum); " +
+                "nothing was imported and the fetched copy was removed.");
         return sha256;
     }
 
@@ -126,27 +144,43 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
                 // Straight into the RBD image through QEMU's rbd driver (the host's Ceph identity):
                 // no raw copy on the host's disk, and only allocated clusters are written.
                 await ctx.StepAsync($"convert {origin} (qcow2) to raw RBD image {target}", host.Name, ct =>
-                    new QemuImg(host).ConvertAsync(path, $"rbd:{target.Pool}/{target.Image}", new QemuConvertOptions("raw") { SourceFormat = "qcow2" }, Left, ct,
+                    new QemuImg(host).ConvertAsync(path, $"rbd:{target.Pool}/{target.Image}",
+                        new QemuConvertOptions("raw") { SourceFormat = "qcow2" }, Left, ct,
                         pct => progress.Report((long)(virtualSize * pct / 100), virtualSize)));
             }
             else
             {
-                await ctx.StepAsync($"import {origin} ({ImageMetadata.Word(format)}) as RBD image {target}", host.Name, ct =>
-                    rbd.ImportAsync(path, target, null, Left, ct, new Progress<int>(pct => progress.Report(virtualSize * pct / 100, virtualSize))));
+                await ctx.StepAsync($"import {origin} ({ImageMetadata.Word(format)}) as RBD image {target}", host.Name,
+                    ct =>
+                    rbd.ImportAsync(path, target, null, Left, ct,
+                        new Progress<int>(pct => progress.Report(virtualSize * pct / 100, virtualSize))));
             }
             progress.Report(virtualSize, virtualSize, final: true);
-            await ctx.StepAsync($"snapshot {target}@{ImageMetadata.Snapshot}", host.Name, ct => rbd.SnapCreateAsync(target, ImageMetadata.Snapshot, ct));
-            await ctx.StepAsync($"protect {target}@{ImageMetadata.Snapshot}", host.Name, ct => rbd.SnapProtectAsync(target, ImageMetadata.Snapshot, ct));
-            await ctx.StepAsync($"record the image's settings on {target}", host.Name, ct => rbd.ImageMetaSetAsync(target, ImageMetadata.Describe(args, format, owner), ct));
-            await ctx.StepAsync($"record sha256 on {target}", host.Name, ct => rbd.ImageMetaSetAsync(target, new Dictionary<string, string?> { [ImageMetadata.Sha256] = sha256 }, ct));
+            await ctx.StepAsync($"snapshot {target}@{ImageMetadata.Snapshot}", host.Name,
+                ct => rbd.SnapCreateAsync(target, ImageMetadata.Snapshot, ct));
+            await ctx.StepAsync($"protect {target}@{ImageMetadata.Snapshot}", host.Name,
+                ct => rbd.SnapProtectAsync(target, ImageMetadata.Snapshot, ct));
+            await ctx.StepAsync($"record the image's settings on {target}", host.Name,
+                ct => rbd.ImageMetaSetAsync(target, ImageMetadata.Describe(args, format, owner), ct));
+            await ctx.StepAsync($"record sha256 on {target}", host.Name,
+                ct => rbd.ImageMetaSetAsync(target, new Dictionary<string, string?> { [ImageMetadata.Sha256] = sha256 },
+                ct));
         }
         catch (Exception e)
         {
             // The image is half made: take it away again, so no RBD image exists that state does not know.
             if (await TryRemoveAsync() is { } left)
-                // State names the image the resource stands for; its next create removes this partial one (named after the resource).
-                throw new ResourceInitFailedException($"{target with { Image = args.Name! }}", new VirtualImageState { ConnectString = args.ConnectString, Name = args.Name, Pool = target.Pool, Source = args.Source, Format = args.Format, Checksum = args.Checksum },
-                    [$"importing into {target} failed ({e.Message}) and removing the partial image failed too ({left}); the next create of this resource removes it (the partial image is named after the resource), or remove it with `rbd rm`"]);
+                // State names the image the resource stands for; its next create removes this partial one (named after
+                // the resource).
+                throw new ResourceInitFailedException($"{target with { Image = args.Name! }}",
+                    new VirtualImageState
+                    {
+                        ConnectString = args.ConnectString, Name = args.Name, Pool = target.Pool, Source = args.Source,
+                        Format = args.Format, Checksum = args.Checksum,
+                    },
+                    [$"importing into {target} failed ({e.Message}) and removing the partial image failed too " +
+                        $"({left}); the next create of this resource removes it (the partial image is named after " +
+                        $"the resource), or remove it with `rbd rm`"]);
             throw;
         }
     }
@@ -167,7 +201,8 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
         }
     }
 
-    /// <summary>Unprotects and removes the snapshot if there is one, then the image; an image already gone is fine.</summary>
+    /// <summary>Unprotects and removes the snapshot if there is one, then the image; an image already gone is
+    /// fine.</summary>
     public static async Task RemoveImageAsync(Rbd rbd, RbdImageRef image, CancellationToken ct)
     {
         if (await rbd.FindAsync(image, ct).ConfigureAwait(false) is null) return;
@@ -188,7 +223,8 @@ public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdIm
         }
         catch (Exception e)
         {
-            await ctx.WarningAsync($"could not remove the scratch directory {scratch} on {host.Name}: {e.Message}; remove it by hand");
+            await ctx.WarningAsync($"could not remove the scratch directory {scratch} on {host.Name}: {e.Message}; " +
+                $"remove it by hand");
         }
     }
 }

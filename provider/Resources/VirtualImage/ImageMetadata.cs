@@ -53,8 +53,10 @@ public static class ImageMetadata
         return meta;
     }
 
-    /// <summary>The image as the cluster has it. A snapshot that is missing or unprotected leaves <see cref="VirtualImageState.ImageSpec"/> empty.</summary>
-    public static VirtualImageState ToState(RbdImageRef image, string? connectString, IReadOnlyDictionary<string, string> meta,
+    /// <summary>The image as the cluster has it. A snapshot that is missing or unprotected leaves <see
+    /// cref="VirtualImageState.ImageSpec"/> empty.</summary>
+    public static VirtualImageState ToState(RbdImageRef image, string? connectString,
+        IReadOnlyDictionary<string, string> meta,
         RbdImageInfo info, RbdDiskUsage usage, IReadOnlyList<RbdSnapshot> snapshots) => new()
         {
             ConnectString = connectString,
@@ -63,10 +65,12 @@ public static class ImageMetadata
             Source = meta.GetValueOrDefault(Source),
             Format = Parse<ImageFormat>(meta.GetValueOrDefault(Format)),
             Checksum = meta.GetValueOrDefault(Checksum),
-            MinimumMemoryMiB = int.TryParse(meta.GetValueOrDefault(MinimumMemoryMiB), NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : null,
+            MinimumMemoryMiB = int.TryParse(meta.GetValueOrDefault(MinimumMemoryMiB), NumberStyles.None,
+                CultureInfo.InvariantCulture, out var m) ? m : null,
             OsType = Parse<Shared.OsType>(meta.GetValueOrDefault(OsType)),
             Firmware = Parse<Firmware>(meta.GetValueOrDefault(Firmware)),
-            VirtioDrivers = meta.GetValueOrDefault(VirtioDrivers) switch { "true" => true, "false" => false, _ => null },
+            VirtioDrivers = meta.GetValueOrDefault(VirtioDrivers) switch { "true" => true, "false" => false, _ =>
+                null },
             SizeBytes = usage.UsedBytes,
             VirtualSizeBytes = info.SizeBytes,
             ImageSpec = snapshots.Any(s => s.Name == Snapshot && s.Protected) ? $"{image}@{Snapshot}" : null,

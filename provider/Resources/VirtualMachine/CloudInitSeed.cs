@@ -61,29 +61,26 @@ public sealed class CloudInitSeed
     /// </summary>
     public async Task ImportAsync(IHost host, RbdImageRef image, string owner, bool stateNamesIt, CancellationToken ct)
     {
-        var rbd = new Rbd(host, Cluster.ClusterConnection.CephContext);
+        var rbd = new Rbd(host, ClusterConnection.CephContext);
         var dir = $"/var/tmp/mvm-seed-{image.Image}";
         try
         {
             await OwnedRbdImage.EnsureAsync(rbd, image, owner, stateNamesIt, batch =>
             {
-                batch.Add(Command(["rm", "-rf", dir]));
-                batch.Add(Command(["install", "-d", "-m", "0700", dir]));
+                batch.Add(HostFiles.RemoveDirectoryCall(dir));
+                batch.Add(HostFiles.MakePrivateDirectoryCall(dir));
                 foreach (var (name, content) in Files)
-                    batch.Add(Command(["install", "-m", "0600", "/dev/stdin", $"{dir}/{name}"], Encoding.UTF8.GetBytes(content)));
-                // xorriso's mkisofs mode: a small package (genisoimage would bring a 7 MB libmagic database).
-                batch.Add(Command(["xorriso", "-as", "mkisofs", "-quiet", "-output", $"{dir}/seed.iso", "-V", "cidata", "-J", "-r", .. Files.Keys.Select(f => $"{dir}/{f}")]));
+                    batch.Add(HostFiles.WritePrivateFileCall($"{dir}/{name}", Encoding.UTF8.GetBytes(content)));
+                batch.Add(Xorriso.MakeIsoCall($"{dir}/seed.iso", "cidata", [.. Files.Keys.Select(f => $"{dir}/{f}")]));
                 batch.Add(rbd.ImportCall($"{dir}/seed.iso", image));
-                batch.Add(Command(["rm", "-rf", dir]));
+                batch.Add(HostFiles.RemoveDirectoryCall(dir));
             }, ct).ConfigureAwait(false);
         }
         catch
         {
             // The batch stopped part-way (or was cancelled): the user-data must not stay on the host.
-            await host.RunAsync(["rm", "-rf", dir], null, T, CancellationToken.None).ConfigureAwait(false);
+            await new HostFiles(host).RemoveDirectoryAsync(dir, T, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }
-
-    private static ToolCall<bool> Command(IReadOnlyList<string> argv, byte[]? stdin = null) => new(argv, stdin, r => r.EnsureSuccess() is not null);
 }

@@ -26,18 +26,23 @@ public static class VmHosts
     /// The host for a VM needing <paramref name="memoryKiB"/>: <paramref name="wanted"/> when set
     /// (refused if unknown, in maintenance or short of memory), else the member with the most room.
     /// </summary>
-    public static async Task<(ClusterMember Member, IHost Host)> ChooseAsync(ClusterConnection conn, string? wanted, long memoryKiB, OperationContext ctx)
+    public static async Task<(ClusterMember Member, IHost Host)> ChooseAsync(ClusterConnection conn, string? wanted,
+        long memoryKiB, OperationContext ctx)
     {
         var members = await MembersAsync(conn, ctx);
         if (wanted is not null)
         {
             var m = members.FirstOrDefault(x => string.Equals(x.Name, wanted, StringComparison.OrdinalIgnoreCase))
-                ?? throw new PreconditionFailedException($"cluster {conn.Info.Name} has no host named {wanted} (it has {string.Join(", ", members.Select(x => x.Name))}); nothing was changed");
-            if (m.Maintenance) throw new PreconditionFailedException($"host {m.Name} is in maintenance and takes no VMs; choose another host or take it out of maintenance; nothing was changed");
+                ?? throw new PreconditionFailedException($"cluster {conn.Info.Name} has no host named {wanted} (it " +
+                    $"has {string.Join(", ", members.Select(x => x.Name))}); nothing was changed");
+            if (m.Maintenance) throw new PreconditionFailedException($"host {m.Name} is in maintenance and takes no " +
+                $"VMs; choose another host or take it out of maintenance; nothing was changed");
             var host = conn.Connect(m.Host);
             var room = await RoomAsync(host, m.Name, ctx);
             if (room < memoryKiB)
-                throw new PreconditionFailedException($"host {m.Name} has {room / 1024} MiB of memory left for VMs, the VM needs {memoryKiB / 1024} MiB; choose another host; nothing was changed");
+                throw new PreconditionFailedException($"host {m.Name} has {LibvirtUnits.KiBToMiB(room)} MiB of " +
+                    $"memory left for VMs, the VM needs {LibvirtUnits.KiBToMiB(memoryKiB)} MiB; choose another host; " +
+                    $"nothing was changed");
             return (m, host);
         }
         var candidates = members.Where(x => !x.Maintenance).ToList();
@@ -53,17 +58,21 @@ public static class VmHosts
                 return (m, (IHost?)null, Room: -1L);
             }
         }));
-        var best = rooms.Where(r => r.Item2 is not null).OrderByDescending(r => r.Room).ThenBy(r => r.m.Name, StringComparer.Ordinal).FirstOrDefault();
+        var best = rooms.Where(r => r.Item2 is not null).OrderByDescending(r => r.Room)
+            .ThenBy(r => r.m.Name, StringComparer.Ordinal).FirstOrDefault();
         if (best.Item2 is null || best.Room < memoryKiB)
-            throw new PreconditionFailedException($"no host of cluster {conn.Info.Name} in service has {memoryKiB / 1024} MiB of memory left for the VM" +
-                (best.Item2 is null ? "" : $" (the most is {best.Room / 1024} MiB on {best.m.Name})") + "; nothing was changed");
+            throw new PreconditionFailedException($"no host of cluster {conn.Info.Name} in service has " +
+                $"{LibvirtUnits.KiBToMiB(memoryKiB)} MiB of memory left for the VM" +
+                (best.Item2 is null ? "" : $" (the most is {LibvirtUnits.KiBToMiB(best.Room)} MiB on " +
+                    $"{best.m.Name})") + "; nothing was changed");
         return (best.m, best.Item2!);
     }
 
     /// <summary>MemAvailable less the reserve a host keeps for itself (the drain uses the same rule).</summary>
     private static async Task<long> RoomAsync(IHost host, string name, OperationContext ctx)
     {
-        return await ctx.StepAsync("read free memory", name, ct => HostDrain.AvailableKiBAsync(host, ct), readOnly: true) - DrainPlanner.ReserveKiB;
+        return await ctx.StepAsync("read free memory", name, ct => HostDrain.AvailableKiBAsync(host, ct),
+            readOnly: true) - DrainPlanner.ReserveKiB;
     }
 
     private static Task<IReadOnlyList<ClusterMember>> MembersAsync(ClusterConnection conn, OperationContext ctx) =>
@@ -81,10 +90,12 @@ public static class VmHosts
     /// Such a find's <see cref="FoundVm.Member"/> carries the connect string's fields only (no
     /// registry Hostname or Maintenance; VM work uses neither).
     /// </summary>
-    public static async Task<FoundVm?> FindAsync(ClusterConnection conn, string idOrName, string? likely, OperationContext ctx)
+    public static async Task<FoundVm?> FindAsync(ClusterConnection conn, string idOrName, string? likely,
+        OperationContext ctx)
     {
         var unanswered = new List<(string Host, Exception Error)>();
-        var seed = likely is null ? null : conn.Info.Hosts.FirstOrDefault(h => string.Equals(h.Name, likely, StringComparison.OrdinalIgnoreCase));
+        var seed = likely is null ? null : conn.Info.Hosts.FirstOrDefault(h => string.Equals(h.Name, likely,
+            StringComparison.OrdinalIgnoreCase));
         if (seed is not null)
         {
             var (atOnce, error) = await LookAsync(conn, new ClusterMember { Host = seed }, idOrName, ctx);
@@ -102,14 +113,18 @@ public static class VmHosts
         var rest = members.Where(m => m != first).ToList();
         var looks = await Task.WhenAll(rest.Select(m => LookAsync(conn, m, idOrName, ctx)));
         if (looks.Select(l => l.Found).FirstOrDefault(f => f is not null) is { } found) return found;
-        unanswered.AddRange(rest.Zip(looks).Where(p => p.Second.Error is not null).Select(p => (p.First.Name, p.Second.Error!)));
+        unanswered.AddRange(rest.Zip(looks).Where(p => p.Second.Error is not null).Select(p => (p.First.Name,
+            p.Second.Error!)));
         if (unanswered.Count > 0)
-            throw new VmNotLocatedException(idOrName, members.Select(m => m.Name).Where(n => !unanswered.Any(u => u.Host == n)).ToList(), unanswered);
+            throw new VmNotLocatedException(idOrName,
+                members.Select(m => m.Name).Where(n => !unanswered.Any(u => u.Host == n)).ToList(), unanswered);
         return null;
     }
 
-    /// <summary>One member's answer: the VM, or null with no error when it positively does not have it, or the error that kept it from answering.</summary>
-    private static async Task<(FoundVm? Found, Exception? Error)> LookAsync(ClusterConnection conn, ClusterMember m, string idOrName, OperationContext ctx)
+    /// <summary>One member's answer: the VM, or null with no error when it positively does not have it, or the error
+    /// that kept it from answering.</summary>
+    private static async Task<(FoundVm? Found, Exception? Error)> LookAsync(ClusterConnection conn, ClusterMember m,
+        string idOrName, OperationContext ctx)
     {
         var host = conn.Connect(m.Host);
         try
@@ -121,7 +136,8 @@ public static class VmHosts
             return await ctx.StepAsync("look for VM", m.Name, async ct =>
             {
                 await batch.RunAsync(host, T, ct);
-                return xml.Value is { } x ? (new FoundVm(m, host, x, config.Value ?? x), (Exception?)null) : (null, null);
+                return xml.Value is { } x ? (new FoundVm(m, host, x, config.Value ?? x), (Exception?)null) : (null,
+                    null);
             }, readOnly: true);
         }
         catch (StepFailedException e)

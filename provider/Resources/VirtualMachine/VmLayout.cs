@@ -24,7 +24,8 @@ public static class VmLayout
     public static RbdImageRef DiskImage(string pool, string vm, string disk) => new(pool, $"{vm}-{disk}");
 
     /// <summary>The seed image is named by its content, so a changed seed is a new image the VM switches to.</summary>
-    public static RbdImageRef SeedImage(string pool, string vm, string instanceId) => new(pool, $"{vm}-seed-{instanceId[^8..]}");
+    public static RbdImageRef SeedImage(string pool, string vm, string instanceId) =>
+        new(pool, $"{vm}-seed-{instanceId[^8..]}");
 
     public static DiskBus BusOf(DiskBus? bus) => bus ?? DiskBus.Virtio;
 
@@ -32,16 +33,19 @@ public static class VmLayout
     /// Device names for the declared disks: those already attached keep theirs (<paramref name="attached"/>:
     /// disk name → target), new ones take the first free name of their bus.
     /// </summary>
-    public static IReadOnlyList<VmDiskLayout> Disks(IReadOnlyList<VmDisk> disks, string vm, string defaultPool, IReadOnlyDictionary<string, string> attached)
+    public static IReadOnlyList<VmDiskLayout> Disks(IReadOnlyList<VmDisk> disks, string vm, string defaultPool,
+        IReadOnlyDictionary<string, string> attached)
     {
         var used = new HashSet<string>(attached.Values, StringComparer.Ordinal) { SeedTarget };
         var result = new List<VmDiskLayout>();
         foreach (var d in disks)
         {
             var bus = BusOf(d.Bus);
-            var target = attached.TryGetValue(d.Name!, out var t) && t.StartsWith(Prefix(bus), StringComparison.Ordinal) ? t : NextFree(Prefix(bus), used);
+            var target = attached.TryGetValue(d.Name!, out var t)
+                && t.StartsWith(Prefix(bus), StringComparison.Ordinal) ? t : NextFree(Prefix(bus), used);
             used.Add(target);
-            result.Add(new VmDiskLayout(d.Name!, DiskImage(d.Pool ?? defaultPool, vm, d.Name!), bus, target, d.SizeGiB ?? 1));
+            result.Add(new VmDiskLayout(d.Name!, DiskImage(d.Pool ?? defaultPool, vm, d.Name!), bus, target,
+                d.SizeGiB ?? 1));
         }
         return result;
     }
@@ -63,7 +67,8 @@ public static class VmLayout
         return $"52:54:00:{b[0]:x2}:{b[1]:x2}:{b[2]:x2}";
     }
 
-    /// <summary>The CPU element for the cluster's (or VM's) model; under TCG there is no host CPU to model, so `maximum`.</summary>
+    /// <summary>The CPU element for the cluster's (or VM's) model; under TCG there is no host CPU to model, so
+    /// `maximum`.</summary>
     public static CpuSpec Cpu(string? model, ClusterInfo info) => (model ?? info.CpuModel ?? "host-model") switch
     {
         "host-passthrough" => info.DomainType == "qemu" ? new CpuSpec(CpuMode.Maximum) : CpuSpec.HostPassthrough,

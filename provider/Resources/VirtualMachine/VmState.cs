@@ -11,7 +11,8 @@ namespace Mvm.Resources.VirtualMachine;
 /// </summary>
 public static class VmState
 {
-    public static void Fill(VirtualMachineState s, FoundVm vm, IReadOnlyDictionary<string, long> imageSizes, VmNetworks networks, string defaultPool)
+    public static void Fill(VirtualMachineState s, FoundVm vm, IReadOnlyDictionary<string, long> imageSizes,
+        VmNetworks networks, string defaultPool)
     {
         var x = vm.Xml;
         s.Uuid = x.Uuid?.ToString();
@@ -21,12 +22,14 @@ public static class VmState
         s.State = running ? "running" : "shut off";
         s.PowerState = running ? PowerState.Running : PowerState.Stopped;
         s.Vcpus = x.Vcpus;
-        s.MemoryMiB = (int)(vm.Config.CurrentMemoryKiB / 1024);
+        s.MemoryMiB = (int)LibvirtUnits.KiBToMiB(vm.Config.CurrentMemoryKiB);
         // No headroom is what leaving the maximums out means: keep them out then, so an import reproduces the program.
         s.MaxVcpus = s.MaxVcpus is null && vm.Config.MaxVcpus == s.Vcpus ? null : vm.Config.MaxVcpus;
-        var maxMiB = (int)(vm.Config.MemoryKiB / 1024);
+        var maxMiB = (int)LibvirtUnits.KiBToMiB(vm.Config.MemoryKiB);
         s.MaxMemoryMiB = s.MaxMemoryMiB is null && maxMiB == s.MemoryMiB ? null : maxMiB;
-        s.Placement = (vm.Config.Metadata.GetValueOrDefault(VmMetadata.Placement) ?? x.Metadata.GetValueOrDefault(VmMetadata.Placement)) switch
+        var placement = vm.Config.Metadata.GetValueOrDefault(VmMetadata.Placement)
+            ?? x.Metadata.GetValueOrDefault(VmMetadata.Placement);
+        s.Placement = placement switch
         {
             VmMetadata.Pinned => Placement.Pinned,
             "failover" => Placement.Failover,
@@ -36,36 +39,45 @@ public static class VmState
         s.RestartPolicy ??= RestartPolicy.Reboot;
         s.RetainDisks ??= false;
 
-        var declaredDisks = (s.Disks ?? []).Where(d => d is not null).ToDictionary(d => d!.Name!, d => d!, StringComparer.Ordinal);
+        var declaredDisks = (s.Disks ?? []).Where(d => d is not null)
+            .ToDictionary(d => d!.Name!, d => d!, StringComparer.Ordinal);
         var disks = new List<VmDisk?>();
         var attached = new List<VmDiskState>();
         foreach (var d in x.Disks.Where(d => d.DeviceName == "disk"))
         {
             var (pool, image) = SplitRbd(d.SourceName);
-            var name = image is not null && image.StartsWith(x.Name + "-", StringComparison.Ordinal) ? image[(x.Name.Length + 1)..] : d.TargetDev ?? "disk";
-            var size = image is not null && imageSizes.TryGetValue($"{pool}/{image}", out var bytes) ? (int)(bytes >> 30) : (int?)null;
+            var name = image is not null && image.StartsWith(x.Name + "-",
+                StringComparison.Ordinal) ? image[(x.Name.Length + 1)..] : d.TargetDev ?? "disk";
+            var size = image is not null && imageSizes.TryGetValue($"{pool}/{image}",
+                out var bytes) ? (int)(bytes >> 30) : (int?)null;
             var bus = d.Bus switch { "scsi" => DiskBus.Scsi, "sata" => DiskBus.Sata, _ => DiskBus.Virtio };
             declaredDisks.TryGetValue(name, out var declared);
-            disks.Add(new VmDisk { Name = name, SizeGiB = size ?? declared?.SizeGiB, Pool = declared?.Pool ?? (pool == defaultPool ? null : pool), Bus = bus });
-            attached.Add(new VmDiskState { Name = name, RbdImage = image is null ? d.SourcePath : $"{pool}/{image}", SizeGiB = size, Bus = bus, Target = d.TargetDev });
+            disks.Add(new VmDisk { Name = name, SizeGiB = size ?? declared?.SizeGiB,
+                Pool = declared?.Pool ?? (pool == defaultPool ? null : pool), Bus = bus });
+            attached.Add(new VmDiskState { Name = name, RbdImage = image is null ? d.SourcePath : $"{pool}/{image}",
+                SizeGiB = size, Bus = bus, Target = d.TargetDev });
         }
         s.Disks = disks;
         s.AttachedDisks = attached;
 
-        var declaredNics = (s.NetworkInterfaces ?? []).Where(n => n is not null).ToDictionary(n => n!.Name!, n => n!, StringComparer.Ordinal);
+        var declaredNics = (s.NetworkInterfaces ?? []).Where(n => n is not null)
+            .ToDictionary(n => n!.Name!, n => n!, StringComparer.Ordinal);
         var nics = new List<VmNetworkInterface?>();
         var attachedNics = new List<VmNetworkInterfaceState>();
         var i = 0;
         foreach (var n in x.Interfaces)
         {
             var mac = n.Mac ?? "";
-            var name = vm.Config.Metadata.TryGetValue(VmSpec.NicKey(mac), out var nm) || x.Metadata.TryGetValue(VmSpec.NicKey(mac), out nm) ? nm : $"nic{i}";
+            var name = vm.Config.Metadata.TryGetValue(VmSpec.NicKey(mac), out var nm)
+                || x.Metadata.TryGetValue(VmSpec.NicKey(mac), out nm) ? nm : $"nic{i}";
             i++;
             declaredNics.TryGetValue(name, out var declared);
             var network = n.Network ?? n.Bridge ?? "";
             var model = VmNetworks.ModelFrom(n.Model);
-            nics.Add(new VmNetworkInterface { Name = name, Vlan = networks.ReferenceOf(network, declared?.Vlan), Mac = declared?.Mac is null ? null : mac, Model = model });
-            attachedNics.Add(new VmNetworkInterfaceState { Name = name, Vlan = network, VlanId = networks.VlanIdOf(network), Mac = mac, Model = model, Target = n.TargetDev });
+            nics.Add(new VmNetworkInterface { Name = name, Vlan = networks.ReferenceOf(network, declared?.Vlan),
+                Mac = declared?.Mac is null ? null : mac, Model = model });
+            attachedNics.Add(new VmNetworkInterfaceState { Name = name, Vlan = network,
+                VlanId = networks.VlanIdOf(network), Mac = mac, Model = model, Target = n.TargetDev });
         }
         s.NetworkInterfaces = nics.Count == 0 && s.NetworkInterfaces is null ? null : nics;
         s.AttachedNetworkInterfaces = attachedNics;

@@ -14,16 +14,18 @@ namespace Mvm.Tests.Lab.Provider;
 /// boot, and cloud-init writes a marker read back through the guest agent. Then, each in place
 /// (the UUID never changes) and checked inside the guest: vCPUs and memory, a disk added and grown,
 /// a NIC added, both removed again, a host change by live migration; a hand migration is followed
-/// by refresh; destroy leaves no domain or RBD image on any host.
+/// by refresh; destroy leaves no domain or RBD image on any host. One cluster for the whole
+/// scenario (<see cref="VirtualMachineLabRun"/>), each stage its own [Fact] in order, so the first
+/// failure does not hide the rest; a stage that builds on a failed one says so and does not run.
 /// </summary>
 [Collection("lab")]
-public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper output) : IDisposable
+[TestCaseOrderer(StageOrderer.Name, StageOrderer.Assembly)]
+public sealed class VirtualMachineLabTests(LabFixture lab, VirtualMachineLabRun run, ITestOutputHelper output)
+    : IClassFixture<VirtualMachineLabRun>
 {
     private static readonly TimeSpan AgentLimit = TimeSpan.FromMinutes(12);
     private static readonly TimeSpan T = TimeSpan.FromMinutes(2);
-    private readonly LabProgram _program = new("mvm-lab-vm-");
-    private readonly List<string> _figures = [];
-    private readonly SshTransport _transport = new();
+    private readonly LabProgram _program = run.Attach(lab);
 
     private readonly VmLabCluster _cluster = new(lab, "VM test");
 
@@ -31,9 +33,10 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
 
     private LabHost Machine(string name) => _cluster.Machine(name);
 
-    private IHost Root(string name) => _transport.Host(lab.Target(Machine(name)));
+    private IHost Root(string name) => run.Transport.Host(lab.Target(Machine(name)));
 
-    private record Vm(string Name, string Host, int Vcpus = 1, int MemoryMiB = 384, int BootGiB = 3, bool Data = false, int DataGiB = 1, bool SecondNic = false);
+    private record Vm(string Name, string Host, int Vcpus = 1, int MemoryMiB = 384, int BootGiB = 3, bool Data = false,
+        int DataGiB = 1, bool SecondNic = false);
 
     private string Program(string image, params Vm[] vms) => _cluster.Program("mvm-vm", "vmlab") + $$"""
           guest:
@@ -74,15 +77,21 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
 
         """;
 
-    private async Task<DeploymentResult> TimedAsync(string what, Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op)
+    private async Task<DeploymentResult> TimedAsync(string what,
+        Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op)
     {
         var clock = Stopwatch.StartNew();
         var r = await _program.RunAsync(op);
         var line = $"{what}: {clock.Elapsed.TotalSeconds:0.0} s";
-        _figures.Add(line);
-        output.WriteLine(line);
+        Figure(line);
         Assert.True(r.Succeeded, $"{what} failed:\n{r.Transcript}");
         return r;
+    }
+
+    private void Figure(string line)
+    {
+        run.Figures.Add(line);
+        output.WriteLine(line);
     }
 
     private async Task<string> GuestAsync(string host, string vm, string command)
@@ -92,7 +101,8 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
         return r.StdoutText.Trim();
     }
 
-    /// <summary>Polls the guest until <paramref name="check"/> holds: hot-plug and unplug complete asynchronously in the guest.</summary>
+    /// <summary>Polls the guest until <paramref name="check"/> holds: hot-plug and unplug complete asynchronously in
+    /// the guest.</summary>
     private async Task EventuallyAsync(string host, string vm, string command, Func<string, bool> check, string what)
     {
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
@@ -108,83 +118,147 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
 
     private string Uuid(string host, string vm) => On(host, $"virsh domuuid {vm}").Output.Trim();
 
-    [Fact]
-    public async Task ImageAndVmsBootChangeInPlaceMoveAndAreFollowed()
+    private const string Create = "1 create", Grow = "2 grow", Shrink = "3 shrink", Migrate = "4 migrate",
+        Refresh = "5 refresh", CutShort = "6 create cut short", Import = "7 import", Destroy = "8 destroy";
+
+    private string Image => run.Image ?? throw new InvalidOperationException("stage 1 built no guest image");
+
+    private string Config => LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile);
+
+    /// <summary>1. Cluster, image and two VMs on different hosts; both guests boot and run cloud-init.</summary>
+    [Fact, Stage(1)]
+    public Task Stage1_ClusterImageAndTwoVmsBootAndRunCloudInit() => run.Stages.RunAsync(Create, [], async () =>
     {
         _cluster.AssertBare();
         var (image, _, _) = LabGuestImage.Build(output);
-        string h1 = Machines[0], h2 = Machines[1], h3 = Machines[2];
+        run.Image = image;
+        string h1 = Machines[0], h2 = Machines[1];
 
-        // 1. Cluster, image and two VMs on different hosts; both guests boot and run cloud-init.
-        _program.Write(Program(image, new Vm("vma", h1), new Vm("vmb", h2)), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+        _program.Write(Program(image, new Vm("vma", h1), new Vm("vmb", h2)), Config);
         var created = await TimedAsync("create cluster, image and 2 VMs", e => e.UpAsync());
-        var uuidA = Uuid(h1, "vma");
-        var uuidB = Uuid(h2, "vmb");
+        run.Created = created;
+        var uuidA = run.UuidA = Uuid(h1, "vma");
+        run.UuidB = Uuid(h2, "vmb");
         Assert.Equal(uuidA, LabProgram.OutputOf(created, "vma", "uuid"));
         Assert.Equal("running", LabProgram.OutputOf(created, "vmb", "state"));
         var boot = Stopwatch.StartNew();
-        await Task.WhenAll(new Virsh(Root(h1)).WaitForAgentAsync("vma", AgentLimit), new Virsh(Root(h2)).WaitForAgentAsync("vmb", AgentLimit));
-        _figures.Add($"both guests' agents answer {boot.Elapsed.TotalSeconds:0} s after up returned");
-        await EventuallyAsync(h1, "vma", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vma", "cloud-init marker");
-        await EventuallyAsync(h2, "vmb", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vmb", "cloud-init marker");
+        await Task.WhenAll(new Virsh(Root(h1)).WaitForAgentAsync("vma", AgentLimit),
+            new Virsh(Root(h2)).WaitForAgentAsync("vmb", AgentLimit));
+        Figure($"both guests' agents answer {boot.Elapsed.TotalSeconds:0} s after up returned");
+        await EventuallyAsync(h1, "vma", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vma",
+            "cloud-init marker");
+        await EventuallyAsync(h2, "vmb", "cat /var/lib/mvm-marker 2>/dev/null || true", s => s == "marker of vmb",
+            "cloud-init marker");
         Assert.Contains("vlan22", On(h1, "virsh dumpxml vma").Output); // on the VLAN 22 port group
+    });
 
-        // 2. In place, seen inside the guest: a 2nd vCPU, more memory, a data disk, a bigger boot disk, a 2nd NIC.
-        _program.Write(Program(image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4, Data: true, SecondNic: true), new Vm("vmb", h2)),
-            LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+    /// <summary>2. In place, seen inside the guest: a 2nd vCPU, more memory, a data disk, a bigger boot disk, a 2nd
+    /// NIC.</summary>
+    [Fact, Stage(2)]
+    public Task Stage2_VmGrowsInPlace() => run.Stages.RunAsync(Grow, [Create], async () =>
+    {
+        string h1 = Machines[0], h2 = Machines[1];
+        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4, Data: true,
+            SecondNic: true), new Vm("vmb", h2)), Config);
         await TimedAsync("grow vma (vCPU, memory, disks, NIC)", e => e.UpAsync());
-        Assert.Equal(uuidA, Uuid(h1, "vma"));
+        Assert.Equal(run.UuidA, Uuid(h1, "vma"));
         await EventuallyAsync(h1, "vma", "cat /sys/devices/system/cpu/online", s => s == "0-1", "2nd vCPU online");
-        await EventuallyAsync(h1, "vma", "lsblk -b -d -n -o NAME,SIZE /dev/vda /dev/vdb 2>&1 | tr -s ' '", s => s.Contains("vda 4294967296") && s.Contains("vdb 1073741824"), "boot grown, data attached");
+        await EventuallyAsync(h1, "vma", "lsblk -b -d -n -o NAME,SIZE /dev/vda /dev/vdb 2>&1 | tr -s ' '",
+            s => s.Contains("vda 4294967296") && s.Contains("vdb 1073741824"), "boot grown, data attached");
         await EventuallyAsync(h1, "vma", "ls /sys/class/net | grep -c '^e'", s => s == "2", "2nd NIC");
-        await EventuallyAsync(h1, "vma", "awk '/MemTotal/ {print $2}' /proc/meminfo", s => long.Parse(s) > 400_000, "balloon grown to 448 MiB");
+        await EventuallyAsync(h1, "vma", "awk '/MemTotal/ {print $2}' /proc/meminfo", s => long.Parse(s) > 400_000,
+            "balloon grown to 448 MiB");
+    });
 
-        // 3. Removed again: the data disk and the NIC leave the running guest; the disk's image goes.
-        _program.Write(Program(image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h2)), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+    /// <summary>3. Removed again: the data disk and the NIC leave the running guest; the disk's image goes.</summary>
+    [Fact, Stage(3)]
+    public Task Stage3_DiskAndNicAreRemovedInPlace() => run.Stages.RunAsync(Shrink, [Grow], async () =>
+    {
+        string h1 = Machines[0], h2 = Machines[1];
+        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h2)),
+            Config);
         await TimedAsync("shrink vma (disk and NIC removed)", e => e.UpAsync());
         await EventuallyAsync(h1, "vma", "ls /sys/block | grep -c '^vd'", s => s == "1", "data disk gone");
         await EventuallyAsync(h1, "vma", "ls /sys/class/net | grep -c '^e'", s => s == "1", "2nd NIC gone");
         Assert.DoesNotContain("vma-data", On(h1, "rbd ls vms").Output);
-        Assert.Equal(uuidA, Uuid(h1, "vma"));
+        Assert.Equal(run.UuidA, Uuid(h1, "vma"));
+    });
 
-        // 4. A host change is a live migration: same domain, guest still up with its marker.
-        _program.Write(Program(image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3)), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+    /// <summary>
+    /// 4. A host change is a live migration: same domain, guest still up with its marker. (vma is
+    /// declared as stage 3 left it; should stages 2-3 have failed, this `up` applies it.)
+    /// </summary>
+    [Fact, Stage(4)]
+    public Task Stage4_HostChangeIsALiveMigration() => run.Stages.RunAsync(Migrate, [Create], async () =>
+    {
+        string h1 = Machines[0], h2 = Machines[1], h3 = Machines[2];
+        _program.Write(Program(Image, new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3)),
+            Config);
         var moved = await TimedAsync("vmb: host change (live migration)", e => e.UpAsync());
-        Assert.Contains(moved.Logs, l => l.Message.StartsWith($"VM vmb live-migrated from {h2} to {h3}", StringComparison.Ordinal));
-        Assert.Equal(uuidB, Uuid(h3, "vmb"));
+        Assert.Contains(moved.Logs, l => l.Message.StartsWith($"VM vmb live-migrated from {h2} to {h3}",
+            StringComparison.Ordinal));
+        Assert.Equal(run.UuidB, Uuid(h3, "vmb"));
         Assert.NotEqual(0, On(h2, "virsh domuuid vmb").Exit);
         Assert.Equal("marker of vmb", await GuestAsync(h3, "vmb", "cat /var/lib/mvm-marker"));
+    });
 
-        // 5. A hand migration (as DRS or an operator would) is followed by refresh, not planned as a replacement.
-        var back = $"virsh migrate --live --persistent --undefinesource vmb 'qemu+ssh://root@{Machine(h1).Management}/system?keyfile=/etc/mvm/migration/id_ed25519'";
+    /// <summary>5. A hand migration (as DRS or an operator would) is followed by refresh, not planned as a
+    /// replacement.</summary>
+    [Fact, Stage(5)]
+    public Task Stage5_RefreshFollowsAHandMigration() => run.Stages.RunAsync(Refresh, [Migrate], async () =>
+    {
+        string h1 = Machines[0], h3 = Machines[2];
+        var back = $"virsh migrate --live --persistent --undefinesource vmb " +
+            $"'qemu+ssh://root@{Machine(h1).Management}/system?keyfile=/etc/mvm/migration/id_ed25519'";
         Assert.True(On(h3, back).Exit == 0, "hand migration failed: " + On(h3, back).Output);
         var refreshed = await TimedAsync("refresh after a hand migration", e => e.RefreshAsync());
         Assert.Equal(h1, LabProgram.OutputOf(refreshed, "vmb", "currentHost"));
         var preview = await TimedAsync("preview after refresh", e => e.PreviewAsync());
         Assert.DoesNotContain(preview.Steps, s => s.Name == "vmb" && s.Op != StepOp.Same);
+    });
 
-        // 6. Failure mid-create: sshd on the target host is killed once vmf's boot disk exists. The VM
-        //    is then in state as an init failure (or absent); the next `up` finishes it; nothing is orphaned.
-        var withF = new[] { new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3), new Vm("vmf", h3) };
-        _program.Write(Program(image, withF), LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile));
+    /// <summary>
+    /// 6. Failure mid-create: sshd on the target host is killed once vmf's boot disk exists. The VM
+    /// is then in state as an init failure (or absent); the next `up` finishes it; nothing is orphaned.
+    /// </summary>
+    [Fact, Stage(6)]
+    public Task Stage6_ACreateCutShortIsFinishedNothingOrphaned() => run.Stages.RunAsync(CutShort, [Refresh], async () =>
+    {
+        string h1 = Machines[0], h2 = Machines[1], h3 = Machines[2];
+        var withF = new[]
+        {
+            new Vm("vma", h1, Vcpus: 2, MemoryMiB: 448, BootGiB: 4), new Vm("vmb", h3), new Vm("vmf", h3),
+        };
+        _program.Write(Program(Image, withF), Config);
         var cut = await CreateWithSshdKilledAsync(h3, "vmf");
         var partial = cut.State.Resources.SingleOrDefault(r => r.Name == "vmf");
-        output.WriteLine(partial is null ? "vmf: absent from state after the failure" : $"vmf: in state with init errors: {string.Join("; ", partial.InitErrors)}");
-        Assert.True(partial is null || partial.InitErrors.Count > 0, "vmf is in state without an init error after a failed create:\n" + cut.Transcript);
+        output.WriteLine(partial is null
+            ? "vmf: absent from state after the failure"
+            : $"vmf: in state with init errors: {string.Join("; ", partial.InitErrors)}");
+        Assert.True(partial is null || partial.InitErrors.Count > 0,
+            "vmf is in state without an init error after a failed create:\n" + cut.Transcript);
         await LabFixture.WaitForSshAsync(Machine(h3), TimeSpan.FromSeconds(30));
         var finished = await TimedAsync("up after the failure (finishes vmf)", e => e.UpAsync());
         Assert.Empty(finished.State.Resources.Single(r => r.Name == "vmf").InitErrors);
         Assert.Equal(LabProgram.OutputOf(finished, "vmf", "uuid"), Uuid(h3, "vmf"));
         Assert.Equal("running", LabProgram.OutputOf(finished, "vmf", "state"));
         AssertNoOrphans(new Dictionary<string, string[]> { [h1] = ["vma", "vmb"], [h2] = [], [h3] = ["vmf"] });
+    });
 
-        // 7. Brownfield: a domain made by hand (RBD disk, NIC on VLAN 22) imported by name into a
-        //    fresh stack whose program describes it; the next preview has nothing to do.
-        var connect = LabProgram.OutputOf(created, "cluster", "connectString")!;
+    /// <summary>
+    /// 7. Brownfield: a domain made by hand (RBD disk, NIC on VLAN 22) imported by name into a
+    /// fresh stack whose program describes it; the next preview has nothing to do.
+    /// </summary>
+    [Fact, Stage(7)]
+    public Task Stage7_AHandMadeDomainImportsWithNoDiff() => run.Stages.RunAsync(Import, [Create], async () =>
+    {
+        string h2 = Machines[1];
+        var connect = LabProgram.OutputOf(run.Created!, "cluster", "connectString")!;
         var handMade = On(h2, HandMadeDomain.Script("vmc", "vmc-boot", "1G", 256, "mvm-vlan22", start: false));
         Assert.True(handMade.Exit == 0, handMade.Output);
-        using (var imported = new LabProgram("mvm-lab-vm-import-"))
+        try
         {
+            using var imported = new LabProgram("mvm-lab-vm-import-");
             imported.Write($$"""
                 name: mvm-vm-import
                 runtime: yaml
@@ -211,21 +285,33 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
                       networkInterfaces:
                         - name: nic0
                           vlan: "22"
-                """, LabProgram.LabConfig(lab.OutDir, lab.PrivateKeyFile) + $"  mvm:importConnectString:\n    secret: {connect}\n  mvm-vm-import:connect:\n    secret: {connect}\n");
-            var import = await imported.RunAsync(e => e.ImportAsync("mvm:index:VirtualMachine", "vmc", "vmc", protect: false));
+                """,
+                Config + $"  mvm:importConnectString:\n    secret: {connect}\n  mvm-vm-import:connect:\n    secret: {connect}\n");
+            var import = await imported.RunAsync(e => e.ImportAsync("mvm:index:VirtualMachine", "vmc", "vmc",
+                protect: false));
             Assert.True(import.Succeeded, import.Transcript);
             Assert.DoesNotContain(connect, import.Transcript);
             var after = await imported.RunAsync(e => e.PreviewAsync());
             Assert.True(after.Succeeded, after.Transcript);
-            Assert.True(after.Steps.All(s => s.Op == StepOp.Same), "the imported VM's program is not what the host has:\n" + after.Transcript);
+            Assert.True(after.Steps.All(s => s.Op == StepOp.Same),
+                "the imported VM's program is not what the host has:\n" + after.Transcript);
         }
-        On(h2, "virsh undefine vmc && rbd rm --no-progress vms/vmc-boot");
+        finally
+        {
+            // The hand-made domain is no stack's: it goes whatever happened, so the destroy stage finds only the
+            // stack's.
+            On(h2, "virsh undefine vmc && rbd rm --no-progress vms/vmc-boot");
+        }
+    });
 
-        // 8. Destroy: no domain and no RBD image left anywhere.
+    /// <summary>8. Destroy: no domain and no RBD image left anywhere.</summary>
+    [Fact, Stage(8)]
+    public Task Stage8_DestroyLeavesNoDomain() => run.Stages.RunAsync(Destroy, [Create], async () =>
+    {
         await TimedAsync("destroy (VMs, image, cluster)", e => e.DestroyAsync());
         foreach (var m in Machines) Assert.Equal("", On(m, "virsh list --all --name").Output.Trim());
-        output.WriteLine("figures:\n  " + string.Join("\n  ", _figures));
-    }
+        output.WriteLine("figures:\n  " + string.Join("\n  ", run.Figures));
+    });
 
     /// <summary>
     /// Runs `up` while a watcher on another host waits for <paramref name="vm"/>'s boot disk to appear,
@@ -238,9 +324,11 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
         var watcher = Machines.First(m => m != target);
         var killed = Task.Run(() =>
         {
-            var seen = On(watcher, $"for i in $(seq 1500); do rbd ls vms 2>/dev/null | grep -qx {vm}-boot && exit 0; sleep 0.2; done; exit 1");
+            var seen = On(watcher, $"for i in $(seq 1500); do rbd ls vms 2>/dev/null | grep -qx {vm}-boot && exit 0; " +
+                $"sleep 0.2; done; exit 1");
             Assert.True(seen.Exit == 0, $"{vm}-boot never appeared: " + seen.Output);
-            return lab.Exec(Machine(target), "bash", "-c", "systemctl stop ssh.socket ssh.service 2>/dev/null; pkill -KILL -x sshd; true");
+            return lab.Exec(Machine(target), "bash", "-c",
+                "systemctl stop ssh.socket ssh.service 2>/dev/null; pkill -KILL -x sshd; true");
         });
         DeploymentResult r;
         try
@@ -254,29 +342,29 @@ public sealed class VirtualMachineLabTests(LabFixture lab, ITestOutputHelper out
             lab.Exec(Machine(target), "systemctl", "start", "ssh");
         }
         Assert.False(r.Succeeded, "the up survived sshd being killed on " + target + ":\n" + r.Transcript);
-        output.WriteLine("failed up, as injected:\n" + string.Join("\n", r.Transcript.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Take(6)));
+        output.WriteLine("failed up, as injected:\n" + string.Join("\n",
+            r.Transcript.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Take(6)));
         return r;
     }
 
-    /// <summary>Every host has exactly the domains given, and the VM pool exactly the images of those VMs and the guest image.</summary>
+    /// <summary>Every host has exactly the domains given, and the VM pool exactly the images of those VMs and the guest
+    /// image.</summary>
     private void AssertNoOrphans(IReadOnlyDictionary<string, string[]> domains)
     {
         foreach (var (m, names) in domains)
-            Assert.Equal(names.Order(StringComparer.Ordinal), On(m, "virsh list --all --name").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
-        var images = On(Machines[0], "rbd ls vms").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal(names.Order(StringComparer.Ordinal),
+                On(m, "virsh list --all --name").Output.Split('\n',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
+        var images = On(Machines[0], "rbd ls vms").Output.Split('\n',
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var vms = domains.Values.SelectMany(v => v).ToList();
-        Assert.All(images, i => Assert.True(i == "guest" || vms.Any(v => i == $"{v}-boot" || i.StartsWith($"{v}-seed-", StringComparison.Ordinal)), $"orphan RBD image {i}; pool holds: {string.Join(' ', images)}"));
+        Assert.All(images, i => Assert.True(
+            i == "guest" || vms.Any(v => i == $"{v}-boot" || i.StartsWith($"{v}-seed-", StringComparison.Ordinal)),
+            $"orphan RBD image {i}; pool holds: {string.Join(' ', images)}"));
         foreach (var v in vms)
         {
             Assert.Contains($"{v}-boot", images);
             Assert.Single(images, i => i.StartsWith($"{v}-seed-", StringComparison.Ordinal));
         }
-    }
-
-    public void Dispose()
-    {
-        LabHostReset.Reset(lab, Machines);
-        _program.Dispose();
-        _transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }

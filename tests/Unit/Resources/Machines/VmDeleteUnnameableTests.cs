@@ -45,7 +45,7 @@ public sealed class VmDeleteUnnameableTests
             ],
         };
 
-        await Mvm.Resources.VirtualMachine.VmLifecycle.DeleteAsync(SimulatedVmCluster.VmUuid, state, cluster.Ctx());
+        await TypedCrud.DeleteAsync(SimulatedVmCluster.VmUuid, state, cluster.Ctx());
 
         Assert.Equal(["web1-boot"], removed);
         var all = cluster.Hosts.Values.SelectMany(h => h.Lines).ToList();

@@ -130,7 +130,7 @@ public sealed class VmHostsTests
         _c.Down.Add("h3");
         var state = new VirtualMachineState { ConnectString = ConnectString.Encode(_c.Connection().Info), Name = "mvmtest-vm1", CurrentHost = "h3", State = "running" };
 
-        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => VmLifecycle.ReadAsync(SimulatedVmCluster.VmUuid, state, _c.Ctx()));
+        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => TypedCrud.ReadAsync(SimulatedVmCluster.VmUuid, state, _c.Ctx()));
 
         Assert.Contains("h3 could not be asked", e.Message);
         Assert.Equal(("h3", "running"), (state.CurrentHost, state.State));
@@ -147,7 +147,7 @@ public sealed class VmHostsTests
             AttachedDisks = [new VmDiskState { Name = "boot", RbdImage = "vms/mvmtest-vm1-boot" }],
         };
 
-        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => VmLifecycle.DeleteAsync(SimulatedVmCluster.VmUuid, state, _c.Ctx()));
+        var e = await Assert.ThrowsAnyAsync<ProviderException>(() => TypedCrud.DeleteAsync(SimulatedVmCluster.VmUuid, state, _c.Ctx()));
 
         Assert.Contains("h3 could not be asked", e.Message);
         Assert.All(_c.Hosts.Values, h => Assert.DoesNotContain(h.Lines, l => l.StartsWith("rbd ", StringComparison.Ordinal) || l.Contains(" undefine", StringComparison.Ordinal)));

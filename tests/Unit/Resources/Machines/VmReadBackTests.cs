@@ -16,7 +16,7 @@ public sealed class VmReadBackTests
     {
         var state = new VirtualMachineState { CurrentHost = "h1" };
 
-        Assert.True(await VmLifecycle.ReadIntoAsync(state, _c.Connection(), SimulatedVmCluster.VmUuid, _c.Ctx(), ("h1", Vlan22)));
+        Assert.True(await VirtualMachine.ReadIntoAsync(state, _c.Connection(), SimulatedVmCluster.VmUuid, _c.Ctx(), ("h1", Vlan22)));
 
         Assert.Equal("h1", state.CurrentHost);
         Assert.Equal(0, _c.NetworkReads("h1"));
@@ -28,7 +28,7 @@ public sealed class VmReadBackTests
     {
         var state = new VirtualMachineState { CurrentHost = "h1" };
 
-        Assert.True(await VmLifecycle.ReadIntoAsync(state, _c.Connection(), SimulatedVmCluster.VmUuid, _c.Ctx(), ("h2", Vlan22)));
+        Assert.True(await VirtualMachine.ReadIntoAsync(state, _c.Connection(), SimulatedVmCluster.VmUuid, _c.Ctx(), ("h2", Vlan22)));
 
         Assert.Equal(1, _c.NetworkReads("h1"));
         Assert.Empty(_c.Hosts["h2"].Lines);
