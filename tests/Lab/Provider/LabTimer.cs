@@ -10,9 +10,10 @@ namespace Mvm.Tests.Lab.Provider;
 /// Runs engine operations of a lab test and keeps one figure line per operation: wall time, and
 /// how much of it the provider reported as waiting for HEALTH_OK and as OSD removals.
 /// </summary>
-public sealed partial class LabTimer(ITestOutputHelper output)
+public sealed partial class LabTimer(ITestOutputHelper output, List<string>? figures = null)
 {
-    public List<string> Figures { get; } = [];
+    /// <summary>One line per operation; a staged test passes one list to every stage's timer.</summary>
+    public List<string> Figures { get; } = figures ?? [];
 
     public async Task<DeploymentResult> TimedAsync(string what, LabProgram program, Func<Mvm.EngineHarness.Engine, Task<DeploymentResult>> op, bool expectSuccess = true)
     {
