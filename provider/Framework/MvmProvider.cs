@@ -1,4 +1,4 @@
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Core;
 using Mvm.Protocol;
 using Mvm.Protocol.Wire;
@@ -257,7 +257,7 @@ public sealed class MvmProvider : IResourceProviderHandler
         if (olds is not null) secrets.AddRange(olds.SecretStrings());
         var config = _config;
         var ctx = new OperationContext(operation, type, name, urn, false, config, _log, secrets, linked.Token, timeout,
-            Testing.KillSwitch.Wrap(new Transport.SshHostConnector(_transport.Value, config), operation, type));
+            Testing.KillSwitch.Wrap(new Transport.SshHostConnector(_transport.Value, config.ToSshDefaults()), operation, type));
         var what = $"{operation} of {type} '{name}'";
 
         string Where()
