@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Mvm.Transport;
 
-namespace Mvm.Testing;
+namespace Mvm.TestPlugin;
 
 /// <summary>
 /// Fault injection for the lab's kill-at-every-step test (issue 12): with
