@@ -17,7 +17,8 @@ public interface IHostConnector
 /// </summary>
 public sealed class SshHostConnector(SshTransport transport, SshDefaults defaults) : IHostConnector
 {
-    public IHost Connect(SshHostSettings host, string name) => transport.Host(SshTargetResolver.Resolve(defaults, host, name));
+    public IHost Connect(SshHostSettings host, string name) =>
+        transport.Host(SshTargetResolver.Resolve(defaults, host, name));
 }
 
 /// <summary>For contexts that must not reach hosts (schema, check, preview); says so if one tries.</summary>

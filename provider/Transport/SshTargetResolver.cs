@@ -105,7 +105,8 @@ public static partial class SshTargetResolver
         foreach (var (k, v) in defaults.HostKeys)
         {
             if (string.IsNullOrWhiteSpace(v)) continue;
-            if (string.Equals(k, address, StringComparison.OrdinalIgnoreCase) || (name is not null && string.Equals(k, name, StringComparison.Ordinal)))
+            if (string.Equals(k, address, StringComparison.OrdinalIgnoreCase)
+                || (name is not null && string.Equals(k, name, StringComparison.Ordinal)))
                 yield return v.Trim();
         }
     }

@@ -29,7 +29,7 @@ public sealed class LabProgram : IDisposable
         Environment.GetEnvironmentVariable("MVM_PLUGIN_PATH") is { Length: > 0 } p ? p
             : Path.Combine(RepoRoot, "provider", "bin", "plugin", "pulumi-resource-mvm");
 
-    /// <summary>The test build of the plugin (tests/TestPlugin: the same server plus the MVM_TEST_KILL_AFTER switch).</summary>
+    /// <summary>The test build of the plugin (tests/TestPlugin: the same server plus the kill switch).</summary>
     public static string TestPluginPath =>
         Environment.GetEnvironmentVariable("MVM_TEST_PLUGIN_PATH") is { Length: > 0 } p ? p
             : Path.Combine(RepoRoot, "tests", "TestPlugin", "bin", "plugin", "pulumi-resource-mvm-test");
@@ -55,7 +55,8 @@ public sealed class LabProgram : IDisposable
         IReadOnlyDictionary<string, string?>? pluginEnvironment = null, string? pluginPath = null)
     {
         pluginPath ??= PluginPath;
-        Assert.True(File.Exists(pluginPath), $"plugin not built at {pluginPath}: run make plugin (make test-plugin for the test build)");
+        Assert.True(File.Exists(pluginPath),
+            $"plugin not built at {pluginPath}: run make plugin (make test-plugin for the test build)");
         await using var engine = await Engine.StartAsync(new EngineOptions
         {
             ProgramDirectory = Directory,

@@ -75,7 +75,8 @@ public static partial class PluginBinary
             : System.IO.Path.Combine(RepoRoot, TestPluginRelativePath);
         if (!File.Exists(path))
             throw new FileNotFoundException(
-                $"the test build of the plugin is missing at {path}; build it with `make test-plugin` (cd {RepoRoot} && make test-plugin)");
+                $"the test build of the plugin is missing at {path}; " +
+                $"build it with `make test-plugin` (cd {RepoRoot} && make test-plugin)");
         return System.IO.Path.GetFullPath(path);
     }
 
