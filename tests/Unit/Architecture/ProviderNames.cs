@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Mvm.Tests.Unit.Layering;
+namespace Mvm.Tests.Unit.Architecture;
 
 /// <summary>The namespaces and types the provider declares, read from its assembly, to tell references apart.</summary>
 public sealed class ProviderNames

@@ -1,6 +1,6 @@
 using Mvm.Framework;
 
-namespace Mvm.Tests.Unit.Layering;
+namespace Mvm.Tests.Unit.Architecture;
 
 /// <summary>
 /// Dependencies point down only (design.md, "Layers"): every provider source file is read for its namespace and

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Mvm.Tests.Unit.Layering;
+namespace Mvm.Tests.Unit.Architecture;
 
 /// <summary>
 /// One reference a file may not make: <see cref="Target"/> is the layer it reaches, <see cref="Namespace"/> the

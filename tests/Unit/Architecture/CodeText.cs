@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Mvm.Tests.Unit.Layering;
+namespace Mvm.Tests.Unit.Architecture;
 
 /// <summary>
 /// C# source with comments and the text of string and char literals blanked out (line breaks kept), so a
