@@ -64,12 +64,12 @@ public static class KnownViolations
         ("provider/Cluster/PreflightDevices.cs", "Mvm.Transport"),
 
         // Resources -> Transport: IHost and RemoteScript. Resources are to go through the cluster layer and
-        // tool clients. HostSshSettings maps a host entry to the transport's SshHostSettings; it moves with the
+        // tool clients. HostSshMapping maps a host entry to the transport's SshHostSettings; it moves with the
         // host record to wherever the connection is made.
         ("provider/Resources/MvmCluster/ClusterRemoval.cs", "Mvm.Transport"),
         ("provider/Resources/MvmHost/HostLifecycle.cs", "Mvm.Transport"),
         ("provider/Resources/OvsVlan/VlanReader.cs", "Mvm.Transport"),
-        ("provider/Resources/Shared/HostSshSettings.cs", "Mvm.Transport"),
+        ("provider/Resources/Shared/HostSshMapping.cs", "Mvm.Transport"),
         ("provider/Resources/VirtualImage/ImageImport.cs", "Mvm.Transport"),
         ("provider/Resources/VirtualImage/VirtualImage.Create.cs", "Mvm.Transport"),
         ("provider/Resources/VirtualMachine/CloudInitSeed.cs", "Mvm.Transport"),

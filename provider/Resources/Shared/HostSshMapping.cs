@@ -7,7 +7,7 @@ namespace Mvm.Resources.Shared;
 /// Maps a host entry's SSH fields to the transport's per-host settings, so the transport knows
 /// nothing of the host record. Values are passed as written: the resolver applies the defaults.
 /// </summary>
-public static class HostSshSettings
+public static class HostSshMapping
 {
     public static SshHostSettings ToSshSettings(this HostFields host) => new()
     {
