@@ -6,6 +6,9 @@ VERSION      := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' provider/P
 CONFIG       ?= Release
 PLUGIN_DIR   := provider/bin/plugin
 PLUGIN       := $(PLUGIN_DIR)/pulumi-resource-mvm
+# The test build of the plugin: the same server plus the fixture resource and the kill switch (tests/TestPlugin).
+TEST_PLUGIN_DIR := tests/TestPlugin/bin/plugin
+TEST_PLUGIN     := $(TEST_PLUGIN_DIR)/pulumi-resource-mvm-test
 TARBALL      := provider/bin/pulumi-resource-mvm-v$(VERSION)-linux-amd64.tar.gz
 PULUMI_HOME  ?= $(HOME)/.pulumi
 ENGINE_DIR   := tests/Engine/bin/engine
@@ -14,14 +17,17 @@ EXAMPLE      ?= examples/cluster
 STACK        ?= dev
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: build plugin engine schema install tarball test test-unit test-protocol test-lab bench bench-vm demo lab-up lab-down lab-status clean
+.PHONY: build plugin test-plugin engine schema install tarball test test-unit test-protocol test-lab bench bench-vm demo lab-up lab-down lab-status clean
 
-build: plugin engine
+build: plugin test-plugin engine
 	dotnet build Provider.sln -c $(CONFIG) --nologo -v quiet
 
 # The plugin is published ReadyToRun: the engine waits for its port line on every launch.
 plugin:
 	dotnet publish provider/Provider.csproj -c $(CONFIG) -o $(PLUGIN_DIR) --nologo -v quiet
+
+test-plugin:
+	dotnet publish tests/TestPlugin/Mvm.TestPlugin.csproj -c $(CONFIG) -o $(TEST_PLUGIN_DIR) --nologo -v quiet
 
 engine:
 	dotnet publish tests/Engine/Mvm.Engine.csproj -c $(CONFIG) -o $(ENGINE_DIR) --nologo -v quiet
@@ -46,17 +52,19 @@ test-unit:
 	dotnet test tests/Unit/Mvm.Tests.Unit.csproj -c $(CONFIG) --nologo
 	dotnet test tests/EngineTests/Mvm.EngineTests.csproj -c $(CONFIG) --nologo
 
-test-protocol: plugin
-	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) dotnet test tests/Protocol/Mvm.Tests.Protocol.csproj -c $(CONFIG) --nologo
+test-protocol: plugin test-plugin
+	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) MVM_TEST_PLUGIN_PATH=$(CURDIR)/$(TEST_PLUGIN) \
+	  dotnet test tests/Protocol/Mvm.Tests.Protocol.csproj -c $(CONFIG) --nologo
 
 # Needs root: starts the lab (idempotent), then the lab's own check and the lab tests. The tests
 # spread over 8 hosts: tools on h1-h3, OvsVlan on h4-h5, the cluster lifecycle on h4-h8. The detailed
 # logger prints what each test measured (figures, the kill test's orphan count) even when it passes.
 LAB_TEST_HOSTS ?= 8
-test-lab: plugin
+test-lab: plugin test-plugin
 	LAB_HOSTS=$(LAB_TEST_HOSTS) bash tests/lab/lab-up.sh
 	bash tests/lab/lab-check.sh
-	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) dotnet test tests/Lab/Mvm.Tests.Lab.csproj -c $(CONFIG) --nologo --logger "console;verbosity=detailed"
+	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) MVM_TEST_PLUGIN_PATH=$(CURDIR)/$(TEST_PLUGIN) \
+	  dotnet test tests/Lab/Mvm.Tests.Lab.csproj -c $(CONFIG) --nologo --logger "console;verbosity=detailed"
 
 bench: plugin
 	bash tests/Bench/startup.sh $(PLUGIN)

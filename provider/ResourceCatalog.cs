@@ -8,16 +8,14 @@ using Mvm.Resources.VirtualMachine;
 
 namespace Mvm;
 
-/// <summary>Every resource the provider serves, listed once. Test fixtures join only when MVM_TEST_FIXTURES=1.</summary>
+/// <summary>Every resource the provider serves, listed once.</summary>
 public static class ResourceCatalog
 {
-    public static ResourceRegistry Build(Func<string, string?> env)
-    {
-        List<IResource> resources =
-        [
-            new MvmCluster(), new MvmHost(), new CephPool(), new OvsVlan(), new VirtualImage(), new VirtualMachine(),
-        ];
-        if (env("MVM_TEST_FIXTURES") == "1") resources.Add(new Testing.FixtureResource());
-        return new ResourceRegistry(resources);
-    }
+    /// <summary>New instances each call, so a test build can serve these plus its own.</summary>
+    public static IReadOnlyList<IResource> All() =>
+    [
+        new MvmCluster(), new MvmHost(), new CephPool(), new OvsVlan(), new VirtualImage(), new VirtualMachine(),
+    ];
+
+    public static ResourceRegistry Build() => new(All());
 }

@@ -32,7 +32,7 @@ public sealed class ClusterConnection
     /// <summary>Settings for Ceph CLI calls: a short connect timeout so a dead monitor host fails over quickly.</summary>
     public static CephContext CephContext { get; } = new() { ConnectTimeout = TimeSpan.FromSeconds(10) };
 
-    public IHost Connect(ClusterHost host) => _hosts.Connect(host, host.Name ?? host.Address ?? "?");
+    public IHost Connect(ClusterHost host) => _hosts.Connect(host.ToSshSettings(), host.Name ?? host.Address ?? "?");
 
     /// <summary>
     /// The `ceph` CLI on the first host that answers for this cluster's fsid: the connect string's

@@ -43,7 +43,7 @@ public static class ClusterMembers
             ManagementInterface = h.ManagementInterface,
             StorageInterface = h.StorageInterface,
             ComputeInterface = h.ComputeInterface,
-            JumpHosts = h.JumpHosts?.Select(j => j is null ? null : new Config.JumpHost { Address = j.Address, Port = j.Port, User = j.User, HostKey = j.HostKey }).ToList(),
+            JumpHosts = h.JumpHosts?.Select(j => j is null ? null : new Framework.Config.JumpHost { Address = j.Address, Port = j.Port, User = j.User, HostKey = j.HostKey }).ToList(),
         };
         return JsonSerializer.Serialize(new ClusterMember { Host = stripped, Hostname = member.Hostname, JoinedBy = member.JoinedBy, Maintenance = member.Maintenance }, ConnectString.Json);
     }

@@ -19,7 +19,7 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
 
     public bool Hci => args.Layout != ClusterLayout.Standard;
 
-    public IHost Connect(ClusterHost h) => ctx.Hosts.Connect(h, h.Name!);
+    public IHost Connect(ClusterHost h) => ctx.Hosts.Connect(h.ToSshSettings(), h.Name!);
 
     /// <summary>Connects to and inspects the hosts concurrently; refuses, naming every problem of every host, before any change.</summary>
     public async Task<IReadOnlyList<ClusterNode>> InspectAsync(IReadOnlyList<ClusterHost> hosts, string? existingFsid)

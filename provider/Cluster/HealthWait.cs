@@ -23,7 +23,7 @@ public sealed record HealthWaitOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The limit from the provider's `cephHealthTimeout` (a duration such as `20m`), or the default.</summary>
-    public static TimeSpan LimitFrom(Config.ProviderConfig? config) =>
+    public static TimeSpan LimitFrom(Framework.Config.ProviderConfig? config) =>
         config?.CephHealthTimeout is { } text && Durations.TryParse(text, out var limit) && limit > TimeSpan.Zero ? limit : DefaultLimit;
 }
 

@@ -1,4 +1,4 @@
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Core;
 using Mvm.Protocol;
 using Mvm.Protocol.Wire;
@@ -21,10 +21,14 @@ public sealed class MvmProvider : IResourceProviderHandler
     private volatile ProviderConfig _config;
     // One transport per process: every operation reuses the hosts' ControlMaster connections.
     private readonly Lazy<Transport.SshTransport> _transport;
+    private readonly HostConnectorDecorator? _decorateHosts;
 
-    public MvmProvider(ResourceRegistry registry, EngineLog log, string version, Func<string, string?> env)
+    /// <param name="decorateHosts">Wraps each operation's host connector; none in production (see HostConnectorDecorator).</param>
+    public MvmProvider(ResourceRegistry registry, EngineLog log, string version, Func<string, string?> env,
+        HostConnectorDecorator? decorateHosts = null)
     {
         _registry = registry;
+        _decorateHosts = decorateHosts;
         _log = log;
         _env = env;
         Version = version;
@@ -256,8 +260,9 @@ public sealed class MvmProvider : IResourceProviderHandler
         secrets.AddRange(properties.SecretStrings());
         if (olds is not null) secrets.AddRange(olds.SecretStrings());
         var config = _config;
-        var ctx = new OperationContext(operation, type, name, urn, false, config, _log, secrets, linked.Token, timeout,
-            Testing.KillSwitch.Wrap(new Transport.SshHostConnector(_transport.Value, config), operation, type));
+        Transport.IHostConnector hosts = new Transport.SshHostConnector(_transport.Value, config.ToSshDefaults());
+        if (_decorateHosts is not null) hosts = _decorateHosts(hosts, operation, type);
+        var ctx = new OperationContext(operation, type, name, urn, false, config, _log, secrets, linked.Token, timeout, hosts);
         var what = $"{operation} of {type} '{name}'";
 
         string Where()

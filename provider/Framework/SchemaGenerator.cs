@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Core;
 
 namespace Mvm.Framework;

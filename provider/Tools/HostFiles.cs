@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Transport;
 
 namespace Mvm.Tools;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Transport;
 
 namespace Mvm.Tools;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Transport;
 
 namespace Mvm.Tools;

@@ -1,13 +1,10 @@
 using System.Text.RegularExpressions;
-using Mvm.Config;
 using Mvm.Core;
-using Mvm.Framework;
-using Mvm.Resources.Shared;
 
 namespace Mvm.Transport;
 
 /// <summary>
-/// Turns the provider configuration plus one host's overrides into an <see cref="SshTarget"/>.
+/// Turns the provider-wide SSH settings plus one host's own into an <see cref="SshTarget"/>.
 /// A value set on the host wins over the provider's; unset values fall back to the provider's,
 /// then to the defaults (root, port 22, sudo when the user is not root, agent when
 /// SSH_AUTH_SOCK is set, 15 s connect timeout).
@@ -16,9 +13,10 @@ public static partial class SshTargetResolver
 {
     /// <param name="name">Display name for messages; defaults to the address.</param>
     /// <param name="environment">Environment lookup (for SSH_AUTH_SOCK); the process environment when null.</param>
-    public static SshTarget Resolve(ProviderConfig config, HostFields host, string? name = null, Func<string, string?>? environment = null)
+    public static SshTarget Resolve(SshDefaults defaults, SshHostSettings host, string? name = null,
+        Func<string, string?>? environment = null)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(defaults);
         ArgumentNullException.ThrowIfNull(host);
         environment ??= Environment.GetEnvironmentVariable;
         var address = host.Address?.Trim();
@@ -26,35 +24,35 @@ public static partial class SshTargetResolver
         if (string.IsNullOrEmpty(address)) throw Invalid(display, "address", "is required");
         ValidateAddress(display, "address", address);
 
-        var port = host.SshPort ?? config.SshPort ?? 22;
+        var port = host.Port ?? defaults.Port ?? 22;
         ValidatePort(display, "sshPort", port);
-        var user = NonEmpty(host.SshUser) ?? NonEmpty(config.SshUser) ?? "root";
+        var user = NonEmpty(host.User) ?? NonEmpty(defaults.User) ?? "root";
         ValidateUser(display, "sshUser", user);
 
         // Key text on the host beats everything; otherwise the provider's key text, then its key file.
-        var hostKeyText = NonEmpty(host.SshPrivateKey);
-        var key = hostKeyText ?? NonEmpty(config.SshPrivateKey);
-        var keyFile = key is null ? NonEmpty(config.SshPrivateKeyFile) : null;
-        var password = NonEmpty(host.SshPassword) ?? NonEmpty(config.SshPassword);
+        var hostKeyText = NonEmpty(host.PrivateKey);
+        var key = hostKeyText ?? NonEmpty(defaults.PrivateKey);
+        var keyFile = key is null ? NonEmpty(defaults.PrivateKeyFile) : null;
+        var password = NonEmpty(host.Password) ?? NonEmpty(defaults.Password);
         var agentSocket = NonEmpty(environment("SSH_AUTH_SOCK"));
-        var agent = config.SshAgent ?? agentSocket is not null;
+        var agent = defaults.UseAgent ?? agentSocket is not null;
 
         // A pin is a requirement, wherever it is set (the host's own hostKey, which overrides, or
         // a provider hostKeys entry): a pinned host must show a pinned key, and known_hosts or
         // trust-on-first-use cannot vouch for another one. Otherwise a correct known_hosts line
         // would quietly outvote a wrong pin, and the pin would check nothing.
-        var pinned = NonEmpty(host.HostKey) is { } own ? [own] : ProviderPins(config, address, name).ToList();
+        var pinned = NonEmpty(host.HostKey) is { } own ? [own] : ProviderPins(defaults, address, name).ToList();
         foreach (var k in pinned) ValidatePublicKey(display, "hostKey", k);
 
         var connectTimeout = TimeSpan.FromSeconds(15);
-        if (NonEmpty(config.ConnectTimeout) is { } ct)
+        if (NonEmpty(defaults.ConnectTimeout) is { } ct)
         {
             if (!Durations.TryParse(ct, out connectTimeout) || connectTimeout <= TimeSpan.Zero)
                 throw Invalid(display, "connectTimeout", $"`{ct}` is not a positive duration such as `15s` or `1m`");
         }
 
         var jumps = new List<SshHop>();
-        var jumpSource = host.JumpHosts is not null ? host.JumpHosts : config.JumpHosts?.Cast<JumpHost?>().ToList();
+        var jumpSource = host.JumpHosts ?? defaults.JumpHosts;
         foreach (var (j, i) in (jumpSource ?? []).Select((j, i) => (j, i)))
         {
             if (j is null) continue;
@@ -64,10 +62,10 @@ public static partial class SshTargetResolver
             ValidateAddress(display, what + ".address", hopAddress);
             var hopPort = j.Port ?? 22;
             ValidatePort(display, what + ".port", hopPort);
-            var hopUser = NonEmpty(j.User) ?? NonEmpty(config.SshUser) ?? "root";
+            var hopUser = NonEmpty(j.User) ?? NonEmpty(defaults.User) ?? "root";
             ValidateUser(display, what + ".user", hopUser);
-            var hopKey = NonEmpty(j.PrivateKey) ?? NonEmpty(config.SshPrivateKey);
-            var hopPins = NonEmpty(j.HostKey) is { } hk ? [hk] : ProviderPins(config, hopAddress, null).ToList();
+            var hopKey = NonEmpty(j.PrivateKey) ?? NonEmpty(defaults.PrivateKey);
+            var hopPins = NonEmpty(j.HostKey) is { } hk ? [hk] : ProviderPins(defaults, hopAddress, null).ToList();
             foreach (var k in hopPins) ValidatePublicKey(display, what + ".hostKey", k);
             jumps.Add(new SshHop
             {
@@ -75,7 +73,7 @@ public static partial class SshTargetResolver
                 Port = hopPort,
                 User = hopUser,
                 PrivateKey = hopKey,
-                PrivateKeyFile = hopKey is null ? NonEmpty(config.SshPrivateKeyFile) : null,
+                PrivateKeyFile = hopKey is null ? NonEmpty(defaults.PrivateKeyFile) : null,
                 PinnedHostKeys = hopPins,
             });
         }
@@ -91,23 +89,24 @@ public static partial class SshTargetResolver
             Password = password,
             UseAgent = agent,
             AgentSocket = agent ? agentSocket : null,
-            KnownHosts = NonEmpty(config.KnownHosts),
-            KnownHostsFile = NonEmpty(config.KnownHostsFile),
+            KnownHosts = NonEmpty(defaults.KnownHosts),
+            KnownHostsFile = NonEmpty(defaults.KnownHostsFile),
             PinnedHostKeys = pinned,
-            TrustOnFirstUse = config.TrustOnFirstUse ?? false,
+            TrustOnFirstUse = defaults.TrustOnFirstUse ?? false,
             JumpHosts = jumps,
-            Sudo = host.Sudo ?? config.Sudo ?? user != "root",
+            Sudo = host.Sudo ?? defaults.Sudo ?? user != "root",
             ConnectTimeout = connectTimeout,
         };
     }
 
-    private static IEnumerable<string> ProviderPins(ProviderConfig config, string address, string? name)
+    private static IEnumerable<string> ProviderPins(SshDefaults defaults, string address, string? name)
     {
-        if (config.HostKeys is null) yield break;
-        foreach (var (k, v) in config.HostKeys)
+        if (defaults.HostKeys is null) yield break;
+        foreach (var (k, v) in defaults.HostKeys)
         {
             if (string.IsNullOrWhiteSpace(v)) continue;
-            if (string.Equals(k, address, StringComparison.OrdinalIgnoreCase) || (name is not null && string.Equals(k, name, StringComparison.Ordinal)))
+            if (string.Equals(k, address, StringComparison.OrdinalIgnoreCase)
+                || (name is not null && string.Equals(k, name, StringComparison.Ordinal)))
                 yield return v.Trim();
         }
     }

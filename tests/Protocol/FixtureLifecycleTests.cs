@@ -13,7 +13,7 @@ namespace Mvm.Tests.Protocol;
 
 /// <summary>
 /// The whole engine lifecycle through YAML programs, with the test fixture resource (mvm:testing:Fixture, served
-/// because the plugin's environment has MVM_TEST_FIXTURES=1) whose real object is a JSON file: preview, up,
+/// by the test build of the plugin, tests/TestPlugin) whose real object is a JSON file: preview, up,
 /// no-op up, update, refresh (drift and gone), import, destroy, replacement order, ignoreChanges, protect and
 /// init failures. Assertions are on the wire (calls, kinds), the state file and the object file.
 /// </summary>

@@ -5,7 +5,7 @@ using Mvm.Tests.Protocol.Support;
 
 namespace Mvm.Tests.Protocol;
 
-/// <summary>GetSchema serves exactly the checked-in schema.json, and the test fixture exists only when switched on.</summary>
+/// <summary>GetSchema serves exactly the checked-in schema.json, and the shipped plugin has no test fixture.</summary>
 public sealed class SchemaTests(ConfiguredSession fixture) : IClassFixture<ConfiguredSession>
 {
     [Fact]
@@ -30,7 +30,7 @@ public sealed class SchemaTests(ConfiguredSession fixture) : IClassFixture<Confi
     }
 
     [Fact]
-    public async Task Without_MVM_TEST_FIXTURES_the_fixture_token_is_not_served()
+    public async Task The_shipped_plugin_does_not_serve_the_fixture_token()
     {
         var s = fixture.Session;
         var e = await Assert.ThrowsAsync<RpcFailure>(() =>

@@ -5,7 +5,7 @@ namespace Mvm.Resources.Shared;
 /// <summary>
 /// Offline checks of cloud-init NoCloud seed content: user-data must start with a header
 /// cloud-init recognises (otherwise it is silently ignored in the guest), and YAML parts must pass
-/// <see cref="LightYaml"/> and then a full parse (<see cref="YamlSyntax"/>). Messages give line and column, never the content (it may hold credentials).
+/// <see cref="YamlSyntax"/>. Messages give line and column, never the content (it may hold credentials).
 /// </summary>
 public static class CloudInitCheck
 {
@@ -56,8 +56,7 @@ public static class CloudInitCheck
 
     private static bool CheckYaml(CheckContext ctx, string path, string text)
     {
-        // LightYaml pins PyYAML's lexical rules to exact positions; YamlDotNet then catches structure errors.
-        if ((LightYaml.FindProblem(text) ?? (object?)YamlSyntax.FindProblem(text)) is not { } problem) return true;
+        if (YamlSyntax.FindProblem(text) is not { } problem) return true;
         ctx.Fail(path, $"is not valid YAML: {problem}");
         return false;
     }

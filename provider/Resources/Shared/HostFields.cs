@@ -1,4 +1,4 @@
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Transport;
 
 namespace Mvm.Tools;

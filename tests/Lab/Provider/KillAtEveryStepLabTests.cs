@@ -6,9 +6,10 @@ using Mvm.Tests.Lab.Transport;
 namespace Mvm.Tests.Lab.Provider;
 
 /// <summary>
-/// Issue 12, defect 2: the plugin SIGKILLed right after each remote command in turn (the plugin's
-/// MVM_TEST_KILL_AFTER switch, raised from 1 until the operation ends unharmed) during a VM create,
-/// a VM delete and a VirtualImage create, on a 3-host cluster (h5-h7, or MVM_LAB_VM_HOSTS). After
+/// Issue 12, defect 2: the plugin SIGKILLed right after each remote command in turn (the
+/// MVM_TEST_KILL_AFTER switch of the plugin's test build, tests/TestPlugin, raised from 1 until the
+/// operation ends unharmed) during a VM create, a VM delete and a VirtualImage create, on a 3-host
+/// cluster (h5-h7, or MVM_LAB_VM_HOSTS). After
 /// every kill the next `up` must converge, and every host is counted for what nobody's state holds:
 /// domains, RBD images (disks, seeds, partial imports) and scratch directories. The count must be
 /// zero every time. VMs are tiny and boot nothing (a blank 16 MiB qcow2 image), so each cut costs
@@ -71,7 +72,8 @@ public sealed class KillAtEveryStepLabTests(LabFixture lab, ITestOutputHelper ou
 
     private async Task<DeploymentResult> UpAsync(string what, IReadOnlyDictionary<string, string?>? env = null)
     {
-        var r = await _program.RunAsync(e => e.UpAsync(), env);
+        // The kill switch lives only in the test build of the plugin; runs without it use the shipped plugin.
+        var r = await _program.RunAsync(e => e.UpAsync(), env, env is null ? null : LabProgram.TestPluginPath);
         if (env is null) Assert.True(r.Succeeded, $"{what} failed:\n{r.Transcript}");
         return r;
     }

@@ -29,6 +29,11 @@ public sealed class LabProgram : IDisposable
         Environment.GetEnvironmentVariable("MVM_PLUGIN_PATH") is { Length: > 0 } p ? p
             : Path.Combine(RepoRoot, "provider", "bin", "plugin", "pulumi-resource-mvm");
 
+    /// <summary>The test build of the plugin (tests/TestPlugin: the same server plus the kill switch).</summary>
+    public static string TestPluginPath =>
+        Environment.GetEnvironmentVariable("MVM_TEST_PLUGIN_PATH") is { Length: > 0 } p ? p
+            : Path.Combine(RepoRoot, "tests", "TestPlugin", "bin", "plugin", "pulumi-resource-mvm-test");
+
     /// <summary>The stack configuration the lab's programs share: root with the lab's key and known_hosts.</summary>
     public static string LabConfig(string outDir, string keyFile) => $"""
         config:
@@ -45,14 +50,18 @@ public sealed class LabProgram : IDisposable
     }
 
     /// <param name="pluginEnvironment">Extra environment for the plugin (fault injection).</param>
-    public async Task<DeploymentResult> RunAsync(Func<Engine, Task<DeploymentResult>> operation, IReadOnlyDictionary<string, string?>? pluginEnvironment = null)
+    /// <param name="pluginPath">Another plugin binary (the test build, for fault injection); the shipped one when null.</param>
+    public async Task<DeploymentResult> RunAsync(Func<Engine, Task<DeploymentResult>> operation,
+        IReadOnlyDictionary<string, string?>? pluginEnvironment = null, string? pluginPath = null)
     {
-        Assert.True(File.Exists(PluginPath), $"plugin not built at {PluginPath}: run make plugin");
+        pluginPath ??= PluginPath;
+        Assert.True(File.Exists(pluginPath),
+            $"plugin not built at {pluginPath}: run make plugin (make test-plugin for the test build)");
         await using var engine = await Engine.StartAsync(new EngineOptions
         {
             ProgramDirectory = Directory,
             Stack = Stack,
-            PluginPath = PluginPath,
+            PluginPath = pluginPath,
             RpcTimeout = TimeSpan.FromMinutes(45),
             PluginEnvironment = pluginEnvironment,
         });

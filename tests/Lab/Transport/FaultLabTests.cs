@@ -54,7 +54,7 @@ public sealed class FaultLabTests(LabFixture lab, ITestOutputHelper output)
     public async Task JumpHostThatIsDownIsNamedAsTheCulprit()
     {
         await using var transport = new SshTransport(options: QuickRetries);
-        var host = transport.Host(lab.Target(lab.H2, c => c.JumpHosts = [new Mvm.Config.JumpHost { Address = lab.H1.Management, Port = 2222 }]));
+        var host = transport.Host(lab.Target(lab.H2, c => c.JumpHosts = [new Mvm.Framework.Config.JumpHost { Address = lab.H1.Management, Port = 2222 }]));
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<HostUnreachableException>(() => host.RunAsync(["true"], null, TimeSpan.FromSeconds(20), default));
         output.WriteLine(e.GetType().Name + ": " + e.Message);
@@ -66,7 +66,7 @@ public sealed class FaultLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Contains("connection refused", e.Message);
 
         // The jump host is fine but the target behind it refuses: the target is named.
-        var behind = transport.Host(lab.Target(lab.H2, c => c.JumpHosts = [new Mvm.Config.JumpHost { Address = lab.H1.Management }], h => h.SshPort = 2222));
+        var behind = transport.Host(lab.Target(lab.H2, c => c.JumpHosts = [new Mvm.Framework.Config.JumpHost { Address = lab.H1.Management }], h => h.SshPort = 2222));
         var e2 = await Assert.ThrowsAsync<HostUnreachableException>(() => behind.RunAsync(["true"], null, TimeSpan.FromSeconds(20), default));
         output.WriteLine(e2.GetType().Name + ": " + e2.Message);
         Assert.Equal(lab.H2.Management, e2.Address);
@@ -144,7 +144,7 @@ public sealed class FaultLabTests(LabFixture lab, ITestOutputHelper output)
         {
             transport.Host(lab.Target(lab.H1)),
             transport.Host(lab.Target(lab.H2, c => c.SshUser = "mvm")),
-            transport.Host(lab.Target(lab.H3, c => c.JumpHosts = [new Mvm.Config.JumpHost { Address = lab.H1.Management }])),
+            transport.Host(lab.Target(lab.H3, c => c.JumpHosts = [new Mvm.Framework.Config.JumpHost { Address = lab.H1.Management }])),
         };
         foreach (var h in hosts) await h.RunCheckedAsync(["true"], TimeSpan.FromSeconds(20), default);
         // Three masters plus the nested ssh carrying the jump.

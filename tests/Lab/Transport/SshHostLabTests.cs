@@ -79,7 +79,7 @@ public sealed class SshHostLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(transport.PrivateDirectoryPath));
         // Behind a jump host the password still works, and the hop's ssh does not carry it.
         var jumped = transport.Host(lab.Target(lab.H3, c => { c.SshPrivateKey = null; c.SshUser = "mvm"; c.SshPassword = lab.Password;
-            c.JumpHosts = [new Mvm.Config.JumpHost { Address = lab.H1.Management, PrivateKey = lab.PrivateKey }]; }));
+            c.JumpHosts = [new Mvm.Framework.Config.JumpHost { Address = lab.H1.Management, PrivateKey = lab.PrivateKey }]; }));
         Assert.Equal("h3\n", (await jumped.RunCheckedAsync(["hostname"], T, default)).StdoutText);
         var hop = LabFixture.ProcessesMentioning(transport.PrivateDirectoryPath).Single(p => p.CommandLine.Contains(" -W ", StringComparison.Ordinal));
         Assert.DoesNotContain(lab.Password, File.ReadAllText($"/proc/{hop.Pid}/environ"));
@@ -126,7 +126,7 @@ public sealed class SshHostLabTests(LabFixture lab, ITestOutputHelper output)
     public async Task JumpsThroughH1ToH2WithItsOwnUserPerHop()
     {
         await using var transport = new SshTransport();
-        var target = lab.Target(lab.H2, c => c.JumpHosts = [new Mvm.Config.JumpHost { Address = lab.H1.Management, User = "mvm" }]);
+        var target = lab.Target(lab.H2, c => c.JumpHosts = [new Mvm.Framework.Config.JumpHost { Address = lab.H1.Management, User = "mvm" }]);
         var host = transport.Host(target);
         var r = await host.RunCheckedAsync(["sh", "-c", "hostname; echo $SSH_CLIENT"], T, default);
         var lines = r.StdoutText.Split('\n');

@@ -51,12 +51,6 @@ public class ConfiguredSession : IAsyncLifetime
     }
 }
 
-/// <summary>The same, with the test fixture resource (mvm:testing:Fixture) served.</summary>
-public sealed class ConfiguredFixtureSession : ConfiguredSession
-{
-    protected override IReadOnlyDictionary<string, string?> Environment => PluginBinary.FixtureEnvironment();
-}
-
 /// <summary>Small helpers to read values off the wire.</summary>
 public static class Wire
 {

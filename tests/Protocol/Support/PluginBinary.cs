@@ -11,9 +11,21 @@ namespace Mvm.Tests.Protocol.Support;
 /// </summary>
 public static partial class PluginBinary
 {
+    /// <summary>Where `make test-plugin` publishes the test build of the plugin, relative to the repository.</summary>
+    public const string TestPluginRelativePath = "tests/TestPlugin/bin/plugin/pulumi-resource-mvm-test";
+
+    public const string TestPluginVariable = "MVM_TEST_PLUGIN_PATH";
+
     private static readonly Lazy<string> Resolved = new(Resolve);
+    private static readonly Lazy<string> ResolvedTestPlugin = new(ResolveTestPlugin);
 
     public static string Path => Resolved.Value;
+
+    /// <summary>
+    /// The test build of the plugin (tests/TestPlugin: the same server plus the mvm:testing:Fixture resource),
+    /// from MVM_TEST_PLUGIN_PATH (set by `make test-protocol`), else where `make test-plugin` publishes it.
+    /// </summary>
+    public static string TestPluginPath => ResolvedTestPlugin.Value;
 
     /// <summary>The repository root (the directory holding Provider.sln).</summary>
     public static string RepoRoot { get; } =
@@ -56,15 +68,27 @@ public static partial class PluginBinary
         }
     }
 
+    private static string ResolveTestPlugin()
+    {
+        var path = System.Environment.GetEnvironmentVariable(TestPluginVariable) is { Length: > 0 } fromEnv
+            ? fromEnv
+            : System.IO.Path.Combine(RepoRoot, TestPluginRelativePath);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(
+                $"the test build of the plugin is missing at {path}; " +
+                $"build it with `make test-plugin` (cd {RepoRoot} && make test-plugin)");
+        return System.IO.Path.GetFullPath(path);
+    }
+
     /// <summary>
-    /// Plugin environment for tests: no credentials or fixture switch leak in from the developer's shell,
+    /// Plugin environment for tests: no credentials or test switch leak in from the developer's shell,
     /// plus <paramref name="extra"/>.
     /// </summary>
     public static IReadOnlyDictionary<string, string?> Environment(IReadOnlyDictionary<string, string?>? extra = null)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["MVM_TEST_FIXTURES"] = null,
+            ["MVM_TEST_KILL_AFTER"] = null,
             ["MVM_SSH_PASSWORD"] = null,
             ["MVM_SSH_PRIVATE_KEY"] = null,
             ["MVM_SSH_PRIVATE_KEY_FILE"] = null,
@@ -81,9 +105,6 @@ public static partial class PluginBinary
             env[k] = v;
         return env;
     }
-
-    public static IReadOnlyDictionary<string, string?> FixtureEnvironment() =>
-        Environment(new Dictionary<string, string?> { ["MVM_TEST_FIXTURES"] = "1" });
 
     /// <summary>A session on the binary under test with a clean environment.</summary>
     public static Task<ProviderSession> StartSessionAsync(ProviderSessionOptions? options = null)

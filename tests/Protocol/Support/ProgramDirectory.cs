@@ -27,6 +27,7 @@ public sealed class ProgramDirectory : IAsyncDisposable
 
     public Engine Engine { get; }
 
+    /// <param name="fixtures">Run the test build of the plugin, which also serves mvm:testing:Fixture.</param>
     public static async Task<ProgramDirectory> StartAsync(string pulumiYaml, string? stackYaml = DefaultStack, bool fixtures = true,
         Func<EngineOptions, EngineOptions>? configure = null, string prefix = "mvm-program")
     {
@@ -34,8 +35,9 @@ public sealed class ProgramDirectory : IAsyncDisposable
         var options = new EngineOptions
         {
             ProgramDirectory = dir.Path,
-            PluginPath = PluginBinary.Path,
-            PluginEnvironment = fixtures ? PluginBinary.FixtureEnvironment() : PluginBinary.Environment(),
+            // The fixture resource is served only by the test build of the plugin.
+            PluginPath = fixtures ? PluginBinary.TestPluginPath : PluginBinary.Path,
+            PluginEnvironment = PluginBinary.Environment(),
             RpcTimeout = TimeSpan.FromSeconds(60), // safety net only: the real engine sets none
             StopGrace = TimeSpan.FromSeconds(5),
         };

@@ -1,6 +1,6 @@
 using static Mvm.Tests.Unit.Resources.CheckHelpers;
 using G = Mvm.Tests.Unit.Checks.ValueGenerator;
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Framework;
 using Mvm.Protocol;
 using Mvm.Resources.CephPool;

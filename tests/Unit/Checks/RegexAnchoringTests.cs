@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Mvm.Core;
 using Mvm.Framework;
 
 namespace Mvm.Tests.Unit.Checks;

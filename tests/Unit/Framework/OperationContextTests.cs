@@ -9,7 +9,7 @@ public class OperationContextTests
     private static OperationContext NewContext(CancellationToken ct = default)
     {
         var log = new EngineLog(null, _ => { });
-        return new OperationContext("create", "mvm:index:X", "x", "urn", false, Mvm.Config.ConfigLoader.Defaults(_ => null), log,
+        return new OperationContext("create", "mvm:index:X", "x", "urn", false, Mvm.Framework.Config.ConfigLoader.Defaults(_ => null), log,
             new SecretScrubber(), ct, null);
     }
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
@@ -52,7 +52,7 @@ public sealed class CephPoolResourceTests
 
     private sealed class OneHost(IHost host) : IHostConnector
     {
-        public IHost Connect(HostFields h, string name) => host;
+        public IHost Connect(SshHostSettings h, string name) => host;
     }
 
     private static OperationContext Ctx(FakeCluster cluster, ProviderConfig? config = null) =>

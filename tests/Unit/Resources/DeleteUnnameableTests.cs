@@ -1,5 +1,5 @@
 using static Mvm.Tests.Unit.Resources.CheckHelpers;
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
@@ -20,7 +20,7 @@ public sealed class DeleteUnnameableTests
 {
     private sealed class OneHost(IHost host) : IHostConnector
     {
-        public IHost Connect(HostFields h, string name) => host;
+        public IHost Connect(SshHostSettings h, string name) => host;
     }
 
     private static (OperationContext Ctx, ScriptedHost Host) Ctx()

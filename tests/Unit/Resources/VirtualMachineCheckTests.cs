@@ -146,7 +146,8 @@ public class VirtualMachineCheckTests
     public void UserDataWithAnUnclosedQuoteFailsAtTheQuote()
     {
         var userData = "#cloud-config\nruncmd:\n  - echo hi\n  - \"echo unterminated\nfinal_message: done\n";
-        AssertOnlyFailure(Check(Valid().Set("cloudInit", Obj(("userData", userData)))), "cloudInit.userData", "line 4, column 5:", "never closed");
+        AssertOnlyFailure(Check(Valid().Set("cloudInit", Obj(("userData", userData)))), "cloudInit.userData",
+            "line 4, column 5:", "double-quoted");
     }
 
     [Fact]
@@ -171,8 +172,10 @@ public class VirtualMachineCheckTests
     [Fact]
     public void MetaDataAndNetworkConfigMustBeYaml()
     {
-        AssertOnlyFailure(Check(Valid().Set("cloudInit", Obj(("metaData", "{\"instance-id\": \"x\"")))), "cloudInit.metaData", "line 1, column 1:", "'{' is never closed");
-        AssertOnlyFailure(Check(Valid().Set("cloudInit", Obj(("networkConfig", "version: 2\nethernets: [eth0}\n")))), "cloudInit.networkConfig", "line 2, column 17:", "found '}'");
+        AssertOnlyFailure(Check(Valid().Set("cloudInit", Obj(("metaData", "{\"instance-id\": \"x\"")))), "cloudInit.metaData",
+            "line 2, column 1:", "expected ',' or '}'");
+        AssertOnlyFailure(Check(Valid().Set("cloudInit", Obj(("networkConfig", "version: 2\nethernets: [eth0}\n")))),
+            "cloudInit.networkConfig", "line 2, column 17:", "expected ',' or ']'");
     }
 
     [Fact]

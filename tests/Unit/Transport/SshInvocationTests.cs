@@ -1,5 +1,5 @@
 using System.Text;
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Core;
 using Mvm.Resources.Shared;
 using Mvm.Transport;
@@ -20,12 +20,12 @@ public sealed class SshInvocationTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static SshTarget Target(bool tofu = false) => SshTargetResolver.Resolve(
-        new ProviderConfig { SshPrivateKey = TestKeys.Ed25519Private, SshPassword = Password, SshAgent = false, TrustOnFirstUse = tofu, KnownHosts = $"10.0.0.1 {TestKeys.RsaPublic}" },
+        new ProviderConfig { SshPrivateKey = TestKeys.Ed25519Private, SshPassword = Password, SshAgent = false, TrustOnFirstUse = tofu, KnownHosts = $"10.0.0.1 {TestKeys.RsaPublic}" }.ToSshDefaults(),
         new ClusterHost
         {
             Name = "h1", Address = "10.0.0.1", SshUser = "mvm",
             JumpHosts = [new JumpHost { Address = "10.9.0.1", User = "jump", PrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nhopkeyhopkeyhopkey\n-----END OPENSSH PRIVATE KEY-----" }, new JumpHost { Address = "10.9.0.2" }],
-        }, "h1", _ => null);
+        }.ToSshSettings(), "h1", _ => null);
 
     /// <summary>A fake ssh that records argv and environment, prints <paramref name="stderr"/> and exits <paramref name="exit"/>.</summary>
     private string FakeSsh(string stderr, int exit)
@@ -160,8 +160,8 @@ public sealed class SshInvocationTests : IDisposable
         // known_hosts line for the same host outvoted a wrong pin.
         var target = SshTargetResolver.Resolve(
             new ProviderConfig { SshPrivateKey = TestKeys.Ed25519Private, SshAgent = false, TrustOnFirstUse = true, KnownHosts = $"10.0.0.1 {TestKeys.RsaPublic}",
-                HostKeys = new() { ["10.0.0.1"] = TestKeys.Ed25519Public } },
-            new ClusterHost { Name = "h1", Address = "10.0.0.1" }, "h1", _ => null);
+                HostKeys = new() { ["10.0.0.1"] = TestKeys.Ed25519Public } }.ToSshDefaults(),
+            new ClusterHost { Name = "h1", Address = "10.0.0.1" }.ToSshSettings(), "h1", _ => null);
         var config = SshConfigFile.Build(target, new SshHostFiles("/tmp/d"), "/usr/bin/ssh", new SshTransportOptions());
         Assert.Contains("  StrictHostKeyChecking yes\n  UserKnownHostsFile \"/tmp/d/pinned_target\"\n", config);
         Assert.DoesNotContain("known_hosts", config);

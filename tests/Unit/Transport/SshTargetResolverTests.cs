@@ -1,4 +1,4 @@
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Resources.Shared;
 using Mvm.Transport;
 
@@ -9,7 +9,7 @@ public class SshTargetResolverTests
     private static readonly Func<string, string?> NoAgent = _ => null;
 
     private static SshTarget Resolve(ProviderConfig config, ClusterHost host, Func<string, string?>? env = null) =>
-        SshTargetResolver.Resolve(config, host, host.Name, env ?? NoAgent);
+        SshTargetResolver.Resolve(config.ToSshDefaults(), host.ToSshSettings(), host.Name, env ?? NoAgent);
 
     [Fact]
     public void DefaultsAreRootPort22NoSudoAndVerifiedHostKeys()

@@ -24,7 +24,7 @@ public class CephMonitorsTests
         var other => throw new InvalidOperationException("unexpected command: " + other),
     });
 
-    private static OperationContext Context() => new("update", "mvm:index:MvmCluster", "c", "urn", false, Mvm.Config.ConfigLoader.Defaults(_ => null),
+    private static OperationContext Context() => new("update", "mvm:index:MvmCluster", "c", "urn", false, Mvm.Framework.Config.ConfigLoader.Defaults(_ => null),
         new EngineLog(null, _ => { }), new SecretScrubber(), default, null);
 
     [Fact]

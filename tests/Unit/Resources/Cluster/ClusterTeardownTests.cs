@@ -23,7 +23,7 @@ public sealed class ClusterTeardownTests
 
     private sealed class Connector(Dictionary<string, ClusterTestHost> hosts) : IHostConnector
     {
-        public IHost Connect(HostFields h, string name) => hosts[name];
+        public IHost Connect(SshHostSettings h, string name) => hosts[name];
     }
 
     private static MvmClusterState State(bool force)
@@ -33,7 +33,7 @@ public sealed class ClusterTeardownTests
         return new MvmClusterState { Name = "std", Layout = ClusterLayout.Standard, Hosts = hosts, ForceDestroy = force, ConnectString = ConnectString.Encode(info) };
     }
 
-    private OperationContext Ctx() => new("delete", "mvm:index:MvmCluster", "std", "urn", false, new Mvm.Config.ProviderConfig(),
+    private OperationContext Ctx() => new("delete", "mvm:index:MvmCluster", "std", "urn", false, new Mvm.Framework.Config.ProviderConfig(),
         new EngineLog(null, _ => { }), new SecretScrubber(), CancellationToken.None, null, new Connector(_hosts));
 
     [Fact]

@@ -1,5 +1,5 @@
 using Mvm.Cluster;
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Resources.MvmCluster;
 using Mvm.Resources.Shared;
 

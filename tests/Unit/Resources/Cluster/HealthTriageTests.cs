@@ -63,7 +63,7 @@ public class HealthTriageTests
         var other => throw new InvalidOperationException("unexpected command: " + other),
     });
 
-    private static OperationContext Context() => new("update", "mvm:index:MvmCluster", "c", "urn", false, Mvm.Config.ConfigLoader.Defaults(_ => null),
+    private static OperationContext Context() => new("update", "mvm:index:MvmCluster", "c", "urn", false, Mvm.Framework.Config.ConfigLoader.Defaults(_ => null),
         new EngineLog(null, _ => { }), new SecretScrubber(), default, null);
 
     [Fact]
@@ -98,7 +98,7 @@ public class HealthTriageTests
     [InlineData("nonsense", 15)]
     public void TheLimitComesFromTheProviderConfiguration(string? setting, int minutes)
     {
-        var config = Mvm.Config.ConfigLoader.Defaults(_ => null);
+        var config = Mvm.Framework.Config.ConfigLoader.Defaults(_ => null);
         config.CephHealthTimeout = setting;
         Assert.Equal(TimeSpan.FromMinutes(minutes), HealthWaitOptions.LimitFrom(config));
     }

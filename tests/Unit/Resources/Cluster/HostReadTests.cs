@@ -17,7 +17,7 @@ public sealed class HostReadTests
 {
     private sealed class Connector(IHost host) : IHostConnector
     {
-        public IHost Connect(HostFields h, string name) => host;
+        public IHost Connect(SshHostSettings h, string name) => host;
     }
 
     private static MvmHostState State() => new()
@@ -30,7 +30,7 @@ public sealed class HostReadTests
         Name = "h3", Address = "10.0.0.13", State = HostStatus.Ready,
     };
 
-    private static OperationContext Ctx(IHost host) => new("read", "mvm:index:MvmHost", "h3", "urn", false, new Mvm.Config.ProviderConfig(),
+    private static OperationContext Ctx(IHost host) => new("read", "mvm:index:MvmHost", "h3", "urn", false, new Mvm.Framework.Config.ProviderConfig(),
         new EngineLog(null, _ => { }), new SecretScrubber(), CancellationToken.None, null, new Connector(host));
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class HostSetupTests
             _ => ClusterTestHost.Result(argv, 0),
         }, "h1");
         var log = new List<string>();
-        var ctx = new OperationContext("create", "mvm:index:MvmCluster", "cluster", "urn", false, Mvm.Config.ConfigLoader.Defaults(_ => null),
+        var ctx = new OperationContext("create", "mvm:index:MvmCluster", "cluster", "urn", false, Mvm.Framework.Config.ConfigLoader.Defaults(_ => null),
             new EngineLog(null, line => { lock (log) log.Add(line); }), new SecretScrubber(), CancellationToken.None, null);
         var report = new HostReport("h1", "h1", "debian", "12", 24L << 30, 2, false, false, "eth0", "eth1", "eth2",
             new Dictionary<string, IReadOnlyList<string>>(), new Dictionary<string, string>(), new Dictionary<string, int>(), [], []);

@@ -30,7 +30,7 @@ internal sealed class SimulatedVmCluster
 
     private sealed class Connector(IReadOnlyDictionary<string, ClusterTestHost> hosts) : IHostConnector
     {
-        public IHost Connect(HostFields host, string name) => hosts[name];
+        public IHost Connect(SshHostSettings host, string name) => hosts[name];
     }
 
     /// <summary>Hosts whose sshd is down: every command fails to connect, as the transport reports it.</summary>
@@ -71,7 +71,7 @@ internal sealed class SimulatedVmCluster
         Hosts = Names.Select((n, i) => new ClusterHost { Name = n, Address = $"10.20.0.1{i + 1}" }).ToList(),
     }, new Connector(Hosts));
 
-    public OperationContext Ctx() => new("read", "mvm:index:VirtualMachine", "vm", "urn", false, Mvm.Config.ConfigLoader.Defaults(_ => null),
+    public OperationContext Ctx() => new("read", "mvm:index:VirtualMachine", "vm", "urn", false, Mvm.Framework.Config.ConfigLoader.Defaults(_ => null),
         new EngineLog(null, _ => { }), new SecretScrubber(), CancellationToken.None, null, new Connector(Hosts));
 
     public int CephCalls => Hosts.Values.Sum(h => h.Lines.Count(l => l.StartsWith("ceph ", StringComparison.Ordinal)));

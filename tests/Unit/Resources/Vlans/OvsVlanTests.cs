@@ -1,5 +1,5 @@
 using Mvm.Cluster;
-using Mvm.Config;
+using Mvm.Framework.Config;
 using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
@@ -22,7 +22,7 @@ public sealed class OvsVlanTests
 
     private sealed class Connector(params VlanHostSimulator[] hosts) : IHostConnector
     {
-        public IHost Connect(HostFields host, string name) => hosts.Single(h => h.Name == name);
+        public IHost Connect(SshHostSettings host, string name) => hosts.Single(h => h.Name == name);
     }
 
     private static string ConnectString(params int[] computeVlans) => Mvm.Cluster.ConnectString.Encode(new ClusterInfo

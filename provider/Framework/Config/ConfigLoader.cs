@@ -1,8 +1,7 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Protocol;
 
-namespace Mvm.Config;
+namespace Mvm.Framework.Config;
 
 /// <summary>
 /// Reads provider configuration from engine values (strings for stack config, typed values for

@@ -2,9 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Mvm.Core;
-using Mvm.Framework;
 
-namespace Mvm.Config;
+namespace Mvm.Framework.Config;
 
 /// <summary>The address a host is reached at over SSH: an IPv4/IPv6 address or a DNS name, nothing else.</summary>
 public static partial class HostAddress

@@ -6,12 +6,12 @@ using Mvm.Framework;
 using Mvm.Protocol;
 using Mvm.Transport;
 
-namespace Mvm.Testing;
+namespace Mvm.TestPlugin;
 
 /// <summary>
 /// A resource that exists to prove the framework over the wire (secrets, unknowns, diffs, init
 /// failures, timeouts, drift, import) without hosts. Its real object is a JSON file in a directory
-/// on the machine running the provider. Served only when MVM_TEST_FIXTURES=1 and never in schema.json.
+/// on the machine running the provider. Served only by this test build of the plugin, never in schema.json.
 /// </summary>
 [ResourceType("Fixture", "Test fixture: a JSON file standing in for a real object.", Module = "testing")]
 public sealed class FixtureResource : Resource<FixtureArgs, FixtureState>

@@ -2,9 +2,8 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
 using Mvm.Core;
-using Mvm.Framework;
 
-namespace Mvm.Config;
+namespace Mvm.Framework.Config;
 
 /// <summary>
 /// Offline checks of SSH settings: ports, login users, pinned host keys, private keys. Messages

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Mvm.Framework;
+namespace Mvm.Core;
 
 /// <summary>
 /// "Does the whole value have this form?" — the one question every validation pattern asks.

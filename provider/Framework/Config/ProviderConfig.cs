@@ -1,6 +1,5 @@
-using Mvm.Framework;
 
-namespace Mvm.Config;
+namespace Mvm.Framework.Config;
 
 /// <summary>
 /// Provider configuration (`mvm:` stack config, explicit provider properties, MVM_* environment

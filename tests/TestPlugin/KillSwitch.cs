@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using Mvm.Resources.Shared;
 using Mvm.Transport;
 
-namespace Mvm.Testing;
+namespace Mvm.TestPlugin;
 
 /// <summary>
 /// Fault injection for the lab's kill-at-every-step test (issue 12): with
@@ -44,7 +43,7 @@ public static class KillSwitch
 
     private sealed class Connector(IHostConnector inner, Counter counter) : IHostConnector
     {
-        public IHost Connect(HostFields host, string name) => new Host(inner.Connect(host, name), counter);
+        public IHost Connect(SshHostSettings host, string name) => new Host(inner.Connect(host, name), counter);
     }
 
     private sealed class Host(IHost inner, Counter counter) : IHost
