@@ -145,6 +145,7 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
 
     /// <summary>A fresh UUID made by the host's kernel (the fsid and libvirt secret id are born on the hosts).</summary>
     public async Task<string> NewUuidAsync(ClusterNode node) =>
-        (await ctx.StepAsync("generate id", node.Name, ct => node.Host.RunCheckedAsync(["cat", "/proc/sys/kernel/random/uuid"], TimeSpan.FromSeconds(30), ct), readOnly: true)
-            .ConfigureAwait(false)).StdoutText.Trim();
+        (await ctx.StepAsync("generate id", node.Name,
+            ct => HostFileCalls.ReadText("/proc/sys/kernel/random/uuid").RunAsync(node.Host, TimeSpan.FromSeconds(30), ct), readOnly: true)
+            .ConfigureAwait(false)).Trim();
 }

@@ -120,23 +120,7 @@ public static class ClusterTeardown
             await MigrationTrust.RemoveFromHostAsync(host, info.Name, ct);
         });
 
-    /// <summary>
-    /// Stops and disables every Ceph daemon on the host and removes its Ceph state and
-    /// configuration; wipes the listed devices. A fixed script: devices arrive as positional parameters.
-    /// </summary>
-    public static async Task RemoveCephAsync(IHost host, IReadOnlyList<string> wipeDevices, CancellationToken ct)
-    {
-        const string script = """
-            units=$(systemctl list-units --all --plain --no-legend 'ceph-mon@*' 'ceph-mgr@*' 'ceph-osd@*' | awk '{print $1}')
-            for u in $units; do systemctl disable --now "$u" || exit 1; done
-            systemctl disable --now ceph-mon.target ceph-mgr.target ceph-osd.target ceph.target 2>/dev/null
-            systemctl reset-failed 2>/dev/null
-            for m in $(findmnt -rn -o TARGET | grep '^/var/lib/ceph/osd/'); do umount "$m" || exit 1; done
-            rm -rf /var/lib/ceph/mon/* /var/lib/ceph/mgr/* /var/lib/ceph/osd/* /var/lib/ceph/bootstrap-osd/* /var/lib/ceph/tmp/*
-            rm -f /etc/ceph/ceph.conf /etc/ceph/*.keyring
-            for d in "$@"; do dev=$(readlink -e "$d") || continue; wipefs -a -q "$dev" || exit 1; done
-            exit 0
-            """;
-        await host.RunCheckedAsync(["bash", "-c", script, "mvm-ceph-remove", .. wipeDevices], T, ct);
-    }
+    /// <summary>Stops every Ceph daemon on the host and removes its Ceph state and configuration; wipes the listed devices.</summary>
+    public static async Task RemoveCephAsync(IHost host, IReadOnlyList<string> wipeDevices, CancellationToken ct) =>
+        await CephHostState.RemoveAll(wipeDevices).RunAsync(host, T, ct);
 }

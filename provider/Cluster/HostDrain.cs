@@ -92,8 +92,8 @@ public static class HostDrain
     /// <summary>MemAvailable of a host in KiB: the room the drain and VM placement measure by.</summary>
     public static async Task<long> AvailableKiBAsync(IHost host, CancellationToken ct)
     {
-        var meminfo = await host.RunCheckedAsync(["cat", "/proc/meminfo"], ReadLimit, ct).ConfigureAwait(false);
-        return HostFacts.ParseMemInfo(meminfo.StdoutText).AvailableBytes / 1024;
+        var meminfo = await HostFileCalls.ReadText("/proc/meminfo").RunAsync(host, ReadLimit, ct).ConfigureAwait(false);
+        return HostFacts.ParseMemInfo(meminfo).AvailableBytes / 1024;
     }
 
     /// <summary>
@@ -133,13 +133,13 @@ public static class HostDrain
     /// </summary>
     private static async Task CopyNvramAsync(IHost source, IHost target, string path, CancellationToken ct)
     {
-        var read = await source.RunAsync(["cat", path], null, ReadLimit, ct).ConfigureAwait(false);
-        if (read.ExitCode != 0) return; // never booted: libvirt makes it from the template on the target
+        var read = await HostFileCalls.ReadIfPresent(path).RunAsync(source, ReadLimit, ct).ConfigureAwait(false);
+        if (read is null) return; // never booted: libvirt makes it from the template on the target
         var dir = path[..path.LastIndexOf('/')];
-        (await new RemoteScript()
-            .Add(["install", "-d", "-m", "0755", dir])
-            .Add(["install", "-m", "0600", "/dev/stdin", path], read.Stdout)
-            .RunAsync(target, ReadLimit, ct).ConfigureAwait(false)).EnsureSuccess();
+        var batch = new ToolBatch();
+        batch.Add(HostFileCalls.MakeDirectories("0755", [dir]));
+        batch.Add(HostFileCalls.Write(path, "0600", read));
+        await batch.RunCheckedAsync(target, ReadLimit, ct).ConfigureAwait(false);
     }
 
     private static bool SameName(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

@@ -80,7 +80,7 @@ public static class MigrationTrust
         var prefix = " mvm-migration@" + cluster + ":";
         foreach (var file in new[] { AuthorizedKeys, KnownHosts })
             await EditAsync(host, file, file == KnownHosts ? "0644" : "0600", lines => lines.Where(l => !l.Contains(prefix, StringComparison.Ordinal)).ToList(), ct).ConfigureAwait(false);
-        await host.RunCheckedAsync(["rm", "-rf", KeyDirectory], T, ct).ConfigureAwait(false);
+        await HostFileCalls.RemoveTree(KeyDirectory).RunAsync(host, T, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -89,12 +89,10 @@ public static class MigrationTrust
     /// </summary>
     public static async Task ProbeAsync(IHost source, string sourceName, ClusterHost target, CancellationToken ct)
     {
-        var argv = new List<string> { "ssh", "-i", KeyFile, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10" };
-        if (target.SshPort is { } p and not 22) argv.AddRange(["-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        argv.AddRange([$"root@{target.Address}", "true"]);
-        var r = await source.RunAsync(argv, null, T, ct).ConfigureAwait(false);
-        if (r.ExitCode != 0)
-            throw new ProviderException($"root on {sourceName} cannot reach root@{target.Address} ({target.Name}) over SSH for live migration: {r.StderrText.Trim()}. " +
+        var error = await OpenSshCalls.Probe(KeyFile, "root", target.Address!, target.SshPort is { } p and not 22 ? p : null)
+            .RunAsync(source, T, ct).ConfigureAwait(false);
+        if (error is not null)
+            throw new ProviderException($"root on {sourceName} cannot reach root@{target.Address} ({target.Name}) over SSH for live migration: {error}. " +
                 "The provider sets this trust up when hosts join (key in " + KeyDirectory + ", the peers' host keys in " + KnownHosts + "); " +
                 $"check that sshd on {target.Name} accepts root logins by key (PermitRootLogin prohibit-password) and that {sourceName} reaches {target.Address}.");
     }
@@ -142,33 +140,33 @@ public static class MigrationTrust
     /// <summary>Reads a file, applies <paramref name="edit"/> to its lines and writes it back (atomically, by rename) only when they changed.</summary>
     private static async Task EditAsync(IHost host, string path, string mode, Func<IReadOnlyList<string>, List<string>> edit, CancellationToken ct)
     {
-        var read = await host.RunAsync(["cat", path], null, T, ct).ConfigureAwait(false);
-        var text = read.ExitCode == 0 ? read.StdoutText : "";
+        var read = await HostFileCalls.ReadIfPresent(path).RunAsync(host, T, ct).ConfigureAwait(false);
+        var text = read is null ? "" : Encoding.UTF8.GetString(read);
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
         var edited = edit(lines);
         if (edited.SequenceEqual(lines)) return;
         var dir = path[..path.LastIndexOf('/')];
         var temp = path + ".mvm-new";
-        (await new RemoteScript()
-            .Add(["install", "-d", "-m", dir == "/root/.ssh" ? "0700" : "0755", dir])
-            .Add(["install", "-m", mode, "/dev/stdin", temp], Encoding.UTF8.GetBytes(string.Join('\n', edited) + (edited.Count > 0 ? "\n" : "")))
-            .Add(["mv", "-f", temp, path])
-            .RunAsync(host, T, ct).ConfigureAwait(false)).EnsureSuccess();
+        var batch = new ToolBatch();
+        batch.Add(HostFileCalls.MakeDirectories(dir == "/root/.ssh" ? "0700" : "0755", [dir]));
+        batch.Add(HostFileCalls.Write(temp, mode, Encoding.UTF8.GetBytes(string.Join('\n', edited) + (edited.Count > 0 ? "\n" : ""))));
+        batch.Add(HostFileCalls.Move(temp, path));
+        await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
     private static async Task<Peer> ReadPeerAsync(ClusterHost spec, IHost host, CancellationToken ct)
     {
-        if ((await host.RunAsync(["test", "-f", KeyFile], null, T, ct).ConfigureAwait(false)).ExitCode != 0)
+        if (!await HostFileCalls.IsFile(KeyFile).RunAsync(host, T, ct).ConfigureAwait(false))
         {
-            await host.RunCheckedAsync(["install", "-d", "-m", "0700", KeyDirectory], T, ct).ConfigureAwait(false);
-            await host.RunCheckedAsync(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mvm-migration", "-f", KeyFile], T, ct).ConfigureAwait(false);
+            await HostFileCalls.MakeDirectories("0700", [KeyDirectory]).RunAsync(host, T, ct).ConfigureAwait(false);
+            await OpenSshCalls.KeyGen(KeyFile, "mvm-migration").RunAsync(host, T, ct).ConfigureAwait(false);
         }
-        var keys = await new RemoteScript { StopOnFailure = false }
-            .Add(["cat", KeyFile + ".pub"])
-            .Add(["sh", "-c", "cat /etc/ssh/ssh_host_*_key.pub"])
-            .RunAsync(host, T, ct).ConfigureAwait(false);
-        var migrationKey = keys[0]?.EnsureSuccess().StdoutText.Trim() ?? "";
-        var hostKeys = (keys[1]?.EnsureSuccess().StdoutText ?? "").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var batch = new ToolBatch(stopOnFailure: false);
+        var ownKey = batch.Add(HostFileCalls.ReadText(KeyFile + ".pub"));
+        var ownHostKeys = batch.Add(OpenSshCalls.HostPublicKeys());
+        await batch.RunAsync(host, T, ct).ConfigureAwait(false);
+        var migrationKey = ownKey.Value.Trim();
+        var hostKeys = ownHostKeys.Value;
         if (hostKeys.Count == 0) throw new ProviderException($"{spec.Name} has no SSH host keys in /etc/ssh: is openssh-server installed?");
         return new Peer(spec.Name!, spec.Address!, spec.SshPort ?? 22, migrationKey, hostKeys);
     }

@@ -28,14 +28,13 @@ public static class OsdProvisioning
                     throw new ProviderException($"{device} on {node.Name} carries osd.{existing.OsdId} of another Ceph cluster ({existing.ClusterFsid}); " +
                         "wipe it (`wipefs -a`) if its data is not needed, or remove it from dataDevices");
                 var osd = existing ?? await volume.RawPrepareAsync(new RawPrepareOptions(device) { NoTmpfs = true }, ct).ConfigureAwait(false);
-                var running = await node.Host.RunAsync(["systemctl", "is-active", "--quiet", $"ceph-osd@{osd.OsdId}"], null, T, ct).ConfigureAwait(false);
-                if (running.ExitCode != 0)
+                if (!await SystemdCalls.IsActive($"ceph-osd@{osd.OsdId}").RunAsync(node.Host, T, ct).ConfigureAwait(false))
                 {
                     await volume.RawActivateAsync(device, noTmpfs: true, ct).ConfigureAwait(false);
-                    var script = new RemoteScript()
-                        .Add(["systemctl", "enable", "ceph.target", "ceph-osd.target"])
-                        .Add(["systemctl", "enable", "--now", $"ceph-osd@{osd.OsdId}"]);
-                    (await script.RunAsync(node.Host, T, ct).ConfigureAwait(false)).EnsureSuccess();
+                    var batch = new ToolBatch();
+                    batch.Add(SystemdCalls.Enable(["ceph.target", "ceph-osd.target"]));
+                    batch.Add(SystemdCalls.Enable([$"ceph-osd@{osd.OsdId}"], now: true));
+                    await batch.RunCheckedAsync(node.Host, T, ct).ConfigureAwait(false);
                 }
                 return osd.OsdId;
             });

@@ -56,12 +56,10 @@ public sealed partial class OsdRemoval
     /// <summary>Monitor names from the host's /var/lib/ceph/mon/ceph-NAME directories (cluster name `ceph`).</summary>
     private async Task<IReadOnlyList<string>> MonitorsOnHostAsync(IHost host, CancellationToken ct)
     {
-        var r = await host.RunAsync(["find", "/var/lib/ceph/mon", "-mindepth", "1", "-maxdepth", "1", "-name", "ceph-*", "-printf", "%f\\n"], null, HostCommandTimeout, ct)
-            .ConfigureAwait(false);
+        var names = await HostFileCalls.ListNames("/var/lib/ceph/mon", "ceph-*").RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         // No directory at all (a host that never ran a monitor, or already cleaned): nothing there.
-        if (r.ExitCode != 0) return [];
-        return r.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => d["ceph-".Length..]).Where(n => n.Length > 0 && !n.StartsWith('-') && !n.Any(char.IsWhiteSpace)).ToList();
+        if (names is null) return [];
+        return names.Select(d => d["ceph-".Length..]).Where(n => n.Length > 0 && !n.StartsWith('-') && !n.Any(char.IsWhiteSpace)).ToList();
     }
 
     private async Task RemoveMonAndMgrAsync(Ceph ceph, IHost host, string name, Action<string, bool, string> step, CancellationToken ct)
@@ -79,17 +77,16 @@ public sealed partial class OsdRemoval
 
         string[] units = ["ceph-mon@" + name, "ceph-mgr@" + name];
         string[] dirs = [MonDirectory(name), MgrDirectory(name)];
-        var read = await new RemoteScript { StopOnFailure = false }
-            .Add(Systemd.ShowArgv(units))
-            .Add(["test", "-e", dirs[0]])
-            .Add(["test", "-e", dirs[1]])
-            .RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
-        var running = Systemd.ParseShow(Systemd.Check(read[0]!, null).StdoutText).Where(u => u.IsActive || u.IsEnabled).Select(u => u.Id).ToList();
+        var read = new ToolBatch(stopOnFailure: false);
+        var shown = read.Add(SystemdCalls.Show(units));
+        var exists = dirs.Select(d => read.Add(HostFileCalls.Exists(d))).ToList();
+        await read.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
+        var running = shown.Value.Where(u => u.IsActive || u.IsEnabled).Select(u => u.Id).ToList();
         if (running.Count > 0)
         {
-            var stop = new RemoteScript();
-            foreach (var u in running) stop.Add(["systemctl", "disable", "--now", "--", u]);
-            (await stop.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false)).EnsureSuccess();
+            var stop = new ToolBatch();
+            foreach (var u in running) stop.Add(SystemdCalls.Disable(u, now: true));
+            await stop.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         }
         step("stop", running.Count == 0, running.Count > 0 ? $"stopped and disabled {string.Join(", ", running)} on {host.Name}" : $"no monitor or manager running for {name} on {host.Name}");
 
@@ -99,8 +96,14 @@ public sealed partial class OsdRemoval
         var key = await ceph.AuthDelAsync("mgr." + name, ct).ConfigureAwait(false);
         step("mgr key", key == RemovalOutcome.AlreadyAbsent, key == RemovalOutcome.Removed ? $"deleted the key of mgr.{name}" : $"mgr.{name} has no key");
 
-        var present = dirs.Where((_, i) => read[i + 1]!.ExitCode == 0).ToList();
-        if (present.Count > 0) (await new RemoteScript().Add(["rm", "-rf", "--", .. present]).RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false)).EnsureSuccess();
+        var present = dirs.Where((_, i) => exists[i].Value).ToList();
+        if (present.Count > 0)
+        {
+            // One command in a batch of one: sent as a script, as the removal always was.
+            var remove = new ToolBatch();
+            remove.Add(HostFileCalls.RemoveTrees(present));
+            await remove.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
+        }
         step("data directories", present.Count == 0, present.Count > 0 ? $"removed {string.Join(", ", present)}" : "already gone");
     }
 

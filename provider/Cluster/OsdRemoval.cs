@@ -136,13 +136,12 @@ public sealed partial class OsdRemoval
     private async Task<HostSide> ReadHostAsync(IHost host, int osdId, CancellationToken ct)
     {
         var dir = DataDirectory(osdId);
-        var read = await new RemoteScript { StopOnFailure = false }
-            .Add(Systemd.ShowArgv([Unit(osdId)]))
-            .Add(["mountpoint", "-q", "--", dir])
-            .Add(["test", "-e", dir])
-            .RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
-        var unit = Systemd.ParseShow(Systemd.Check(read[0]!, Unit(osdId)).StdoutText).Single();
-        return new HostSide(unit, read[1]!.ExitCode == 0, read[2]!.ExitCode == 0);
+        var batch = new ToolBatch(stopOnFailure: false);
+        var unit = batch.Add(SystemdCalls.Show([Unit(osdId)]));
+        var mounted = batch.Add(HostFileCalls.IsMountPoint(dir));
+        var exists = batch.Add(HostFileCalls.Exists(dir));
+        await batch.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
+        return new HostSide(unit.Value.Single(), mounted.Value, exists.Value);
     }
 
     private async Task CleanHostAsync(IHost host, int osdId, HostSide state, string? wipeDevice, Action<string, bool, string> step, CancellationToken ct)
@@ -160,11 +159,11 @@ public sealed partial class OsdRemoval
                     "it was not wiped. Check the host's dataDevices.");
         }
 
-        var act = new RemoteScript();
-        if (state.Mounted) act.Add(["umount", "--", dir]);
-        if (state.DirectoryExists) act.Add(["rm", "-rf", "--", dir]);
-        if (device is not null) act.Add(["wipefs", "-a", "-q", "--", device]);
-        if (act.Count > 0) (await act.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false)).EnsureSuccess();
+        var act = new ToolBatch();
+        if (state.Mounted) act.Add(HostFileCalls.Unmount(dir));
+        if (state.DirectoryExists) act.Add(HostFileCalls.RemoveTrees([dir]));
+        if (device is not null) act.Add(HostFileCalls.WipeSignatures(device));
+        if (act.Count > 0) await act.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         step("data directory", !state.DirectoryExists, state.DirectoryExists ? $"{(state.Mounted ? "unmounted and " : "")}removed {dir}" : $"{dir} is already gone");
 
         if (device is null) return;

@@ -24,8 +24,8 @@ public static class OvsNetworking
             var uplink = node.Report.ComputeInterface;
             if (!(await ovs.ListPortsAsync(info.OvsBridge, T, ct).ConfigureAwait(false)).Contains(uplink))
                 await ovs.AddPortAsync(info.OvsBridge, uplink, new OvsPortSettings(), T, ct).ConfigureAwait(false);
-            await node.Host.RunCheckedAsync(["ip", "link", "set", "dev", uplink, "up"], T, ct).ConfigureAwait(false);
-            await node.Host.RunCheckedAsync(["ip", "link", "set", "dev", info.OvsBridge, "up"], T, ct).ConfigureAwait(false);
+            await IpLinkCalls.SetUp(uplink).RunAsync(node.Host, T, ct).ConfigureAwait(false);
+            await IpLinkCalls.SetUp(info.OvsBridge).RunAsync(node.Host, T, ct).ConfigureAwait(false);
         });
 
     /// <summary>Defines, starts and autostarts the networks of <paramref name="vlanIds"/> that the host lacks.</summary>

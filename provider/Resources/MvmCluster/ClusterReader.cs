@@ -1,6 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Framework;
 using Mvm.Resources.Shared;
+using Mvm.Tools;
 
 namespace Mvm.Resources.MvmCluster;
 
@@ -21,8 +22,7 @@ public static class ClusterReader
         {
             try
             {
-                var r = await conn.Connect(h).RunAsync(["true"], null, T, ct).ConfigureAwait(false);
-                return r.ExitCode == 0;
+                return await HostFacts.Answers().RunAsync(conn.Connect(h), T, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
