@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -32,7 +31,7 @@ public sealed class ClusterConnection
     /// <summary>Settings for Ceph CLI calls: a short connect timeout so a dead monitor host fails over quickly.</summary>
     public static CephContext CephContext { get; } = new() { ConnectTimeout = TimeSpan.FromSeconds(10) };
 
-    public IHost Connect(ClusterHost host) => _hosts.Connect(host, host.Name ?? host.Address ?? "?");
+    public IHost Connect(MemberHost host) => host.Connect(_hosts);
 
     /// <summary>
     /// The `ceph` CLI on the first host that answers for this cluster's fsid: the connect string's
@@ -40,7 +39,7 @@ public sealed class ClusterConnection
     /// one connect timeout, not one each; the earliest host in order that answers wins. Fails
     /// naming every host tried and why.
     /// </summary>
-    public async Task<Ceph> CephAsync(CancellationToken ct, IEnumerable<ClusterHost>? candidates = null)
+    public async Task<Ceph> CephAsync(CancellationToken ct, IEnumerable<MemberHost>? candidates = null)
     {
         if (_ceph is not null) return _ceph;
         if (!Info.IsHci) throw new InvalidOperationException($"cluster {Info.Name} has the standard layout: it runs no Ceph");
@@ -61,7 +60,7 @@ public sealed class ClusterConnection
         throw new ProviderException($"no host of cluster {Info.Name} answers for its Ceph cluster {Info.Fsid}: {string.Join("; ", reasons)}. Check that the cluster's hosts are up and its monitors in quorum (`ceph -s` on a monitor host).");
     }
 
-    private async Task<(Ceph? Ceph, string? Reason)> ProbeAsync(ClusterHost h, CancellationToken ct)
+    private async Task<(Ceph? Ceph, string? Reason)> ProbeAsync(MemberHost h, CancellationToken ct)
     {
         try
         {
@@ -108,13 +107,6 @@ public sealed class ClusterConnection
         if (!Info.IsHci) return;
         var ceph = await CephAsync(ct).ConfigureAwait(false);
         await ceph.ConfigKeySetAsync(ClusterMembers.Key(member.Name), ClusterMembers.Serialize(member), ct).ConfigureAwait(false);
-    }
-
-    public async Task UnregisterAsync(string name, CancellationToken ct)
-    {
-        if (!Info.IsHci) return;
-        var ceph = await CephAsync(ct).ConfigureAwait(false);
-        await ceph.ConfigKeyRemoveAsync(ClusterMembers.Key(name), ct).ConfigureAwait(false);
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0];

@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Mvm.Resources.MvmCluster;
-using Mvm.Resources.Shared;
+using Mvm.Tools;
 
 namespace Mvm.Cluster;
 
@@ -20,23 +19,63 @@ public sealed class ClusterInfo
     public string Name { get; set; } = "";
     public string Fsid { get; set; } = "";
     public string Layout { get; set; } = "hci";
-    public string VmPool { get; set; } = MvmClusterArgs.DefaultVmPool;
-    public string OvsBridge { get; set; } = MvmClusterArgs.DefaultBridge;
+    public string VmPool { get; set; } = ClusterSettings.DefaultVmPool;
+    public string OvsBridge { get; set; } = ClusterSettings.DefaultBridge;
     public string DomainType { get; set; } = "kvm";
     public string OvsDatapath { get; set; } = "system";
-    public string CpuModel { get; set; } = "host-model";
+    public string CpuModel { get; set; } = ClusterSettings.DefaultCpuModel;
     /// <summary>UUID of the libvirt secret holding the cephx key VMs use for their RBD disks (the same on every host).</summary>
     public string LibvirtSecretUuid { get; set; } = "";
     /// <summary>The cephx user VMs and libvirt use (`client.` prefix omitted), e.g. `mvm`.</summary>
     public string CephClient { get; set; } = ClusterNames.CephClient;
     /// <summary>The cluster's computeVlans, expanded: each has a libvirt network the cluster owns (an OvsVlan on one only renames its port group).</summary>
     public List<int> ComputeVlanIds { get; set; } = [];
-    public List<ClusterHost> Hosts { get; set; } = [];
+    public List<MemberHost> Hosts { get; set; } = [];
     /// <summary>The cluster's host minimums, so hosts joining through MvmHost are held to the same bar.</summary>
-    public int MinimumMemoryGiB { get; set; } = 4;
-    public int MemoryPerOsdGiB { get; set; } = 4;
+    public int MinimumMemoryGiB { get; set; } = ClusterSettings.DefaultMinimumMemoryGiB;
+    public int MemoryPerOsdGiB { get; set; } = ClusterSettings.DefaultMemoryPerOsdGiB;
 
     [JsonIgnore] public bool IsHci => Layout == "hci";
+
+    /// <summary>
+    /// The settings the connect string carries, for work that joins a host to the cluster (MvmHost);
+    /// what it does not carry (pool sizes, Ceph networks and options) is only needed to form a cluster.
+    /// </summary>
+    [JsonIgnore]
+    public ClusterSettings Settings => new()
+    {
+        Name = Name,
+        Layout = IsHci ? ClusterLayout.Hci : ClusterLayout.Standard,
+        DomainType = DomainType == "qemu" ? Tools.DomainType.Qemu : Tools.DomainType.Kvm,
+        OvsDatapath = OvsDatapath == "netdev" ? Cluster.OvsDatapath.Netdev : Cluster.OvsDatapath.System,
+        CpuModel = CpuModel,
+        VmPool = VmPool,
+        OvsBridge = OvsBridge,
+        MinimumMemoryGiB = MinimumMemoryGiB,
+        MemoryPerOsdGiB = MemoryPerOsdGiB,
+    };
+
+    /// <summary>
+    /// The connect string's content for a cluster with these settings: <paramref name="id"/> is the
+    /// cluster's id (its Ceph fsid for hci), <paramref name="secretUuid"/> the libvirt secret's.
+    /// The enums are written as the words clusters already carry ("hci", "kvm", "system" …).
+    /// </summary>
+    public static ClusterInfo Of(ClusterSettings s, string id, string secretUuid, List<MemberHost> hosts, List<int> computeVlanIds) => new()
+    {
+        Name = s.Name,
+        Fsid = s.IsHci ? id : "",
+        Layout = s.IsHci ? "hci" : "standard",
+        VmPool = s.VmPool,
+        OvsBridge = s.OvsBridge,
+        DomainType = s.DomainType == Tools.DomainType.Qemu ? "qemu" : "kvm",
+        OvsDatapath = s.OvsDatapath == Cluster.OvsDatapath.Netdev ? "netdev" : "system",
+        CpuModel = s.CpuModel,
+        LibvirtSecretUuid = secretUuid,
+        Hosts = hosts,
+        ComputeVlanIds = computeVlanIds,
+        MinimumMemoryGiB = s.MinimumMemoryGiB,
+        MemoryPerOsdGiB = s.MemoryPerOsdGiB,
+    };
 }
 
 /// <summary>Encodes and decodes the connect string: `mvm1.` followed by base64url of the JSON form.</summary>

@@ -1,7 +1,5 @@
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.MvmCluster;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -13,18 +11,18 @@ namespace Mvm.Cluster;
 /// networks on every host, then HEALTH_OK. Each step checks the host first, so running it again
 /// after an interruption continues where it stopped.
 /// </summary>
-public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx)
+public sealed class ClusterProvisioner(ClusterSettings settings, OperationContext ctx)
 {
     public const int MaxMonitors = 3;
 
-    public bool Hci => args.Layout != ClusterLayout.Standard;
+    public bool Hci => settings.IsHci;
 
-    public IHost Connect(ClusterHost h) => ctx.Hosts.Connect(h, h.Name!);
+    public IHost Connect(MemberHost h) => h.Connect(ctx.Hosts);
 
     /// <summary>Connects to and inspects the hosts concurrently; refuses, naming every problem of every host, before any change.</summary>
-    public async Task<IReadOnlyList<ClusterNode>> InspectAsync(IReadOnlyList<ClusterHost> hosts, string? existingFsid)
+    public async Task<IReadOnlyList<ClusterNode>> InspectAsync(IReadOnlyList<MemberHost> hosts, string? existingFsid)
     {
-        var req = new PreflightRequirements(args.MinimumMemoryGiB ?? 4, args.MemoryPerOsdGiB ?? 4, args.DomainType ?? DomainType.Kvm, Hci, existingFsid);
+        var req = new PreflightRequirements(settings.MinimumMemoryGiB, settings.MemoryPerOsdGiB, settings.DomainType, Hci, existingFsid);
         // Every host is inspected even when one fails, so one run lists every problem.
         var results = await Task.WhenAll(hosts.Select(async h =>
         {
@@ -54,7 +52,7 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
     /// <summary>Where Ceph listens and which hosts carry monitors; refuses before any change when a host has no address on the public network.</summary>
     public CephPlan PlanCeph(IReadOnlyList<ClusterNode> nodes, string fsid)
     {
-        var publicNetwork = args.CephPublicNetwork ?? nodes[0].ManagementNetwork()
+        var publicNetwork = settings.CephPublicNetwork ?? nodes[0].ManagementNetwork()
             ?? throw new PreconditionFailedException($"cannot tell the network of {nodes[0].Name}'s management address {nodes[0].Spec.Address}; set cephPublicNetwork");
         var net = System.Net.IPNetwork.Parse(publicNetwork);
         var monitors = new List<(ClusterNode, string)>();
@@ -68,16 +66,16 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
         if (missing.Count > 0)
             throw new PreconditionFailedException("Ceph needs every host on its public network; nothing was changed on any host: " + string.Join("; ", missing) +
                 ". Set cephPublicNetwork to a network all hosts have an address in.");
-        var size = args.DefaultPoolSize ?? 3;
-        return new CephPlan(fsid, publicNetwork, args.CephClusterNetwork ?? publicNetwork, monitors, size,
-            args.DefaultPoolMinSize ?? (int)Defaults.CephMinSize(size), args.CephConfig ?? new Dictionary<string, string>());
+        var size = settings.PoolSize;
+        return new CephPlan(fsid, publicNetwork, settings.CephClusterNetwork ?? publicNetwork, monitors, size,
+            settings.PoolMinSize ?? (int)ClusterSettings.CephMinSize(size), settings.CephConfig);
     }
 
     /// <summary>Installs the packages on the nodes concurrently and checks the CPU model against what their libvirt offers.</summary>
     public async Task InstallAsync(IReadOnlyList<ClusterNode> nodes)
     {
         await Task.WhenAll(nodes.Select(n => HostSetup.RunAsync(n, Hci, ctx))).ConfigureAwait(false);
-        var model = args.CpuModel ?? "host-model";
+        var model = settings.CpuModel;
         if (model is "host-model" or "host-passthrough") return;
         var lacking = new List<string>();
         foreach (var n in nodes)
@@ -102,7 +100,7 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
         {
             await CephBootstrap.ShareMemberFilesAsync(source, info.Fsid, joining, ctx).ConfigureAwait(false);
             var created = await Task.WhenAll(joining.Select(async n =>
-                (n.Name, await OsdProvisioning.EnsureAsync(n, info.Fsid, n.Spec.DataDevices?.Where(d => d is not null).Select(d => d!).ToList() ?? [], ctx).ConfigureAwait(false))))
+                (n.Name, await OsdProvisioning.EnsureAsync(n, info.Fsid, n.Spec.Devices(), ctx).ConfigureAwait(false))))
                 .ConfigureAwait(false);
             foreach (var (name, map) in created) osds[name] = map;
 
@@ -111,7 +109,7 @@ public sealed class ClusterProvisioner(MvmClusterArgs args, OperationContext ctx
             foreach (var n in joining)
                 await ctx.StepAsync("register host", n.Name, ct => conn.RegisterAsync(new ClusterMember { Host = n.Spec, Hostname = n.Hostname, JoinedBy = joinedBy }, ct))
                     .ConfigureAwait(false);
-            var key = await VmStorage.EnsurePoolAndClientAsync(ceph, info, args.DefaultPoolSize ?? 3, ctx).ConfigureAwait(false);
+            var key = await VmStorage.EnsurePoolAndClientAsync(ceph, info, settings.PoolSize, ctx).ConfigureAwait(false);
             var mons = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true).ConfigureAwait(false);
             var monIps = mons.Mons.Select(m => m.Ip).Where(ip => ip is not null).Select(ip => ip!).ToList();
             await Task.WhenAll(joining.Select(n => VmStorage.EnsureOnHostAsync(n, info, key, monIps, ctx))).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.MvmCluster;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -18,11 +17,14 @@ public static class ClusterTeardown
     /// <summary>Pools Ceph or the cluster made for themselves; any other pool is the user's.</summary>
     private static readonly string[] OwnPools = [".mgr", "device_health_metrics"];
 
-    public static async Task RunAsync(MvmClusterState state, OperationContext ctx)
+    /// <summary>
+    /// Deletes the cluster of <paramref name="info"/> whose declared hosts are <paramref name="hosts"/>;
+    /// with <paramref name="force"/> even while it holds VMs, images or other pools, with
+    /// <paramref name="wipeDataDevices"/> wiping each member's data devices too.
+    /// </summary>
+    public static async Task RunAsync(ClusterInfo info, IReadOnlyList<MemberHost> hosts, bool force, bool wipeDataDevices, OperationContext ctx)
     {
-        var info = ConnectString.Decode(state.ConnectString);
         var conn = new ClusterConnection(info, ctx.Hosts);
-        var hosts = ClusterLifecycle.Declared(state);
         List<ClusterMember> members = hosts.Select(h => new ClusterMember { Host = h, Hostname = h.Name! }).ToList();
         if (info.IsHci)
         {
@@ -37,9 +39,8 @@ public static class ClusterTeardown
             }
         }
 
-        if (state.ForceDestroy != true) await RefuseIfInUseAsync(conn, members, info, ctx);
+        if (!force) await RefuseIfInUseAsync(conn, members, info, ctx);
 
-        var wipe = state.WipeDataDevicesOnDestroy == true;
         await Task.WhenAll(members.Select(async m =>
         {
             var host = conn.Connect(m.Host);
@@ -47,7 +48,7 @@ public static class ClusterTeardown
             {
                 await LeaveAsync(host, m.Name, info, ctx);
                 if (info.IsHci)
-                    await ctx.StepAsync("remove Ceph", m.Name, ct => RemoveCephAsync(host, wipe ? m.Host.DataDevices?.Where(d => d is not null).Select(d => d!).ToList() ?? [] : [], ct));
+                    await ctx.StepAsync("remove Ceph", m.Name, ct => RemoveCephAsync(host, wipeDataDevices ? m.Host.Devices() : [], ct));
             }
             catch (StepFailedException e) when (HostOutage.Is(e))
             {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -22,7 +21,7 @@ public static class HostDrain
     /// Reads the host's domains and the other members' free memory, and plans where each VM goes.
     /// <paramref name="leaving"/> are hosts that cannot take VMs either (others leaving in the same update).
     /// </summary>
-    public static async Task<DrainPlan> PlanAsync(ClusterConnection conn, ClusterHost source, IHost sourceHost, IReadOnlyCollection<string> leaving, OperationContext ctx)
+    public static async Task<DrainPlan> PlanAsync(ClusterConnection conn, MemberHost source, IHost sourceHost, IReadOnlyCollection<string> leaving, OperationContext ctx)
     {
         var vms = await ctx.StepAsync("list VMs", source.Name, ct => ReadVmsAsync(sourceHost, ct), readOnly: true);
         if (vms.Count == 0) return new DrainPlan(source.Name!, [], []);
@@ -52,7 +51,7 @@ public static class HostDrain
     }
 
     /// <summary>Moves the planned VMs one at a time; a VM already on its target (an interrupted run) is skipped.</summary>
-    public static async Task RunAsync(ClusterConnection conn, DrainPlan plan, ClusterHost source, IHost sourceHost, OperationContext ctx)
+    public static async Task RunAsync(ClusterConnection conn, DrainPlan plan, MemberHost source, IHost sourceHost, OperationContext ctx)
     {
         RefuseUnlessPossible(plan, "be drained");
         if (plan.Moves.Count == 0) return;
@@ -102,7 +101,7 @@ public static class HostDrain
     /// destination keeps the source's definition, not the running XML, so changes waiting for a
     /// restart stay waiting. The drain and a VirtualMachine's host change both move VMs this way.
     /// </summary>
-    public static async Task MoveAsync(IHost sourceHost, string sourceName, ClusterHost target, IHost targetHost, VmOnHost vm, CancellationToken ct)
+    public static async Task MoveAsync(IHost sourceHost, string sourceName, MemberHost target, IHost targetHost, VmOnHost vm, CancellationToken ct)
     {
         await MigrationTrust.ProbeAsync(sourceHost, sourceName, target, ct).ConfigureAwait(false);
         if (vm.Nvram is { } nvram) await CopyNvramAsync(sourceHost, targetHost, nvram, ct).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -52,7 +51,7 @@ public static class HostPreflight
     /// device carries a BlueStore label, to ask ceph-volume which cluster it belongs to. Transport
     /// failures (host unreachable, sudo refused) are thrown, not reported.
     /// </summary>
-    public static async Task<HostReport> InspectAsync(IHost host, ClusterHost spec, PreflightRequirements req, CancellationToken ct)
+    public static async Task<HostReport> InspectAsync(IHost host, MemberHost spec, PreflightRequirements req, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(spec);

@@ -1,7 +1,6 @@
 using System.Text;
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -32,14 +31,14 @@ public static class MigrationTrust
     public static string Marker(string cluster, string host) => $"mvm-migration@{cluster}:{host}";
 
     /// <summary>The URI the source's virsh uses to reach <paramref name="target"/>'s libvirtd.</summary>
-    public static string DestinationUri(ClusterHost target) =>
+    public static string DestinationUri(MemberHost target) =>
         LibvirtUri.QemuSsh(target.Address!, "root", target.SshPort is { } p and not 22 ? p : null, KeyFile);
 
     /// <summary>
     /// Gives every member of <paramref name="members"/> (name → connection) the keys and host keys
     /// of all the others. Idempotent: a file is written only when its managed lines differ.
     /// </summary>
-    public static async Task EnsureAsync(ClusterInfo info, IReadOnlyList<(ClusterHost Spec, IHost Host)> members, OperationContext ctx)
+    public static async Task EnsureAsync(ClusterInfo info, IReadOnlyList<(MemberHost Spec, IHost Host)> members, OperationContext ctx)
     {
         if (members.Count < 2) return;
         // A member that cannot be reached keeps what it had: the others still trust each other,
@@ -66,7 +65,7 @@ public static class MigrationTrust
     }
 
     /// <summary>Takes a leaving host's key and host keys off the remaining members.</summary>
-    public static Task ForgetAsync(ClusterInfo info, string leaving, IReadOnlyList<(ClusterHost Spec, IHost Host)> remaining, OperationContext ctx) =>
+    public static Task ForgetAsync(ClusterInfo info, string leaving, IReadOnlyList<(MemberHost Spec, IHost Host)> remaining, OperationContext ctx) =>
         Task.WhenAll(remaining.Select(m => ctx.StepAsync("forget migration trust", m.Spec.Name, async ct =>
         {
             foreach (var file in new[] { AuthorizedKeys, KnownHosts })
@@ -87,7 +86,7 @@ public static class MigrationTrust
     /// Asks the source's ssh, as libvirt will, whether it reaches root on the target: a clear
     /// error before a migration beats libvirt's "Cannot recv data".
     /// </summary>
-    public static async Task ProbeAsync(IHost source, string sourceName, ClusterHost target, CancellationToken ct)
+    public static async Task ProbeAsync(IHost source, string sourceName, MemberHost target, CancellationToken ct)
     {
         var error = await OpenSshCalls.Probe(KeyFile, "root", target.Address!, target.SshPort is { } p and not 22 ? p : null)
             .RunAsync(source, T, ct).ConfigureAwait(false);
@@ -154,7 +153,7 @@ public static class MigrationTrust
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
-    private static async Task<Peer> ReadPeerAsync(ClusterHost spec, IHost host, CancellationToken ct)
+    private static async Task<Peer> ReadPeerAsync(MemberHost spec, IHost host, CancellationToken ct)
     {
         if (!await HostFileCalls.IsFile(KeyFile).RunAsync(host, T, ct).ConfigureAwait(false))
         {

@@ -19,7 +19,7 @@ public static class OvsNetworking
         {
             var ovs = new OvsVsctl(node.Host);
             if (!await ovs.BridgeExistsAsync(info.OvsBridge, T, ct).ConfigureAwait(false))
-                await ovs.AddBridgeAsync(info.OvsBridge, info.OvsDatapath == "netdev" ? "netdev" : null, T, ct,
+                await ovs.AddBridgeAsync(info.OvsBridge, info.Settings.OvsDatapath == OvsDatapath.Netdev ? "netdev" : null, T, ct,
                     new Dictionary<string, string> { ["mvm-cluster"] = info.Name }).ConfigureAwait(false);
             var uplink = node.Report.ComputeInterface;
             if (!(await ovs.ListPortsAsync(info.OvsBridge, T, ct).ConfigureAwait(false)).Contains(uplink))

@@ -1,5 +1,4 @@
 using System.Net;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Cluster;
@@ -15,7 +14,7 @@ internal sealed record PreflightNetworkResult(string Management, string Storage,
 /// </summary>
 internal static class PreflightNetwork
 {
-    public static PreflightNetworkResult Check(HostFactsResult facts, ClusterHost spec, PreflightRequirements req, PreflightFindings found)
+    public static PreflightNetworkResult Check(HostFactsResult facts, MemberHost spec, PreflightRequirements req, PreflightFindings found)
     {
         var n = found.Host;
         var ssh = SshAddresses(facts, spec.Address);
@@ -104,7 +103,7 @@ internal static class PreflightNetwork
         return (relevant.FirstOrDefault(a => a.Family == "inet") ?? v4[0]).ToString();
     }
 
-    private static void CheckCompute(HostFactsResult facts, ClusterHost spec, string compute, string management, string storage, NetworkInterface? holder,
+    private static void CheckCompute(HostFactsResult facts, MemberHost spec, string compute, string management, string storage, NetworkInterface? holder,
         string sshShown, PreflightFindings found)
     {
         var n = found.Host;

@@ -11,7 +11,7 @@ public static class ClusterPlan
 {
     public static IReadOnlyList<string> Describe(MvmClusterState? olds, MvmClusterArgs news)
     {
-        var hosts = ClusterLifecycle.Declared(news);
+        var hosts = MvmCluster.Declared(news);
         var hci = news.Layout != ClusterLayout.Standard;
         var steps = new List<string>();
         if (olds is null)
@@ -23,14 +23,14 @@ public static class ClusterPlan
                 var mons = hosts.Take(ClusterProvisioner.MaxMonitors).ToList();
                 steps.Add($"Ceph: monitors and managers on {Names(mons)}; one OSD per data device: " +
                     string.Join(", ", hosts.SelectMany(h => (h.DataDevices ?? []).Select(d => $"{h.Name} {d}"))));
-                steps.Add($"RBD pool {news.VmPool ?? MvmClusterArgs.DefaultVmPool} (size {news.DefaultPoolSize ?? 3}) with a libvirt secret and storage pool on every host");
+                steps.Add($"RBD pool {news.VmPool ?? ClusterSettings.DefaultVmPool} (size {news.DefaultPoolSize ?? 3}) with a libvirt secret and storage pool on every host");
             }
             steps.Add(BridgeStep(news, hosts));
             if (hci) steps.Add("wait for HEALTH_OK with every PG active+clean");
             return steps;
         }
 
-        var oldHosts = ClusterLifecycle.Declared(olds);
+        var oldHosts = MvmCluster.Declared(olds);
         foreach (var h in hosts.Where(h => !oldHosts.Any(o => Same(o, h))))
             steps.Add($"add host {h.Name} ({h.Address}): check, install, join" +
                 (hci && h.DataDevices is { Count: > 0 } d ? $", OSDs on {string.Join(", ", d)}" : "") + ", OVS bridge and VLAN networks, libvirt secret and pool");
@@ -76,22 +76,22 @@ public static class ClusterPlan
             steps.AddRange(RemovalPlan.Describe(new RemovalRequest(ids, h.Name, mon), placements));
             steps.Add($"{h.Name}: remove its libvirt secret, pool and VLAN networks, its OVS bridge and Ceph configuration; it leaves the member list");
         }
-        var added = ClusterLifecycle.VlanIds(news.ComputeVlans).Except(ClusterLifecycle.VlanIds(olds.ComputeVlans)).ToList();
-        var dropped = ClusterLifecycle.VlanIds(olds.ComputeVlans).Except(ClusterLifecycle.VlanIds(news.ComputeVlans)).ToList();
+        var added = MvmCluster.VlanIds(news.ComputeVlans).Except(MvmCluster.VlanIds(olds.ComputeVlans)).ToList();
+        var dropped = MvmCluster.VlanIds(olds.ComputeVlans).Except(MvmCluster.VlanIds(news.ComputeVlans)).ToList();
         if (added.Count > 0) steps.Add($"VLAN networks added on every host: {string.Join(", ", added)}");
         if (dropped.Count > 0) steps.Add($"VLAN networks removed from every host: {string.Join(", ", dropped)}");
         if (steps.Count > 0 && hci) steps.Add("wait for HEALTH_OK with every PG active+clean");
         return steps;
     }
 
-    private static string BridgeStep(MvmClusterArgs news, IReadOnlyList<ClusterHost> hosts)
+    private static string BridgeStep(MvmClusterArgs news, IReadOnlyList<MemberHost> hosts)
     {
         var vlans = news.ComputeVlans is { Count: > 0 } v ? "; VLAN networks " + string.Join(", ", v) : "";
-        return $"Open vSwitch bridge {news.OvsBridge ?? MvmClusterArgs.DefaultBridge} on " +
+        return $"Open vSwitch bridge {news.OvsBridge ?? ClusterSettings.DefaultBridge} on " +
                string.Join(", ", hosts.Select(h => $"{h.Name} {h.ComputeInterface ?? h.ManagementInterface ?? "(management NIC)"}")) + vlans;
     }
 
-    private static string Names(IEnumerable<ClusterHost> hosts) => string.Join(", ", hosts.Select(h => h.Name));
+    private static string Names(IEnumerable<MemberHost> hosts) => string.Join(", ", hosts.Select(h => h.Name));
 
-    private static bool Same(ClusterHost a, ClusterHost b) => ClusterLifecycle.SameHost(a, b);
+    private static bool Same(MemberHost a, MemberHost b) => MvmCluster.SameHost(a, b);
 }

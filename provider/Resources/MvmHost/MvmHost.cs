@@ -5,39 +5,11 @@ using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.MvmHost;
 
-public class MvmHostArgs : HostFields
-{
-    [Input(ClusterReference.Description, Required = true, Secret = true)]
-    public string? ConnectString { get; set; }
-
-    [Input("Display name of the host, unique in the cluster; other resources (e.g. VirtualMachine `host`) refer to the host by it. Defaults to the resource name.")]
-    public string? Name { get; set; }
-
-    [Input("Put the host in maintenance: its running VMs are live-migrated (stopped ones moved) to other hosts with room and it takes no new VMs. Entry is refused, listing the VMs and why, when a VM is pinned to it or the other hosts lack capacity. Set back to false to return it to service.", Default = false)]
-    public bool? Maintenance { get; set; }
-}
-
-public sealed class MvmHostState : MvmHostArgs
-{
-    [Output("Where the host is in its life in the cluster.", Always = true)]
-    public HostStatus? State { get; set; }
-
-    [Output("Ids of the Ceph OSDs on this host, one per data device.")]
-    public List<int>? OsdIds { get; set; }
-
-    [Output("The host's Ceph OSDs with their devices and up/in state.")]
-    public List<OsdState>? Osds { get; set; }
-
-    [Output("Names of the VMs currently running on this host.")]
-    public List<string>? Vms { get; set; }
-
-    [Output("Host public key learned on first connection (when trust-on-first-use was allowed); pin it with `hostKey`.")]
-    public string? LearnedHostKey { get; set; }
-
-    [Output("Ceph cluster id (fsid) of the cluster the host joined.", Stable = true)]
-    public string? ClusterFsid { get; set; }
-}
-
+/// <summary>
+/// The resource, split by what it does: Create, Read, Update and Delete beside this file. A host
+/// joins with the cluster layer's operations, the same MvmCluster uses, given the cluster's
+/// settings from the connect string (<see cref="ClusterInfo.Settings"/>).
+/// </summary>
 [ResourceType("MvmHost", """
 A hypervisor host joined to an existing MvmCluster ("add worker") from the cluster's
 `connectString`, so another stack can add workers through a stack reference. The host is
@@ -45,7 +17,7 @@ validated and installed like the cluster's own hosts, its data devices become OS
 the OVS networks and libvirt pools. `maintenance: true` drains it of VMs; changing `dataDevices`
 adds or safely removes OSDs; deleting it decommissions it OSD-safely.
 """)]
-public sealed class MvmHost : Resource<MvmHostArgs, MvmHostState>
+public sealed partial class MvmHost : Resource<MvmHostArgs, MvmHostState>
 {
     protected override ObjectProperty FillDefaults(ObjectProperty news, string resourceName) =>
         Defaults.NameFromResource(news, resourceName);
@@ -78,15 +50,21 @@ public sealed class MvmHost : Resource<MvmHostArgs, MvmHostState>
         return steps;
     }
 
-    protected override Task<(string Id, MvmHostState State)> CreateAsync(MvmHostArgs args, OperationContext ctx) =>
-        HostLifecycle.CreateAsync(args, ctx);
+    /// <summary>The host as the cluster layer takes it.</summary>
+    internal static MemberHost SpecOf(MvmHostArgs a) => a.ToMember(a.Name);
 
-    protected override Task<MvmHostState?> ReadAsync(string id, MvmHostState? state, OperationContext ctx) =>
-        HostLifecycle.ReadAsync(id, state, ctx);
+    private static MvmHostState StateOf(MvmHostArgs args, ClusterInfo info)
+    {
+        var state = States.FromInputs<MvmHostArgs, MvmHostState>(args);
+        state.ClusterFsid = info.IsHci ? info.Fsid : null;
+        return state;
+    }
 
-    protected override Task<MvmHostState> UpdateAsync(string id, MvmHostState olds, MvmHostArgs news, DiffResult diff, OperationContext ctx) =>
-        HostLifecycle.UpdateAsync(id, olds, news, ctx);
+    private static Task SetMaintenanceAsync(ClusterConnection conn, ClusterNode node, bool maintenance, OperationContext ctx) =>
+        ctx.StepAsync("record maintenance", node.Name, ct => conn.RegisterAsync(
+            new ClusterMember { Host = node.Spec, Hostname = node.Hostname, JoinedBy = "host", Maintenance = maintenance }, ct));
 
-    protected override Task DeleteAsync(string id, MvmHostState state, OperationContext ctx) =>
-        HostLifecycle.DeleteAsync(id, state, ctx);
+    /// <summary>The init failure a create or update ends with once changes began: the state says what exists now, so the next `up` continues.</summary>
+    private static ResourceInitFailedException Unfinished(string id, MvmHostState state, Exception e) =>
+        new(id, state, [MvmCluster.Failures.Describe(e) + " — run `pulumi up` again to continue from where it stopped"]);
 }

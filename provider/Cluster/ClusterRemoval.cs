@@ -1,23 +1,23 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
-namespace Mvm.Resources.MvmCluster;
+namespace Mvm.Cluster;
 
 /// <summary>One OSD to remove: where it runs and which declared device backs it.</summary>
-public sealed record OsdToRemove(ClusterHost Host, int OsdId, string? Device);
+public sealed record OsdToRemove(MemberHost Host, int OsdId, string? Device);
 
 /// <summary>One host to decommission after its OSDs are gone.</summary>
-public sealed record HostToRemove(ClusterHost Host, string Hostname, string? MonName);
+public sealed record HostToRemove(MemberHost Host, string Hostname, string? MonName);
 
 /// <summary>What an update removes, checked as a whole before the first change; <paramref name="Drains"/> empty the leaving hosts of VMs first.</summary>
 public sealed record RemovalWork(IReadOnlyList<OsdToRemove> Osds, IReadOnlyList<HostToRemove> Hosts, IReadOnlyList<DrainPlan>? Drains = null);
 
 /// <summary>
-/// Data devices and hosts leaving the cluster, OSD-safely: refused up front when the cluster
+/// Data devices and hosts leaving the cluster, OSD-safely (an MvmCluster update, an MvmHost's
+/// devices or its delete): refused up front when the cluster
 /// could not stay healthy without them, then one OSD at a time (ok-to-stop, out, drain, purge),
 /// then each host's monitor, CRUSH bucket and libvirt/OVS setup. Each step reads the cluster
 /// first, so an interrupted removal continues on the next `up`.
@@ -26,55 +26,15 @@ public static class ClusterRemoval
 {
     private static readonly TimeSpan DrainLimit = TimeSpan.FromMinutes(30);
 
-    public static async Task<RemovalWork?> PlanAsync(ClusterProvisioner p, MvmClusterState olds, IReadOnlyList<ClusterHost> oldHosts,
-        IReadOnlyList<ClusterHost> removedHosts, IReadOnlyList<ClusterHost> newHosts, ClusterNode source, OperationContext ctx)
-    {
-        var ceph = new Ceph(source.Host, ClusterConnection.CephContext);
-        var osds = new List<OsdToRemove>();
-        foreach (var nh in newHosts)
-        {
-            var old = oldHosts.FirstOrDefault(o => ClusterLifecycle.SameHost(o, nh));
-            if (old is null) continue;
-            foreach (var dev in (old.DataDevices ?? []).Where(d => d is not null && !(nh.DataDevices ?? []).Contains(d)))
-            {
-                var id = (olds.Osds ?? []).FirstOrDefault(o => o.Host == nh.Name && o.Device == dev)?.Id
-                    ?? await FindOsdAsync(p.Connect(nh), nh.Name!, dev!, ctx);
-                if (id is { } osd) osds.Add(new OsdToRemove(nh, osd, dev));
-            }
-        }
-        var hosts = new List<HostToRemove>();
-        var drains = new List<DrainPlan>();
-        if (removedHosts.Count > 0)
-        {
-            var conn = new ClusterConnection(ConnectString.Decode(olds.ConnectString), ctx.Hosts);
-            var members = await conn.MembersAsync(ctx.CancellationToken);
-            var leaving = removedHosts.Select(r => r.Name!).ToList();
-            var tree = await ctx.StepAsync("read OSD tree", source.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
-            var mons = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
-            foreach (var h in removedHosts)
-            {
-                var hostname = members.FirstOrDefault(m => string.Equals(m.Name, h.Name, StringComparison.OrdinalIgnoreCase))?.Hostname is { Length: > 0 } hn ? hn : h.Name!;
-                foreach (var o in tree.Osds.Where(o => o.Host == hostname))
-                    osds.Add(new OsdToRemove(h, o.Id, (olds.Osds ?? []).FirstOrDefault(x => x.Id == o.Id)?.Device));
-                hosts.Add(new HostToRemove(h, hostname, mons.Find(h.Name!) is not null ? h.Name : null));
-                drains.Add(await HostDrain.PlanAsync(conn, h, p.Connect(h), leaving, ctx));
-            }
-            foreach (var d in drains) HostDrain.RefuseUnlessPossible(d, "leave the cluster");
-        }
-        if (osds.Count == 0 && hosts.Count == 0) return null;
-        var work = new RemovalWork(osds, hosts, drains);
-        await CheckAsync(ceph, work, source.Name, ctx);
-        return work;
-    }
-
     /// <summary>The work of decommissioning one host (MvmHost delete): its OSDs, monitor and CRUSH bucket, checked before any change.</summary>
-    public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterConnection conn, ClusterHost host, string hostname, IHost connection, OperationContext ctx,
-        IReadOnlyList<OsdState>? known = null)
+    /// <remarks><paramref name="knownDevices"/>: the data device of each OSD id, where the caller knows it (for messages).</remarks>
+    public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterConnection conn, MemberHost host, string hostname, IHost connection,
+        OperationContext ctx, IReadOnlyDictionary<int, string?>? knownDevices = null)
     {
         var tree = await ctx.StepAsync("read OSD tree", ceph.Host.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
         var mons = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var osds = tree.Osds.Where(o => o.Host == hostname)
-            .Select(o => new OsdToRemove(host, o.Id, known?.FirstOrDefault(k => k.Id == o.Id)?.Device)).ToList();
+            .Select(o => new OsdToRemove(host, o.Id, knownDevices?.GetValueOrDefault(o.Id))).ToList();
         var drain = await HostDrain.PlanAsync(conn, host, connection, [], ctx);
         HostDrain.RefuseUnlessPossible(drain, "leave the cluster");
         var work = new RemovalWork(osds, [new HostToRemove(host, hostname, mons.Find(host.Name!) is not null ? host.Name : null)], [drain]);
@@ -144,7 +104,7 @@ public static class ClusterRemoval
     /// own Ceph CLI (on a host that stays), not the connection's, which could settle on the leaving
     /// host while it still has its configuration and then fail once that is gone.
     /// </summary>
-    private static async Task<IReadOnlyList<(ClusterHost, IHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn, RemovalWork work, OperationContext ctx)
+    private static async Task<IReadOnlyList<(MemberHost, IHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn, RemovalWork work, OperationContext ctx)
     {
         var registry = await ctx.StepAsync("read cluster members", ceph.Host.Name, ct => ceph.ConfigKeyDumpAsync(ClusterNames.MemberKeyPrefix, ct), readOnly: true);
         var members = ClusterMembers.Merge(registry, conn.Info.Hosts);
@@ -155,7 +115,8 @@ public static class ClusterRemoval
         string.Join(", ", osds.Select(o => $"osd.{o.OsdId} ({o.Host.Name}{(o.Device is null ? "" : " " + o.Device)})")
             .Concat(hosts.Select(h => $"host {h.Host.Name}" + (h.MonName is null ? "" : " with its monitor"))));
 
-    private static async Task<int?> FindOsdAsync(IHost host, string name, string device, OperationContext ctx)
+    /// <summary>The id of the OSD on <paramref name="device"/>, read from the host (ceph-volume), or null when it carries none.</summary>
+    public static async Task<int?> FindOsdAsync(IHost host, string name, string device, OperationContext ctx)
     {
         var list = await ctx.StepAsync("find OSD of device", name, ct => new CephVolume(host, ClusterConnection.CephContext).RawListAsync(device, ct), readOnly: true);
         return list.FirstOrDefault()?.OsdId;

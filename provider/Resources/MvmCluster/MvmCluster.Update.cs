@@ -6,29 +6,52 @@ using Mvm.Tools;
 
 namespace Mvm.Resources.MvmCluster;
 
-/// <summary>
-/// Carries out a change of an MvmCluster's inputs on the hosts: hosts added are checked,
-/// installed and joined; data devices added become OSDs; devices and hosts removed are drained
-/// OSD-safely; VLANs and Ceph settings follow the lists. Everything converges from what the hosts
-/// say, so an update interrupted half-way finishes on the next `up`.
-/// </summary>
-public static class ClusterUpdate
+// Update: the hosts, devices, VLANs and Ceph settings follow the inputs.
+public sealed partial class MvmCluster
 {
-    public static async Task RunAsync(ClusterProvisioner p, MvmClusterState olds, ClusterInfo oldInfo, MvmClusterArgs news, ClusterInfo info,
+    protected override async Task<MvmClusterState> UpdateAsync(string id, MvmClusterState olds, MvmClusterArgs news, DiffResult diff,
+        OperationContext ctx)
+    {
+        var oldInfo = ConnectString.Decode(olds.ConnectString);
+        var info = InfoOf(news, id, oldInfo.LibvirtSecretUuid);
+        var state = StateOf(news, info);
+        state.Osds = olds.Osds;
+        state.HostStates = olds.HostStates;
+        var p = new ClusterProvisioner(SettingsOf(news), ctx);
+        try
+        {
+            await ChangeAsync(p, olds, oldInfo, news, info, state, ctx);
+            await ReadIntoAsync(state, new ClusterConnection(info, ctx.Hosts), ctx);
+            return state;
+        }
+        catch (Exception e) when (ctx.ChangesMayHaveStarted)
+        {
+            // State must say what exists now (a host half-joined, an OSD half-removed) so the next up continues.
+            throw Unfinished(id, state, e);
+        }
+    }
+
+    /// <summary>
+    /// Carries out a change of the inputs on the hosts: hosts added are checked, installed and
+    /// joined; data devices added become OSDs; devices and hosts removed are drained OSD-safely;
+    /// VLANs and Ceph settings follow the lists. Everything converges from what the hosts say, so an
+    /// update interrupted half-way finishes on the next `up`.
+    /// </summary>
+    private static async Task ChangeAsync(ClusterProvisioner p, MvmClusterState olds, ClusterInfo oldInfo, MvmClusterArgs news, ClusterInfo info,
         MvmClusterState state, OperationContext ctx)
     {
-        var oldHosts = ClusterLifecycle.Declared(olds);
-        var newHosts = ClusterLifecycle.Declared(news);
-        var kept = newHosts.Where(h => oldHosts.Any(o => Same(o, h))).ToList();
-        var removedHosts = oldHosts.Where(o => !newHosts.Any(h => Same(o, h))).ToList();
+        var oldHosts = Declared(olds);
+        var newHosts = Declared(news);
+        var kept = newHosts.Where(h => oldHosts.Any(o => SameHost(o, h))).ToList();
+        var removedHosts = oldHosts.Where(o => !newHosts.Any(h => SameHost(o, h))).ToList();
         if (kept.Count == 0)
             throw new PreconditionFailedException("at least one host must stay in the cluster across an update (it carries the cluster to the new hosts); add the new hosts first, remove the old ones in a later update");
 
         var phases = new PhaseClock();
         var nodes = await p.InspectAsync(newHosts, p.Hci ? info.Fsid : null);
-        var source = nodes.First(n => kept.Any(k => Same(k, n.Spec)));
-        var removal = p.Hci ? await ClusterRemoval.PlanAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
-        var drains = new List<(ClusterHost Host, DrainPlan Plan)>();
+        var source = nodes.First(n => kept.Any(k => SameHost(k, n.Spec)));
+        var removal = p.Hci ? await PlanRemovalAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
+        var drains = new List<(MemberHost Host, DrainPlan Plan)>();
         if (!p.Hci)
         {
             var conn = new ClusterConnection(oldInfo, ctx.Hosts);
@@ -123,12 +146,10 @@ public static class ClusterUpdate
         await CephMonitors.AddAsync(ceph, candidate.Host, candidate.Name, System.Net.IPAddress.Parse(address), ctx);
     }
 
-    private static bool Same(ClusterHost a, ClusterHost b) => ClusterLifecycle.SameHost(a, b);
-
     private static List<OsdState> Merge(List<OsdState>? prior, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> created)
     {
         var result = (prior ?? []).ToList();
-        foreach (var o in ClusterLifecycle.OsdsOf(created))
+        foreach (var o in OsdState.ListOf(created))
         {
             result.RemoveAll(x => x.Id == o.Id);
             result.Add(o);

@@ -1,20 +1,45 @@
 using Mvm.Cluster;
+using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Resources.MvmCluster;
 
-/// <summary>
-/// Reads what a cluster really is — health, monitors and quorum, OSDs and where they run,
-/// capacity, and whether each declared host answers — into the cluster's outputs, so refresh
-/// shows drift such as an OSD stopped by hand or a host gone.
-/// </summary>
-public static class ClusterReader
+// Read: the cluster as its hosts and Ceph report it.
+public sealed partial class MvmCluster
 {
-    private static readonly TimeSpan T = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(30);
 
-    public static async Task ReadIntoAsync(MvmClusterState state, ClusterConnection conn, OperationContext ctx)
+    protected override async Task<MvmClusterState?> ReadAsync(string id, MvmClusterState? state, OperationContext ctx)
+    {
+        if (state?.ConnectString is null)
+            throw new PreconditionFailedException("an MvmCluster cannot be imported by id alone: it needs the hosts to reach. " +
+                "Declare it in the program and run `pulumi up`, which adopts a cluster whose hosts already carry it.");
+        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        await ctx.StepAsync("read cluster", null, async _ =>
+        {
+            try
+            {
+                await ReadIntoAsync(state, conn, ctx);
+            }
+            catch (ProviderException) when (conn.Info.IsHci)
+            {
+                // No host answers for the cluster: it is gone (or every host is down — the host states say which).
+                state.Health = "UNREACHABLE";
+                state.HostStates = (state.HostStates ?? []).Select(h => { h.State = HostStatus.Unreachable; return h; }).ToList();
+            }
+            return true;
+        }, readOnly: true);
+        return state;
+    }
+
+    /// <summary>
+    /// Reads what the cluster really is — health, monitors and quorum, OSDs and where they run,
+    /// capacity, and whether each declared host answers — into the outputs, so refresh shows drift
+    /// such as an OSD stopped by hand or a host gone.
+    /// </summary>
+    private static async Task ReadIntoAsync(MvmClusterState state, ClusterConnection conn, OperationContext ctx)
     {
         var ct = ctx.CancellationToken;
         var hosts = (state.Hosts ?? []).Where(h => h?.Name is not null).Select(h => h!).ToList();
@@ -22,7 +47,7 @@ public static class ClusterReader
         {
             try
             {
-                return await HostFacts.Answers().RunAsync(conn.Connect(h), T, ct).ConfigureAwait(false);
+                return await HostFacts.Answers().RunAsync(conn.Connect(h.ToMember()), ReadLimit, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -44,7 +69,7 @@ public static class ClusterReader
             return;
         }
 
-        var ceph = await conn.CephAsync(ct, up).ConfigureAwait(false);
+        var ceph = await conn.CephAsync(ct, up.Select(h => h.ToMember())).ConfigureAwait(false);
         var status = await ceph.StatusAsync(ct).ConfigureAwait(false);
         var mons = await ceph.MonDumpAsync(ct).ConfigureAwait(false);
         var tree = await ceph.OsdTreeAsync(ct).ConfigureAwait(false);
