@@ -68,11 +68,13 @@ public static class CephBootstrap
         await ctx.StepAsync("apply Ceph settings", first.Name, async ct =>
         {
             // A healthy Pacific cluster warns until clients can no longer reclaim global ids insecurely.
-            await ceph.ConfigSetAsync("mon", "auth_allow_insecure_global_id_reclaim", "false", ct).ConfigureAwait(false);
+            await ceph.ConfigSetAsync("mon", "auth_allow_insecure_global_id_reclaim", "false", ct)
+                .ConfigureAwait(false);
             await ceph.ConfigSetAsync("mon", "mon_allow_pool_delete", "false", ct).ConfigureAwait(false);
             await ceph.ConfigSetAllAsync("global", plan.Settings, ct).ConfigureAwait(false);
         });
-        await Task.WhenAll(plan.Monitors.Select(m => ctx.StepAsync("start Ceph manager", m.Node.Name, ct => StartManagerAsync(m.Node, ct))));
+        await Task.WhenAll(plan.Monitors.Select(m =>
+            ctx.StepAsync("start Ceph manager", m.Node.Name, ct => StartManagerAsync(m.Node, ct))));
         await Task.WhenAll(plan.Monitors.Select(m => ctx.StepAsync("remove bootstrap files", m.Node.Name, ct =>
             HostFileCalls.RemoveFiles([TmpMonKeyring, TmpMonmap]).RunAsync(m.Node.Host, T, ct))));
     }
@@ -91,31 +93,38 @@ public static class CephBootstrap
         }
     }
 
-    private static async Task FormMonitorsAsync(CephPlan plan, IReadOnlyList<ClusterNode> nodes, Ceph ceph, OperationContext ctx)
+    private static async Task FormMonitorsAsync(CephPlan plan, IReadOnlyList<ClusterNode> nodes, Ceph ceph,
+        OperationContext ctx)
     {
         var first = plan.Monitors[0].Node;
-        await ctx.StepAsync("create Ceph keys and monitor map", first.Name, ct => CreateKeysAsync(first.Host, plan, ct));
+        await ctx.StepAsync("create Ceph keys and monitor map", first.Name,
+            ct => CreateKeysAsync(first.Host, plan, ct));
         var bundle = await ctx.StepAsync("collect Ceph configuration", first.Name,
             ct => TarAsync(first.Host, [.. MemberFiles, TmpMonKeyring, TmpMonmap], ct), readOnly: true);
         await Task.WhenAll(nodes.Where(n => n != first).Select(n =>
             ctx.StepAsync("install Ceph configuration", n.Name, ct => UntarAsync(n.Host, bundle, ct))));
 
-        await Task.WhenAll(plan.Monitors.Select(m => ctx.StepAsync("start Ceph monitor", m.Node.Name, ct => StartMonitorAsync(m.Node, ct))));
-        await ctx.StepAsync("wait for monitor quorum", null, ct => WaitForQuorumAsync(ceph, plan.Monitors.Count, ctx, ct), readOnly: true);
+        await Task.WhenAll(plan.Monitors.Select(m =>
+            ctx.StepAsync("start Ceph monitor", m.Node.Name, ct => StartMonitorAsync(m.Node, ct))));
+        await ctx.StepAsync("wait for monitor quorum", null,
+            ct => WaitForQuorumAsync(ceph, plan.Monitors.Count, ctx, ct), readOnly: true);
     }
 
     /// <summary>
     /// Gives every node without this cluster's configuration the member files (ceph.conf, the
     /// admin and bootstrap-osd keyrings) from <paramref name="source"/>: how a joining host learns the cluster.
     /// </summary>
-    public static async Task ShareMemberFilesAsync(IHost source, string fsid, IReadOnlyList<ClusterNode> nodes, OperationContext ctx)
+    public static async Task ShareMemberFilesAsync(IHost source, string fsid, IReadOnlyList<ClusterNode> nodes,
+        OperationContext ctx)
     {
         var missing = new List<ClusterNode>();
         foreach (var n in nodes.Where(n => n.Host != source))
             if (await ConfiguredFsidAsync(n.Host, ctx.CancellationToken).ConfigureAwait(false) != fsid) missing.Add(n);
         if (missing.Count == 0) return;
-        var bundle = await ctx.StepAsync("collect Ceph configuration", source.Name, ct => TarAsync(source, MemberFiles, ct), readOnly: true);
-        await Task.WhenAll(missing.Select(n => ctx.StepAsync("install Ceph configuration", n.Name, ct => UntarAsync(n.Host, bundle, ct))));
+        var bundle = await ctx.StepAsync("collect Ceph configuration", source.Name,
+            ct => TarAsync(source, MemberFiles, ct), readOnly: true);
+        await Task.WhenAll(missing.Select(n =>
+            ctx.StepAsync("install Ceph configuration", n.Name, ct => UntarAsync(n.Host, bundle, ct))));
     }
 
     /// <summary>Reads the fsid of the Ceph configuration on a host, or null when it has none.</summary>
@@ -135,12 +144,15 @@ public static class CephBootstrap
         batch.Add(HostFileCalls.MakeDirectories("0750", CephDirectories, CephOwner));
         batch.Add(HostFileCalls.RemoveFiles([TmpMonmap, TmpMonKeyring]));
         batch.Add(HostFileCalls.Write(Conf, "0644", Encoding.UTF8.GetBytes(ConfText(plan))));
-        batch.Add(CephKeyrings.Create(AdminKeyring, "client.admin", [("mon", "allow *"), ("osd", "allow *"), ("mds", "allow *"), ("mgr", "allow *")]));
-        batch.Add(CephKeyrings.Create(BootstrapOsdKeyring, "client.bootstrap-osd", [("mon", "profile bootstrap-osd"), ("mgr", "allow r")]));
+        batch.Add(CephKeyrings.Create(AdminKeyring, "client.admin",
+            [("mon", "allow *"), ("osd", "allow *"), ("mds", "allow *"), ("mgr", "allow *")]));
+        batch.Add(CephKeyrings.Create(BootstrapOsdKeyring, "client.bootstrap-osd",
+            [("mon", "profile bootstrap-osd"), ("mgr", "allow r")]));
         batch.Add(CephKeyrings.Create(TmpMonKeyring, "mon.", [("mon", "allow *")]));
         batch.Add(CephKeyrings.Import(TmpMonKeyring, AdminKeyring));
         batch.Add(CephKeyrings.Import(TmpMonKeyring, BootstrapOsdKeyring));
-        batch.Add(CephMonStore.CreateMonmap(TmpMonmap, plan.Fsid, plan.Monitors.Select(m => (m.Node.Name, m.Address)).ToList()));
+        batch.Add(CephMonStore.CreateMonmap(TmpMonmap, plan.Fsid,
+            plan.Monitors.Select(m => (m.Node.Name, m.Address)).ToList()));
         batch.Add(HostFileCalls.ChangeMode("0600", AdminKeyring));
         batch.Add(HostFileCalls.ChangeOwner(CephOwner, CephOwner, [TmpMonKeyring, TmpMonmap, BootstrapOsdKeyring]));
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
@@ -152,7 +164,10 @@ public static class CephBootstrap
         return await HostFileCalls.Archive(paths).RunAsync(host, T, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Unpacks a bundle from <see cref="TarAsync"/>; ownership is set here because the ceph user's uid differs between hosts.</summary>
+    /// <summary>
+    /// Unpacks a bundle from <see cref="TarAsync"/>; ownership is set here because the ceph user's uid differs between
+    /// hosts.
+    /// </summary>
     public static async Task UntarAsync(IHost host, byte[] bundle, CancellationToken ct)
     {
         var batch = new ToolBatch();
@@ -182,7 +197,8 @@ public static class CephBootstrap
         await batch.RunCheckedAsync(node.Host, T, ct).ConfigureAwait(false);
     }
 
-    private static Task StartManagerAsync(ClusterNode node, CancellationToken ct) => StartManagerAsync(node.Host, node.Name, ct);
+    private static Task StartManagerAsync(ClusterNode node, CancellationToken ct) =>
+        StartManagerAsync(node.Host, node.Name, ct);
 
     public static async Task StartManagerAsync(IHost host, string id, CancellationToken ct)
     {
@@ -190,7 +206,9 @@ public static class CephBootstrap
         var batch = new ToolBatch();
         batch.Add(HostFileCalls.MakeDirectories("0750", [dir], CephOwner));
         // The host's default Ceph client (30 s connect timeout): the manager's key is made by its own host.
-        batch.Add(new Ceph(host).AuthGetOrCreateToFileCall($"mgr.{id}", [("mon", "allow profile mgr"), ("osd", "allow *"), ("mds", "allow *")],
+        batch.Add(new Ceph(host)
+            .AuthGetOrCreateToFileCall($"mgr.{id}",
+            [("mon", "allow profile mgr"), ("osd", "allow *"), ("mds", "allow *")],
             dir + "/keyring"));
         batch.Add(HostFileCalls.ChangeOwner(CephOwner, CephOwner, [dir + "/keyring"]));
         batch.Add(SystemdCalls.Enable(["ceph-mgr.target"]));
@@ -208,7 +226,8 @@ public static class CephBootstrap
             {
                 var status = await ceph.StatusAsync(ct).ConfigureAwait(false);
                 if (status.QuorumNames.Count >= monitors) return;
-                last = $"{status.QuorumNames.Count} of {monitors} monitors in quorum ({string.Join(", ", status.QuorumNames)})";
+                last = $"{status.QuorumNames.Count} of {monitors} monitors in quorum " +
+                    $"({string.Join(", ", status.QuorumNames)})";
                 await ctx.StatusAsync("Ceph: " + last).ConfigureAwait(false);
             }
             catch (Exception e) when (e is CephUnreachableException or RemoteCommandFailedException)
@@ -217,7 +236,8 @@ public static class CephBootstrap
             }
             if (DateTime.UtcNow > until)
                 throw new ProviderException($"the Ceph monitors did not form a quorum within 5 minutes: {last}. " +
-                    "Check that the monitor hosts reach each other on ports 3300 and 6789 of the public network (`journalctl -u ceph-mon@NAME` on a monitor host).");
+                    "Check that the monitor hosts reach each other on ports 3300 and 6789 of the public network " +
+                        "(`journalctl -u ceph-mon@NAME` on a monitor host).");
             await Task.Delay(1000, ct).ConfigureAwait(false);
         }
     }

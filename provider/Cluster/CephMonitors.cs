@@ -54,14 +54,17 @@ public static class CephMonitors
             await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
         });
         var started = clock.Elapsed;
-        await ctx.StepAsync($"wait for monitor {name} to join the quorum", host.Name, ct => WaitInQuorumAsync(ceph, host, name, ctx, ct), readOnly: true);
+        await ctx.StepAsync($"wait for monitor {name} to join the quorum", host.Name,
+            ct => WaitInQuorumAsync(ceph, host, name, ctx, ct), readOnly: true);
         var joined = clock.Elapsed;
         await ctx.StepAsync("start Ceph manager", host.Name, ct => CephBootstrap.StartManagerAsync(host, name, ct));
         await ctx.InfoAsync(string.Create(CultureInfo.InvariantCulture,
-            $"monitor and manager {name} added on {host.Name} ({address}) in {clock.Elapsed.TotalSeconds:0.0} s: started after {started.TotalSeconds:0.0} s, in quorum after {joined.TotalSeconds:0.0} s"));
+            $"monitor and manager {name} added on {host.Name} ({address}) in {clock.Elapsed.TotalSeconds:0.0} s: " +
+                $"started after {started.TotalSeconds:0.0} s, in quorum after {joined.TotalSeconds:0.0} s"));
     }
 
-    private static async Task WaitInQuorumAsync(Ceph ceph, IHost host, string name, OperationContext ctx, CancellationToken ct)
+    private static async Task WaitInQuorumAsync(Ceph ceph, IHost host, string name, OperationContext ctx,
+        CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var last = "no answer yet";
@@ -80,9 +83,12 @@ public static class CephMonitors
             }
             if (clock.Elapsed >= JoinLimit)
             {
-                var journal = await SystemdCalls.JournalTail($"ceph-mon@{name}", 15).RunAsync(host, T, ct).ConfigureAwait(false);
-                throw new ProviderException($"monitor {name} on {host.Name} did not join the quorum within {Durations.Format(JoinLimit)}; last seen: {last}. " +
-                    $"Its journal ends:\n{journal.TrimEnd()}\nThe old monitor was not touched; fix {name} (or `ceph mon remove {name}`) and run again.");
+                var journal = await SystemdCalls.JournalTail($"ceph-mon@{name}", 15).RunAsync(host, T, ct)
+                    .ConfigureAwait(false);
+                throw new ProviderException($"monitor {name} on {host.Name} did not join the quorum within " +
+                    $"{Durations.Format(JoinLimit)}; last seen: {last}. " +
+                    $"Its journal ends:\n{journal.TrimEnd()}\nThe old monitor was not touched; fix {name} (or `ceph " +
+                        $"mon remove {name}`) and run again.");
             }
             await Task.Delay(1000, ct).ConfigureAwait(false);
         }
@@ -90,7 +96,8 @@ public static class CephMonitors
 
     /// <summary>`mon_host` as the map has it now: monitor IPs in rank order (clients try them in turn).</summary>
     public static string MonHostValue(MonMap map) =>
-        string.Join(",", map.Mons.OrderBy(m => m.Rank).Select(m => m.Ip).Where(ip => ip is not null && IPAddress.TryParse(ip, out _)));
+        string.Join(",", map.Mons.OrderBy(m => m.Rank).Select(m => m.Ip)
+            .Where(ip => ip is not null && IPAddress.TryParse(ip, out _)));
 
     /// <summary>
     /// Points mon_host in each member's ceph.conf at the monitors the map has now, where it differs;
@@ -100,16 +107,19 @@ public static class CephMonitors
     /// changed in code (<see cref="CephConf"/>) and written back beside itself, then renamed over
     /// the old one, so a reader sees the old file or the new one, never half of it.
     /// </summary>
-    public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, IHost Host)> members, OperationContext ctx, string? libvirtPool = null)
+    public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, IHost Host)> members,
+        OperationContext ctx, string? libvirtPool = null)
     {
         var map = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var value = MonHostValue(map);
         if (value.Length == 0) return;
         await Task.WhenAll(members.Select(m => ctx.StepAsync("update mon_host in ceph.conf", m.Name, async ct =>
         {
-            var conf = CephConf.Parse(await HostFileCalls.ReadText(CephBootstrap.Conf).RunAsync(m.Host, T, ct).ConfigureAwait(false));
+            var conf = CephConf.Parse(await HostFileCalls.ReadText(CephBootstrap.Conf).RunAsync(m.Host, T, ct)
+                .ConfigureAwait(false));
             if (conf.Get("global", "mon_host") == value) return;
-            if (libvirtPool is not null) await SyncPoolAsync(new Virsh(m.Host), libvirtPool, value.Split(','), ct).ConfigureAwait(false);
+            if (libvirtPool is not null) await SyncPoolAsync(new Virsh(m.Host), libvirtPool, value.Split(','), ct)
+                .ConfigureAwait(false);
             conf.Set("global", "mon_host", value);
             var write = new ToolBatch();
             write.Add(HostFileCalls.Write(CephBootstrap.Conf + ".mvm-new", "0644", conf.ToBytes()));
@@ -123,7 +133,8 @@ public static class CephMonitors
     /// <paramref name="addresses"/> when it names others: defined anew with the same UUID, source
     /// and auth, and restarted when active (VM disks are network disks of their own, untouched).
     /// </summary>
-    public static async Task SyncPoolAsync(Virsh virsh, string pool, IReadOnlyList<string> addresses, CancellationToken ct)
+    public static async Task SyncPoolAsync(Virsh virsh, string pool, IReadOnlyList<string> addresses,
+        CancellationToken ct)
     {
         if (!(await virsh.PoolListAsync(ct).ConfigureAwait(false)).Contains(pool)) return;
         var defined = await virsh.PoolDumpXmlAsync(pool, inactive: true, ct).ConfigureAwait(false);
@@ -134,12 +145,17 @@ public static class CephMonitors
             await virsh.PoolStartAsync(pool, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The RBD pool's definition with <paramref name="addresses"/> as its monitors, or null when it already has exactly those.</summary>
+    /// <summary>
+    /// The RBD pool's definition with <paramref name="addresses"/> as its monitors, or null when it already has exactly
+    /// those.
+    /// </summary>
     public static PoolXml? PoolWithMonitors(PoolXml defined, IReadOnlyList<string> addresses)
     {
-        if (defined.Hosts.Select(h => h.Host).Order(StringComparer.Ordinal).SequenceEqual(addresses.Order(StringComparer.Ordinal), StringComparer.Ordinal)) return null;
+        if (defined.Hosts.Select(h => h.Host).Order(StringComparer.Ordinal)
+            .SequenceEqual(addresses.Order(StringComparer.Ordinal), StringComparer.Ordinal)) return null;
         var port = defined.Hosts.FirstOrDefault()?.Port ?? 6789;
-        return PoolXml.FromSpec(new RbdPoolSpec(defined.Name, defined.SourceName ?? defined.Name, addresses.Select(a => new Mvm.Tools.CephMonitor(a, port)).ToList(), defined.Auth)
+        return PoolXml.FromSpec(new RbdPoolSpec(defined.Name, defined.SourceName ?? defined.Name,
+            addresses.Select(a => new Mvm.Tools.CephMonitor(a, port)).ToList(), defined.Auth)
         { Uuid = defined.Uuid });
     }
 }

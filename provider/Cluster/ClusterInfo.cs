@@ -24,11 +24,16 @@ public sealed class ClusterInfo
     public string DomainType { get; set; } = "kvm";
     public string OvsDatapath { get; set; } = "system";
     public string CpuModel { get; set; } = ClusterSettings.DefaultCpuModel;
-    /// <summary>UUID of the libvirt secret holding the cephx key VMs use for their RBD disks (the same on every host).</summary>
+    /// <summary>
+    /// UUID of the libvirt secret holding the cephx key VMs use for their RBD disks (the same on every host).
+    /// </summary>
     public string LibvirtSecretUuid { get; set; } = "";
     /// <summary>The cephx user VMs and libvirt use (`client.` prefix omitted), e.g. `mvm`.</summary>
     public string CephClient { get; set; } = ClusterNames.CephClient;
-    /// <summary>The cluster's computeVlans, expanded: each has a libvirt network the cluster owns (an OvsVlan on one only renames its port group).</summary>
+    /// <summary>
+    /// The cluster's computeVlans, expanded: each has a libvirt network the cluster owns (an OvsVlan on one only
+    /// renames its port group).
+    /// </summary>
     public List<int> ComputeVlanIds { get; set; } = [];
     public List<MemberHost> Hosts { get; set; } = [];
     /// <summary>The cluster's host minimums, so hosts joining through MvmHost are held to the same bar.</summary>
@@ -60,7 +65,8 @@ public sealed class ClusterInfo
     /// cluster's id (its Ceph fsid for hci), <paramref name="secretUuid"/> the libvirt secret's.
     /// The enums are written as the words clusters already carry ("hci", "kvm", "system" …).
     /// </summary>
-    public static ClusterInfo Of(ClusterSettings s, string id, string secretUuid, List<MemberHost> hosts, List<int> computeVlanIds) => new()
+    public static ClusterInfo Of(ClusterSettings s, string id, string secretUuid, List<MemberHost> hosts,
+        List<int> computeVlanIds) => new()
     {
         Name = s.Name,
         Fsid = s.IsHci ? id : "",
@@ -90,7 +96,8 @@ public static class ConnectString
     };
 
     public static string Encode(ClusterInfo info) =>
-        Prefix + Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(info, Json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Prefix + Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(info, Json)).TrimEnd('=').Replace('+', '-')
+            .Replace('/', '_');
 
     /// <summary>Decodes a connect string; a value that is not one gives a message saying what it should be.</summary>
     public static bool TryDecode(string? value, out ClusterInfo info, out string error)
@@ -104,7 +111,8 @@ public static class ConnectString
         }
         if (!value.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            error = "is not an MvmCluster connectString (it starts with `mvm1.`); pass the cluster's connectString output unchanged";
+            error = "is not an MvmCluster connectString (it starts with `mvm1.`); pass the cluster's connectString " +
+                "output unchanged";
             return false;
         }
         try
@@ -114,12 +122,14 @@ public static class ConnectString
             var decoded = JsonSerializer.Deserialize<ClusterInfo>(Convert.FromBase64String(b64), Json);
             if (decoded is null || decoded.Hosts.Count == 0 || string.IsNullOrEmpty(decoded.Name))
             {
-                error = "is not a complete MvmCluster connectString (no cluster name or hosts); pass the cluster's connectString output unchanged";
+                error = "is not a complete MvmCluster connectString (no cluster name or hosts); pass the cluster's " +
+                    "connectString output unchanged";
                 return false;
             }
             if (decoded.Version != ClusterInfo.CurrentVersion)
             {
-                error = $"was made by a provider with connect string version {decoded.Version}; this provider reads version {ClusterInfo.CurrentVersion}: upgrade the provider";
+                error = $"was made by a provider with connect string version {decoded.Version}; this provider reads " +
+                    $"version {ClusterInfo.CurrentVersion}: upgrade the provider";
                 return false;
             }
             info = decoded;
@@ -127,7 +137,8 @@ public static class ConnectString
         }
         catch (Exception e) when (e is FormatException or JsonException or DecoderFallbackException)
         {
-            error = "is not a valid MvmCluster connectString (it does not decode); pass the cluster's connectString output unchanged";
+            error = "is not a valid MvmCluster connectString (it does not decode); pass the cluster's connectString " +
+                "output unchanged";
             return false;
         }
     }

@@ -29,7 +29,9 @@ public static class ClusterMembers
     /// <summary>The registry entry for a member: its host fields minus every secret.</summary>
     public static string Serialize(ClusterMember member)
     {
-        return JsonSerializer.Serialize(new ClusterMember { Host = member.Host.WithoutSecrets(), Hostname = member.Hostname, JoinedBy = member.JoinedBy, Maintenance = member.Maintenance }, ConnectString.Json);
+        return JsonSerializer.Serialize(new ClusterMember { Host = member.Host.WithoutSecrets(),
+            Hostname = member.Hostname, JoinedBy = member.JoinedBy, Maintenance = member.Maintenance },
+            ConnectString.Json);
     }
 
     public static ClusterMember? Deserialize(string json)
@@ -50,7 +52,8 @@ public static class ClusterMembers
     /// connect string's fields (they may carry its SSH key); registry-only hosts are reached with
     /// the provider's own credentials.
     /// </summary>
-    public static IReadOnlyList<ClusterMember> Merge(IReadOnlyDictionary<string, string> registry, IEnumerable<MemberHost> seeds)
+    public static IReadOnlyList<ClusterMember> Merge(IReadOnlyDictionary<string, string> registry,
+        IEnumerable<MemberHost> seeds)
     {
         var members = new List<ClusterMember>();
         var byName = new Dictionary<string, ClusterMember>(StringComparer.OrdinalIgnoreCase);

@@ -6,7 +6,8 @@ namespace Mvm.Cluster;
 [EnumType("ClusterLayout", "How storage is provided in an MvmCluster.")]
 public enum ClusterLayout
 {
-    [EnumValue("hci", "Hyperconverged: Ceph runs on the hypervisor hosts and stores VM disks. Needs at least 3 hosts, each with at least one data device.")]
+    [EnumValue("hci", "Hyperconverged: Ceph runs on the hypervisor hosts and stores VM disks. Needs at least 3 " +
+        "hosts, each with at least one data device.")]
     Hci,
     [EnumValue("standard", "Compute only: no Ceph on the hosts. Needs at least 1 host.")]
     Standard,

@@ -16,19 +16,22 @@ public static class HostSetup
         ["qemu-system-x86", "qemu-utils", "qemu-block-extra", "libvirt-daemon-system", "libvirt-clients", "openvswitch-switch", "ovmf", "xorriso", "curl"];
 
     // udev provides udevadm, which ceph-volume calls to describe devices (minimal images lack it).
-    public static readonly string[] CephPackages = ["ceph-mon", "ceph-mgr", "ceph-osd", "ceph-common", "udev", "libvirt-daemon-driver-storage-rbd"];
+    public static readonly string[] CephPackages = ["ceph-mon", "ceph-mgr", "ceph-osd", "ceph-common", "udev",
+        "libvirt-daemon-driver-storage-rbd"];
 
     private static readonly TimeSpan AptTimeout = TimeSpan.FromMinutes(20);
     private static readonly TimeSpan T = TimeSpan.FromSeconds(60);
     private const string NoCgroupControllers = "cgroup_controllers = [ ]";
     private const string QemuConf = "/etc/libvirt/qemu.conf";
 
-    public static IReadOnlyList<string> Packages(bool ceph) => ceph ? [.. ComputePackages, .. CephPackages] : ComputePackages;
+    public static IReadOnlyList<string> Packages(bool ceph) =>
+        ceph ? [.. ComputePackages, .. CephPackages] : ComputePackages;
 
     public static async Task RunAsync(ClusterNode node, bool ceph, OperationContext ctx)
     {
         var host = node.Host;
-        var install = await ctx.StepAsync("install packages", node.Name, ct => new Apt(host).InstallAsync(Packages(ceph), AptTimeout, ct,
+        var install = await ctx.StepAsync("install packages", node.Name,
+            ct => new Apt(host).InstallAsync(Packages(ceph), AptTimeout, ct,
             p => _ = ctx.StatusAsync($"{node.Name}: {p}"), installRecommends: false));
         if (!install.NothingToDo) await ctx.InfoAsync(install.Summary);
 
@@ -39,13 +42,16 @@ public static class HostSetup
             {
                 // Inside a container the cgroup v1 controllers are read-only: QEMU cannot start
                 // under libvirt's default cgroup placement.
-                if (await HostFileCalls.ContainsLine(QemuConf, NoCgroupControllers).RunAsync(host, T, ct).ConfigureAwait(false)) return;
+                if (await HostFileCalls.ContainsLine(QemuConf, NoCgroupControllers).RunAsync(host, T, ct)
+                    .ConfigureAwait(false)) return;
                 await HostFileCalls.Append(QemuConf,
-                    Encoding.UTF8.GetBytes($"\n# set by pulumi-resource-mvm: this host is a {container} container\n{NoCgroupControllers}\n"))
+                    Encoding.UTF8.GetBytes($"\n# set by pulumi-resource-mvm: this host is a {container} " +
+                        $"container\n{NoCgroupControllers}\n"))
                     .RunAsync(host, T, ct).ConfigureAwait(false);
                 await new Systemd(host).RestartAsync("libvirtd", T, ct).ConfigureAwait(false);
                 // Done by the provider, nothing left for the user: a note of the file changed, not a warning.
-                await ctx.InfoAsync($"{node.Name} is a {container} container: added `{NoCgroupControllers}` to /etc/libvirt/qemu.conf so QEMU can start");
+                await ctx.InfoAsync($"{node.Name} is a {container} container: added `{NoCgroupControllers}` to " +
+                    $"/etc/libvirt/qemu.conf so QEMU can start");
             });
 
         await ctx.StepAsync("start libvirt and Open vSwitch", node.Name, async ct =>

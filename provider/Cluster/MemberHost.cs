@@ -28,7 +28,9 @@ public sealed class MemberHost
     /// <summary>The declared data devices, without gaps.</summary>
     public List<string> Devices() => DataDevices?.Where(d => d is not null).Select(d => d!).ToList() ?? [];
 
-    /// <summary>The same host without its SSH secrets (private keys, password): what the member registry may hold.</summary>
+    /// <summary>
+    /// The same host without its SSH secrets (private keys, password): what the member registry may hold.
+    /// </summary>
     public MemberHost WithoutSecrets() => new()
     {
         Name = Name,
@@ -41,11 +43,14 @@ public sealed class MemberHost
         ManagementInterface = ManagementInterface,
         StorageInterface = StorageInterface,
         ComputeInterface = ComputeInterface,
-        JumpHosts = JumpHosts?.Select(j => j is null ? null : new MemberJumpHost { Address = j.Address, Port = j.Port, User = j.User, HostKey = j.HostKey }).ToList(),
+        JumpHosts = JumpHosts?.Select(j =>
+            j is null ? null : new MemberJumpHost { Address = j.Address, Port = j.Port, User = j.User,
+            HostKey = j.HostKey }).ToList(),
     };
 
     /// <summary>A connection to the host through the operation's connector.</summary>
-    public IHost Connect(IHostConnector hosts, string? name = null) => hosts.Connect(ConnectorFields(), name ?? Name ?? Address ?? "?");
+    public IHost Connect(IHostConnector hosts, string? name = null) =>
+        hosts.Connect(ConnectorFields(), name ?? Name ?? Address ?? "?");
 
     // The connector still takes the resources' host fields; when it takes the transport's own SSH
     // settings this maps to those instead, and the cluster layer no longer names a resource type.
@@ -59,7 +64,8 @@ public sealed class MemberHost
         SshPassword = SshPassword,
         HostKey = HostKey,
         JumpHosts = JumpHosts?.Select(j => j is null ? null
-            : new Config.JumpHost { Address = j.Address, Port = j.Port, User = j.User, PrivateKey = j.PrivateKey, HostKey = j.HostKey }).ToList(),
+            : new Config.JumpHost { Address = j.Address, Port = j.Port, User = j.User, PrivateKey = j.PrivateKey,
+                HostKey = j.HostKey }).ToList(),
         Sudo = Sudo,
     };
 }

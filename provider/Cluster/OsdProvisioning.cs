@@ -14,8 +14,12 @@ public static class OsdProvisioning
 {
     private static readonly TimeSpan T = TimeSpan.FromMinutes(2);
 
-    /// <summary>Creates (or resumes) the OSDs for <paramref name="devices"/> on one host, one at a time; returns device → OSD id.</summary>
-    public static async Task<IReadOnlyDictionary<string, int>> EnsureAsync(ClusterNode node, string fsid, IReadOnlyList<string> devices, OperationContext ctx)
+    /// <summary>
+    /// Creates (or resumes) the OSDs for <paramref name="devices"/> on one host, one at a time; returns device → OSD
+    /// id.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, int>> EnsureAsync(ClusterNode node, string fsid,
+        IReadOnlyList<string> devices, OperationContext ctx)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
         var volume = new CephVolume(node.Host, ClusterConnection.CephContext, TimeSpan.FromMinutes(10));
@@ -24,11 +28,15 @@ public static class OsdProvisioning
             var id = await ctx.StepAsync($"create OSD on {device}", node.Name, async ct =>
             {
                 var existing = (await volume.RawListAsync(device, ct).ConfigureAwait(false)).FirstOrDefault();
-                if (existing is not null && !string.Equals(existing.ClusterFsid, fsid, StringComparison.OrdinalIgnoreCase))
-                    throw new ProviderException($"{device} on {node.Name} carries osd.{existing.OsdId} of another Ceph cluster ({existing.ClusterFsid}); " +
+                if (existing is not null &&
+                    !string.Equals(existing.ClusterFsid, fsid, StringComparison.OrdinalIgnoreCase))
+                    throw new ProviderException($"{device} on {node.Name} carries osd.{existing.OsdId} of another " +
+                        $"Ceph cluster ({existing.ClusterFsid}); " +
                         "wipe it (`wipefs -a`) if its data is not needed, or remove it from dataDevices");
-                var osd = existing ?? await volume.RawPrepareAsync(new RawPrepareOptions(device) { NoTmpfs = true }, ct).ConfigureAwait(false);
-                if (!await SystemdCalls.IsActive($"ceph-osd@{osd.OsdId}").RunAsync(node.Host, T, ct).ConfigureAwait(false))
+                var osd = existing ?? await volume.RawPrepareAsync(new RawPrepareOptions(device) { NoTmpfs = true }, ct)
+                    .ConfigureAwait(false);
+                if (!await SystemdCalls.IsActive($"ceph-osd@{osd.OsdId}").RunAsync(node.Host, T, ct)
+                    .ConfigureAwait(false))
                 {
                     await volume.RawActivateAsync(device, noTmpfs: true, ct).ConfigureAwait(false);
                     var batch = new ToolBatch();

@@ -36,8 +36,10 @@ public static class HostFileCalls
     /// <paramref name="pattern"/> (`find -name`); null when the directory cannot be listed.
     /// </summary>
     public static ToolCall<IReadOnlyList<string>?> ListNames(string directory, string pattern) =>
-        new(["find", Absolute(directory), "-mindepth", "1", "-maxdepth", "1", "-name", pattern, "-printf", "%f\\n"], null,
-            r => r.ExitCode == 0 ? r.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null);
+        new(["find", Absolute(directory), "-mindepth", "1", "-maxdepth", "1", "-name", pattern, "-printf", "%f\\n"],
+            null,
+            r => r.ExitCode == 0 ? r.StdoutText.Split('\n',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null);
 
     /// <summary>`grep -qxF LINE PATH`: the file holds exactly this line (false too when the file is absent).</summary>
     public static ToolCall<bool> ContainsLine(string path, string line) =>
@@ -47,23 +49,33 @@ public static class HostFileCalls
     public static ToolCall<bool> Append(string path, byte[] content) =>
         new(["tee", "-a", Absolute(path)], content, Ok);
 
-    /// <summary>`install -m MODE /dev/stdin PATH`: a new file with <paramref name="content"/> (replacing one that is there).</summary>
+    /// <summary>
+    /// `install -m MODE /dev/stdin PATH`: a new file with <paramref name="content"/> (replacing one that is there).
+    /// </summary>
     public static ToolCall<bool> Write(string path, string mode, byte[] content) =>
         new(["install", "-m", Mode(mode), "/dev/stdin", Absolute(path)], content, Ok);
 
-    /// <summary>`install -d [-o OWNER -g OWNER] -m MODE PATH…`: directories (and their parents) with this mode.</summary>
+    /// <summary>
+    /// `install -d [-o OWNER -g OWNER] -m MODE PATH…`: directories (and their parents) with this mode.
+    /// </summary>
     public static ToolCall<bool> MakeDirectories(string mode, IReadOnlyList<string> paths, string? owner = null) =>
-        new(["install", "-d", .. owner is null ? Array.Empty<string>() : ["-o", Name(owner), "-g", Name(owner)], "-m", Mode(mode),
+        new(["install", "-d", .. owner is null ? Array.Empty<string>() : ["-o", Name(owner), "-g", Name(owner)], "-m",
+            Mode(mode),
             .. Absolute(paths)], null, Ok);
 
-    /// <summary>`mv -f FROM TO`: a file written beside its target takes its place (a rename: readers see old or new).</summary>
-    public static ToolCall<bool> Move(string from, string to) => new(["mv", "-f", Absolute(from), Absolute(to)], null, Ok);
+    /// <summary>
+    /// `mv -f FROM TO`: a file written beside its target takes its place (a rename: readers see old or new).
+    /// </summary>
+    public static ToolCall<bool> Move(string from, string to) =>
+        new(["mv", "-f", Absolute(from), Absolute(to)], null, Ok);
 
     /// <summary>`rm -f PATH…`: files gone; absent ones are fine.</summary>
-    public static ToolCall<bool> RemoveFiles(IReadOnlyList<string> paths) => new(["rm", "-f", .. Absolute(paths)], null, Ok);
+    public static ToolCall<bool> RemoveFiles(IReadOnlyList<string> paths) =>
+        new(["rm", "-f", .. Absolute(paths)], null, Ok);
 
     /// <summary>`rm -rf -- PATH…`: files or directories with what is in them; absent ones are fine.</summary>
-    public static ToolCall<bool> RemoveTrees(IReadOnlyList<string> paths) => new(["rm", "-rf", "--", .. Absolute(paths)], null, Ok);
+    public static ToolCall<bool> RemoveTrees(IReadOnlyList<string> paths) =>
+        new(["rm", "-rf", "--", .. Absolute(paths)], null, Ok);
 
     /// <summary>
     /// `rm -rf PATH`, without `--`: as the cluster's bootstrap has always sent it (the path is absolute,
@@ -75,7 +87,8 @@ public static class HostFileCalls
     public static ToolCall<bool> Touch(string path) => new(["touch", Absolute(path)], null, Ok);
 
     /// <summary>`chmod MODE PATH`.</summary>
-    public static ToolCall<bool> ChangeMode(string mode, string path) => new(["chmod", Mode(mode), Absolute(path)], null, Ok);
+    public static ToolCall<bool> ChangeMode(string mode, string path) =>
+        new(["chmod", Mode(mode), Absolute(path)], null, Ok);
 
     /// <summary>`chown USER:GROUP PATH…`.</summary>
     public static ToolCall<bool> ChangeOwner(string user, string group, IReadOnlyList<string> paths) =>
@@ -91,29 +104,37 @@ public static class HostFileCalls
 
     /// <summary>`tar -C / -cf - PATH…`: the files as one tar stream, with paths relative to /.</summary>
     public static ToolCall<byte[]> Archive(IReadOnlyList<string> paths) =>
-        new(["tar", "-C", "/", "-cf", "-", .. Absolute(paths).Select(p => p.TrimStart('/'))], null, r => r.EnsureSuccess().Stdout);
+        new(["tar", "-C", "/", "-cf", "-", .. Absolute(paths).Select(p => p.TrimStart('/'))], null,
+            r => r.EnsureSuccess().Stdout);
 
-    /// <summary>`tar -C / --no-same-owner -xf -`: unpacks an <see cref="Archive"/> stream, files owned by the caller.</summary>
-    public static ToolCall<bool> Extract(byte[] archive) => new(["tar", "-C", "/", "--no-same-owner", "-xf", "-"], archive, Ok);
+    /// <summary>
+    /// `tar -C / --no-same-owner -xf -`: unpacks an <see cref="Archive"/> stream, files owned by the caller.
+    /// </summary>
+    public static ToolCall<bool> Extract(byte[] archive) =>
+        new(["tar", "-C", "/", "--no-same-owner", "-xf", "-"], archive, Ok);
 
     /// <summary>`umount -- PATH`.</summary>
     public static ToolCall<bool> Unmount(string path) => new(["umount", "--", Absolute(path)], null, Ok);
 
     /// <summary>`wipefs -a -q -- DEVICE`: every filesystem, RAID and BlueStore signature off the device.</summary>
-    public static ToolCall<bool> WipeSignatures(string device) => new(["wipefs", "-a", "-q", "--", Absolute(device)], null, Ok);
+    public static ToolCall<bool> WipeSignatures(string device) =>
+        new(["wipefs", "-a", "-q", "--", Absolute(device)], null, Ok);
 
-    private static ToolCall<bool> Test(string op, string path) => new(["test", op, Absolute(path)], null, r => r.ExitCode == 0);
+    private static ToolCall<bool> Test(string op, string path) =>
+        new(["test", op, Absolute(path)], null, r => r.ExitCode == 0);
 
     private static bool Ok(CommandResult r) => r.EnsureSuccess() is not null;
 
     private static string Absolute(string path) =>
-        path is { Length: > 1 } && path[0] == '/' ? path : throw new ArgumentException($"\"{path}\" is not an absolute path", nameof(path));
+        path is { Length: > 1 } && path[0] == '/' ? path :
+            throw new ArgumentException($"\"{path}\" is not an absolute path", nameof(path));
 
     private static string[] Absolute(IReadOnlyList<string> paths) =>
         paths.Count > 0 ? paths.Select(Absolute).ToArray() : throw new ArgumentException("no paths", nameof(paths));
 
     private static string Mode(string mode) =>
-        mode is { Length: 4 } && mode.All(c => c is >= '0' and <= '7') ? mode : throw new ArgumentException($"\"{mode}\" is not an octal mode", nameof(mode));
+        mode is { Length: 4 } && mode.All(c => c is >= '0' and <= '7') ? mode :
+            throw new ArgumentException($"\"{mode}\" is not an octal mode", nameof(mode));
 
     private static string Name(string name) =>
         name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') && name[0] != '-'

@@ -14,8 +14,10 @@ public static class OpenSshCalls
     public static ToolCall<bool> KeyGen(string path, string comment)
     {
         if (!path.StartsWith('/')) throw new ArgumentException($"\"{path}\" is not an absolute path", nameof(path));
-        if (comment.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))) throw new ArgumentException("a key comment is one word", nameof(comment));
-        return new(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path], null, r => r.EnsureSuccess() is not null);
+        if (comment.Any(c => char.IsWhiteSpace(c) ||
+            char.IsControl(c))) throw new ArgumentException("a key comment is one word", nameof(comment));
+        return new(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path], null,
+            r => r.EnsureSuccess() is not null);
     }
 
     /// <summary>The host's public host keys (/etc/ssh/ssh_host_*_key.pub), one line each.</summary>
@@ -29,10 +31,12 @@ public static class OpenSshCalls
     /// </summary>
     public static ToolCall<string?> Probe(string keyFile, string user, string address, int? port)
     {
-        if (!keyFile.StartsWith('/')) throw new ArgumentException($"\"{keyFile}\" is not an absolute path", nameof(keyFile));
+        if (!keyFile.StartsWith('/')) throw new ArgumentException($"\"{keyFile}\" is not an absolute path",
+            nameof(keyFile));
         if (address.Length == 0 || address.StartsWith('-') || address.Any(char.IsWhiteSpace))
             throw new ArgumentException($"\"{address}\" is not a host address", nameof(address));
-        var argv = new List<string> { "ssh", "-i", keyFile, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10" };
+        var argv = new List<string> { "ssh", "-i", keyFile, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o",
+            "ConnectTimeout=10" };
         if (port is { } p) argv.AddRange(["-p", p.ToString(CultureInfo.InvariantCulture)]);
         argv.AddRange([$"{user}@{address}", "true"]);
         return new([.. argv], null, r => r.ExitCode == 0 ? null : r.StderrText.Trim());
@@ -45,7 +49,8 @@ public static class IpLinkCalls
     /// <summary>`ip link set dev DEVICE up`.</summary>
     public static ToolCall<bool> SetUp(string device)
     {
-        if (device.Length == 0 || device.Length > 15 || device.StartsWith('-') || device.Any(c => char.IsWhiteSpace(c) || c == '/'))
+        if (device.Length == 0 || device.Length > 15 || device.StartsWith('-') ||
+            device.Any(c => char.IsWhiteSpace(c) || c == '/'))
             throw new ArgumentException($"\"{device}\" is not a network interface name", nameof(device));
         return new(["ip", "link", "set", "dev", device, "up"], null, r => r.EnsureSuccess() is not null);
     }

@@ -7,7 +7,8 @@ public static class Failures
 {
     public static string Describe(Exception e) => e switch
     {
-        StepFailedException s => $"step '{s.StepName}'" + (s.HostName is null ? "" : $" on host {s.HostName}") + $" failed: {s.Message}",
+        StepFailedException s =>
+            $"step '{s.StepName}'" + (s.HostName is null ? "" : $" on host {s.HostName}") + $" failed: {s.Message}",
         OperationCanceledException => "interrupted (cancelled or timed out)",
         _ => e.Message,
     };

@@ -7,7 +7,8 @@ namespace Mvm.Resources.MvmCluster;
 // Create: every host checked before any change, then install, Ceph, join, HEALTH_OK.
 public sealed partial class MvmCluster
 {
-    protected override async Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args, OperationContext ctx)
+    protected override async Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args,
+        OperationContext ctx)
     {
         var p = new ClusterProvisioner(SettingsOf(args), ctx);
         var hosts = Declared(args);
@@ -25,7 +26,8 @@ public sealed partial class MvmCluster
         {
             await p.InstallAsync(nodes);
             if (plan is not null) await CephBootstrap.RunAsync(plan, nodes, ctx);
-            var osds = await p.JoinAsync(info, nodes[0].Host, nodes, info.ComputeVlanIds, "cluster", copyNetworks: false);
+            var osds = await p.JoinAsync(info, nodes[0].Host, nodes, info.ComputeVlanIds, "cluster",
+                copyNetworks: false);
             state.Osds = OsdState.ListOf(osds);
             await p.WaitHealthyAsync(nodes[0].Host);
             await ReadIntoAsync(state, new ClusterConnection(info, ctx.Hosts), ctx);

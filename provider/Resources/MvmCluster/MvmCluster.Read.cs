@@ -14,7 +14,8 @@ public sealed partial class MvmCluster
     protected override async Task<MvmClusterState?> ReadAsync(string id, MvmClusterState? state, OperationContext ctx)
     {
         if (state?.ConnectString is null)
-            throw new PreconditionFailedException("an MvmCluster cannot be imported by id alone: it needs the hosts to reach. " +
+            throw new PreconditionFailedException("an MvmCluster cannot be imported by id alone: it needs the hosts " +
+                "to reach. " +
                 "Declare it in the program and run `pulumi up`, which adopts a cluster whose hosts already carry it.");
         var conn = ClusterConnection.Open(state.ConnectString, ctx);
         await ctx.StepAsync("read cluster", null, async _ =>
@@ -27,7 +28,8 @@ public sealed partial class MvmCluster
             {
                 // No host answers for the cluster: it is gone (or every host is down — the host states say which).
                 state.Health = "UNREACHABLE";
-                state.HostStates = (state.HostStates ?? []).Select(h => { h.State = HostStatus.Unreachable; return h; }).ToList();
+                state.HostStates = (state.HostStates ?? []).Select(h => { h.State = HostStatus.Unreachable; return h; })
+                    .ToList();
             }
             return true;
         }, readOnly: true);
@@ -47,7 +49,8 @@ public sealed partial class MvmCluster
         {
             try
             {
-                return await HostFacts.Answers().RunAsync(conn.Connect(h.ToMember()), ReadLimit, ct).ConfigureAwait(false);
+                return await HostFacts.Answers().RunAsync(conn.Connect(h.ToMember()), ReadLimit, ct)
+                    .ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -77,12 +80,16 @@ public sealed partial class MvmCluster
         var members = await conn.MembersAsync(ct).ConfigureAwait(false);
 
         // CRUSH knows hosts by hostname; outputs speak of the display names users declared.
-        var displayOf = members.Where(m => m.Hostname.Length > 0).GroupBy(m => m.Hostname).ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal);
-        var devices = (state.Osds ?? []).Where(o => o.Id is not null).GroupBy(o => o.Id!.Value).ToDictionary(g => g.Key, g => g.First().Device);
+        var displayOf = members.Where(m => m.Hostname.Length > 0).GroupBy(m => m.Hostname)
+            .ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal);
+        var devices = (state.Osds ?? []).Where(o => o.Id is not null).GroupBy(o => o.Id!.Value)
+            .ToDictionary(g => g.Key, g => g.First().Device);
 
         state.Fsid = status.Fsid;
         state.Health = status.Health.Status;
-        state.Monitors = mons.Mons.Select(m => new CephMonitor { Name = m.Name, Host = m.Name, Address = m.Addresses.FirstOrDefault()?.Address, InQuorum = mons.Quorum.Contains(m.Rank) }).ToList();
+        state.Monitors = mons.Mons.Select(m =>
+            new CephMonitor { Name = m.Name, Host = m.Name, Address = m.Addresses.FirstOrDefault()?.Address,
+            InQuorum = mons.Quorum.Contains(m.Rank) }).ToList();
         state.Osds = tree.Osds.Select(o => new OsdState
         {
             Id = o.Id,
@@ -96,14 +103,16 @@ public sealed partial class MvmCluster
         state.UsedBytes = status.Pgs.BytesUsed;
         state.HostStates = hosts.Zip(reachable).Select(p =>
         {
-            var osds = state.Osds.Where(o => string.Equals(o.Host, p.First.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+            var osds = state.Osds.Where(o => string.Equals(o.Host, p.First.Name, StringComparison.OrdinalIgnoreCase))
+                .ToList();
             var prior = state.HostStates?.FirstOrDefault(s => s.Name == p.First.Name);
             return new ClusterHostState
             {
                 Name = p.First.Name,
                 Address = p.First.Address,
                 State = !p.Second ? HostStatus.Unreachable
-                    : prior?.State is HostStatus.Decommissioning or HostStatus.Provisioning && osds.Any(o => o.Up != true || o.In != true) ? prior.State
+                    : prior?.State is HostStatus.Decommissioning or HostStatus.Provisioning &&
+                        osds.Any(o => o.Up != true || o.In != true) ? prior.State
                     : HostStatus.Ready,
                 OsdIds = osds.Select(o => o.Id!.Value).ToList(),
                 Maintenance = prior?.Maintenance ?? false,

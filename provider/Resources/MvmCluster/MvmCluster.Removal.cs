@@ -12,8 +12,10 @@ public sealed partial class MvmCluster
     /// with the VMs those hosts must give up — checked as a whole before the first change; null
     /// when nothing leaves.
     /// </summary>
-    private static async Task<RemovalWork?> PlanRemovalAsync(ClusterProvisioner p, MvmClusterState olds, IReadOnlyList<MemberHost> oldHosts,
-        IReadOnlyList<MemberHost> removedHosts, IReadOnlyList<MemberHost> newHosts, ClusterNode source, OperationContext ctx)
+    private static async Task<RemovalWork?> PlanRemovalAsync(ClusterProvisioner p, MvmClusterState olds,
+        IReadOnlyList<MemberHost> oldHosts,
+        IReadOnlyList<MemberHost> removedHosts, IReadOnlyList<MemberHost> newHosts, ClusterNode source,
+            OperationContext ctx)
     {
         var ceph = new Ceph(source.Host, ClusterConnection.CephContext);
         var osds = new List<OsdToRemove>();
@@ -21,7 +23,8 @@ public sealed partial class MvmCluster
         {
             var old = oldHosts.FirstOrDefault(o => SameHost(o, nh));
             if (old is null) continue;
-            foreach (var dev in (old.DataDevices ?? []).Where(d => d is not null && !(nh.DataDevices ?? []).Contains(d)))
+            foreach (var dev in (old.DataDevices ?? [])
+                .Where(d => d is not null && !(nh.DataDevices ?? []).Contains(d)))
             {
                 var id = (olds.Osds ?? []).FirstOrDefault(o => o.Host == nh.Name && o.Device == dev)?.Id
                     ?? await ClusterRemoval.FindOsdAsync(p.Connect(nh), nh.Name!, dev!, ctx);
@@ -39,7 +42,9 @@ public sealed partial class MvmCluster
             var mons = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
             foreach (var h in removedHosts)
             {
-                var hostname = members.FirstOrDefault(m => string.Equals(m.Name, h.Name, StringComparison.OrdinalIgnoreCase))?.Hostname is { Length: > 0 } hn ? hn : h.Name!;
+                var hostname = members.FirstOrDefault(m =>
+                    string.Equals(m.Name, h.Name, StringComparison.OrdinalIgnoreCase))?.Hostname is { Length: > 0 } hn ?
+                    hn : h.Name!;
                 foreach (var o in tree.Osds.Where(o => o.Host == hostname))
                     osds.Add(new OsdToRemove(h, o.Id, (olds.Osds ?? []).FirstOrDefault(x => x.Id == o.Id)?.Device));
                 hosts.Add(new HostToRemove(h, hostname, mons.Find(h.Name!) is not null ? h.Name : null));

@@ -29,18 +29,22 @@ public sealed partial class MvmCluster : Resource<MvmClusterArgs, MvmClusterStat
     protected override ObjectProperty FillDefaults(ObjectProperty news, string resourceName)
     {
         news = Defaults.NameFromResource(news, resourceName);
-        if (Defaults.IsAbsent(news["defaultPoolMinSize"]) && Defaults.KnownInteger(news["defaultPoolSize"]) is { } size and >= 1 and <= 10)
+        if (Defaults.IsAbsent(news["defaultPoolMinSize"]) &&
+            Defaults.KnownInteger(news["defaultPoolSize"]) is { } size and >= 1 and <= 10)
             news = news.With("defaultPoolMinSize", PropertyValue.Of(Defaults.CephMinSize(size)));
         return news;
     }
 
-    protected override IReadOnlyList<string> Plan(MvmClusterState? olds, MvmClusterArgs news) => ClusterPlan.Describe(olds, news);
+    protected override IReadOnlyList<string> Plan(MvmClusterState? olds, MvmClusterArgs news) =>
+        ClusterPlan.Describe(olds, news);
 
     /// <summary>Hosts are one host when their names match, case aside (the diff follows hosts by name too).</summary>
-    internal static bool SameHost(MemberHost a, MemberHost b) => string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+    internal static bool SameHost(MemberHost a, MemberHost b) =>
+        string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The declared hosts, as the cluster layer takes them.</summary>
-    internal static List<MemberHost> Declared(MvmClusterArgs args) => (args.Hosts ?? []).Where(h => h is not null).Select(h => h!.ToMember()).ToList();
+    internal static List<MemberHost> Declared(MvmClusterArgs args) =>
+        (args.Hosts ?? []).Where(h => h is not null).Select(h => h!.ToMember()).ToList();
 
     /// <summary>The inputs as cluster settings, the schema's defaults applied.</summary>
     internal static ClusterSettings SettingsOf(MvmClusterArgs a) => new()
@@ -61,7 +65,9 @@ public sealed partial class MvmCluster : Resource<MvmClusterArgs, MvmClusterStat
         CephConfig = a.CephConfig ?? [],
     };
 
-    /// <summary>The connect string's content for these inputs: <paramref name="id"/> is the cluster's id (its fsid for hci).</summary>
+    /// <summary>
+    /// The connect string's content for these inputs: <paramref name="id"/> is the cluster's id (its fsid for hci).
+    /// </summary>
     internal static ClusterInfo InfoOf(MvmClusterArgs a, string id, string secretUuid) =>
         ClusterInfo.Of(SettingsOf(a), id, secretUuid, Declared(a), VlanIds(a.ComputeVlans));
 
@@ -77,7 +83,10 @@ public sealed partial class MvmCluster : Resource<MvmClusterArgs, MvmClusterStat
         return state;
     }
 
-    /// <summary>The init failure a create or update ends with once changes began: the state says what exists now, so the next `up` continues.</summary>
+    /// <summary>
+    /// The init failure a create or update ends with once changes began: the state says what exists now, so the next
+    /// `up` continues.
+    /// </summary>
     private static ResourceInitFailedException Unfinished(string id, MvmClusterState state, Exception e) =>
         new(id, state, [Failures.Describe(e) + " — run `pulumi up` again to continue from where it stopped"]);
 }

@@ -21,43 +21,56 @@ public class MvmClusterArgs
     [Input("Display name of the cluster: 1-63 letters, digits or '-'. Defaults to the resource name.")]
     public string? Name { get; set; }
 
-    [Input("Storage layout: `hci` runs Ceph on the hosts (at least 3 hosts), `standard` runs compute only (at least 1 host). A cluster cannot change layout in place.", Default = "hci", ReplaceOnChanges = true)]
+    [Input("Storage layout: `hci` runs Ceph on the hosts (at least 3 hosts), `standard` runs compute only (at least " +
+        "1 host). A cluster cannot change layout in place.", Default = "hci", ReplaceOnChanges = true)]
     public ClusterLayout? Layout { get; set; }
 
-    [Input("The hypervisor hosts. Adding a host validates, installs and joins it; adding or removing a data device adds or safely removes an OSD; removing a host decommissions it OSD-safely. Hosts are matched by `name`, so reordering changes nothing.", Required = true, ListKey = "name")]
+    [Input("The hypervisor hosts. Adding a host validates, installs and joins it; adding or removing a data device " +
+        "adds or safely removes an OSD; removing a host decommissions it OSD-safely. Hosts are matched by `name`, so " +
+        "reordering changes nothing.", Required = true, ListKey = "name")]
     public List<ClusterHost?>? Hosts { get; set; }
 
-    [Input("VLANs offered to VMs as Open vSwitch port groups and libvirt networks on every host: each item is one id (`\"22\"`) or an inclusive range (`\"22-25\"`), ids 1-4094, no overlaps.")]
+    [Input("VLANs offered to VMs as Open vSwitch port groups and libvirt networks on every host: each item is one id " +
+        "(`\"22\"`) or an inclusive range (`\"22-25\"`), ids 1-4094, no overlaps.")]
     public List<string?>? ComputeVlans { get; set; }
 
     [Input("CPU architecture of the hosts; only x86_64 is supported.", Default = "x86_64")]
     public CpuType? CpuType { get; set; }
 
-    [Input("Default libvirt CPU model for VMs: `host-model`, `host-passthrough`, or a named model available on every host (e.g. `EPYC-Rome`). Checked against the hosts' CPU model list when they are reachable.", Default = "host-model")]
+    [Input("Default libvirt CPU model for VMs: `host-model`, `host-passthrough`, or a named model available on every " +
+        "host (e.g. `EPYC-Rome`). Checked against the hosts' CPU model list when they are reachable.",
+        Default = "host-model")]
     public string? CpuModel { get; set; }
 
-    [Input("Network of the Ceph public (client and monitor) traffic in CIDR notation, e.g. `10.0.10.0/24`. Defaults to the network of the hosts' management addresses.")]
+    [Input("Network of the Ceph public (client and monitor) traffic in CIDR notation, e.g. `10.0.10.0/24`. Defaults " +
+        "to the network of the hosts' management addresses.")]
     public string? CephPublicNetwork { get; set; }
 
-    [Input("Network of Ceph OSD replication traffic in CIDR notation, e.g. `10.0.20.0/24`. Defaults to the public network.")]
+    [Input("Network of Ceph OSD replication traffic in CIDR notation, e.g. `10.0.20.0/24`. Defaults to the public " +
+        "network.")]
     public string? CephClusterNetwork { get; set; }
 
-    [Input("Number of copies new pools keep (Ceph osd_pool_default_size), 1-10; one copy per host, so at most the number of hosts.", Default = 3)]
+    [Input("Number of copies new pools keep (Ceph osd_pool_default_size), 1-10; one copy per host, so at most the " +
+        "number of hosts.", Default = 3)]
     public int? DefaultPoolSize { get; set; }
 
-    [Input("Copies that must be available for a pool to accept I/O (osd_pool_default_min_size), at most `defaultPoolSize`. Defaults to Ceph's rule: size - size/2 (2 for size 3).")]
+    [Input("Copies that must be available for a pool to accept I/O (osd_pool_default_min_size), at most " +
+        "`defaultPoolSize`. Defaults to Ceph's rule: size - size/2 (2 for size 3).")]
     public int? DefaultPoolMinSize { get; set; }
 
-    [Input("Name of the RBD pool the cluster creates for VM disks and images; VirtualImage and VirtualMachine use it when they name no pool.", Default = DefaultVmPool)]
+    [Input("Name of the RBD pool the cluster creates for VM disks and images; VirtualImage and VirtualMachine use it " +
+        "when they name no pool.", Default = DefaultVmPool)]
     public string? VmPool { get; set; }
 
     [Input("Name of the Open vSwitch bridge created on every host's compute interface for VM traffic.", Default = DefaultBridge)]
     public string? OvsBridge { get; set; }
 
-    [Input("libvirt domain type for VMs: `kvm` (hardware virtualisation) or `qemu` (software emulation, for labs whose hosts lack virtualisation extensions).", Default = "kvm")]
+    [Input("libvirt domain type for VMs: `kvm` (hardware virtualisation) or `qemu` (software emulation, for labs " +
+        "whose hosts lack virtualisation extensions).", Default = "kvm")]
     public DomainType? DomainType { get; set; }
 
-    [Input("Open vSwitch datapath of the VM bridge: `system` (kernel) or `netdev` (userspace, for labs without the kernel module).", Default = "system")]
+    [Input("Open vSwitch datapath of the VM bridge: `system` (kernel) or `netdev` (userspace, for labs without the " +
+        "kernel module).", Default = "system")]
     public OvsDatapath? OvsDatapath { get; set; }
 
     [Input("Memory a host needs before its Ceph data disks are counted, in GiB; lower it only for small labs.", Default = 4)]
@@ -66,13 +79,17 @@ public class MvmClusterArgs
     [Input("Additional memory a host needs per Ceph data device (each OSD), in GiB; lower it only for small labs.", Default = 4)]
     public int? MemoryPerOsdGiB { get; set; }
 
-    [Input("Ceph options set in the monitors' configuration database for every daemon (`ceph config set global KEY VALUE`), e.g. `mon_data_avail_warn: \"5\"` for a lab whose disk is fuller than Ceph's 30 % free warning level. Changed in place; a removed key returns to Ceph's default.")]
+    [Input("Ceph options set in the monitors' configuration database for every daemon (`ceph config set global KEY " +
+        "VALUE`), e.g. `mon_data_avail_warn: \"5\"` for a lab whose disk is fuller than Ceph's 30 % free warning " +
+        "level. Changed in place; a removed key returns to Ceph's default.")]
     public Dictionary<string, string>? CephConfig { get; set; }
 
-    [Input("Allow deleting the cluster while VMs, images or pools other than its own still exist on it. Off by default: delete refuses and lists them.", Default = false)]
+    [Input("Allow deleting the cluster while VMs, images or pools other than its own still exist on it. Off by " +
+        "default: delete refuses and lists them.", Default = false)]
     public bool? ForceDestroy { get; set; }
 
-    [Input("On delete, also wipe the data devices (zap LVM and Ceph labels) so they can be reused. Off by default: the data stays on the disks.", Default = false)]
+    [Input("On delete, also wipe the data devices (zap LVM and Ceph labels) so they can be reused. Off by default: " +
+        "the data stays on the disks.", Default = false)]
     public bool? WipeDataDevicesOnDestroy { get; set; }
 }
 
@@ -119,7 +136,8 @@ public sealed class MvmClusterState : MvmClusterArgs
     [Output("Ceph cluster id (fsid), generated at creation; it never changes.", Stable = true)]
     public string? Fsid { get; set; }
 
-    [Output("Ceph health as reported by `ceph health`: HEALTH_OK, HEALTH_WARN or HEALTH_ERR (empty for the standard layout).")]
+    [Output("Ceph health as reported by `ceph health`: HEALTH_OK, HEALTH_WARN or HEALTH_ERR (empty for the standard " +
+        "layout).")]
     public string? Health { get; set; }
 
     [Output("Ceph monitors and whether each is in quorum.")]
@@ -137,6 +155,7 @@ public sealed class MvmClusterState : MvmClusterArgs
     [Output("Observed state of each host: state, OSD ids and maintenance.")]
     public List<ClusterHostState>? HostStates { get; set; }
 
-    [Output("Secret string that MvmHost, CephPool, OvsVlan, VirtualImage and VirtualMachine use to reach and join this cluster; export it to use the cluster from other stacks.", Secret = true, Always = true)]
+    [Output("Secret string that MvmHost, CephPool, OvsVlan, VirtualImage and VirtualMachine use to reach and join " +
+        "this cluster; export it to use the cluster from other stacks.", Secret = true, Always = true)]
     public string? ConnectString { get; set; }
 }

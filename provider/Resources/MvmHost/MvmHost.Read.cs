@@ -13,14 +13,16 @@ public sealed partial class MvmHost
     protected override async Task<MvmHostState?> ReadAsync(string id, MvmHostState? state, OperationContext ctx)
     {
         if (state?.ConnectString is null)
-            throw new PreconditionFailedException("an MvmHost cannot be imported by id alone: it needs its SSH settings. Declare it in the program and run `pulumi up`, which adopts a host that already joined.");
+            throw new PreconditionFailedException("an MvmHost cannot be imported by id alone: it needs its SSH " +
+                "settings. Declare it in the program and run `pulumi up`, which adopts a host that already joined.");
         var conn = ClusterConnection.Open(state.ConnectString, ctx);
         // The member registry (hci) says positively whether the host is still in the cluster. A
         // standard cluster keeps none (its members are only the connect string's hosts), so its
         // absence there says nothing: the host is read as it is, never reported gone.
         if (conn.Info.IsHci)
         {
-            var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);
+            var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct),
+                readOnly: true);
             if (!members.Any(m => string.Equals(m.Name, id, StringComparison.OrdinalIgnoreCase))) return null;
         }
         await ReadIntoAsync(state, conn, ctx);
@@ -47,7 +49,8 @@ public sealed partial class MvmHost
         {
             var ceph = await conn.CephAsync(ctx.CancellationToken);
             var members = await conn.MembersAsync(ctx.CancellationToken);
-            var hostname = members.FirstOrDefault(m => m.Name == spec.Name)?.Hostname is { Length: > 0 } hn ? hn : spec.Name;
+            var hostname = members.FirstOrDefault(m => m.Name == spec.Name)?.Hostname is { Length: > 0 } hn ? hn :
+                spec.Name;
             var tree = await ceph.OsdTreeAsync(ctx.CancellationToken);
             var devices = (state.Osds ?? []).Where(o => o.Id is not null).ToDictionary(o => o.Id!.Value, o => o.Device);
             state.Osds = tree.Osds.Where(o => o.Host == hostname).Select(o => new OsdState

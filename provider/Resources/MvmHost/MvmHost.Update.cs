@@ -10,7 +10,8 @@ namespace Mvm.Resources.MvmHost;
 // Update: data devices follow the list; maintenance drains the host or returns it to service.
 public sealed partial class MvmHost
 {
-    protected override async Task<MvmHostState> UpdateAsync(string id, MvmHostState olds, MvmHostArgs news, DiffResult diff,
+    protected override async Task<MvmHostState> UpdateAsync(string id, MvmHostState olds, MvmHostArgs news,
+        DiffResult diff,
         OperationContext ctx)
     {
         var conn = ClusterConnection.Open(news.ConnectString, ctx);
@@ -23,7 +24,8 @@ public sealed partial class MvmHost
             var node = (await p.InspectAsync([spec], conn.Info.IsHci ? conn.Info.Fsid : null))[0];
             var ceph = conn.Info.IsHci ? await conn.CephAsync(ctx.CancellationToken) : null;
             var source = ceph?.Host ?? node.Host;
-            var removed = (olds.DataDevices ?? []).Where(d => d is not null && !(news.DataDevices ?? []).Contains(d)).Select(d => d!).ToList();
+            var removed = (olds.DataDevices ?? []).Where(d => d is not null && !(news.DataDevices ?? []).Contains(d))
+                .Select(d => d!).ToList();
             RemovalWork? removal = null;
             if (ceph is not null && removed.Count > 0)
             {
@@ -31,7 +33,8 @@ public sealed partial class MvmHost
                 foreach (var dev in removed)
                 {
                     var osd = (olds.Osds ?? []).FirstOrDefault(o => o.Device == dev)?.Id
-                        ?? (await new CephVolume(node.Host, ClusterConnection.CephContext).RawListAsync(dev, ctx.CancellationToken)).FirstOrDefault()?.OsdId;
+                        ?? (await new CephVolume(node.Host, ClusterConnection.CephContext)
+                            .RawListAsync(dev, ctx.CancellationToken)).FirstOrDefault()?.OsdId;
                     if (osd is { } i) osds.Add(new OsdToRemove(spec, i, dev));
                 }
                 removal = new RemovalWork(osds, []);
@@ -46,11 +49,13 @@ public sealed partial class MvmHost
             }
 
             await p.InstallAsync([node]);
-            var added = await p.JoinAsync(conn.Info, source, [node], conn.Info.ComputeVlanIds, "host", copyNetworks: true);
+            var added = await p.JoinAsync(conn.Info, source, [node], conn.Info.ComputeVlanIds, "host",
+                copyNetworks: true);
             state.Osds = (state.Osds ?? []).Where(o => !added.Values.SelectMany(v => v.Values).Contains(o.Id ?? -1))
                 .Concat(OsdState.ListOf(added)).OrderBy(o => o.Id).ToList();
             if (removal is not null && ceph is not null)
-                await ClusterRemoval.RunAsync(removal, ceph, conn, ctx, osd => state.Osds?.RemoveAll(o => o.Id == osd), _ => { });
+                await ClusterRemoval.RunAsync(removal, ceph, conn, ctx, osd => state.Osds?.RemoveAll(o => o.Id == osd),
+                    _ => { });
             // Recorded before the drain: no new VM is placed here while the others leave.
             await SetMaintenanceAsync(conn, node, news.Maintenance == true, ctx);
             if (drain is not null) await HostDrain.RunAsync(conn, drain, spec, node.Host, ctx);

@@ -25,7 +25,8 @@ public sealed partial class MvmHost : Resource<MvmHostArgs, MvmHostState>
     protected override void Validate(MvmHostArgs args, CheckContext ctx)
     {
         ClusterReference.Check(ctx, "connectString", args.ConnectString);
-        HostChecks.CheckName(ctx, "name", args.Name, args.Name == ctx.ResourceName ? " (it defaults to the resource name; set `name` explicitly)" : "");
+        HostChecks.CheckName(ctx, "name", args.Name,
+            args.Name == ctx.ResourceName ? " (it defaults to the resource name; set `name` explicitly)" : "");
         HostChecks.Check(ctx, "", args);
     }
 
@@ -43,9 +44,14 @@ public sealed partial class MvmHost : Resource<MvmHostArgs, MvmHostState>
         if (known.Count > 0)
             steps.AddRange(RemovalPlan.Describe(new RemovalRequest(known.Select(r => r.Id!.Value).ToList(), null, null),
                 known.ToDictionary(r => r.Id!.Value, r => new OsdPlacement(news.Name ?? "", r.Dev))));
-        foreach (var r in removed.Where(r => r.Id is null)) steps.Add($"remove the OSD on {r.Dev} (its id is read from the host)");
-        if (news.Maintenance == true && olds.Maintenance != true) steps.Add("enter maintenance: live-migrate its running VMs and move its shut-off ones to other hosts in service with room (refused before any change, listing each VM and why, when one is pinned, has local disks or fits nowhere); then no new VMs are placed here");
-        if (news.Maintenance != true && olds.Maintenance == true) steps.Add("leave maintenance: the host takes VMs again");
+        foreach (var r in removed.Where(r =>
+            r.Id is null)) steps.Add($"remove the OSD on {r.Dev} (its id is read from the host)");
+        if (news.Maintenance == true &&
+            olds.Maintenance != true) steps.Add("enter maintenance: live-migrate its running VMs and move its " +
+            "shut-off ones to other hosts in service with room (refused before any change, listing each VM and why, " +
+            "when one is pinned, has local disks or fits nowhere); then no new VMs are placed here");
+        if (news.Maintenance != true &&
+            olds.Maintenance == true) steps.Add("leave maintenance: the host takes VMs again");
         if (steps.Count > 0) steps.Add("wait for HEALTH_OK with every PG active+clean");
         return steps;
     }
@@ -60,11 +66,17 @@ public sealed partial class MvmHost : Resource<MvmHostArgs, MvmHostState>
         return state;
     }
 
-    private static Task SetMaintenanceAsync(ClusterConnection conn, ClusterNode node, bool maintenance, OperationContext ctx) =>
+    private static Task SetMaintenanceAsync(ClusterConnection conn, ClusterNode node, bool maintenance,
+        OperationContext ctx) =>
         ctx.StepAsync("record maintenance", node.Name, ct => conn.RegisterAsync(
-            new ClusterMember { Host = node.Spec, Hostname = node.Hostname, JoinedBy = "host", Maintenance = maintenance }, ct));
+            new ClusterMember { Host = node.Spec, Hostname = node.Hostname, JoinedBy = "host",
+                Maintenance = maintenance }, ct));
 
-    /// <summary>The init failure a create or update ends with once changes began: the state says what exists now, so the next `up` continues.</summary>
+    /// <summary>
+    /// The init failure a create or update ends with once changes began: the state says what exists now, so the next
+    /// `up` continues.
+    /// </summary>
     private static ResourceInitFailedException Unfinished(string id, MvmHostState state, Exception e) =>
-        new(id, state, [MvmCluster.Failures.Describe(e) + " — run `pulumi up` again to continue from where it stopped"]);
+        new(id, state, [MvmCluster.Failures.Describe(e) +
+            " — run `pulumi up` again to continue from where it stopped"]);
 }

@@ -8,10 +8,13 @@ public class MvmHostArgs : HostFields
     [Input(ClusterReference.Description, Required = true, Secret = true)]
     public string? ConnectString { get; set; }
 
-    [Input("Display name of the host, unique in the cluster; other resources (e.g. VirtualMachine `host`) refer to the host by it. Defaults to the resource name.")]
+    [Input("Display name of the host, unique in the cluster; other resources (e.g. VirtualMachine `host`) refer to " +
+        "the host by it. Defaults to the resource name.")]
     public string? Name { get; set; }
 
-    [Input("Put the host in maintenance: its running VMs are live-migrated (stopped ones moved) to other hosts with room and it takes no new VMs. Entry is refused, listing the VMs and why, when a VM is pinned to it or the other hosts lack capacity. Set back to false to return it to service.", Default = false)]
+    [Input("Put the host in maintenance: its running VMs are live-migrated (stopped ones moved) to other hosts with " +
+        "room and it takes no new VMs. Entry is refused, listing the VMs and why, when a VM is pinned to it or the " +
+        "other hosts lack capacity. Set back to false to return it to service.", Default = false)]
     public bool? Maintenance { get; set; }
 }
 

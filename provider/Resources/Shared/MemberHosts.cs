@@ -5,7 +5,10 @@ namespace Mvm.Resources.Shared;
 /// <summary>A declared host's fields as the cluster layer takes them.</summary>
 public static class MemberHosts
 {
-    /// <summary>The host named <paramref name="name"/> with these fields (MvmCluster.hosts[] and MvmHost declare the name apart).</summary>
+    /// <summary>
+    /// The host named <paramref name="name"/> with these fields (MvmCluster.hosts[] and MvmHost declare the name
+    /// apart).
+    /// </summary>
     public static MemberHost ToMember(this HostFields h, string? name) => new()
     {
         Name = name,
@@ -16,7 +19,8 @@ public static class MemberHosts
         SshPassword = h.SshPassword,
         HostKey = h.HostKey,
         JumpHosts = h.JumpHosts?.Select(j => j is null ? null
-            : new MemberJumpHost { Address = j.Address, Port = j.Port, User = j.User, PrivateKey = j.PrivateKey, HostKey = j.HostKey }).ToList(),
+            : new MemberJumpHost { Address = j.Address, Port = j.Port, User = j.User, PrivateKey = j.PrivateKey,
+                HostKey = j.HostKey }).ToList(),
         Sudo = h.Sudo,
         DataDevices = h.DataDevices,
         ManagementInterface = h.ManagementInterface,

@@ -9,13 +9,15 @@ public sealed partial class Ceph
         FileCall(["auth", "get", CheckName(entity, "entity"), "-o", CephKeyrings.Path(path)]);
 
     /// <summary>`ceph mon getmap -o PATH`: the current monitor map into a file on the host.</summary>
-    public ToolCall<bool> MonGetMapToFileCall(string path) => FileCall(["mon", "getmap", "-o", CephKeyrings.Path(path)]);
+    public ToolCall<bool> MonGetMapToFileCall(string path) =>
+        FileCall(["mon", "getmap", "-o", CephKeyrings.Path(path)]);
 
     /// <summary>
     /// `ceph auth get-or-create ENTITY SERVICE CAPS… -o PATH`: the entity's keyring (made with these
     /// caps when it is new) into a file on the host.
     /// </summary>
-    public ToolCall<bool> AuthGetOrCreateToFileCall(string entity, IReadOnlyList<(string Service, string Caps)> caps, string path)
+    public ToolCall<bool> AuthGetOrCreateToFileCall(string entity, IReadOnlyList<(string Service, string Caps)> caps,
+        string path)
     {
         var command = new List<string> { "auth", "get-or-create", CheckName(entity, "entity") };
         foreach (var (service, cap) in caps) command.AddRange([CheckName(service, "service"), cap]);

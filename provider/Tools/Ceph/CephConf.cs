@@ -39,7 +39,10 @@ public sealed partial class CephConf
 
     public byte[] ToBytes() => Encoding.UTF8.GetBytes(ToText());
 
-    /// <summary>The value of <paramref name="key"/> in <paramref name="section"/> (the last one when set twice, as Ceph reads it), or null.</summary>
+    /// <summary>
+    /// The value of <paramref name="key"/> in <paramref name="section"/> (the last one when set twice, as Ceph reads
+    /// it), or null.
+    /// </summary>
     public string? Get(string section, string key)
     {
         string? value = null;
@@ -58,7 +61,8 @@ public sealed partial class CephConf
         CheckWord(section, nameof(section));
         CheckWord(key, nameof(key));
         if (value.Length == 0 || value.Any(char.IsControl) || value != value.Trim())
-            throw new ArgumentException($"a ceph.conf value is one line without leading or trailing blanks, got \"{value}\"", nameof(value));
+            throw new ArgumentException($"a ceph.conf value is one line without leading or trailing blanks, got " +
+                $"\"{value}\"", nameof(value));
         var line = $"{key} = {value}";
         var matches = Options().Where(o => o.Section == section && SameKey(o.Key, key)).Select(o => o.Index).ToList();
         if (matches.Count > 0)
@@ -101,11 +105,13 @@ public sealed partial class CephConf
         }
     }
 
-    private static string? SectionOf(string line) => SectionLine().Match(line) is { Success: true } m ? m.Groups["name"].Value : null;
+    private static string? SectionOf(string line) =>
+        SectionLine().Match(line) is { Success: true } m ? m.Groups["name"].Value : null;
 
     private static bool SameKey(string a, string b) => Normal(a) == Normal(b);
 
-    private static string Normal(string key) => string.Join('_', key.Split([' ', '_', '-'], StringSplitOptions.RemoveEmptyEntries));
+    private static string Normal(string key) =>
+        string.Join('_', key.Split([' ', '_', '-'], StringSplitOptions.RemoveEmptyEntries));
 
     private static void CheckWord(string word, string what)
     {
@@ -130,7 +136,8 @@ public sealed partial class CephConf
     {
         if (!path.StartsWith('/')) throw new ArgumentException($"\"{path}\" is not an absolute path", nameof(path));
         // The key becomes part of the sed program: only lower-case letters and '_'.
-        if (!OptionKey().IsMatch(key)) throw new ArgumentException($"\"{key}\" is not a ceph.conf option this reader takes", nameof(key));
+        if (!OptionKey().IsMatch(key)) throw new ArgumentException($"\"{key}\" is not a ceph.conf option this reader " +
+            $"takes", nameof(key));
         return new(["sed", "-n", $"s/^{key} *= *//p", path], null, r => r.ExitCode == 0 ? r.StdoutText.Trim() : null);
     }
 

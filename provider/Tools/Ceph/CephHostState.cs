@@ -10,7 +10,8 @@ public static class CephHostState
     /// </summary>
     public static ToolCall<bool> RemoveAll(IReadOnlyList<string> wipeDevices)
     {
-        if (wipeDevices.Any(d => !d.StartsWith('/'))) throw new ArgumentException("devices are absolute paths", nameof(wipeDevices));
+        if (wipeDevices.Any(d => !d.StartsWith('/'))) throw new ArgumentException("devices are absolute paths",
+            nameof(wipeDevices));
         return new(["bash", "-c", Script, "mvm-ceph-remove", .. wipeDevices], null, r => r.EnsureSuccess() is not null);
     }
 

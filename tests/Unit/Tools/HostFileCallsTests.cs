@@ -13,10 +13,14 @@ public class HostFileCallsTests
     [Fact]
     public void TestsAnswerByExitCode()
     {
-        Assert.Equal(["test", "-e", "/var/lib/ceph/mon/ceph-h5/done"], HostFileCalls.Exists("/var/lib/ceph/mon/ceph-h5/done").Argv);
-        Assert.Equal(["test", "-f", "/etc/mvm/migration/id_ed25519"], HostFileCalls.IsFile("/etc/mvm/migration/id_ed25519").Argv);
-        Assert.Equal(["test", "-s", "/etc/ceph/ceph.client.admin.keyring"], HostFileCalls.IsNonEmpty("/etc/ceph/ceph.client.admin.keyring").Argv);
-        Assert.Equal(["mountpoint", "-q", "--", "/var/lib/ceph/osd/ceph-1"], HostFileCalls.IsMountPoint("/var/lib/ceph/osd/ceph-1").Argv);
+        Assert.Equal(["test", "-e", "/var/lib/ceph/mon/ceph-h5/done"],
+            HostFileCalls.Exists("/var/lib/ceph/mon/ceph-h5/done").Argv);
+        Assert.Equal(["test", "-f", "/etc/mvm/migration/id_ed25519"],
+            HostFileCalls.IsFile("/etc/mvm/migration/id_ed25519").Argv);
+        Assert.Equal(["test", "-s", "/etc/ceph/ceph.client.admin.keyring"],
+            HostFileCalls.IsNonEmpty("/etc/ceph/ceph.client.admin.keyring").Argv);
+        Assert.Equal(["mountpoint", "-q", "--", "/var/lib/ceph/osd/ceph-1"],
+            HostFileCalls.IsMountPoint("/var/lib/ceph/osd/ceph-1").Argv);
         Assert.Equal(["grep", "-qxF", "cgroup_controllers = [ ]", "/etc/libvirt/qemu.conf"],
             HostFileCalls.ContainsLine("/etc/libvirt/qemu.conf", "cgroup_controllers = [ ]").Argv);
         var exists = HostFileCalls.Exists("/x");
@@ -30,20 +34,23 @@ public class HostFileCallsTests
     {
         var present = HostFileCalls.ReadIfPresent("/var/lib/libvirt/qemu/nvram/vm_VARS.fd");
         Assert.Equal(["cat", "/var/lib/libvirt/qemu/nvram/vm_VARS.fd"], present.Argv);
-        Assert.Null(present.Read(Result(present, 1, stderr: "cat: /var/lib/libvirt/qemu/nvram/vm_VARS.fd: No such file or directory")));
+        Assert.Null(present.Read(Result(present, 1,
+            stderr: "cat: /var/lib/libvirt/qemu/nvram/vm_VARS.fd: No such file or directory")));
         Assert.Equal("abc"u8.ToArray(), present.Read(Result(present, 0, "abc")));
 
         var text = HostFileCalls.ReadText("/proc/meminfo");
         Assert.Equal(["cat", "/proc/meminfo"], text.Argv);
         Assert.Equal("MemTotal: 1 kB\n", text.Read(Result(text, 0, "MemTotal: 1 kB\n")));
-        Assert.Throws<RemoteCommandFailedException>(() => text.Read(Result(text, 1, stderr: "cat: /proc/meminfo: Permission denied")));
+        Assert.Throws<RemoteCommandFailedException>(() =>
+            text.Read(Result(text, 1, stderr: "cat: /proc/meminfo: Permission denied")));
     }
 
     [Fact]
     public void ListsNamesOfOneDirectoryAndNullWhenItIsMissing()
     {
         var call = HostFileCalls.ListNames("/var/lib/ceph/mon", "ceph-*");
-        Assert.Equal(["find", "/var/lib/ceph/mon", "-mindepth", "1", "-maxdepth", "1", "-name", "ceph-*", "-printf", "%f\\n"], call.Argv);
+        Assert.Equal(["find", "/var/lib/ceph/mon", "-mindepth", "1", "-maxdepth", "1", "-name", "ceph-*", "-printf",
+            "%f\\n"], call.Argv);
         Assert.Equal(["ceph-h5", "ceph-x"], call.Read(Result(call, 0, "ceph-h5\nceph-x\n")));
         Assert.Null(call.Read(Result(call, 1, stderr: "find: '/var/lib/ceph/mon': No such file or directory")));
     }
@@ -55,8 +62,10 @@ public class HostFileCallsTests
         Assert.Equal(["install", "-m", "0644", "/dev/stdin", "/etc/ceph/ceph.conf.mvm-new"], write.Argv);
         Assert.Equal("[global]\n"u8.ToArray(), write.Stdin);
         Assert.Equal(["tee", "-a", "/etc/libvirt/qemu.conf"], HostFileCalls.Append("/etc/libvirt/qemu.conf", [1]).Argv);
-        Assert.Equal(["install", "-d", "-m", "0755", "/etc/ceph"], HostFileCalls.MakeDirectories("0755", ["/etc/ceph"]).Argv);
-        Assert.Equal(["install", "-d", "-o", "ceph", "-g", "ceph", "-m", "0750", "/var/lib/ceph/bootstrap-osd", "/var/lib/ceph/tmp"],
+        Assert.Equal(["install", "-d", "-m", "0755", "/etc/ceph"],
+            HostFileCalls.MakeDirectories("0755", ["/etc/ceph"]).Argv);
+        Assert.Equal(["install", "-d", "-o", "ceph", "-g", "ceph", "-m", "0750", "/var/lib/ceph/bootstrap-osd",
+            "/var/lib/ceph/tmp"],
             HostFileCalls.MakeDirectories("0750", ["/var/lib/ceph/bootstrap-osd", "/var/lib/ceph/tmp"], "ceph").Argv);
         Assert.Equal(["mv", "-f", "/a.new", "/a"], HostFileCalls.Move("/a.new", "/a").Argv);
         Assert.Equal(["rm", "-f", "/a", "/b"], HostFileCalls.RemoveFiles(["/a", "/b"]).Argv);
@@ -72,12 +81,14 @@ public class HostFileCallsTests
         var extract = HostFileCalls.Extract([1, 2]);
         Assert.Equal(["tar", "-C", "/", "--no-same-owner", "-xf", "-"], extract.Argv);
         Assert.Equal([1, 2], extract.Stdin);
-        Assert.Equal(["umount", "--", "/var/lib/ceph/osd/ceph-1"], HostFileCalls.Unmount("/var/lib/ceph/osd/ceph-1").Argv);
+        Assert.Equal(["umount", "--", "/var/lib/ceph/osd/ceph-1"],
+            HostFileCalls.Unmount("/var/lib/ceph/osd/ceph-1").Argv);
         Assert.Equal(["wipefs", "-a", "-q", "--", "/dev/vdb"], HostFileCalls.WipeSignatures("/dev/vdb").Argv);
 
         var mv = HostFileCalls.Move("/a.new", "/a");
         Assert.True(mv.Read(Result(mv, 0)));
-        Assert.Throws<RemoteCommandFailedException>(() => mv.Read(Result(mv, 1, stderr: "mv: cannot stat '/a.new': No such file or directory")));
+        Assert.Throws<RemoteCommandFailedException>(() =>
+            mv.Read(Result(mv, 1, stderr: "mv: cannot stat '/a.new': No such file or directory")));
     }
 
     [Theory]

@@ -4,7 +4,9 @@ using Mvm.Transport;
 
 namespace Mvm.Tests.Unit.Tools;
 
-/// <summary>The argv of the OpenSSH, ip, virsh version and reachability calls, and how their answers are read.</summary>
+/// <summary>
+/// The argv of the OpenSSH, ip, virsh version and reachability calls, and how their answers are read.
+/// </summary>
 public class OpenSshCallsTests
 {
     private static CommandResult Result<T>(ToolCall<T> call, int exit, string stdout = "", string stderr = "") =>
@@ -13,7 +15,8 @@ public class OpenSshCallsTests
     [Fact]
     public void MakesAnUnencryptedEd25519Key()
     {
-        Assert.Equal(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mvm-migration", "-f", "/etc/mvm/migration/id_ed25519"],
+        Assert.Equal(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mvm-migration", "-f",
+            "/etc/mvm/migration/id_ed25519"],
             OpenSshCalls.KeyGen("/etc/mvm/migration/id_ed25519", "mvm-migration").Argv);
         Assert.Throws<ArgumentException>(() => OpenSshCalls.KeyGen("/k", "two words"));
     }
@@ -31,12 +34,15 @@ public class OpenSshCallsTests
     public void ProbesALoginWithTheKeyAndReturnsSshsError()
     {
         var call = OpenSshCalls.Probe("/etc/mvm/migration/id_ed25519", "root", "10.20.0.15", 2222);
-        Assert.Equal(["ssh", "-i", "/etc/mvm/migration/id_ed25519", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
+        Assert.Equal(["ssh", "-i", "/etc/mvm/migration/id_ed25519", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+            "-o", "ConnectTimeout=10",
             "-p", "2222", "root@10.20.0.15", "true"], call.Argv);
-        Assert.Equal(["root@10.20.0.15", "true"], OpenSshCalls.Probe("/k", "root", "10.20.0.15", null).Argv.TakeLast(2));
+        Assert.Equal(["root@10.20.0.15", "true"],
+            OpenSshCalls.Probe("/k", "root", "10.20.0.15", null).Argv.TakeLast(2));
         Assert.DoesNotContain("-p", OpenSshCalls.Probe("/k", "root", "10.20.0.15", null).Argv);
         Assert.Null(call.Read(Result(call, 0)));
-        Assert.Equal("root@10.20.0.15: Permission denied (publickey).", call.Read(Result(call, 255, stderr: "root@10.20.0.15: Permission denied (publickey).\n")));
+        Assert.Equal("root@10.20.0.15: Permission denied (publickey).",
+            call.Read(Result(call, 255, stderr: "root@10.20.0.15: Permission denied (publickey).\n")));
         Assert.Throws<ArgumentException>(() => OpenSshCalls.Probe("/k", "root", "-oProxyCommand=x", null));
     }
 
@@ -53,7 +59,8 @@ public class OpenSshCallsTests
     {
         var version = VirshCalls.Version();
         Assert.Equal(["virsh", "-c", "qemu:///system", "version"], version.Argv);
-        Assert.Equal(1, version.Read(Result(version, 1, stderr: "error: failed to connect to the hypervisor")).ExitCode);
+        Assert.Equal(1, version.Read(Result(version, 1, stderr: "error: failed to connect to the hypervisor"))
+            .ExitCode);
         var answers = HostFacts.Answers();
         Assert.Equal(["true"], answers.Argv);
         Assert.True(answers.Read(Result(answers, 0)));

@@ -4,10 +4,14 @@ using Mvm.Transport;
 
 namespace Mvm.Tests.Unit.Tools;
 
-/// <summary>The batchable systemctl, systemd-detect-virt and journalctl calls, over output captured from systemd 252 on a lab host.</summary>
+/// <summary>
+/// The batchable systemctl, systemd-detect-virt and journalctl calls, over output captured from systemd 252 on a lab
+/// host.
+/// </summary>
 public class SystemdCallsTests
 {
-    private static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Systemd", name));
+    private static string Fixture(string name) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Systemd", name));
 
     private static CommandResult Result<T>(ToolCall<T> call, int exit, string stdout = "", string stderr = "") =>
         new("h4", call.Argv, exit, Encoding.UTF8.GetBytes(stdout), Encoding.UTF8.GetBytes(stderr));
@@ -15,8 +19,10 @@ public class SystemdCallsTests
     [Fact]
     public void EnablesSeveralUnitsInOneCommand()
     {
-        Assert.Equal(["systemctl", "enable", "ceph.target", "ceph-mon.target"], SystemdCalls.Enable(["ceph.target", "ceph-mon.target"]).Argv);
-        Assert.Equal(["systemctl", "enable", "--now", "ceph-mon@h5"], SystemdCalls.Enable(["ceph-mon@h5"], now: true).Argv);
+        Assert.Equal(["systemctl", "enable", "ceph.target", "ceph-mon.target"],
+            SystemdCalls.Enable(["ceph.target", "ceph-mon.target"]).Argv);
+        Assert.Equal(["systemctl", "enable", "--now", "ceph-mon@h5"],
+            SystemdCalls.Enable(["ceph-mon@h5"], now: true).Argv);
         Assert.Throws<ArgumentException>(() => SystemdCalls.Enable(["-now"]));
         Assert.Throws<ArgumentException>(() => SystemdCalls.Enable([]));
     }
@@ -27,7 +33,8 @@ public class SystemdCallsTests
         var call = SystemdCalls.Disable("ceph-mon@h5.service", now: true);
         Assert.Equal(["systemctl", "disable", "--now", "--", "ceph-mon@h5.service"], call.Argv);
         Assert.True(call.Read(Result(call, 0)));
-        var e = Assert.Throws<ObjectNotFoundException>(() => call.Read(Result(call, 1, stderr: Fixture("systemctl-252-disable-not-found.stderr"))));
+        var e = Assert.Throws<ObjectNotFoundException>(() =>
+            call.Read(Result(call, 1, stderr: Fixture("systemctl-252-disable-not-found.stderr"))));
         Assert.Contains("no-such-unit-mvm.service", e.Message);
     }
 

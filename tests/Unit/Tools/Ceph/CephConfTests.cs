@@ -2,10 +2,13 @@ using Mvm.Tools;
 
 namespace Mvm.Tests.Unit.Tools.CephClients;
 
-/// <summary>The ceph.conf model over a file as the provider writes it (Fixtures/Ceph/ceph-conf-provider-h5-h7.conf).</summary>
+/// <summary>
+/// The ceph.conf model over a file as the provider writes it (Fixtures/Ceph/ceph-conf-provider-h5-h7.conf).
+/// </summary>
 public class CephConfTests
 {
-    private static string Captured() => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Ceph", "ceph-conf-provider-h5-h7.conf"));
+    private static string Captured() =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Ceph", "ceph-conf-provider-h5-h7.conf"));
 
     [Fact]
     public void AFileReadAndWrittenBackUnchangedIsTheSameBytes()
@@ -32,7 +35,8 @@ public class CephConfTests
         var text = Captured();
         var conf = CephConf.Parse(text);
         Assert.True(conf.Set("global", "mon_host", "10.20.1.16,10.20.1.17,10.20.1.18"));
-        Assert.Equal(text.Replace("mon_host = 10.20.1.15,10.20.1.16,10.20.1.17", "mon_host = 10.20.1.16,10.20.1.17,10.20.1.18", StringComparison.Ordinal),
+        Assert.Equal(text.Replace("mon_host = 10.20.1.15,10.20.1.16,10.20.1.17",
+            "mon_host = 10.20.1.16,10.20.1.17,10.20.1.18", StringComparison.Ordinal),
             conf.ToText());
         Assert.False(conf.Set("global", "mon_host", "10.20.1.16,10.20.1.17,10.20.1.18"));
     }
@@ -52,7 +56,8 @@ public class CephConfTests
         var conf = CephConf.Parse("[global]\nfsid = x\n\n[mon]\nmon_data = /d\n");
         conf.Set("global", "mon_host", "10.0.0.2");
         conf.Set("osd", "osd_max_backfills", "2");
-        Assert.Equal("[global]\nfsid = x\nmon_host = 10.0.0.2\n\n[mon]\nmon_data = /d\n[osd]\nosd_max_backfills = 2\n", conf.ToText());
+        Assert.Equal("[global]\nfsid = x\nmon_host = 10.0.0.2\n\n[mon]\nmon_data = /d\n[osd]\nosd_max_backfills = 2\n",
+            conf.ToText());
     }
 
     [Theory]
@@ -69,7 +74,8 @@ public class CephConfTests
         Assert.Equal(["sed", "-n", "s/^fsid *= *//p", "/etc/ceph/ceph.conf"], call.Argv);
         Assert.Equal("abc", call.Read(new("h4", call.Argv, 0, "abc\n"u8.ToArray(), [])));
         Assert.Equal("", call.Read(new("h4", call.Argv, 0, [], [])));
-        Assert.Null(call.Read(new("h4", call.Argv, 2, [], "sed: can't read /etc/ceph/ceph.conf: No such file or directory"u8.ToArray())));
+        Assert.Null(call.Read(new("h4", call.Argv, 2, [],
+            "sed: can't read /etc/ceph/ceph.conf: No such file or directory"u8.ToArray())));
         Assert.Throws<ArgumentException>(() => CephConf.ReadOption("/etc/ceph/ceph.conf", "fsid/;e reboot;"));
     }
 }
