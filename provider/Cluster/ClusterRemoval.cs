@@ -1,4 +1,3 @@
-using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Tools;

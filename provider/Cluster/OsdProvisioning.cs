@@ -1,7 +1,6 @@
 using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Mvm.Transport;
 
 namespace Mvm.Tools;
 

@@ -1,5 +1,3 @@
-using Mvm.Transport;
-
 namespace Mvm.Tools;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Mvm.Cluster;
-using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.MvmCluster;
 

@@ -1,9 +1,7 @@
 using Mvm.Cluster;
-using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Resources.Shared;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.MvmHost;
 
