@@ -16,10 +16,10 @@ public class CephMonitorsTests
     public void MonHostListsTheMapsMonitorsInRankOrder() =>
         Assert.Equal("10.20.1.16,10.20.1.17,10.20.1.18", CephMonitors.MonHostValue(Ceph.ParseMonDump(CapturedRun.StdoutOf(AfterReplacement))));
 
-    /// <summary>A ceph.conf as the provider writes it (h5, h6, h7 the first monitors), with <paramref name="monHost"/> as mon_host.</summary>
+    /// <summary>The ceph.conf the provider wrote on lab host h6, with <paramref name="monHost"/> as mon_host.</summary>
     internal static string Conf(string monHost) =>
-        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Ceph", "ceph-conf-provider-h5-h7.conf"))
-            .Replace("mon_host = 10.20.1.15,10.20.1.16,10.20.1.17", "mon_host = " + monHost, StringComparison.Ordinal);
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Ceph", "ceph-16.2.15-conf-written-h6.conf"))
+            .Replace("mon_host = 10.20.1.16,10.20.1.17,10.20.1.18", "mon_host = " + monHost, StringComparison.Ordinal);
 
     private static ClusterTestHost Member(string monHost) => new(argv => string.Join(' ', argv) switch
     {

@@ -3,12 +3,13 @@ using Mvm.Tools;
 namespace Mvm.Tests.Unit.Tools.CephClients;
 
 /// <summary>
-/// The ceph.conf model over a file as the provider writes it (Fixtures/Ceph/ceph-conf-provider-h5-h7.conf).
+/// The ceph.conf model over the file the provider wrote on a lab host (h6 of a cluster on h6-h8, captured from
+/// /etc/ceph/ceph.conf: Fixtures/Ceph/ceph-16.2.15-conf-written-h6.conf).
 /// </summary>
 public class CephConfTests
 {
     private static string Captured() =>
-        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Ceph", "ceph-conf-provider-h5-h7.conf"));
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Ceph", "ceph-16.2.15-conf-written-h6.conf"));
 
     [Fact]
     public void AFileReadAndWrittenBackUnchangedIsTheSameBytes()
@@ -22,9 +23,9 @@ public class CephConfTests
     public void ReadsOptionsOfASection()
     {
         var conf = CephConf.Parse(Captured());
-        Assert.Equal("10.20.1.15,10.20.1.16,10.20.1.17", conf.Get("global", "mon_host"));
-        Assert.Equal("10.20.1.15,10.20.1.16,10.20.1.17", conf.Get("global", "mon host"));
-        Assert.Equal("3c1f6a0e-5b2d-4f8e-9a41-7d2c0b9e6f15", conf.Get("global", "fsid"));
+        Assert.Equal("10.20.1.16,10.20.1.17,10.20.1.18", conf.Get("global", "mon_host"));
+        Assert.Equal("10.20.1.16,10.20.1.17,10.20.1.18", conf.Get("global", "mon host"));
+        Assert.Equal("c5df2de5-ab28-47ed-b1cf-490a51c90a30", conf.Get("global", "fsid"));
         Assert.Null(conf.Get("global", "mon_data"));
         Assert.Null(conf.Get("mon", "mon_host"));
     }
@@ -34,11 +35,11 @@ public class CephConfTests
     {
         var text = Captured();
         var conf = CephConf.Parse(text);
-        Assert.True(conf.Set("global", "mon_host", "10.20.1.16,10.20.1.17,10.20.1.18"));
-        Assert.Equal(text.Replace("mon_host = 10.20.1.15,10.20.1.16,10.20.1.17",
-            "mon_host = 10.20.1.16,10.20.1.17,10.20.1.18", StringComparison.Ordinal),
+        Assert.True(conf.Set("global", "mon_host", "10.20.1.17,10.20.1.18,10.20.1.14"));
+        Assert.Equal(text.Replace("mon_host = 10.20.1.16,10.20.1.17,10.20.1.18",
+            "mon_host = 10.20.1.17,10.20.1.18,10.20.1.14", StringComparison.Ordinal),
             conf.ToText());
-        Assert.False(conf.Set("global", "mon_host", "10.20.1.16,10.20.1.17,10.20.1.18"));
+        Assert.False(conf.Set("global", "mon_host", "10.20.1.17,10.20.1.18,10.20.1.14"));
     }
 
     [Fact]
