@@ -34,32 +34,37 @@ public static class CephMonitors
             if ((await ceph.MonDumpAsync(ct).ConfigureAwait(false)).Find(name) is null)
                 await ceph.MonAddAsync(name, address, ct).ConfigureAwait(false);
             var dir = OsdRemoval.MonDirectory(name);
-            var made = await host.RunAsync(["test", "-e", dir + "/done"], null, T, ct).ConfigureAwait(false);
-            var script = new RemoteScript();
-            if (made.ExitCode != 0)
-                script
-                    .Add(["rm", "-rf", "--", dir])
-                    .Add(["install", "-d", "-o", "ceph", "-g", "ceph", "-m", "0750", dir, "/var/lib/ceph/tmp"])
-                    .Add(["ceph", .. ceph.Context.CephOptions(), "auth", "get", "mon.", "-o", TmpKeyring])
-                    .Add(["ceph", .. ceph.Context.CephOptions(), "mon", "getmap", "-o", TmpMonmap])
-                    .Add(["chown", "ceph:ceph", TmpKeyring, TmpMonmap])
-                    .Add(["runuser", "-u", "ceph", "--", "ceph-mon", "--mkfs", "-i", name, "--monmap", TmpMonmap, "--keyring", TmpKeyring])
-                    .Add(["touch", dir + "/done"])
-                    .Add(["rm", "-f", TmpKeyring, TmpMonmap]);
-            script
-                .Add(["systemctl", "enable", "ceph.target", "ceph-mon.target"])
-                .Add(["systemctl", "enable", "--now", $"ceph-mon@{name}"]);
-            (await script.RunAsync(host, T, ct).ConfigureAwait(false)).EnsureSuccess();
+            var made = await HostFileCalls.Exists(dir + "/done").RunAsync(host, T, ct).ConfigureAwait(false);
+            var batch = new ToolBatch();
+            if (!made)
+            {
+                batch.Add(HostFileCalls.RemoveTrees([dir]));
+                batch.Add(HostFileCalls.MakeDirectories("0750", [dir, "/var/lib/ceph/tmp"], "ceph"));
+                // The keyring and map come from the running cluster through this host's own ceph CLI.
+                var local = new Ceph(host, ceph.Context);
+                batch.Add(local.AuthGetToFileCall("mon.", TmpKeyring));
+                batch.Add(local.MonGetMapToFileCall(TmpMonmap));
+                batch.Add(HostFileCalls.ChangeOwner("ceph", "ceph", [TmpKeyring, TmpMonmap]));
+                batch.Add(CephMonStore.Mkfs(name, TmpMonmap, TmpKeyring));
+                batch.Add(HostFileCalls.Touch(dir + "/done"));
+                batch.Add(HostFileCalls.RemoveFiles([TmpKeyring, TmpMonmap]));
+            }
+            batch.Add(SystemdCalls.Enable(["ceph.target", "ceph-mon.target"]));
+            batch.Add(SystemdCalls.Enable([$"ceph-mon@{name}"], now: true));
+            await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
         });
         var started = clock.Elapsed;
-        await ctx.StepAsync($"wait for monitor {name} to join the quorum", host.Name, ct => WaitInQuorumAsync(ceph, host, name, ctx, ct), readOnly: true);
+        await ctx.StepAsync($"wait for monitor {name} to join the quorum", host.Name,
+            ct => WaitInQuorumAsync(ceph, host, name, ctx, ct), readOnly: true);
         var joined = clock.Elapsed;
         await ctx.StepAsync("start Ceph manager", host.Name, ct => CephBootstrap.StartManagerAsync(host, name, ct));
         await ctx.InfoAsync(string.Create(CultureInfo.InvariantCulture,
-            $"monitor and manager {name} added on {host.Name} ({address}) in {clock.Elapsed.TotalSeconds:0.0} s: started after {started.TotalSeconds:0.0} s, in quorum after {joined.TotalSeconds:0.0} s"));
+            $"monitor and manager {name} added on {host.Name} ({address}) in {clock.Elapsed.TotalSeconds:0.0} s: " +
+                $"started after {started.TotalSeconds:0.0} s, in quorum after {joined.TotalSeconds:0.0} s"));
     }
 
-    private static async Task WaitInQuorumAsync(Ceph ceph, IHost host, string name, OperationContext ctx, CancellationToken ct)
+    private static async Task WaitInQuorumAsync(Ceph ceph, IHost host, string name, OperationContext ctx,
+        CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var last = "no answer yet";
@@ -78,9 +83,12 @@ public static class CephMonitors
             }
             if (clock.Elapsed >= JoinLimit)
             {
-                var journal = await host.RunAsync(["journalctl", "-u", $"ceph-mon@{name}", "-n", "15", "--no-pager", "-o", "cat"], null, T, ct).ConfigureAwait(false);
-                throw new ProviderException($"monitor {name} on {host.Name} did not join the quorum within {Durations.Format(JoinLimit)}; last seen: {last}. " +
-                    $"Its journal ends:\n{journal.StdoutText.TrimEnd()}\nThe old monitor was not touched; fix {name} (or `ceph mon remove {name}`) and run again.");
+                var journal = await SystemdCalls.JournalTail($"ceph-mon@{name}", 15).RunAsync(host, T, ct)
+                    .ConfigureAwait(false);
+                throw new ProviderException($"monitor {name} on {host.Name} did not join the quorum within " +
+                    $"{Durations.Format(JoinLimit)}; last seen: {last}. " +
+                    $"Its journal ends:\n{journal.TrimEnd()}\nThe old monitor was not touched; fix {name} (or `ceph " +
+                        $"mon remove {name}`) and run again.");
             }
             await Task.Delay(1000, ct).ConfigureAwait(false);
         }
@@ -88,27 +96,35 @@ public static class CephMonitors
 
     /// <summary>`mon_host` as the map has it now: monitor IPs in rank order (clients try them in turn).</summary>
     public static string MonHostValue(MonMap map) =>
-        string.Join(",", map.Mons.OrderBy(m => m.Rank).Select(m => m.Ip).Where(ip => ip is not null && IPAddress.TryParse(ip, out _)));
+        string.Join(",", map.Mons.OrderBy(m => m.Rank).Select(m => m.Ip)
+            .Where(ip => ip is not null && IPAddress.TryParse(ip, out _)));
 
     /// <summary>
     /// Points mon_host in each member's ceph.conf at the monitors the map has now, where it differs;
     /// with <paramref name="libvirtPool"/>, that member's libvirt RBD storage pool of that name first.
     /// mon_host is written last, so it marks the member done: a member whose mon_host is current costs
-    /// one read, and one interrupted between the two is finished by the next run.
+    /// one read, and one interrupted between the two is finished by the next run. The file is read,
+    /// changed in code (<see cref="CephConf"/>) and written back beside itself, then renamed over
+    /// the old one, so a reader sees the old file or the new one, never half of it.
     /// </summary>
-    public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, IHost Host)> members, OperationContext ctx, string? libvirtPool = null)
+    public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, IHost Host)> members,
+        OperationContext ctx, string? libvirtPool = null)
     {
         var map = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var value = MonHostValue(map);
         if (value.Length == 0) return;
         await Task.WhenAll(members.Select(m => ctx.StepAsync("update mon_host in ceph.conf", m.Name, async ct =>
         {
-            var now = await m.Host.RunCheckedAsync(["sed", "-n", "s/^mon_host *= *//p", CephBootstrap.Conf], T, ct).ConfigureAwait(false);
-            if (now.StdoutText.Trim() == value) return;
-            if (libvirtPool is not null) await SyncPoolAsync(new Virsh(m.Host), libvirtPool, value.Split(','), ct).ConfigureAwait(false);
-            // value holds only parsed IP addresses and commas; it reaches the fixed script as its one argument.
-            await m.Host.RunCheckedAsync(["bash", "-c", "sed -i \"s/^mon_host *=.*/mon_host = $1/\" \"$2\"", "mvm-mon-host", value, CephBootstrap.Conf], T, ct)
+            var conf = CephConf.Parse(await HostFileCalls.ReadText(CephBootstrap.Conf).RunAsync(m.Host, T, ct)
+                .ConfigureAwait(false));
+            if (conf.Get("global", "mon_host") == value) return;
+            if (libvirtPool is not null) await SyncPoolAsync(new Virsh(m.Host), libvirtPool, value.Split(','), ct)
                 .ConfigureAwait(false);
+            conf.Set("global", "mon_host", value);
+            var write = new ToolBatch();
+            write.Add(HostFileCalls.Write(CephBootstrap.Conf + ".mvm-new", "0644", conf.ToBytes()));
+            write.Add(HostFileCalls.Move(CephBootstrap.Conf + ".mvm-new", CephBootstrap.Conf));
+            await write.RunCheckedAsync(m.Host, T, ct).ConfigureAwait(false);
         })));
     }
 
@@ -117,7 +133,8 @@ public static class CephMonitors
     /// <paramref name="addresses"/> when it names others: defined anew with the same UUID, source
     /// and auth, and restarted when active (VM disks are network disks of their own, untouched).
     /// </summary>
-    public static async Task SyncPoolAsync(Virsh virsh, string pool, IReadOnlyList<string> addresses, CancellationToken ct)
+    public static async Task SyncPoolAsync(Virsh virsh, string pool, IReadOnlyList<string> addresses,
+        CancellationToken ct)
     {
         if (!(await virsh.PoolListAsync(ct).ConfigureAwait(false)).Contains(pool)) return;
         var defined = await virsh.PoolDumpXmlAsync(pool, inactive: true, ct).ConfigureAwait(false);
@@ -128,12 +145,17 @@ public static class CephMonitors
             await virsh.PoolStartAsync(pool, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The RBD pool's definition with <paramref name="addresses"/> as its monitors, or null when it already has exactly those.</summary>
+    /// <summary>
+    /// The RBD pool's definition with <paramref name="addresses"/> as its monitors, or null when it already has exactly
+    /// those.
+    /// </summary>
     public static PoolXml? PoolWithMonitors(PoolXml defined, IReadOnlyList<string> addresses)
     {
-        if (defined.Hosts.Select(h => h.Host).Order(StringComparer.Ordinal).SequenceEqual(addresses.Order(StringComparer.Ordinal), StringComparer.Ordinal)) return null;
+        if (defined.Hosts.Select(h => h.Host).Order(StringComparer.Ordinal)
+            .SequenceEqual(addresses.Order(StringComparer.Ordinal), StringComparer.Ordinal)) return null;
         var port = defined.Hosts.FirstOrDefault()?.Port ?? 6789;
-        return PoolXml.FromSpec(new RbdPoolSpec(defined.Name, defined.SourceName ?? defined.Name, addresses.Select(a => new Mvm.Tools.CephMonitor(a, port)).ToList(), defined.Auth)
+        return PoolXml.FromSpec(new RbdPoolSpec(defined.Name, defined.SourceName ?? defined.Name,
+            addresses.Select(a => new Mvm.Tools.CephMonitor(a, port)).ToList(), defined.Auth)
         { Uuid = defined.Uuid });
     }
 }

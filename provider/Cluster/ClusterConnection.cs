@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -23,16 +22,20 @@ public sealed class ClusterConnection
         _hosts = hosts;
     }
 
-    /// <summary>Decodes the connect string (already validated by Check) and binds it to the operation's transport.</summary>
+    /// <summary>
+    /// Decodes the connect string (already validated by Check) and binds it to the operation's transport.
+    /// </summary>
     public static ClusterConnection Open(string? connectString, OperationContext ctx) =>
         new(ConnectString.Decode(connectString), ctx.Hosts);
 
     public ClusterInfo Info { get; }
 
-    /// <summary>Settings for Ceph CLI calls: a short connect timeout so a dead monitor host fails over quickly.</summary>
+    /// <summary>
+    /// Settings for Ceph CLI calls: a short connect timeout so a dead monitor host fails over quickly.
+    /// </summary>
     public static CephContext CephContext { get; } = new() { ConnectTimeout = TimeSpan.FromSeconds(10) };
 
-    public IHost Connect(ClusterHost host) => _hosts.Connect(host.ToSshSettings(), host.Name ?? host.Address ?? "?");
+    public IHost Connect(MemberHost host) => host.Connect(_hosts);
 
     /// <summary>
     /// The `ceph` CLI on the first host that answers for this cluster's fsid: the connect string's
@@ -40,12 +43,14 @@ public sealed class ClusterConnection
     /// one connect timeout, not one each; the earliest host in order that answers wins. Fails
     /// naming every host tried and why.
     /// </summary>
-    public async Task<Ceph> CephAsync(CancellationToken ct, IEnumerable<ClusterHost>? candidates = null)
+    public async Task<Ceph> CephAsync(CancellationToken ct, IEnumerable<MemberHost>? candidates = null)
     {
         if (_ceph is not null) return _ceph;
-        if (!Info.IsHci) throw new InvalidOperationException($"cluster {Info.Name} has the standard layout: it runs no Ceph");
+        if (!Info.IsHci) throw new InvalidOperationException($"cluster {Info.Name} has the standard layout: it runs " +
+            $"no Ceph");
         using var rest = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var probes = Info.Hosts.Concat(candidates ?? []).Select(h => (Host: h, Probe: ProbeAsync(h, rest.Token))).ToList();
+        var probes = Info.Hosts.Concat(candidates ?? []).Select(h => (Host: h, Probe: ProbeAsync(h, rest.Token)))
+            .ToList();
         var reasons = new List<string>();
         foreach (var (h, probe) in probes)
         {
@@ -58,10 +63,12 @@ public sealed class ClusterConnection
             }
             reasons.Add($"{h.Name}: {reason}");
         }
-        throw new ProviderException($"no host of cluster {Info.Name} answers for its Ceph cluster {Info.Fsid}: {string.Join("; ", reasons)}. Check that the cluster's hosts are up and its monitors in quorum (`ceph -s` on a monitor host).");
+        throw new ProviderException($"no host of cluster {Info.Name} answers for its Ceph cluster {Info.Fsid}: " +
+            $"{string.Join("; ", reasons)}. Check that the cluster's hosts are up and its monitors in quorum (`ceph " +
+            $"-s` on a monitor host).");
     }
 
-    private async Task<(Ceph? Ceph, string? Reason)> ProbeAsync(ClusterHost h, CancellationToken ct)
+    private async Task<(Ceph? Ceph, string? Reason)> ProbeAsync(MemberHost h, CancellationToken ct)
     {
         try
         {
@@ -89,7 +96,8 @@ public sealed class ClusterConnection
     public async Task<IReadOnlyList<ClusterMember>> MembersAsync(CancellationToken ct)
     {
         if (!Info.IsHci)
-            return Info.Hosts.Select(h => new ClusterMember { Host = h, Hostname = h.Name ?? "", JoinedBy = "cluster" }).ToList();
+            return Info.Hosts.Select(h => new ClusterMember { Host = h, Hostname = h.Name ?? "", JoinedBy = "cluster" })
+                .ToList();
         var ceph = await CephAsync(ct).ConfigureAwait(false);
         var registry = await ceph.ConfigKeyDumpAsync(ClusterNames.MemberKeyPrefix, ct).ConfigureAwait(false);
         return ClusterMembers.Merge(registry, Info.Hosts);
@@ -107,14 +115,8 @@ public sealed class ClusterConnection
     {
         if (!Info.IsHci) return;
         var ceph = await CephAsync(ct).ConfigureAwait(false);
-        await ceph.ConfigKeySetAsync(ClusterMembers.Key(member.Name), ClusterMembers.Serialize(member), ct).ConfigureAwait(false);
-    }
-
-    public async Task UnregisterAsync(string name, CancellationToken ct)
-    {
-        if (!Info.IsHci) return;
-        var ceph = await CephAsync(ct).ConfigureAwait(false);
-        await ceph.ConfigKeyRemoveAsync(ClusterMembers.Key(name), ct).ConfigureAwait(false);
+        await ceph.ConfigKeySetAsync(ClusterMembers.Key(member.Name), ClusterMembers.Serialize(member), ct)
+            .ConfigureAwait(false);
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0];

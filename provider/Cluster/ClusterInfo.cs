@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Mvm.Resources.MvmCluster;
-using Mvm.Resources.Shared;
 
 namespace Mvm.Cluster;
 
@@ -20,23 +18,69 @@ public sealed class ClusterInfo
     public string Name { get; set; } = "";
     public string Fsid { get; set; } = "";
     public string Layout { get; set; } = "hci";
-    public string VmPool { get; set; } = MvmClusterArgs.DefaultVmPool;
-    public string OvsBridge { get; set; } = MvmClusterArgs.DefaultBridge;
+    public string VmPool { get; set; } = ClusterSettings.DefaultVmPool;
+    public string OvsBridge { get; set; } = ClusterSettings.DefaultBridge;
     public string DomainType { get; set; } = "kvm";
     public string OvsDatapath { get; set; } = "system";
-    public string CpuModel { get; set; } = "host-model";
-    /// <summary>UUID of the libvirt secret holding the cephx key VMs use for their RBD disks (the same on every host).</summary>
+    public string CpuModel { get; set; } = ClusterSettings.DefaultCpuModel;
+    /// <summary>
+    /// UUID of the libvirt secret holding the cephx key VMs use for their RBD disks (the same on every host).
+    /// </summary>
     public string LibvirtSecretUuid { get; set; } = "";
     /// <summary>The cephx user VMs and libvirt use (`client.` prefix omitted), e.g. `mvm`.</summary>
     public string CephClient { get; set; } = ClusterNames.CephClient;
-    /// <summary>The cluster's computeVlans, expanded: each has a libvirt network the cluster owns (an OvsVlan on one only renames its port group).</summary>
+    /// <summary>
+    /// The cluster's computeVlans, expanded: each has a libvirt network the cluster owns (an OvsVlan on one only
+    /// renames its port group).
+    /// </summary>
     public List<int> ComputeVlanIds { get; set; } = [];
-    public List<ClusterHost> Hosts { get; set; } = [];
+    public List<MemberHost> Hosts { get; set; } = [];
     /// <summary>The cluster's host minimums, so hosts joining through MvmHost are held to the same bar.</summary>
-    public int MinimumMemoryGiB { get; set; } = 4;
-    public int MemoryPerOsdGiB { get; set; } = 4;
+    public int MinimumMemoryGiB { get; set; } = ClusterSettings.DefaultMinimumMemoryGiB;
+    public int MemoryPerOsdGiB { get; set; } = ClusterSettings.DefaultMemoryPerOsdGiB;
 
     [JsonIgnore] public bool IsHci => Layout == "hci";
+
+    /// <summary>
+    /// The settings the connect string carries, for work that joins a host to the cluster (MvmHost);
+    /// what it does not carry (pool sizes, Ceph networks and options) is only needed to form a cluster.
+    /// </summary>
+    [JsonIgnore]
+    public ClusterSettings Settings => new()
+    {
+        Name = Name,
+        Layout = IsHci ? ClusterLayout.Hci : ClusterLayout.Standard,
+        DomainType = DomainType == "qemu" ? Tools.DomainType.Qemu : Tools.DomainType.Kvm,
+        OvsDatapath = OvsDatapath == "netdev" ? Cluster.OvsDatapath.Netdev : Cluster.OvsDatapath.System,
+        CpuModel = CpuModel,
+        VmPool = VmPool,
+        OvsBridge = OvsBridge,
+        MinimumMemoryGiB = MinimumMemoryGiB,
+        MemoryPerOsdGiB = MemoryPerOsdGiB,
+    };
+
+    /// <summary>
+    /// The connect string's content for a cluster with these settings: <paramref name="id"/> is the
+    /// cluster's id (its Ceph fsid for hci), <paramref name="secretUuid"/> the libvirt secret's.
+    /// The enums are written as the words clusters already carry ("hci", "kvm", "system" …).
+    /// </summary>
+    public static ClusterInfo Of(ClusterSettings s, string id, string secretUuid, List<MemberHost> hosts,
+        List<int> computeVlanIds) => new()
+    {
+        Name = s.Name,
+        Fsid = s.IsHci ? id : "",
+        Layout = s.IsHci ? "hci" : "standard",
+        VmPool = s.VmPool,
+        OvsBridge = s.OvsBridge,
+        DomainType = s.DomainType == Tools.DomainType.Qemu ? "qemu" : "kvm",
+        OvsDatapath = s.OvsDatapath == Cluster.OvsDatapath.Netdev ? "netdev" : "system",
+        CpuModel = s.CpuModel,
+        LibvirtSecretUuid = secretUuid,
+        Hosts = hosts,
+        ComputeVlanIds = computeVlanIds,
+        MinimumMemoryGiB = s.MinimumMemoryGiB,
+        MemoryPerOsdGiB = s.MemoryPerOsdGiB,
+    };
 }
 
 /// <summary>Encodes and decodes the connect string: `mvm1.` followed by base64url of the JSON form.</summary>
@@ -51,7 +95,8 @@ public static class ConnectString
     };
 
     public static string Encode(ClusterInfo info) =>
-        Prefix + Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(info, Json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Prefix + Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(info, Json)).TrimEnd('=').Replace('+', '-')
+            .Replace('/', '_');
 
     /// <summary>Decodes a connect string; a value that is not one gives a message saying what it should be.</summary>
     public static bool TryDecode(string? value, out ClusterInfo info, out string error)
@@ -65,7 +110,8 @@ public static class ConnectString
         }
         if (!value.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            error = "is not an MvmCluster connectString (it starts with `mvm1.`); pass the cluster's connectString output unchanged";
+            error = "is not an MvmCluster connectString (it starts with `mvm1.`); pass the cluster's connectString " +
+                "output unchanged";
             return false;
         }
         try
@@ -75,12 +121,14 @@ public static class ConnectString
             var decoded = JsonSerializer.Deserialize<ClusterInfo>(Convert.FromBase64String(b64), Json);
             if (decoded is null || decoded.Hosts.Count == 0 || string.IsNullOrEmpty(decoded.Name))
             {
-                error = "is not a complete MvmCluster connectString (no cluster name or hosts); pass the cluster's connectString output unchanged";
+                error = "is not a complete MvmCluster connectString (no cluster name or hosts); pass the cluster's " +
+                    "connectString output unchanged";
                 return false;
             }
             if (decoded.Version != ClusterInfo.CurrentVersion)
             {
-                error = $"was made by a provider with connect string version {decoded.Version}; this provider reads version {ClusterInfo.CurrentVersion}: upgrade the provider";
+                error = $"was made by a provider with connect string version {decoded.Version}; this provider reads " +
+                    $"version {ClusterInfo.CurrentVersion}: upgrade the provider";
                 return false;
             }
             info = decoded;
@@ -88,7 +136,8 @@ public static class ConnectString
         }
         catch (Exception e) when (e is FormatException or JsonException or DecoderFallbackException)
         {
-            error = "is not a valid MvmCluster connectString (it does not decode); pass the cluster's connectString output unchanged";
+            error = "is not a valid MvmCluster connectString (it does not decode); pass the cluster's connectString " +
+                "output unchanged";
             return false;
         }
     }

@@ -1,12 +1,11 @@
 using System.Text.Json;
-using Mvm.Resources.Shared;
 
 namespace Mvm.Cluster;
 
 /// <summary>One host of a cluster: how to reach it and what it is to Ceph.</summary>
 public sealed class ClusterMember
 {
-    public ClusterHost Host { get; set; } = new();
+    public MemberHost Host { get; set; } = new();
     /// <summary>The host's own short hostname: Ceph's CRUSH host bucket and daemon names follow it.</summary>
     public string Hostname { get; set; } = "";
     /// <summary>`cluster` when the host is in MvmCluster.hosts, `host` when an MvmHost joined it.</summary>
@@ -30,22 +29,9 @@ public static class ClusterMembers
     /// <summary>The registry entry for a member: its host fields minus every secret.</summary>
     public static string Serialize(ClusterMember member)
     {
-        var h = member.Host;
-        var stripped = new ClusterHost
-        {
-            Name = h.Name,
-            Address = h.Address,
-            SshPort = h.SshPort,
-            SshUser = h.SshUser,
-            HostKey = h.HostKey,
-            Sudo = h.Sudo,
-            DataDevices = h.DataDevices,
-            ManagementInterface = h.ManagementInterface,
-            StorageInterface = h.StorageInterface,
-            ComputeInterface = h.ComputeInterface,
-            JumpHosts = h.JumpHosts?.Select(j => j is null ? null : new Framework.Config.JumpHost { Address = j.Address, Port = j.Port, User = j.User, HostKey = j.HostKey }).ToList(),
-        };
-        return JsonSerializer.Serialize(new ClusterMember { Host = stripped, Hostname = member.Hostname, JoinedBy = member.JoinedBy, Maintenance = member.Maintenance }, ConnectString.Json);
+        return JsonSerializer.Serialize(new ClusterMember { Host = member.Host.WithoutSecrets(),
+            Hostname = member.Hostname, JoinedBy = member.JoinedBy, Maintenance = member.Maintenance },
+            ConnectString.Json);
     }
 
     public static ClusterMember? Deserialize(string json)
@@ -66,7 +52,8 @@ public static class ClusterMembers
     /// connect string's fields (they may carry its SSH key); registry-only hosts are reached with
     /// the provider's own credentials.
     /// </summary>
-    public static IReadOnlyList<ClusterMember> Merge(IReadOnlyDictionary<string, string> registry, IEnumerable<ClusterHost> seeds)
+    public static IReadOnlyList<ClusterMember> Merge(IReadOnlyDictionary<string, string> registry,
+        IEnumerable<MemberHost> seeds)
     {
         var members = new List<ClusterMember>();
         var byName = new Dictionary<string, ClusterMember>(StringComparer.OrdinalIgnoreCase);

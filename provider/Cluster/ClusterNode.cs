@@ -1,5 +1,4 @@
 using System.Net;
-using Mvm.Resources.Shared;
 using Mvm.Transport;
 
 namespace Mvm.Cluster;
@@ -8,9 +7,9 @@ namespace Mvm.Cluster;
 /// One host while the cluster works on it: the declared fields, the connection, and what the
 /// preflight found (hostname, interfaces, resolved data devices).
 /// </summary>
-public sealed class ClusterNode(ClusterHost spec, IHost host, HostReport report)
+public sealed class ClusterNode(MemberHost spec, IHost host, HostReport report)
 {
-    public ClusterHost Spec { get; } = spec;
+    public MemberHost Spec { get; } = spec;
     public IHost Host { get; } = host;
     public HostReport Report { get; } = report;
     public string Name => Spec.Name!;

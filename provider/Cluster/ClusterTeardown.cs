@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.MvmCluster;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -18,28 +17,34 @@ public static class ClusterTeardown
     /// <summary>Pools Ceph or the cluster made for themselves; any other pool is the user's.</summary>
     private static readonly string[] OwnPools = [".mgr", "device_health_metrics"];
 
-    public static async Task RunAsync(MvmClusterState state, OperationContext ctx)
+    /// <summary>
+    /// Deletes the cluster of <paramref name="info"/> whose declared hosts are <paramref name="hosts"/>;
+    /// with <paramref name="force"/> even while it holds VMs, images or other pools, with
+    /// <paramref name="wipeDataDevices"/> wiping each member's data devices too.
+    /// </summary>
+    public static async Task RunAsync(ClusterInfo info, IReadOnlyList<MemberHost> hosts, bool force,
+        bool wipeDataDevices, OperationContext ctx)
     {
-        var info = ConnectString.Decode(state.ConnectString);
         var conn = new ClusterConnection(info, ctx.Hosts);
-        var hosts = ClusterLifecycle.Declared(state);
         List<ClusterMember> members = hosts.Select(h => new ClusterMember { Host = h, Hostname = h.Name! }).ToList();
         if (info.IsHci)
         {
             try
             {
                 members = (await conn.MembersAsync(ctx.CancellationToken)).ToList();
-                foreach (var h in hosts.Where(h => !members.Any(m => m.Name == h.Name))) members.Add(new ClusterMember { Host = h, Hostname = h.Name! });
+                foreach (var h in hosts.Where(h =>
+                    !members.Any(m => m.Name == h.Name))) members.Add(new ClusterMember { Host = h,
+                    Hostname = h.Name! });
             }
             catch (ProviderException e)
             {
-                await ctx.WarningAsync($"cluster {info.Name}: no host answers for Ceph ({e.Message.Split('\n')[0]}); removing what is left on the declared hosts");
+                await ctx.WarningAsync($"cluster {info.Name}: no host answers for Ceph ({e.Message.Split('\n')[0]}); " +
+                    $"removing what is left on the declared hosts");
             }
         }
 
-        if (state.ForceDestroy != true) await RefuseIfInUseAsync(conn, members, info, ctx);
+        if (!force) await RefuseIfInUseAsync(conn, members, info, ctx);
 
-        var wipe = state.WipeDataDevicesOnDestroy == true;
         await Task.WhenAll(members.Select(async m =>
         {
             var host = conn.Connect(m.Host);
@@ -47,17 +52,20 @@ public static class ClusterTeardown
             {
                 await LeaveAsync(host, m.Name, info, ctx);
                 if (info.IsHci)
-                    await ctx.StepAsync("remove Ceph", m.Name, ct => RemoveCephAsync(host, wipe ? m.Host.DataDevices?.Where(d => d is not null).Select(d => d!).ToList() ?? [] : [], ct));
+                    await ctx.StepAsync("remove Ceph", m.Name,
+                        ct => RemoveCephAsync(host, wipeDataDevices ? m.Host.Devices() : [], ct));
             }
             catch (StepFailedException e) when (HostOutage.Is(e))
             {
                 // Reached only with forceDestroy, or when the host went away after the check above.
-                await ctx.WarningAsync($"{m.Name} is unreachable: its Ceph and libvirt configuration stay on it until it is wiped by hand ({e.Message.Split('\n')[0]})");
+                await ctx.WarningAsync($"{m.Name} is unreachable: its Ceph and libvirt configuration stay on it " +
+                    $"until it is wiped by hand ({e.Message.Split('\n')[0]})");
             }
         }));
     }
 
-    private static async Task RefuseIfInUseAsync(ClusterConnection conn, IReadOnlyList<ClusterMember> members, ClusterInfo info, OperationContext ctx)
+    private static async Task RefuseIfInUseAsync(ClusterConnection conn, IReadOnlyList<ClusterMember> members,
+        ClusterInfo info, OperationContext ctx)
     {
         var blockers = new List<string>();
         var unknown = new List<string>();
@@ -65,7 +73,8 @@ public static class ClusterTeardown
         {
             try
             {
-                var domains = await ctx.StepAsync("list VMs", m.Name, ct => new Virsh(conn.Connect(m.Host)).ListAsync(ct), readOnly: true);
+                var domains = await ctx.StepAsync("list VMs", m.Name,
+                    ct => new Virsh(conn.Connect(m.Host)).ListAsync(ct), readOnly: true);
                 if (domains.Count > 0) blockers.Add($"VMs on {m.Name}: {string.Join(", ", domains.Select(d => d.Name))}");
             }
             // Without virsh the host never got libvirt, so it has no VMs.
@@ -81,25 +90,34 @@ public static class ClusterTeardown
             try
             {
                 var ceph = await conn.CephAsync(ctx.CancellationToken);
-                var pools = await ctx.StepAsync("list pools", ceph.Host.Name, ct => ceph.PoolListAsync(ct), readOnly: true);
+                var pools = await ctx.StepAsync("list pools", ceph.Host.Name, ct => ceph.PoolListAsync(ct),
+                    readOnly: true);
                 var others = pools.Select(p => p.Name).Where(n => n != info.VmPool && !OwnPools.Contains(n)).ToList();
                 if (others.Count > 0) blockers.Add($"pools: {string.Join(", ", others)}");
                 if (pools.Any(p => p.Name == info.VmPool))
                 {
-                    var images = await ctx.StepAsync("list images", ceph.Host.Name, ct => new Rbd(ceph.Host, ClusterConnection.CephContext).ListAsync(info.VmPool, null, ct), readOnly: true);
-                    if (images.Images.Count > 0) blockers.Add($"images in {info.VmPool}: {string.Join(", ", images.Images.Select(i => i.Image))}");
+                    var images = await ctx.StepAsync("list images", ceph.Host.Name,
+                        ct => new Rbd(ceph.Host, ClusterConnection.CephContext).ListAsync(info.VmPool, null, ct),
+                        readOnly: true);
+                    if (images.Images.Count > 0) blockers.Add($"images in {info.VmPool}: " +
+                        $"{string.Join(", ", images.Images.Select(i => i.Image))}");
                 }
             }
             catch (ProviderException e) when (e is not StepFailedException) { }
         }
         if (blockers.Count > 0)
-            throw new PreconditionFailedException($"cluster {info.Name} still holds {string.Join("; ", blockers)}. Delete them first, or set forceDestroy: true to delete the cluster with them (their data is lost).");
+            throw new PreconditionFailedException($"cluster {info.Name} still holds {string.Join("; ", blockers)}. " +
+                $"Delete them first, or set forceDestroy: true to delete the cluster with them (their data is lost).");
         if (unknown.Count > 0)
-            throw new PreconditionFailedException($"cluster {info.Name}: whether VMs still run on {string.Join(", ", unknown)} cannot be told, as it could not be reached. " +
-                "Bring it back and destroy again, or set forceDestroy: true to delete the cluster anyway (what is on that host stays there). Nothing was changed.");
+            throw new PreconditionFailedException($"cluster {info.Name}: whether VMs still run on " +
+                $"{string.Join(", ", unknown)} cannot be told, as it could not be reached. " +
+                "Bring it back and destroy again, or set forceDestroy: true to delete the cluster anyway (what is on " +
+                    "that host stays there). Nothing was changed.");
     }
 
-    /// <summary>The host's part of the cluster's libvirt and OVS setup: RBD pool, secret, VLAN networks, bridge.</summary>
+    /// <summary>
+    /// The host's part of the cluster's libvirt and OVS setup: RBD pool, secret, VLAN networks, bridge.
+    /// </summary>
     public static Task LeaveAsync(IHost host, string name, ClusterInfo info, OperationContext ctx) =>
         ctx.StepAsync("remove libvirt and Open vSwitch setup", name, async ct =>
         {
@@ -109,9 +127,11 @@ public static class ClusterTeardown
                 await virsh.PoolDestroyAsync(info.VmPool, ct);
                 await virsh.PoolUndefineAsync(info.VmPool, ct);
             }
-            if (Guid.TryParse(info.LibvirtSecretUuid, out var uuid) && (await virsh.SecretListAsync(ct)).Any(s => s.Uuid == uuid))
+            if (Guid.TryParse(info.LibvirtSecretUuid, out var uuid) && (await virsh.SecretListAsync(ct))
+                .Any(s => s.Uuid == uuid))
                 await virsh.SecretUndefineAsync(uuid, ct);
-            foreach (var net in (await virsh.NetListAsync(ct)).Where(n => n.StartsWith("mvm-vlan", StringComparison.Ordinal)))
+            foreach (var net in (await virsh.NetListAsync(ct))
+                .Where(n => n.StartsWith("mvm-vlan", StringComparison.Ordinal)))
             {
                 await virsh.NetDestroyAsync(net, ct);
                 await virsh.NetUndefineAsync(net, ct);
@@ -121,22 +141,8 @@ public static class ClusterTeardown
         });
 
     /// <summary>
-    /// Stops and disables every Ceph daemon on the host and removes its Ceph state and
-    /// configuration; wipes the listed devices. A fixed script: devices arrive as positional parameters.
+    /// Stops every Ceph daemon on the host and removes its Ceph state and configuration; wipes the listed devices.
     /// </summary>
-    public static async Task RemoveCephAsync(IHost host, IReadOnlyList<string> wipeDevices, CancellationToken ct)
-    {
-        const string script = """
-            units=$(systemctl list-units --all --plain --no-legend 'ceph-mon@*' 'ceph-mgr@*' 'ceph-osd@*' | awk '{print $1}')
-            for u in $units; do systemctl disable --now "$u" || exit 1; done
-            systemctl disable --now ceph-mon.target ceph-mgr.target ceph-osd.target ceph.target 2>/dev/null
-            systemctl reset-failed 2>/dev/null
-            for m in $(findmnt -rn -o TARGET | grep '^/var/lib/ceph/osd/'); do umount "$m" || exit 1; done
-            rm -rf /var/lib/ceph/mon/* /var/lib/ceph/mgr/* /var/lib/ceph/osd/* /var/lib/ceph/bootstrap-osd/* /var/lib/ceph/tmp/*
-            rm -f /etc/ceph/ceph.conf /etc/ceph/*.keyring
-            for d in "$@"; do dev=$(readlink -e "$d") || continue; wipefs -a -q "$dev" || exit 1; done
-            exit 0
-            """;
-        await host.RunCheckedAsync(["bash", "-c", script, "mvm-ceph-remove", .. wipeDevices], T, ct);
-    }
+    public static async Task RemoveCephAsync(IHost host, IReadOnlyList<string> wipeDevices, CancellationToken ct) =>
+        await CephHostState.RemoveAll(wipeDevices).RunAsync(host, T, ct);
 }

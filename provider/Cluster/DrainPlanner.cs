@@ -4,7 +4,8 @@ using Mvm.Tools;
 namespace Mvm.Cluster;
 
 /// <summary>A domain on a host that is about to leave service, as the drain sees it.</summary>
-public sealed record VmOnHost(string Name, Guid Uuid, bool Running, long MemoryKiB, string Placement, IReadOnlyList<string> LocalDisks, string? Nvram)
+public sealed record VmOnHost(string Name, Guid Uuid, bool Running, long MemoryKiB, string Placement,
+    IReadOnlyList<string> LocalDisks, string? Nvram)
 {
     public static VmOnHost Of(DomainXml d) => new(
         d.Name, d.Uuid ?? Guid.Empty, d.Id is not null, d.MemoryKiB,
@@ -26,7 +27,8 @@ public sealed record DrainPlan(string Source, IReadOnlyList<VmMove> Moves, IRead
     public bool CanDrain => Blockers.Count == 0;
 
     public IEnumerable<string> Describe() => Moves.Select(m =>
-        $"{(m.Vm.Running ? "live-migrate" : "move (shut off)")} VM {m.Vm.Name} ({Mib(m.Vm.MemoryKiB)}) from {Source} to {m.Target}");
+        $"{(m.Vm.Running ? "live-migrate" : "move (shut off)")} VM {m.Vm.Name} ({Mib(m.Vm.MemoryKiB)}) from {Source} " +
+            $"to {m.Target}");
 
     internal static string Mib(long kib) => (kib / 1024).ToString(CultureInfo.InvariantCulture) + " MiB";
 }
@@ -48,9 +50,11 @@ public static class DrainPlanner
         foreach (var vm in vms)
         {
             if (vm.Placement == VmMetadata.Pinned)
-                blockers.Add($"VM {vm.Name} is pinned to {source} (placement: pinned): change its placement or its host first");
+                blockers.Add($"VM {vm.Name} is pinned to {source} (placement: pinned): change its placement or its " +
+                    $"host first");
             if (vm.LocalDisks.Count > 0)
-                blockers.Add($"VM {vm.Name} has disks on {source}'s local storage ({string.Join(", ", vm.LocalDisks)}): only VMs whose disks are all in Ceph can move");
+                blockers.Add($"VM {vm.Name} has disks on {source}'s local storage " +
+                    $"({string.Join(", ", vm.LocalDisks)}): only VMs whose disks are all in Ceph can move");
         }
         var movable = vms.Where(v => v.Placement != VmMetadata.Pinned && v.LocalDisks.Count == 0).ToList();
         if (movable.Count > 0 && targets.Count == 0)
@@ -64,7 +68,8 @@ public static class DrainPlanner
                 var best = left.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).First();
                 if (best.Value < vm.MemoryKiB)
                 {
-                    blockers.Add($"VM {vm.Name} needs {DrainPlan.Mib(vm.MemoryKiB)} but the most any other host has left is {DrainPlan.Mib(Math.Max(0, best.Value))} ({best.Key}, " +
+                    blockers.Add($"VM {vm.Name} needs {DrainPlan.Mib(vm.MemoryKiB)} but the most any other host has " +
+                        $"left is {DrainPlan.Mib(Math.Max(0, best.Value))} ({best.Key}, " +
                         $"after keeping {DrainPlan.Mib(ReserveKiB)} for the host itself and the VMs placed before it)");
                     continue;
                 }

@@ -15,7 +15,8 @@ public static partial class HealthTriage
     /// Checks that stay until someone acts: full or nearly full storage and monitor disks, a crash
     /// report (kept for two weeks unless archived), settings that only a config change clears.
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> NeedsAction = new Dictionary<string, string>(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, string> NeedsAction = new Dictionary<string,
+        string>(StringComparer.Ordinal)
     {
         ["MON_DISK_LOW"] = "free space on a monitor's disk; then `ceph health detail` shows which",
         ["MON_DISK_CRIT"] = "free space on a monitor's disk at once",
@@ -26,7 +27,8 @@ public static partial class HealthTriage
         ["POOL_NEARFULL"] = "raise the pool's quota or delete data",
         ["RECENT_CRASH"] = "look at `ceph crash ls`, then `ceph crash archive-all`",
         ["RECENT_MGR_MODULE_CRASH"] = "look at `ceph crash ls`, then `ceph crash archive-all`",
-        ["AUTH_INSECURE_GLOBAL_ID_RECLAIM_ALLOWED"] = "`ceph config set mon auth_allow_insecure_global_id_reclaim false`",
+        ["AUTH_INSECURE_GLOBAL_ID_RECLAIM_ALLOWED"] = "`ceph config set mon auth_allow_insecure_global_id_reclaim " +
+            "false`",
         ["POOL_NO_REDUNDANCY"] = "set the pool's size to 2 or more",
         ["TOO_FEW_OSDS"] = "add OSDs, or lower osd_pool_default_size",
     };
@@ -47,7 +49,8 @@ public static partial class HealthTriage
         {
             var gone = DownMonitors(monDown).Where(departedMonitors.Contains).ToList();
             if (gone.Count > 0)
-                reasons.Add($"MON_DOWN for {string.Join(", ", gone.Select(m => "mon." + m))}, whose host left the cluster: it is still in the monitor map " +
+                reasons.Add($"MON_DOWN for {string.Join(", ", gone.Select(m => "mon." + m))}, whose host left the " +
+                    $"cluster: it is still in the monitor map " +
                     $"and will not come back (remove it: `ceph mon remove {gone[0]}`, then run again)");
         }
         foreach (var c in detail.Checks.Where(c => !c.Muted && NeedsAction.ContainsKey(c.Code)))
@@ -56,9 +59,12 @@ public static partial class HealthTriage
         return reasons.Count == 0 ? null : string.Join("; ", reasons);
     }
 
-    /// <summary>Monitor names from MON_DOWN's detail lines, `mon.h5 (rank 0) addr [v2:…] is down (out of quorum)`.</summary>
+    /// <summary>
+    /// Monitor names from MON_DOWN's detail lines, `mon.h5 (rank 0) addr [v2:…] is down (out of quorum)`.
+    /// </summary>
     public static IReadOnlyList<string> DownMonitors(HealthCheck monDown) =>
-        monDown.Details.Select(d => MonDownLine().Match(d)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().ToList();
+        monDown.Details.Select(d => MonDownLine().Match(d)).Where(m => m.Success).Select(m => m.Groups[1].Value)
+            .Distinct().ToList();
 
     [GeneratedRegex(@"\Amon\.(\S+) \(rank \d+\).* is down")]
     private static partial Regex MonDownLine();

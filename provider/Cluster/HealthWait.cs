@@ -14,17 +14,24 @@ public sealed record HealthWaitOptions
     /// <summary>The whole wait; the provider's `cephHealthTimeout` sets it.</summary>
     public TimeSpan Limit { get; init; } = DefaultLimit;
 
-    /// <summary>Monitors whose hosts left the cluster in this operation (or before): MON_DOWN for one of them ends the wait at once.</summary>
+    /// <summary>
+    /// Monitors whose hosts left the cluster in this operation (or before): MON_DOWN for one of them ends the wait at
+    /// once.
+    /// </summary>
     public IReadOnlyCollection<string> DepartedMonitors { get; init; } = [];
 
-    /// <summary>How long a check that waiting cannot clear (<see cref="HealthTriage.NeedsAction"/>) may last before the wait gives up.</summary>
+    /// <summary>
+    /// How long a check that waiting cannot clear (<see cref="HealthTriage.NeedsAction"/>) may last before the wait
+    /// gives up.
+    /// </summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The limit from the provider's `cephHealthTimeout` (a duration such as `20m`), or the default.</summary>
     public static TimeSpan LimitFrom(Framework.Config.ProviderConfig? config) =>
-        config?.CephHealthTimeout is { } text && Durations.TryParse(text, out var limit) && limit > TimeSpan.Zero ? limit : DefaultLimit;
+        config?.CephHealthTimeout is { } text && Durations.TryParse(text, out var limit) && limit > TimeSpan.Zero ?
+            limit : DefaultLimit;
 }
 
 /// <summary>
@@ -60,7 +67,8 @@ public static class HealthWait
                         okSince ??= clock.Elapsed;
                         if (clock.Elapsed - okSince >= Settle)
                         {
-                            await ctx.InfoAsync($"Ceph HEALTH_OK with all {s.Pgs.NumPgs} PGs active+clean after {okSince.Value.TotalSeconds:0.0} s of waiting").ConfigureAwait(false);
+                            await ctx.InfoAsync($"Ceph HEALTH_OK with all {s.Pgs.NumPgs} PGs active+clean after " +
+                                $"{okSince.Value.TotalSeconds:0.0} s of waiting").ConfigureAwait(false);
                             return;
                         }
                         await Task.Delay(1000, ct).ConfigureAwait(false);
@@ -70,7 +78,8 @@ public static class HealthWait
                     var line = Describe(s);
                     if (line != last) await ctx.StatusAsync(line).ConfigureAwait(false);
                     last = line;
-                    if (!s.Health.IsOk) await GiveUpIfHopelessAsync(ceph, s.Health, options, since, clock.Elapsed, ct).ConfigureAwait(false);
+                    if (!s.Health.IsOk) await GiveUpIfHopelessAsync(ceph, s.Health, options, since, clock.Elapsed, ct)
+                        .ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is CephUnreachableException or RemoteCommandFailedException)
                 {
@@ -79,10 +88,13 @@ public static class HealthWait
                 if (clock.Elapsed >= options.Limit)
                 {
                     var detail = "";
-                    try { detail = " Health detail: " + (await ceph.HealthDetailAsync(ct).ConfigureAwait(false)) + "."; }
+                    try { detail = " Health detail: " + (await ceph.HealthDetailAsync(ct).ConfigureAwait(false)) +
+                        "."; }
                     catch (Exception e) when (e is not OperationCanceledException) { }
-                    throw new ProviderException($"Ceph (asked on {ceph.Host.Name}) did not reach {Goal} within {Durations.Format(options.Limit)}; last seen: {last}.{detail} " +
-                        "Look at `ceph health detail` on a monitor host; run `pulumi up` again once it is healthy, or raise the provider's cephHealthTimeout if the cluster is only slow.");
+                    throw new ProviderException($"Ceph (asked on {ceph.Host.Name}) did not reach {Goal} within " +
+                        $"{Durations.Format(options.Limit)}; last seen: {last}.{detail} " +
+                        "Look at `ceph health detail` on a monitor host; run `pulumi up` again once it is healthy, " +
+                            "or raise the provider's cephHealthTimeout if the cluster is only slow.");
                 }
                 await Task.Delay(options.PollInterval, ct).ConfigureAwait(false);
             }
@@ -91,23 +103,28 @@ public static class HealthWait
     public static string Describe(CephStatus s)
     {
         var checks = s.Health.IsOk ? "" : " (" + string.Join(", ", s.Health.Checks.Select(c => c.Code)) + ")";
-        return $"Ceph {s.Health.Status}{checks}, {s.Health.Checks.Count} check(s), {s.OsdMap.NumUpOsds}/{s.OsdMap.NumOsds} OSDs up, " +
-               $"PGs {s.Pgs.ActiveCleanPercent:0}% active+clean ({s.Pgs.ActiveClean}/{s.Pgs.NumPgs}), monitors in quorum: {string.Join(", ", s.QuorumNames)}";
+        return $"Ceph {s.Health.Status}{checks}, {s.Health.Checks.Count} check(s), " +
+            $"{s.OsdMap.NumUpOsds}/{s.OsdMap.NumOsds} OSDs up, " +
+               $"PGs {s.Pgs.ActiveCleanPercent:0}% active+clean ({s.Pgs.ActiveClean}/{s.Pgs.NumPgs}), monitors in " +
+                   $"quorum: {string.Join(", ", s.QuorumNames)}";
     }
 
-    private static async Task GiveUpIfHopelessAsync(Ceph ceph, HealthReport health, HealthWaitOptions options, Dictionary<string, TimeSpan> since,
+    private static async Task GiveUpIfHopelessAsync(Ceph ceph, HealthReport health, HealthWaitOptions options,
+        Dictionary<string, TimeSpan> since,
         TimeSpan now, CancellationToken ct)
     {
         foreach (var code in since.Keys.Except(health.Checks.Select(c => c.Code)).ToList()) since.Remove(code);
         foreach (var c in health.Checks) since.TryAdd(c.Code, now);
         var monDown = options.DepartedMonitors.Count > 0 && health.Find("MON_DOWN") is not null;
-        var lasting = health.Checks.Any(c => HealthTriage.NeedsAction.ContainsKey(c.Code) && now - since[c.Code] >= options.Grace);
+        var lasting = health.Checks.Any(c =>
+            HealthTriage.NeedsAction.ContainsKey(c.Code) && now - since[c.Code] >= options.Grace);
         if (!monDown && !lasting) return;
         // `ceph status` carries summaries only; which monitor is down is in the detail.
         var detail = await ceph.HealthDetailAsync(ct).ConfigureAwait(false);
         var held = since.ToDictionary(kv => kv.Key, kv => now - kv.Value, StringComparer.Ordinal);
         if (HealthTriage.Hopeless(detail, options.DepartedMonitors, held, options.Grace) is { } reason)
-            throw new ProviderException($"stopped waiting for Ceph {Goal} after {now.TotalSeconds:0} s: waiting will not clear it. " +
+            throw new ProviderException($"stopped waiting for Ceph {Goal} after {now.TotalSeconds:0} s: waiting will " +
+                $"not clear it. " +
                 $"Seen on {ceph.Host.Name}: {detail}. {reason}.");
     }
 }

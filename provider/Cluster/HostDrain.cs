@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -22,17 +21,21 @@ public static class HostDrain
     /// Reads the host's domains and the other members' free memory, and plans where each VM goes.
     /// <paramref name="leaving"/> are hosts that cannot take VMs either (others leaving in the same update).
     /// </summary>
-    public static async Task<DrainPlan> PlanAsync(ClusterConnection conn, ClusterHost source, IHost sourceHost, IReadOnlyCollection<string> leaving, OperationContext ctx)
+    public static async Task<DrainPlan> PlanAsync(ClusterConnection conn, MemberHost source, IHost sourceHost,
+        IReadOnlyCollection<string> leaving, OperationContext ctx)
     {
         var vms = await ctx.StepAsync("list VMs", source.Name, ct => ReadVmsAsync(sourceHost, ct), readOnly: true);
         if (vms.Count == 0) return new DrainPlan(source.Name!, [], []);
         var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);
-        var candidates = members.Where(m => !SameName(m.Name, source.Name) && !m.Maintenance && !leaving.Any(l => SameName(l, m.Name))).ToList();
+        var candidates = members.Where(m =>
+            !SameName(m.Name, source.Name) && !m.Maintenance && !leaving.Any(l => SameName(l, m.Name))).ToList();
         var rooms = await Task.WhenAll(candidates.Select(async m =>
         {
             try
             {
-                return new HostRoom(m.Name, await ctx.StepAsync("read free memory", m.Name, ct => AvailableKiBAsync(conn.Connect(m.Host), ct), readOnly: true));
+                return new HostRoom(m.Name,
+                    await ctx.StepAsync("read free memory", m.Name, ct => AvailableKiBAsync(conn.Connect(m.Host), ct),
+                    readOnly: true));
             }
             catch (StepFailedException e)
             {
@@ -47,19 +50,24 @@ public static class HostDrain
     public static void RefuseUnlessPossible(DrainPlan plan, string action)
     {
         if (!plan.CanDrain)
-            throw new PreconditionFailedException($"host {plan.Source} cannot {action}: its VMs cannot all move to other hosts; nothing was changed:\n  " +
+            throw new PreconditionFailedException($"host {plan.Source} cannot {action}: its VMs cannot all move to " +
+                $"other hosts; nothing was changed:\n  " +
                 string.Join("\n  ", plan.Blockers));
     }
 
-    /// <summary>Moves the planned VMs one at a time; a VM already on its target (an interrupted run) is skipped.</summary>
-    public static async Task RunAsync(ClusterConnection conn, DrainPlan plan, ClusterHost source, IHost sourceHost, OperationContext ctx)
+    /// <summary>
+    /// Moves the planned VMs one at a time; a VM already on its target (an interrupted run) is skipped.
+    /// </summary>
+    public static async Task RunAsync(ClusterConnection conn, DrainPlan plan, MemberHost source, IHost sourceHost,
+        OperationContext ctx)
     {
         RefuseUnlessPossible(plan, "be drained");
         if (plan.Moves.Count == 0) return;
         var members = await conn.MembersAsync(ctx.CancellationToken);
         var targets = plan.Moves.Select(m => m.Target).Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(t => members.First(m => SameName(m.Name, t)).Host).ToList();
-        await MigrationTrust.EnsureAsync(conn.Info, [(source, sourceHost), .. targets.Select(t => (t, conn.Connect(t)))], ctx);
+        await MigrationTrust.EnsureAsync(conn.Info,
+            [(source, sourceHost), .. targets.Select(t => (t, conn.Connect(t)))], ctx);
         await ctx.InfoAsync("drain plan: " + string.Join("; ", plan.Describe()));
 
         var clock = Stopwatch.StartNew();
@@ -82,18 +90,21 @@ public static class HostDrain
             {
                 var state = await new Virsh(targetHost).DomStateAsync(move.Vm.Name, ct);
                 if (move.Vm.Running && !state.IsActive)
-                    throw new ProviderException($"VM {move.Vm.Name} is {state.State} on {target.Name} after its live migration, not running");
+                    throw new ProviderException($"VM {move.Vm.Name} is {state.State} on {target.Name} after its live " +
+                        $"migration, not running");
             }, readOnly: true);
-            await ctx.InfoAsync($"{(move.Vm.Running ? "live-migrated" : "moved shut-off")} {what} in {one.Elapsed.TotalSeconds:0.0} s");
+            await ctx.InfoAsync($"{(move.Vm.Running ? "live-migrated" : "moved shut-off")} {what} in " +
+                $"{one.Elapsed.TotalSeconds:0.0} s");
         }
-        await ctx.InfoAsync($"host {source.Name} drained: {plan.Moves.Count} VM(s) moved in {clock.Elapsed.TotalSeconds:0.0} s");
+        await ctx.InfoAsync($"host {source.Name} drained: {plan.Moves.Count} VM(s) moved in " +
+            $"{clock.Elapsed.TotalSeconds:0.0} s");
     }
 
     /// <summary>MemAvailable of a host in KiB: the room the drain and VM placement measure by.</summary>
     public static async Task<long> AvailableKiBAsync(IHost host, CancellationToken ct)
     {
-        var meminfo = await host.RunCheckedAsync(["cat", "/proc/meminfo"], ReadLimit, ct).ConfigureAwait(false);
-        return HostFacts.ParseMemInfo(meminfo.StdoutText).AvailableBytes / 1024;
+        var meminfo = await HostFileCalls.ReadText("/proc/meminfo").RunAsync(host, ReadLimit, ct).ConfigureAwait(false);
+        return HostFacts.ParseMemInfo(meminfo).AvailableBytes / 1024;
     }
 
     /// <summary>
@@ -102,7 +113,8 @@ public static class HostDrain
     /// destination keeps the source's definition, not the running XML, so changes waiting for a
     /// restart stay waiting. The drain and a VirtualMachine's host change both move VMs this way.
     /// </summary>
-    public static async Task MoveAsync(IHost sourceHost, string sourceName, ClusterHost target, IHost targetHost, VmOnHost vm, CancellationToken ct)
+    public static async Task MoveAsync(IHost sourceHost, string sourceName, MemberHost target, IHost targetHost,
+        VmOnHost vm, CancellationToken ct)
     {
         await MigrationTrust.ProbeAsync(sourceHost, sourceName, target, ct).ConfigureAwait(false);
         if (vm.Nvram is { } nvram) await CopyNvramAsync(sourceHost, targetHost, nvram, ct).ConfigureAwait(false);
@@ -111,7 +123,8 @@ public static class HostDrain
         {
             Live = vm.Running,
             Offline = !vm.Running,
-            PersistentXml = vm.Running ? (await virsh.DumpXmlAsync(vm.Name, inactive: true, ct).ConfigureAwait(false)).ToXml() : null,
+            PersistentXml = vm.Running ? (await virsh.DumpXmlAsync(vm.Name, inactive: true, ct).ConfigureAwait(false))
+                .ToXml() : null,
         };
         await virsh.MigrateAsync(vm.Name, options, MigrateLimit, ct).ConfigureAwait(false);
     }
@@ -133,13 +146,13 @@ public static class HostDrain
     /// </summary>
     private static async Task CopyNvramAsync(IHost source, IHost target, string path, CancellationToken ct)
     {
-        var read = await source.RunAsync(["cat", path], null, ReadLimit, ct).ConfigureAwait(false);
-        if (read.ExitCode != 0) return; // never booted: libvirt makes it from the template on the target
+        var read = await HostFileCalls.ReadIfPresent(path).RunAsync(source, ReadLimit, ct).ConfigureAwait(false);
+        if (read is null) return; // never booted: libvirt makes it from the template on the target
         var dir = path[..path.LastIndexOf('/')];
-        (await new RemoteScript()
-            .Add(["install", "-d", "-m", "0755", dir])
-            .Add(["install", "-m", "0600", "/dev/stdin", path], read.Stdout)
-            .RunAsync(target, ReadLimit, ct).ConfigureAwait(false)).EnsureSuccess();
+        var batch = new ToolBatch();
+        batch.Add(HostFileCalls.MakeDirectories("0755", [dir]));
+        batch.Add(HostFileCalls.Write(path, "0600", read));
+        await batch.RunCheckedAsync(target, ReadLimit, ct).ConfigureAwait(false);
     }
 
     private static bool SameName(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

@@ -11,7 +11,8 @@ namespace Mvm.Cluster;
 public static class HostOutage
 {
     public static bool Is(Exception e) =>
-        (e is StepFailedException { InnerException: { } inner } ? inner : e) is HostUnreachableException or ConnectionLostException or CommandTimedOutException;
+        (e is StepFailedException { InnerException: { } inner } ? inner :
+            e) is HostUnreachableException or ConnectionLostException or CommandTimedOutException;
 
     /// <summary>The first line of the failure, for messages that list several hosts.</summary>
     public static string Reason(Exception e) => e.Message.Split('\n', 2)[0];

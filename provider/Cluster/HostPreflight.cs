@@ -1,14 +1,15 @@
 using System.Net;
 using System.Text;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
 /// <summary>What a host must offer to join a cluster (from MvmCluster's or MvmHost's settings).</summary>
-/// <param name="ExistingFsid">The cluster's fsid when some hosts may already carry its OSDs (a re-run after a partial create, or a join): devices that are BlueStore OSDs of it are reported, not refused.</param>
-public sealed record PreflightRequirements(int MinimumMemoryGiB, int MemoryPerOsdGiB, DomainType DomainType, bool Ceph, string? ExistingFsid = null);
+/// <param name="ExistingFsid">The cluster's fsid when some hosts may already carry its OSDs (a re-run after a partial
+/// create, or a join): devices that are BlueStore OSDs of it are reported, not refused.</param>
+public sealed record PreflightRequirements(int MinimumMemoryGiB, int MemoryPerOsdGiB, DomainType DomainType, bool Ceph,
+    string? ExistingFsid = null);
 
 /// <summary>What preflight found on one host. Empty <see cref="Problems"/> means the host is fit.</summary>
 public sealed record HostReport(
@@ -52,13 +53,15 @@ public static class HostPreflight
     /// device carries a BlueStore label, to ask ceph-volume which cluster it belongs to. Transport
     /// failures (host unreachable, sudo refused) are thrown, not reported.
     /// </summary>
-    public static async Task<HostReport> InspectAsync(IHost host, ClusterHost spec, PreflightRequirements req, CancellationToken ct)
+    public static async Task<HostReport> InspectAsync(IHost host, MemberHost spec, PreflightRequirements req,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(req);
         var name = spec.Name ?? host.Name;
-        var declared = req.Ceph ? (spec.DataDevices ?? []).OfType<string>().Distinct(StringComparer.Ordinal).ToList() : [];
+        var declared = req.Ceph ? (spec.DataDevices ?? []).OfType<string>().Distinct(StringComparer.Ordinal)
+            .ToList() : [];
         var address = spec.Address ?? "";
         var request = new HostFactsRequest
         {
@@ -73,7 +76,8 @@ public static class HostPreflight
         var net = PreflightNetwork.Check(facts, spec, req, found);
         var disks = await PreflightDevices.CheckAsync(host, facts, declared, req, found, ct).ConfigureAwait(false);
 
-        return new HostReport(name, facts.ShortHostname, facts.Os.Id, facts.Os.VersionId, facts.Memory.TotalBytes, facts.Cpu.LogicalCpus,
+        return new HostReport(name, facts.ShortHostname, facts.Os.Id, facts.Os.VersionId, facts.Memory.TotalBytes,
+            facts.Cpu.LogicalCpus,
             facts.Cpu.HardwareVirtualization, facts.KvmDevice, net.Management, net.Storage, net.Compute, net.Addresses,
             disks.Resolved, disks.ExistingOsds, found.Problems, found.Warnings)
         {
@@ -90,17 +94,21 @@ public static class HostPreflight
     {
         ArgumentNullException.ThrowIfNull(reports);
         var problems = new List<string>();
-        foreach (var group in reports.Where(r => r.Hostname.Length > 0).GroupBy(r => r.Hostname, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        foreach (var group in reports.Where(r => r.Hostname.Length > 0)
+            .GroupBy(r => r.Hostname, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
         {
             var names = string.Join(", ", group.Select(r => r.Name));
-            problems.Add($"Hosts {names} all have the hostname `{group.Key}`; Ceph and libvirt tell hosts apart by hostname, so each needs its own " +
-                $"(or they are one machine declared twice). Give each host a unique hostname (`hostnamectl set-hostname NAME`) or remove the duplicate from `hosts`.");
+            problems.Add($"Hosts {names} all have the hostname `{group.Key}`; Ceph and libvirt tell hosts apart by " +
+                $"hostname, so each needs its own " +
+                $"(or they are one machine declared twice). Give each host a unique hostname (`hostnamectl " +
+                    $"set-hostname NAME`) or remove the duplicate from `hosts`.");
         }
         return problems;
     }
 
     /// <summary>True when no host has a problem and the hosts do not clash with each other.</summary>
-    public static bool AllFit(IReadOnlyList<HostReport> reports) => reports.All(r => r.IsFit) && CrossHostProblems(reports).Count == 0;
+    public static bool AllFit(IReadOnlyList<HostReport> reports) =>
+        reports.All(r => r.IsFit) && CrossHostProblems(reports).Count == 0;
 
     /// <summary>One message with every problem of every host, for the error that stops the create.</summary>
     public static string Describe(IReadOnlyList<HostReport> reports)
@@ -109,10 +117,13 @@ public static class HostPreflight
         var cross = CrossHostProblems(reports);
         var unfit = reports.Where(r => !r.IsFit).ToList();
         if (unfit.Count == 0 && cross.Count == 0)
-            return reports.Count == 1 ? "the host passed the preflight checks" : $"all {reports.Count} hosts passed the preflight checks";
+            return reports.Count == 1 ? "the host passed the preflight checks" :
+                $"all {reports.Count} hosts passed the preflight checks";
         var sb = new StringBuilder();
         sb.Append(unfit.Count > 0
-            ? $"{unfit.Count} of {Plural(reports.Count, "host")} cannot become {(unfit.Count == 1 ? "a cluster host" : "cluster hosts")} yet ({string.Join(", ", unfit.Select(r => r.Name))})"
+            ? $"{unfit.Count} of {Plural(reports.Count, "host")} cannot become " +
+                $"{(unfit.Count == 1 ? "a cluster host" : "cluster hosts")} yet " +
+                $"({string.Join(", ", unfit.Select(r => r.Name))})"
             : "the hosts cannot form one cluster yet");
         sb.Append("; nothing was changed on any host. Fix the following and run again:");
         foreach (var problem in unfit.SelectMany(r => r.Problems).Concat(cross))

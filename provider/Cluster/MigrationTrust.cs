@@ -1,7 +1,6 @@
 using System.Text;
 using Mvm.Core;
 using Mvm.Framework;
-using Mvm.Resources.Shared;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -26,20 +25,24 @@ public static class MigrationTrust
     private static readonly TimeSpan T = TimeSpan.FromMinutes(1);
 
     /// <summary>One member's side of the trust: how peers reach its sshd and the keys it offers.</summary>
-    public sealed record Peer(string Name, string Address, int Port, string MigrationKey, IReadOnlyList<string> HostKeys);
+    public sealed record Peer(string Name, string Address, int Port, string MigrationKey,
+        IReadOnlyList<string> HostKeys);
 
-    /// <summary>The marker ending every line written for <paramref name="host"/> of <paramref name="cluster"/>.</summary>
+    /// <summary>
+    /// The marker ending every line written for <paramref name="host"/> of <paramref name="cluster"/>.
+    /// </summary>
     public static string Marker(string cluster, string host) => $"mvm-migration@{cluster}:{host}";
 
     /// <summary>The URI the source's virsh uses to reach <paramref name="target"/>'s libvirtd.</summary>
-    public static string DestinationUri(ClusterHost target) =>
+    public static string DestinationUri(MemberHost target) =>
         LibvirtUri.QemuSsh(target.Address!, "root", target.SshPort is { } p and not 22 ? p : null, KeyFile);
 
     /// <summary>
     /// Gives every member of <paramref name="members"/> (name → connection) the keys and host keys
     /// of all the others. Idempotent: a file is written only when its managed lines differ.
     /// </summary>
-    public static async Task EnsureAsync(ClusterInfo info, IReadOnlyList<(ClusterHost Spec, IHost Host)> members, OperationContext ctx)
+    public static async Task EnsureAsync(ClusterInfo info, IReadOnlyList<(MemberHost Spec, IHost Host)> members,
+        OperationContext ctx)
     {
         if (members.Count < 2) return;
         // A member that cannot be reached keeps what it had: the others still trust each other,
@@ -48,55 +51,69 @@ public static class MigrationTrust
         {
             try
             {
-                return await ctx.StepAsync("prepare migration key", m.Spec.Name, ct => ReadPeerAsync(m.Spec, m.Host, ct)).ConfigureAwait(false);
+                return await ctx.StepAsync("prepare migration key", m.Spec.Name,
+                    ct => ReadPeerAsync(m.Spec, m.Host, ct)).ConfigureAwait(false);
             }
             catch (StepFailedException e)
             {
-                await ctx.WarningAsync($"{m.Spec.Name}: migration trust not set up: {e.Message.Split('\n')[0]}").ConfigureAwait(false);
+                await ctx.WarningAsync($"{m.Spec.Name}: migration trust not set up: {e.Message.Split('\n')[0]}")
+                    .ConfigureAwait(false);
                 return null;
             }
         })).ConfigureAwait(false);
         var peers = read.Where(p => p is not null).Select(p => p!).ToList();
-        await Task.WhenAll(members.Where(m => peers.Any(p => p.Name == m.Spec.Name)).Select(m => ctx.StepAsync("trust cluster hosts for migration", m.Spec.Name, async ct =>
+        await Task.WhenAll(members.Where(m => peers.Any(p => p.Name == m.Spec.Name))
+            .Select(m => ctx.StepAsync("trust cluster hosts for migration", m.Spec.Name, async ct =>
         {
-            var others = peers.Where(p => !string.Equals(p.Name, m.Spec.Name, StringComparison.OrdinalIgnoreCase)).ToList();
-            await ReplaceManagedLinesAsync(m.Host, AuthorizedKeys, "0600", info.Name, others.Select(p => (p.Name, AuthorizedLine(info.Name, p))), ct).ConfigureAwait(false);
-            await ReplaceManagedLinesAsync(m.Host, KnownHosts, "0644", info.Name, others.Select(p => (p.Name, KnownHostLines(info.Name, p))), ct).ConfigureAwait(false);
+            var others = peers.Where(p => !string.Equals(p.Name, m.Spec.Name, StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            await ReplaceManagedLinesAsync(m.Host, AuthorizedKeys, "0600", info.Name,
+                others.Select(p => (p.Name, AuthorizedLine(info.Name, p))), ct).ConfigureAwait(false);
+            await ReplaceManagedLinesAsync(m.Host, KnownHosts, "0644", info.Name,
+                others.Select(p => (p.Name, KnownHostLines(info.Name, p))), ct).ConfigureAwait(false);
         }))).ConfigureAwait(false);
     }
 
     /// <summary>Takes a leaving host's key and host keys off the remaining members.</summary>
-    public static Task ForgetAsync(ClusterInfo info, string leaving, IReadOnlyList<(ClusterHost Spec, IHost Host)> remaining, OperationContext ctx) =>
+    public static Task ForgetAsync(ClusterInfo info, string leaving,
+        IReadOnlyList<(MemberHost Spec, IHost Host)> remaining, OperationContext ctx) =>
         Task.WhenAll(remaining.Select(m => ctx.StepAsync("forget migration trust", m.Spec.Name, async ct =>
         {
             foreach (var file in new[] { AuthorizedKeys, KnownHosts })
                 await EditAsync(m.Host, file, file == KnownHosts ? "0644" : "0600",
-                    lines => lines.Where(l => !l.EndsWith(" " + Marker(info.Name, leaving), StringComparison.Ordinal)).ToList(), ct).ConfigureAwait(false);
+                    lines => lines.Where(l => !l.EndsWith(" " + Marker(info.Name, leaving), StringComparison.Ordinal))
+                        .ToList(), ct).ConfigureAwait(false);
         })));
 
-    /// <summary>Removes everything this cluster wrote on a host that leaves it: its key and its lines about the others.</summary>
+    /// <summary>
+    /// Removes everything this cluster wrote on a host that leaves it: its key and its lines about the others.
+    /// </summary>
     public static async Task RemoveFromHostAsync(IHost host, string cluster, CancellationToken ct)
     {
         var prefix = " mvm-migration@" + cluster + ":";
         foreach (var file in new[] { AuthorizedKeys, KnownHosts })
-            await EditAsync(host, file, file == KnownHosts ? "0644" : "0600", lines => lines.Where(l => !l.Contains(prefix, StringComparison.Ordinal)).ToList(), ct).ConfigureAwait(false);
-        await host.RunCheckedAsync(["rm", "-rf", KeyDirectory], T, ct).ConfigureAwait(false);
+            await EditAsync(host, file, file == KnownHosts ? "0644" : "0600",
+                lines => lines.Where(l => !l.Contains(prefix, StringComparison.Ordinal)).ToList(), ct)
+                .ConfigureAwait(false);
+        await HostFileCalls.RemoveTree(KeyDirectory).RunAsync(host, T, ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Asks the source's ssh, as libvirt will, whether it reaches root on the target: a clear
     /// error before a migration beats libvirt's "Cannot recv data".
     /// </summary>
-    public static async Task ProbeAsync(IHost source, string sourceName, ClusterHost target, CancellationToken ct)
+    public static async Task ProbeAsync(IHost source, string sourceName, MemberHost target, CancellationToken ct)
     {
-        var argv = new List<string> { "ssh", "-i", KeyFile, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10" };
-        if (target.SshPort is { } p and not 22) argv.AddRange(["-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        argv.AddRange([$"root@{target.Address}", "true"]);
-        var r = await source.RunAsync(argv, null, T, ct).ConfigureAwait(false);
-        if (r.ExitCode != 0)
-            throw new ProviderException($"root on {sourceName} cannot reach root@{target.Address} ({target.Name}) over SSH for live migration: {r.StderrText.Trim()}. " +
-                "The provider sets this trust up when hosts join (key in " + KeyDirectory + ", the peers' host keys in " + KnownHosts + "); " +
-                $"check that sshd on {target.Name} accepts root logins by key (PermitRootLogin prohibit-password) and that {sourceName} reaches {target.Address}.");
+        var error = await OpenSshCalls.Probe(KeyFile, "root", target.Address!,
+            target.SshPort is { } p and not 22 ? p : null)
+            .RunAsync(source, T, ct).ConfigureAwait(false);
+        if (error is not null)
+            throw new ProviderException($"root on {sourceName} cannot reach root@{target.Address} ({target.Name}) " +
+                $"over SSH for live migration: {error}. " +
+                "The provider sets this trust up when hosts join (key in " + KeyDirectory +
+                    ", the peers' host keys in " + KnownHosts + "); " +
+                $"check that sshd on {target.Name} accepts root logins by key (PermitRootLogin prohibit-password) " +
+                    $"and that {sourceName} reaches {target.Address}.");
     }
 
     public static string AuthorizedLine(string cluster, Peer p) =>
@@ -113,7 +130,8 @@ public static class MigrationTrust
     public static string KeyOf(string publicKeyLine)
     {
         var words = publicKeyLine.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length < 2 || !(words[0].StartsWith("ssh-", StringComparison.Ordinal) || words[0].StartsWith("ecdsa-", StringComparison.Ordinal)))
+        if (words.Length < 2 || !(words[0].StartsWith("ssh-", StringComparison.Ordinal) ||
+            words[0].StartsWith("ecdsa-", StringComparison.Ordinal)))
             throw new FormatException($"'{publicKeyLine.Trim()}' is not an OpenSSH public key");
         return words[0] + " " + words[1];
     }
@@ -124,7 +142,8 @@ public static class MigrationTrust
     /// hosts set up for one migration must not undo the trust among the rest (a host that left is
     /// taken off by <see cref="ForgetAsync"/>). Everything else keeps its place.
     /// </summary>
-    public static List<string> Replace(IReadOnlyList<string> lines, string cluster, IEnumerable<(string Host, IEnumerable<string> Lines)> wanted)
+    public static List<string> Replace(IReadOnlyList<string> lines, string cluster,
+        IEnumerable<(string Host, IEnumerable<string> Lines)> wanted)
     {
         var list = wanted.ToList();
         var markers = list.Select(w => " " + Marker(cluster, w.Host)).ToList();
@@ -133,43 +152,52 @@ public static class MigrationTrust
         return kept;
     }
 
-    private static Task ReplaceManagedLinesAsync(IHost host, string path, string mode, string cluster, IEnumerable<(string, string)> wanted, CancellationToken ct) =>
-        ReplaceManagedLinesAsync(host, path, mode, cluster, wanted.Select(w => (w.Item1, (IEnumerable<string>)[w.Item2])), ct);
+    private static Task ReplaceManagedLinesAsync(IHost host, string path, string mode, string cluster,
+        IEnumerable<(string, string)> wanted, CancellationToken ct) =>
+        ReplaceManagedLinesAsync(host, path, mode, cluster,
+            wanted.Select(w => (w.Item1, (IEnumerable<string>)[w.Item2])), ct);
 
-    private static Task ReplaceManagedLinesAsync(IHost host, string path, string mode, string cluster, IEnumerable<(string, IEnumerable<string>)> wanted, CancellationToken ct) =>
+    private static Task ReplaceManagedLinesAsync(IHost host, string path, string mode, string cluster,
+        IEnumerable<(string, IEnumerable<string>)> wanted, CancellationToken ct) =>
         EditAsync(host, path, mode, lines => Replace(lines, cluster, wanted), ct);
 
-    /// <summary>Reads a file, applies <paramref name="edit"/> to its lines and writes it back (atomically, by rename) only when they changed.</summary>
-    private static async Task EditAsync(IHost host, string path, string mode, Func<IReadOnlyList<string>, List<string>> edit, CancellationToken ct)
+    /// <summary>
+    /// Reads a file, applies <paramref name="edit"/> to its lines and writes it back (atomically, by rename) only when
+    /// they changed.
+    /// </summary>
+    private static async Task EditAsync(IHost host, string path, string mode,
+        Func<IReadOnlyList<string>, List<string>> edit, CancellationToken ct)
     {
-        var read = await host.RunAsync(["cat", path], null, T, ct).ConfigureAwait(false);
-        var text = read.ExitCode == 0 ? read.StdoutText : "";
+        var read = await HostFileCalls.ReadIfPresent(path).RunAsync(host, T, ct).ConfigureAwait(false);
+        var text = read is null ? "" : Encoding.UTF8.GetString(read);
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
         var edited = edit(lines);
         if (edited.SequenceEqual(lines)) return;
         var dir = path[..path.LastIndexOf('/')];
         var temp = path + ".mvm-new";
-        (await new RemoteScript()
-            .Add(["install", "-d", "-m", dir == "/root/.ssh" ? "0700" : "0755", dir])
-            .Add(["install", "-m", mode, "/dev/stdin", temp], Encoding.UTF8.GetBytes(string.Join('\n', edited) + (edited.Count > 0 ? "\n" : "")))
-            .Add(["mv", "-f", temp, path])
-            .RunAsync(host, T, ct).ConfigureAwait(false)).EnsureSuccess();
+        var batch = new ToolBatch();
+        batch.Add(HostFileCalls.MakeDirectories(dir == "/root/.ssh" ? "0700" : "0755", [dir]));
+        batch.Add(HostFileCalls.Write(temp, mode,
+            Encoding.UTF8.GetBytes(string.Join('\n', edited) + (edited.Count > 0 ? "\n" : ""))));
+        batch.Add(HostFileCalls.Move(temp, path));
+        await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
-    private static async Task<Peer> ReadPeerAsync(ClusterHost spec, IHost host, CancellationToken ct)
+    private static async Task<Peer> ReadPeerAsync(MemberHost spec, IHost host, CancellationToken ct)
     {
-        if ((await host.RunAsync(["test", "-f", KeyFile], null, T, ct).ConfigureAwait(false)).ExitCode != 0)
+        if (!await HostFileCalls.IsFile(KeyFile).RunAsync(host, T, ct).ConfigureAwait(false))
         {
-            await host.RunCheckedAsync(["install", "-d", "-m", "0700", KeyDirectory], T, ct).ConfigureAwait(false);
-            await host.RunCheckedAsync(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mvm-migration", "-f", KeyFile], T, ct).ConfigureAwait(false);
+            await HostFileCalls.MakeDirectories("0700", [KeyDirectory]).RunAsync(host, T, ct).ConfigureAwait(false);
+            await OpenSshCalls.KeyGen(KeyFile, "mvm-migration").RunAsync(host, T, ct).ConfigureAwait(false);
         }
-        var keys = await new RemoteScript { StopOnFailure = false }
-            .Add(["cat", KeyFile + ".pub"])
-            .Add(["sh", "-c", "cat /etc/ssh/ssh_host_*_key.pub"])
-            .RunAsync(host, T, ct).ConfigureAwait(false);
-        var migrationKey = keys[0]?.EnsureSuccess().StdoutText.Trim() ?? "";
-        var hostKeys = (keys[1]?.EnsureSuccess().StdoutText ?? "").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-        if (hostKeys.Count == 0) throw new ProviderException($"{spec.Name} has no SSH host keys in /etc/ssh: is openssh-server installed?");
+        var batch = new ToolBatch(stopOnFailure: false);
+        var ownKey = batch.Add(HostFileCalls.ReadText(KeyFile + ".pub"));
+        var ownHostKeys = batch.Add(OpenSshCalls.HostPublicKeys());
+        await batch.RunAsync(host, T, ct).ConfigureAwait(false);
+        var migrationKey = ownKey.Value.Trim();
+        var hostKeys = ownHostKeys.Value;
+        if (hostKeys.Count == 0) throw new ProviderException($"{spec.Name} has no SSH host keys in /etc/ssh: is " +
+            $"openssh-server installed?");
         return new Peer(spec.Name!, spec.Address!, spec.SshPort ?? 22, migrationKey, hostKeys);
     }
 }

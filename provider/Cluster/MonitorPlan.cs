@@ -14,9 +14,11 @@ public static class MonitorPlan
     /// </summary>
     /// <param name="monitors">Monitor names now (monitors are named after their hosts' display names).</param>
     /// <param name="leaving">The monitor about to be removed.</param>
-    /// <param name="departing">Every monitor this update removes (several hosts may leave at once): none of them counts as staying.</param>
+    /// <param name="departing">Every monitor this update removes (several hosts may leave at once): none of them counts
+    /// as staying.</param>
     /// <param name="remainingHosts">The hosts that stay, in the hosts list's order.</param>
-    public static string? Replacement(IReadOnlyCollection<string> monitors, string leaving, IReadOnlyCollection<string> departing,
+    public static string? Replacement(IReadOnlyCollection<string> monitors, string leaving,
+        IReadOnlyCollection<string> departing,
         IReadOnlyList<string> remainingHosts)
     {
         ArgumentNullException.ThrowIfNull(monitors);

@@ -1,7 +1,6 @@
 using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -14,8 +13,12 @@ public static class OsdProvisioning
 {
     private static readonly TimeSpan T = TimeSpan.FromMinutes(2);
 
-    /// <summary>Creates (or resumes) the OSDs for <paramref name="devices"/> on one host, one at a time; returns device → OSD id.</summary>
-    public static async Task<IReadOnlyDictionary<string, int>> EnsureAsync(ClusterNode node, string fsid, IReadOnlyList<string> devices, OperationContext ctx)
+    /// <summary>
+    /// Creates (or resumes) the OSDs for <paramref name="devices"/> on one host, one at a time; returns device → OSD
+    /// id.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, int>> EnsureAsync(ClusterNode node, string fsid,
+        IReadOnlyList<string> devices, OperationContext ctx)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
         var volume = new CephVolume(node.Host, ClusterConnection.CephContext, TimeSpan.FromMinutes(10));
@@ -24,18 +27,21 @@ public static class OsdProvisioning
             var id = await ctx.StepAsync($"create OSD on {device}", node.Name, async ct =>
             {
                 var existing = (await volume.RawListAsync(device, ct).ConfigureAwait(false)).FirstOrDefault();
-                if (existing is not null && !string.Equals(existing.ClusterFsid, fsid, StringComparison.OrdinalIgnoreCase))
-                    throw new ProviderException($"{device} on {node.Name} carries osd.{existing.OsdId} of another Ceph cluster ({existing.ClusterFsid}); " +
+                if (existing is not null &&
+                    !string.Equals(existing.ClusterFsid, fsid, StringComparison.OrdinalIgnoreCase))
+                    throw new ProviderException($"{device} on {node.Name} carries osd.{existing.OsdId} of another " +
+                        $"Ceph cluster ({existing.ClusterFsid}); " +
                         "wipe it (`wipefs -a`) if its data is not needed, or remove it from dataDevices");
-                var osd = existing ?? await volume.RawPrepareAsync(new RawPrepareOptions(device) { NoTmpfs = true }, ct).ConfigureAwait(false);
-                var running = await node.Host.RunAsync(["systemctl", "is-active", "--quiet", $"ceph-osd@{osd.OsdId}"], null, T, ct).ConfigureAwait(false);
-                if (running.ExitCode != 0)
+                var osd = existing ?? await volume.RawPrepareAsync(new RawPrepareOptions(device) { NoTmpfs = true }, ct)
+                    .ConfigureAwait(false);
+                if (!await SystemdCalls.IsActive($"ceph-osd@{osd.OsdId}").RunAsync(node.Host, T, ct)
+                    .ConfigureAwait(false))
                 {
                     await volume.RawActivateAsync(device, noTmpfs: true, ct).ConfigureAwait(false);
-                    var script = new RemoteScript()
-                        .Add(["systemctl", "enable", "ceph.target", "ceph-osd.target"])
-                        .Add(["systemctl", "enable", "--now", $"ceph-osd@{osd.OsdId}"]);
-                    (await script.RunAsync(node.Host, T, ct).ConfigureAwait(false)).EnsureSuccess();
+                    var batch = new ToolBatch();
+                    batch.Add(SystemdCalls.Enable(["ceph.target", "ceph-osd.target"]));
+                    batch.Add(SystemdCalls.Enable([$"ceph-osd@{osd.OsdId}"], now: true));
+                    await batch.RunCheckedAsync(node.Host, T, ct).ConfigureAwait(false);
                 }
                 return osd.OsdId;
             });

@@ -19,7 +19,8 @@ public sealed partial class OsdRemoval
     /// keep the cluster in MON_DOWN for good. Each part is skipped when it is already gone, so it
     /// resumes too. Refuses while the bucket still holds OSDs or when the monitors would lose quorum.
     /// </summary>
-    public async Task<IReadOnlyList<RemovalStep>> RemoveHostAsync(Ceph ceph, IHost host, string hostBucket, string? monName, IProgress<string>? progress,
+    public async Task<IReadOnlyList<RemovalStep>> RemoveHostAsync(Ceph ceph, IHost host, string hostBucket,
+        string? monName, IProgress<string>? progress,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ceph);
@@ -35,7 +36,8 @@ public sealed partial class OsdRemoval
 
         var tree = await ceph.OsdTreeAsync(ct).ConfigureAwait(false);
         if (tree.OsdsOnHost(hostBucket) is { Count: > 0 } left)
-            throw new PreconditionFailedException($"CRUSH host {hostBucket} still holds {string.Join(", ", left.Select(o => o.Name))}; " +
+            throw new PreconditionFailedException($"CRUSH host {hostBucket} still holds " +
+                $"{string.Join(", ", left.Select(o => o.Name))}; " +
                 "remove those OSDs (one at a time, OSD-safe) before the host.");
 
         var onHost = await MonitorsOnHostAsync(host, ct).ConfigureAwait(false);
@@ -45,66 +47,91 @@ public sealed partial class OsdRemoval
         var crush = tree.FindBucket(hostBucket) is null
             ? RemovalOutcome.AlreadyAbsent
             : await ceph.OsdCrushRemoveAsync(hostBucket, ct).ConfigureAwait(false);
-        Step("crush", crush == RemovalOutcome.AlreadyAbsent, crush == RemovalOutcome.Removed ? $"removed host bucket {hostBucket}" : $"host bucket {hostBucket} is already gone");
+        Step("crush", crush == RemovalOutcome.AlreadyAbsent,
+            crush == RemovalOutcome.Removed ? $"removed host bucket {hostBucket}" :
+            $"host bucket {hostBucket} is already gone");
         return steps;
     }
 
-    /// <summary>The monitor named for the host first, then any other the host holds data for (sorted, each once).</summary>
+    /// <summary>
+    /// The monitor named for the host first, then any other the host holds data for (sorted, each once).
+    /// </summary>
     public static IReadOnlyList<string> MonitorsToRemove(string? monName, IEnumerable<string> onHost) =>
-        (monName is null ? [] : new[] { monName }).Concat(onHost.Order(StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+        (monName is null ? [] : new[] { monName }).Concat(onHost.Order(StringComparer.Ordinal))
+            .Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>Monitor names from the host's /var/lib/ceph/mon/ceph-NAME directories (cluster name `ceph`).</summary>
     private async Task<IReadOnlyList<string>> MonitorsOnHostAsync(IHost host, CancellationToken ct)
     {
-        var r = await host.RunAsync(["find", "/var/lib/ceph/mon", "-mindepth", "1", "-maxdepth", "1", "-name", "ceph-*", "-printf", "%f\\n"], null, HostCommandTimeout, ct)
+        var names = await HostFileCalls.ListNames("/var/lib/ceph/mon", "ceph-*").RunAsync(host, HostCommandTimeout, ct)
             .ConfigureAwait(false);
         // No directory at all (a host that never ran a monitor, or already cleaned): nothing there.
-        if (r.ExitCode != 0) return [];
-        return r.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => d["ceph-".Length..]).Where(n => n.Length > 0 && !n.StartsWith('-') && !n.Any(char.IsWhiteSpace)).ToList();
+        if (names is null) return [];
+        return names.Select(d => d["ceph-".Length..])
+            .Where(n => n.Length > 0 && !n.StartsWith('-') && !n.Any(char.IsWhiteSpace)).ToList();
     }
 
-    private async Task RemoveMonAndMgrAsync(Ceph ceph, IHost host, string name, Action<string, bool, string> step, CancellationToken ct)
+    private async Task RemoveMonAndMgrAsync(Ceph ceph, IHost host, string name, Action<string, bool, string> step,
+        CancellationToken ct)
     {
         var map = await ceph.MonDumpAsync(ct).ConfigureAwait(false);
         if (RemovalPreflight.QuorumProblem(map, name) is { } problem)
-            throw new PreconditionFailedException($"not removing monitor {name} from the cluster (read on {ceph.Host.Name}): {problem}");
+            throw new PreconditionFailedException($"not removing monitor {name} from the cluster (read on " +
+                $"{ceph.Host.Name}): {problem}");
 
         // Out of the map first, while every other monitor is still counted: the quorum the check above
         // found is a majority of the map without it. Stopping first would leave a down monitor in the
         // map, and with one more monitor out the remaining ones could not commit the removal at all.
-        var mon = map.Find(name) is null ? RemovalOutcome.AlreadyAbsent : await ceph.MonRemoveAsync(name, ct).ConfigureAwait(false);
+        var mon = map.Find(name) is null ? RemovalOutcome.AlreadyAbsent : await ceph.MonRemoveAsync(name, ct)
+            .ConfigureAwait(false);
         await WaitMonGoneAsync(ceph, name, ct).ConfigureAwait(false);
-        step("mon remove", mon == RemovalOutcome.AlreadyAbsent, mon == RemovalOutcome.Removed ? $"monitor {name} removed from the monitor map" : $"monitor {name} is not in the monitor map");
+        step("mon remove", mon == RemovalOutcome.AlreadyAbsent,
+            mon == RemovalOutcome.Removed ? $"monitor {name} removed from the monitor map" :
+            $"monitor {name} is not in the monitor map");
 
         string[] units = ["ceph-mon@" + name, "ceph-mgr@" + name];
         string[] dirs = [MonDirectory(name), MgrDirectory(name)];
-        var read = await new RemoteScript { StopOnFailure = false }
-            .Add(Systemd.ShowArgv(units))
-            .Add(["test", "-e", dirs[0]])
-            .Add(["test", "-e", dirs[1]])
-            .RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
-        var running = Systemd.ParseShow(Systemd.Check(read[0]!, null).StdoutText).Where(u => u.IsActive || u.IsEnabled).Select(u => u.Id).ToList();
+        var read = new ToolBatch(stopOnFailure: false);
+        var shown = read.Add(SystemdCalls.Show(units));
+        var exists = dirs.Select(d => read.Add(HostFileCalls.Exists(d))).ToList();
+        await read.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
+        var running = shown.Value.Where(u => u.IsActive || u.IsEnabled).Select(u => u.Id).ToList();
         if (running.Count > 0)
         {
-            var stop = new RemoteScript();
-            foreach (var u in running) stop.Add(["systemctl", "disable", "--now", "--", u]);
-            (await stop.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false)).EnsureSuccess();
+            var stop = new ToolBatch();
+            foreach (var u in running) stop.Add(SystemdCalls.Disable(u, now: true));
+            await stop.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         }
-        step("stop", running.Count == 0, running.Count > 0 ? $"stopped and disabled {string.Join(", ", running)} on {host.Name}" : $"no monitor or manager running for {name} on {host.Name}");
+        step("stop", running.Count == 0,
+            running.Count > 0 ? $"stopped and disabled {string.Join(", ", running)} on {host.Name}" :
+            $"no monitor or manager running for {name} on {host.Name}");
 
-        // A stopped standby stays in the manager map for the beacon grace (30 s); dropped now, `ceph -s` is right when the removal returns.
+        // A stopped standby stays in the manager map for the beacon grace (30 s); dropped now, `ceph -s` is right when
+        // the removal returns.
         var mgr = await ceph.MgrFailAsync(name, ct).ConfigureAwait(false);
-        step("mgr fail", mgr == RemovalOutcome.AlreadyAbsent, mgr == RemovalOutcome.Removed ? $"manager {name} dropped from the manager map" : $"manager {name} is not in the manager map");
+        step("mgr fail", mgr == RemovalOutcome.AlreadyAbsent,
+            mgr == RemovalOutcome.Removed ? $"manager {name} dropped from the manager map" :
+            $"manager {name} is not in the manager map");
         var key = await ceph.AuthDelAsync("mgr." + name, ct).ConfigureAwait(false);
-        step("mgr key", key == RemovalOutcome.AlreadyAbsent, key == RemovalOutcome.Removed ? $"deleted the key of mgr.{name}" : $"mgr.{name} has no key");
+        step("mgr key", key == RemovalOutcome.AlreadyAbsent,
+            key == RemovalOutcome.Removed ? $"deleted the key of mgr.{name}" : $"mgr.{name} has no key");
 
-        var present = dirs.Where((_, i) => read[i + 1]!.ExitCode == 0).ToList();
-        if (present.Count > 0) (await new RemoteScript().Add(["rm", "-rf", "--", .. present]).RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false)).EnsureSuccess();
-        step("data directories", present.Count == 0, present.Count > 0 ? $"removed {string.Join(", ", present)}" : "already gone");
+        var present = dirs.Where((_, i) => exists[i].Value).ToList();
+        if (present.Count > 0)
+        {
+            // One command in a batch of one: sent as a script, as the removal always was.
+            var remove = new ToolBatch();
+            remove.Add(HostFileCalls.RemoveTrees(present));
+            await remove.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
+        }
+        step("data directories", present.Count == 0,
+            present.Count > 0 ? $"removed {string.Join(", ", present)}" : "already gone");
     }
 
-    /// <summary>Reads the map back until <paramref name="name"/> is out of it: the daemon and its data stay until Ceph shows that.</summary>
+    /// <summary>
+    /// Reads the map back until <paramref name="name"/> is out of it: the daemon and its data stay until Ceph shows
+    /// that.
+    /// </summary>
     private async Task WaitMonGoneAsync(Ceph ceph, string name, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -113,8 +140,10 @@ public sealed partial class OsdRemoval
             var map = await ceph.MonDumpAsync(ct).ConfigureAwait(false);
             if (map.Find(name) is null) return;
             if (clock.Elapsed >= MonGoneLimit)
-                throw new ProviderException($"`ceph mon remove {name}` returned, but monitor {name} is still in the monitor map (epoch {map.Epoch}, read on {ceph.Host.Name}) " +
-                    $"{Durations.Format(MonGoneLimit)} later; its daemon and data were left alone. Check `ceph mon dump` and `ceph -s`, then run again.");
+                throw new ProviderException($"`ceph mon remove {name}` returned, but monitor {name} is still in the " +
+                    $"monitor map (epoch {map.Epoch}, read on {ceph.Host.Name}) " +
+                    $"{Durations.Format(MonGoneLimit)} later; its daemon and data were left alone. Check `ceph mon " +
+                        $"dump` and `ceph -s`, then run again.");
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
     }

@@ -6,7 +6,9 @@ using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
-/// <summary>One step of a removal as it went: done now, or skipped because the cluster or host already showed it done.</summary>
+/// <summary>
+/// One step of a removal as it went: done now, or skipped because the cluster or host already showed it done.
+/// </summary>
 public sealed record RemovalStep(string Name, bool Skipped, string Detail)
 {
     public override string ToString() => Skipped ? $"{Name}: skipped ({Detail})" : $"{Name}: {Detail}";
@@ -35,7 +37,9 @@ public sealed partial class OsdRemoval
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a removed monitor may still show in the map (a commit during an election) before the removal stops.</summary>
+    /// <summary>
+    /// How long a removed monitor may still show in the map (a commit during an election) before the removal stops.
+    /// </summary>
     public TimeSpan MonGoneLimit { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Bound for each command on the OSD's host (systemctl, umount, wipefs).</summary>
@@ -51,7 +55,8 @@ public sealed partial class OsdRemoval
     /// removed, so ceph-volume can use it again); a device that carries another OSD is refused.
     /// <paramref name="drainLimit"/> bounds the wait for Ceph to move the OSD's data.
     /// </summary>
-    public async Task<IReadOnlyList<RemovalStep>> RemoveAsync(Ceph ceph, IHost osdHost, int osdId, string? wipeDevice, IProgress<string>? progress,
+    public async Task<IReadOnlyList<RemovalStep>> RemoveAsync(Ceph ceph, IHost osdHost, int osdId, string? wipeDevice,
+        IProgress<string>? progress,
         TimeSpan drainLimit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ceph);
@@ -77,8 +82,10 @@ public sealed partial class OsdRemoval
             else Step("out", true, "already out");
 
             var clock = Stopwatch.StartNew();
-            await ceph.WaitForOsdsDrainedAsync([osdId], drainLimit, PgProgress(name, progress), ct, PollInterval).ConfigureAwait(false);
-            Step("drain", false, string.Create(CultureInfo.InvariantCulture, $"PGs active+clean and safe-to-destroy after {clock.Elapsed.TotalSeconds:0.#} s"));
+            await ceph.WaitForOsdsDrainedAsync([osdId], drainLimit, PgProgress(name, progress), ct, PollInterval)
+                .ConfigureAwait(false);
+            Step("drain", false, string.Create(CultureInfo.InvariantCulture,
+                $"PGs active+clean and safe-to-destroy after {clock.Elapsed.TotalSeconds:0.#} s"));
 
             if (osd.Up) await WaitOkToStopAsync(ceph, osdId, ct).ConfigureAwait(false);
             Step("ok-to-stop", !osd.Up, osd.Up ? "yes" : "the daemon is already down");
@@ -87,7 +94,8 @@ public sealed partial class OsdRemoval
         var before = await ReadHostAsync(osdHost, osdId, ct).ConfigureAwait(false);
         if (before.Unit.IsActive || before.Unit.IsEnabled)
         {
-            await new Systemd(osdHost).DisableAsync(Unit(osdId), now: true, HostCommandTimeout, ct).ConfigureAwait(false);
+            await new Systemd(osdHost).DisableAsync(Unit(osdId), now: true, HostCommandTimeout, ct)
+                .ConfigureAwait(false);
             Step("stop", false, $"stopped and disabled {Unit(osdId)} on {osdHost.Name}");
         }
         else Step("stop", true, $"{Unit(osdId)} on {osdHost.Name} is already stopped and disabled");
@@ -96,7 +104,8 @@ public sealed partial class OsdRemoval
         {
             await WaitDownAsync(ceph, osdId, osdHost.Name, ct).ConfigureAwait(false);
             var purged = await ceph.OsdPurgeAsync(osdId, ct).ConfigureAwait(false);
-            Step("purge", purged == RemovalOutcome.AlreadyAbsent, purged == RemovalOutcome.Removed ? "removed from CRUSH, auth and the OSD map" : "already gone");
+            Step("purge", purged == RemovalOutcome.AlreadyAbsent,
+                purged == RemovalOutcome.Removed ? "removed from CRUSH, auth and the OSD map" : "already gone");
         }
 
         await CleanHostAsync(osdHost, osdId, before, wipeDevice, Step, ct).ConfigureAwait(false);
@@ -111,8 +120,10 @@ public sealed partial class OsdRemoval
             var answer = await ceph.OsdOkToStopAsync([osdId], ct).ConfigureAwait(false);
             if (answer.Ok) return;
             if (clock.Elapsed >= OkToStopLimit)
-                throw new PreconditionFailedException($"Ceph (asked on {ceph.Host.Name}) still says osd.{osdId} is not ok to stop after {Durations.Format(OkToStopLimit)}, " +
-                    $"although it is drained: {answer.Reason}. Nothing was stopped; check `ceph health detail` and `ceph osd ok-to-stop {osdId}`, then run again.");
+                throw new PreconditionFailedException($"Ceph (asked on {ceph.Host.Name}) still says osd.{osdId} is " +
+                    $"not ok to stop after {Durations.Format(OkToStopLimit)}, " +
+                    $"although it is drained: {answer.Reason}. Nothing was stopped; check `ceph health detail` and " +
+                        $"`ceph osd ok-to-stop {osdId}`, then run again.");
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
     }
@@ -124,28 +135,31 @@ public sealed partial class OsdRemoval
         while ((await ceph.OsdTreeAsync(ct).ConfigureAwait(false)).FindOsd(osdId) is { Up: true })
         {
             if (clock.Elapsed >= DownLimit)
-                throw new PreconditionFailedException($"osd.{osdId} is still up in the OSD map {Durations.Format(DownLimit)} after {Unit(osdId)} was stopped on {host}. " +
+                throw new PreconditionFailedException($"osd.{osdId} is still up in the OSD map " +
+                    $"{Durations.Format(DownLimit)} after {Unit(osdId)} was stopped on {host}. " +
                     $"Check whether another host runs osd.{osdId} (`ceph osd find {osdId}`), then run again.");
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
     }
 
-    /// <summary>What the OSD's host holds for it: the unit's state and whether the data directory exists and is mounted.</summary>
+    /// <summary>
+    /// What the OSD's host holds for it: the unit's state and whether the data directory exists and is mounted.
+    /// </summary>
     internal sealed record HostSide(UnitStatus Unit, bool Mounted, bool DirectoryExists);
 
     private async Task<HostSide> ReadHostAsync(IHost host, int osdId, CancellationToken ct)
     {
         var dir = DataDirectory(osdId);
-        var read = await new RemoteScript { StopOnFailure = false }
-            .Add(Systemd.ShowArgv([Unit(osdId)]))
-            .Add(["mountpoint", "-q", "--", dir])
-            .Add(["test", "-e", dir])
-            .RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
-        var unit = Systemd.ParseShow(Systemd.Check(read[0]!, Unit(osdId)).StdoutText).Single();
-        return new HostSide(unit, read[1]!.ExitCode == 0, read[2]!.ExitCode == 0);
+        var batch = new ToolBatch(stopOnFailure: false);
+        var unit = batch.Add(SystemdCalls.Show([Unit(osdId)]));
+        var mounted = batch.Add(HostFileCalls.IsMountPoint(dir));
+        var exists = batch.Add(HostFileCalls.Exists(dir));
+        await batch.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
+        return new HostSide(unit.Value.Single(), mounted.Value, exists.Value);
     }
 
-    private async Task CleanHostAsync(IHost host, int osdId, HostSide state, string? wipeDevice, Action<string, bool, string> step, CancellationToken ct)
+    private async Task CleanHostAsync(IHost host, int osdId, HostSide state, string? wipeDevice,
+        Action<string, bool, string> step, CancellationToken ct)
     {
         var dir = DataDirectory(osdId);
         var volume = new CephVolume(host);
@@ -154,22 +168,27 @@ public sealed partial class OsdRemoval
         {
             device = await volume.ResolveDeviceAsync(wipeDevice, ct).ConfigureAwait(false);
             // Wiping is irreversible: only this OSD's device, or one that carries no OSD any more.
-            var other = (await volume.RawListAsync(device, ct).ConfigureAwait(false)).FirstOrDefault(o => o.OsdId != osdId);
+            var other = (await volume.RawListAsync(device, ct).ConfigureAwait(false))
+                .FirstOrDefault(o => o.OsdId != osdId);
             if (other is not null)
-                throw new PreconditionFailedException($"{wipeDevice} ({device}) on {host.Name} carries {other.Name} (cluster {other.ClusterFsid}), not osd.{osdId}; " +
+                throw new PreconditionFailedException($"{wipeDevice} ({device}) on {host.Name} carries {other.Name} " +
+                    $"(cluster {other.ClusterFsid}), not osd.{osdId}; " +
                     "it was not wiped. Check the host's dataDevices.");
         }
 
-        var act = new RemoteScript();
-        if (state.Mounted) act.Add(["umount", "--", dir]);
-        if (state.DirectoryExists) act.Add(["rm", "-rf", "--", dir]);
-        if (device is not null) act.Add(["wipefs", "-a", "-q", "--", device]);
-        if (act.Count > 0) (await act.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false)).EnsureSuccess();
-        step("data directory", !state.DirectoryExists, state.DirectoryExists ? $"{(state.Mounted ? "unmounted and " : "")}removed {dir}" : $"{dir} is already gone");
+        var act = new ToolBatch();
+        if (state.Mounted) act.Add(HostFileCalls.Unmount(dir));
+        if (state.DirectoryExists) act.Add(HostFileCalls.RemoveTrees([dir]));
+        if (device is not null) act.Add(HostFileCalls.WipeSignatures(device));
+        if (act.Count > 0) await act.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
+        step("data directory", !state.DirectoryExists,
+            state.DirectoryExists ? $"{(state.Mounted ? "unmounted and " : "")}removed {dir}" :
+            $"{dir} is already gone");
 
         if (device is null) return;
         if ((await volume.RawListAsync(device, ct).ConfigureAwait(false)).FirstOrDefault() is { } left)
-            throw new ProviderException($"`wipefs -a {device}` on {host.Name} ran, but ceph-volume still finds {left.Name} on it; wipe it by hand " +
+            throw new ProviderException($"`wipefs -a {device}` on {host.Name} ran, but ceph-volume still finds " +
+                $"{left.Name} on it; wipe it by hand " +
                 $"(`ceph-volume lvm zap {device}`) before reusing the disk.");
         step("wipe", false, $"wiped {wipeDevice}{(device == wipeDevice ? "" : $" ({device})")}; no BlueStore label left");
     }
@@ -180,7 +199,8 @@ public sealed partial class OsdRemoval
         string? last = null;
         return new Relay(pgs =>
         {
-            var line = string.Create(CultureInfo.InvariantCulture, $"{name}: {pgs.ActiveCleanPercent:0.#}% of PGs active+clean");
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"{name}: {pgs.ActiveCleanPercent:0.#}% of PGs active+clean");
             // The engine's status line only needs changes, not one identical line per poll.
             if (line != last) progress.Report(line);
             last = line;

@@ -19,17 +19,21 @@ public static class OvsNetworking
         {
             var ovs = new OvsVsctl(node.Host);
             if (!await ovs.BridgeExistsAsync(info.OvsBridge, T, ct).ConfigureAwait(false))
-                await ovs.AddBridgeAsync(info.OvsBridge, info.OvsDatapath == "netdev" ? "netdev" : null, T, ct,
+                await ovs.AddBridgeAsync(info.OvsBridge,
+                    info.Settings.OvsDatapath == OvsDatapath.Netdev ? "netdev" : null, T, ct,
                     new Dictionary<string, string> { ["mvm-cluster"] = info.Name }).ConfigureAwait(false);
             var uplink = node.Report.ComputeInterface;
             if (!(await ovs.ListPortsAsync(info.OvsBridge, T, ct).ConfigureAwait(false)).Contains(uplink))
                 await ovs.AddPortAsync(info.OvsBridge, uplink, new OvsPortSettings(), T, ct).ConfigureAwait(false);
-            await node.Host.RunCheckedAsync(["ip", "link", "set", "dev", uplink, "up"], T, ct).ConfigureAwait(false);
-            await node.Host.RunCheckedAsync(["ip", "link", "set", "dev", info.OvsBridge, "up"], T, ct).ConfigureAwait(false);
+            await IpLinkCalls.SetUp(uplink).RunAsync(node.Host, T, ct).ConfigureAwait(false);
+            await IpLinkCalls.SetUp(info.OvsBridge).RunAsync(node.Host, T, ct).ConfigureAwait(false);
         });
 
-    /// <summary>Defines, starts and autostarts the networks of <paramref name="vlanIds"/> that the host lacks.</summary>
-    public static Task EnsureVlanNetworksAsync(ClusterNode node, ClusterInfo info, IReadOnlyCollection<int> vlanIds, OperationContext ctx) =>
+    /// <summary>
+    /// Defines, starts and autostarts the networks of <paramref name="vlanIds"/> that the host lacks.
+    /// </summary>
+    public static Task EnsureVlanNetworksAsync(ClusterNode node, ClusterInfo info, IReadOnlyCollection<int> vlanIds,
+        OperationContext ctx) =>
         ctx.StepAsync("define VLAN networks", node.Name, async ct =>
         {
             var virsh = new Virsh(node.Host);
@@ -45,14 +49,18 @@ public static class OvsNetworking
             }
         });
 
-    /// <summary>Defines on <paramref name="node"/> every VLAN network <paramref name="source"/> has and it lacks, from the source's own definition.</summary>
+    /// <summary>
+    /// Defines on <paramref name="node"/> every VLAN network <paramref name="source"/> has and it lacks, from the
+    /// source's own definition.
+    /// </summary>
     public static Task CopyVlanNetworksAsync(IHost source, ClusterNode node, OperationContext ctx) =>
         ctx.StepAsync("copy VLAN networks", node.Name, async ct =>
         {
             var from = new Virsh(source);
             var to = new Virsh(node.Host);
             var have = await to.NetListAsync(ct).ConfigureAwait(false);
-            foreach (var name in (await from.NetListAsync(ct).ConfigureAwait(false)).Where(n => n.StartsWith("mvm-vlan", StringComparison.Ordinal) && !have.Contains(n)))
+            foreach (var name in (await from.NetListAsync(ct).ConfigureAwait(false))
+                .Where(n => n.StartsWith("mvm-vlan", StringComparison.Ordinal) && !have.Contains(n)))
             {
                 var xml = await from.NetDumpXmlAsync(name, inactive: true, ct).ConfigureAwait(false);
                 await to.NetDefineAsync(xml, ct: ct).ConfigureAwait(false);
@@ -61,8 +69,12 @@ public static class OvsNetworking
             }
         });
 
-    /// <summary>Removes the networks of VLANs no longer listed (VMs still attached keep them: libvirt refuses, and the error says so).</summary>
-    public static Task RemoveVlanNetworksAsync(ClusterNode node, IReadOnlyCollection<int> vlanIds, OperationContext ctx) =>
+    /// <summary>
+    /// Removes the networks of VLANs no longer listed (VMs still attached keep them: libvirt refuses, and the error
+    /// says so).
+    /// </summary>
+    public static Task RemoveVlanNetworksAsync(ClusterNode node, IReadOnlyCollection<int> vlanIds,
+        OperationContext ctx) =>
         ctx.StepAsync("remove VLAN networks", node.Name, async ct =>
         {
             var virsh = new Virsh(node.Host);

@@ -18,11 +18,13 @@ public static class OwnedRbdImage
     /// short before marks existed, or a host lost mid-command); it is then marked. Any other is
     /// refused, naming it and whose it is. True when the image was made now.
     /// </summary>
-    public static Task<bool> EnsureAsync(Rbd rbd, RbdImageRef image, string urn, bool stateNamesIt, ToolCall<bool> make, CancellationToken ct) =>
+    public static Task<bool> EnsureAsync(Rbd rbd, RbdImageRef image, string urn, bool stateNamesIt, ToolCall<bool> make,
+        CancellationToken ct) =>
         EnsureAsync(rbd, image, urn, stateNamesIt, batch => batch.Add(make), ct);
 
     /// <inheritdoc cref="EnsureAsync(Rbd, RbdImageRef, string, bool, ToolCall{bool}, CancellationToken)"/>
-    public static async Task<bool> EnsureAsync(Rbd rbd, RbdImageRef image, string urn, bool stateNamesIt, Action<ToolBatch> make, CancellationToken ct)
+    public static async Task<bool> EnsureAsync(Rbd rbd, RbdImageRef image, string urn, bool stateNamesIt,
+        Action<ToolBatch> make, CancellationToken ct)
     {
         var marks = await rbd.ImageMetaFindAsync(image, ct).ConfigureAwait(false);
         if (marks is null)
@@ -36,10 +38,12 @@ public static class OwnedRbdImage
         if (Ownership.IsMine(marks, Ownership.RbdKey, urn)) return false;
         if (stateNamesIt && !marks.ContainsKey(Ownership.RbdKey))
         {
-            await rbd.ImageMetaSetAsync(image, new Dictionary<string, string?> { [Ownership.RbdKey] = urn }, ct).ConfigureAwait(false);
+            await rbd.ImageMetaSetAsync(image, new Dictionary<string, string?> { [Ownership.RbdKey] = urn }, ct)
+                .ConfigureAwait(false);
             return false;
         }
-        throw new PreconditionFailedException($"RBD image {image} already exists and is not this resource's: {Ownership.Describe(marks, Ownership.RbdKey)}. " +
+        throw new PreconditionFailedException($"RBD image {image} already exists and is not this resource's: " +
+            $"{Ownership.Describe(marks, Ownership.RbdKey)}. " +
             "Remove it (`rbd rm`) if nothing needs it, or give the resource another name; it was not changed");
     }
 }

@@ -16,7 +16,10 @@ public static class Ownership
     public static bool IsMine(IReadOnlyDictionary<string, string>? marks, string key, string urn) =>
         marks is not null && marks.TryGetValue(key, out var owner) && owner == urn;
 
-    /// <summary>8 hex digits of the owner's URN: names scratch space and unfinished objects a later run of the same resource finds.</summary>
+    /// <summary>
+    /// 8 hex digits of the owner's URN: names scratch space and unfinished objects a later run of the same resource
+    /// finds.
+    /// </summary>
     public static string Token(string urn) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(urn)))[..8];
 
@@ -24,5 +27,6 @@ public static class Ownership
     public static string Describe(IReadOnlyDictionary<string, string>? marks, string key) =>
         marks is not null && marks.TryGetValue(key, out var owner) && owner.Length > 0
             ? $"it was made by {owner}"
-            : "it carries no owner mark (made by hand, by another tool, or by a provider version that did not mark what it made)";
+            : "it carries no owner mark (made by hand, by another tool, or by a provider version that did not mark " +
+                "what it made)";
 }

@@ -26,5 +26,6 @@ public sealed class PhaseClock
     public IReadOnlyList<(string Name, TimeSpan Took)> Phases => _phases;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{_clock.Elapsed.TotalSeconds:0.0} s: {string.Join(", ", _phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Took.TotalSeconds:0.0} s")))}");
+        $"{_clock.Elapsed.TotalSeconds:0.0} s: " +
+            $"{string.Join(", ", _phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Took.TotalSeconds:0.0} s")))}");
 }

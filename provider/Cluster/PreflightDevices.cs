@@ -5,7 +5,8 @@ using Mvm.Transport;
 namespace Mvm.Cluster;
 
 /// <summary>Declared data devices resolved to kernel devices, and those already OSDs of the cluster.</summary>
-internal sealed record PreflightDevicesResult(IReadOnlyDictionary<string, string> Resolved, IReadOnlyDictionary<string, int> ExistingOsds);
+internal sealed record PreflightDevicesResult(IReadOnlyDictionary<string, string> Resolved,
+    IReadOnlyDictionary<string, int> ExistingOsds);
 
 /// <summary>
 /// Preflight of the Ceph data devices: each exists, is a block device, is declared once, and holds
@@ -17,9 +18,11 @@ internal static class PreflightDevices
     /// <summary>ceph-volume rejects smaller devices ("Insufficient space (&lt;5GB)").</summary>
     public const long MinimumBytes = 5L * 1024 * 1024 * 1024;
 
-    public static bool IsDevicePath(string device) => device.StartsWith("/dev/", StringComparison.Ordinal) && device.Length > "/dev/".Length;
+    public static bool IsDevicePath(string device) =>
+        device.StartsWith("/dev/", StringComparison.Ordinal) && device.Length > "/dev/".Length;
 
-    public static async Task<PreflightDevicesResult> CheckAsync(IHost host, HostFactsResult facts, IReadOnlyList<string> declared, PreflightRequirements req,
+    public static async Task<PreflightDevicesResult> CheckAsync(IHost host, HostFactsResult facts,
+        IReadOnlyList<string> declared, PreflightRequirements req,
         PreflightFindings found, CancellationToken ct)
     {
         var n = found.Host;
@@ -30,19 +33,22 @@ internal static class PreflightDevices
         {
             if (!IsDevicePath(device))
             {
-                found.Problem($"Host {n}: data device \"{device}\" is not a device path; name it as an absolute path under /dev, e.g. /dev/sdb or /dev/disk/by-id/….");
+                found.Problem($"Host {n}: data device \"{device}\" is not a device path; name it as an absolute path " +
+                    $"under /dev, e.g. /dev/sdb or /dev/disk/by-id/….");
                 continue;
             }
             var probe = facts.Devices.First(p => p.Path == device);
             if (probe.KernelPath is not { } kernel)
             {
-                found.Problem($"Host {n} has no device {device} (in `dataDevices`): nothing exists at that path. Find the disk's path with `lsblk` on {n} " +
+                found.Problem($"Host {n} has no device {device} (in `dataDevices`): nothing exists at that path. " +
+                    $"Find the disk's path with `lsblk` on {n} " +
                     "(a name under /dev/disk/by-id/ stays the same across reboots), or remove it from `dataDevices`.");
                 continue;
             }
             if (!probe.IsBlockDevice)
             {
-                found.Problem($"Host {n}: data device {device}{Via(device, kernel)} is not a block device. Name a whole disk, e.g. /dev/sdb or /dev/disk/by-id/….");
+                found.Problem($"Host {n}: data device {device}{Via(device, kernel)} is not a block device. Name a " +
+                    $"whole disk, e.g. /dev/sdb or /dev/disk/by-id/….");
                 continue;
             }
             resolved[device] = kernel;
@@ -55,7 +61,8 @@ internal static class PreflightDevices
             var paths = group.Select(kv => kv.Key).ToList();
             firstPathOf[group.Key] = paths[0];
             if (paths.Count > 1)
-                found.Problem($"Host {n}: data devices {string.Join(" and ", paths)} are the same disk ({group.Key}). Declare each disk once in `dataDevices`.");
+                found.Problem($"Host {n}: data devices {string.Join(" and ", paths)} are the same disk " +
+                    $"({group.Key}). Declare each disk once in `dataDevices`.");
         }
 
         foreach (var (device, kernel) in resolved)
@@ -86,17 +93,21 @@ internal static class PreflightDevices
         if (lsblk is null)
         {
             // lsblk leaves out devices of size 0, such as a loop device with no file behind it.
-            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} has no capacity (lsblk does not list it; an empty card reader or unattached loop device). Attach the disk or name another one.");
+            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} has no capacity (lsblk does not list " +
+                $"it; an empty card reader or unattached loop device). Attach the disk or name another one.");
             return;
         }
         if (lsblk.ReadOnly)
-            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} is read-only. Make it writable (e.g. clear the controller's write protection) or name another disk.");
+            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} is read-only. Make it writable (e.g. " +
+                $"clear the controller's write protection) or name another disk.");
         if (lsblk.SizeBytes < MinimumBytes)
-            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} has {lsblk.SizeBytes / (1024 * 1024)} MiB; Ceph needs at least 5 GiB per OSD. Name a larger disk.");
+            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} has " +
+                $"{lsblk.SizeBytes / (1024 * 1024)} MiB; Ceph needs at least 5 GiB per OSD. Name a larger disk.");
 
         var uses = new List<string>();
         if (probe.PartitionTableType is { } pt) uses.Add($"holds a {pt} partition table");
-        if (lsblk.Children.Count > 0) uses.Add($"has partitions or holders ({string.Join(", ", lsblk.Children.Select(c => c.Name))})");
+        if (lsblk.Children.Count > 0) uses.Add($"has partitions or holders " +
+            $"({string.Join(", ", lsblk.Children.Select(c => c.Name))})");
         if (probe.SignatureType is { } type) uses.Add($"holds {Signature(type, probe.Signature.GetValueOrDefault("USAGE"))}");
         else if (lsblk.FsType is { } fs) uses.Add($"holds {Signature(fs, null)} (lsblk)");
         if (probe.AmbivalentSignature) uses.Add("holds several conflicting signatures (blkid: ambivalent result)");
@@ -109,10 +120,12 @@ internal static class PreflightDevices
         if (uses.Count == 0) return;
 
         var steps = new List<string>();
-        if (mounts.Count > 0) steps.Add($"unmount it (`umount {string.Join(" ", mounts)}`) and remove it from /etc/fstab");
+        if (mounts.Count > 0) steps.Add($"unmount it (`umount {string.Join(" ", mounts)}`) and remove it from " +
+            $"/etc/fstab");
         if (swap) steps.Add($"turn its swap off (`swapoff {kernel}`) and remove it from /etc/fstab");
         steps.Add($"wipe it with `wipefs -a {device}` on {n}");
-        found.Problem($"Host {n}: data device {device}{Via(device, kernel)} is not empty: it {JoinAnd(uses)}. Ceph would overwrite it. " +
+        found.Problem($"Host {n}: data device {device}{Via(device, kernel)} is not empty: it {JoinAnd(uses)}. Ceph " +
+            $"would overwrite it. " +
             $"If its data is not needed, {JoinAnd(steps)}, then run again; otherwise declare another device.");
     }
 
@@ -121,43 +134,52 @@ internal static class PreflightDevices
     /// OSD of <see cref="PreflightRequirements.ExistingFsid"/> is returned (kept, not refused);
     /// anything else with a label is a problem: the disk belongs to some cluster.
     /// </summary>
-    private static async Task<int?> ExistingOsdAsync(IHost host, DeviceProbe probe, PreflightRequirements req, PreflightFindings found, CancellationToken ct)
+    private static async Task<int?> ExistingOsdAsync(IHost host, DeviceProbe probe, PreflightRequirements req,
+        PreflightFindings found, CancellationToken ct)
     {
         var n = found.Host;
         var device = probe.Path;
         var kernel = probe.KernelPath!;
-        var wipe = $"If that cluster and its data are gone, wipe the disk with `wipefs -a {device}` on {n} and run again; otherwise declare another device.";
+        var wipe = $"If that cluster and its data are gone, wipe the disk with `wipefs -a {device}` on {n} and run " +
+            $"again; otherwise declare another device.";
         IReadOnlyList<RawOsd> osds;
         try
         {
-            osds = await new CephVolume(host, commandTimeout: TimeSpan.FromMinutes(2)).RawListAsync(kernel, ct).ConfigureAwait(false);
+            osds = await new CephVolume(host, commandTimeout: TimeSpan.FromMinutes(2)).RawListAsync(kernel, ct)
+                .ConfigureAwait(false);
         }
         catch (ToolMissingException)
         {
             // Nothing of this cluster can be on a host that lacks ceph-volume: the provider installs
             // it before it prepares any OSD.
-            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} carries a Ceph BlueStore label (it is or was an OSD of some Ceph cluster), " +
+            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} carries a Ceph BlueStore label (it " +
+                $"is or was an OSD of some Ceph cluster), " +
                 $"and ceph-volume is not installed to tell which. {wipe}");
             return null;
         }
         catch (Exception e) when (e is ProviderException or RemoteCommandFailedException or FormatException)
         {
-            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} carries a Ceph BlueStore label, and `ceph-volume raw list` could not read it: {FirstLine(e.Message)}. {wipe}");
+            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} carries a Ceph BlueStore label, and " +
+                $"`ceph-volume raw list` could not read it: {FirstLine(e.Message)}. {wipe}");
             return null;
         }
 
         var osd = osds.FirstOrDefault(o => o.Device == kernel) ?? osds.FirstOrDefault();
         if (osd is null)
         {
-            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} starts with a Ceph BlueStore label that ceph-volume does not list as an OSD (a partly written or damaged OSD). " +
-                $"If its data is not needed, wipe it with `wipefs -a {device}` on {n} and run again; otherwise declare another device.");
+            found.Problem($"Host {n}: data device {device}{Via(device, kernel)} starts with a Ceph BlueStore label " +
+                $"that ceph-volume does not list as an OSD (a partly written or damaged OSD). " +
+                $"If its data is not needed, wipe it with `wipefs -a {device}` on {n} and run again; otherwise " +
+                    $"declare another device.");
             return null;
         }
         if (req.ExistingFsid is { } fsid && string.Equals(osd.ClusterFsid, fsid, StringComparison.OrdinalIgnoreCase))
             return osd.OsdId;
         found.Problem(req.ExistingFsid is { } mine
-            ? $"Host {n}: data device {device}{Via(device, kernel)} is {osd.Name} of another Ceph cluster (fsid {osd.ClusterFsid}), not of this one ({mine}). {wipe}"
-            : $"Host {n}: data device {device}{Via(device, kernel)} is already {osd.Name} of Ceph cluster {osd.ClusterFsid}. {wipe}");
+            ? $"Host {n}: data device {device}{Via(device, kernel)} is {osd.Name} of another Ceph cluster (fsid " +
+                $"{osd.ClusterFsid}), not of this one ({mine}). {wipe}"
+            : $"Host {n}: data device {device}{Via(device, kernel)} is already {osd.Name} of Ceph cluster " +
+                $"{osd.ClusterFsid}. {wipe}");
         return null;
     }
 

@@ -12,6 +12,9 @@ namespace Mvm.Tools;
 /// </summary>
 public sealed partial class HostFacts(IHost host)
 {
+    /// <summary>`true`: whether the host runs a command at all (reached, logged in, sudo works).</summary>
+    public static ToolCall<bool> Answers() => new(["true"], null, r => r.ExitCode == 0);
+
     // Columns named explicitly: the default set changes between util-linux versions.
     internal static readonly string[] LsblkArgv = ["lsblk", "-J", "-b", "-o", "NAME,PATH,TYPE,SIZE,RO,FSTYPE,MOUNTPOINTS,MODEL,SERIAL"];
     internal static readonly string[] IpArgv = ["ip", "-j", "addr", "show"];

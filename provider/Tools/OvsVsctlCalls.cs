@@ -6,18 +6,6 @@ namespace Mvm.Tools;
 // VLAN port group), so `ovs-vsctl list Bridge` on a host shows it without libvirt.
 public sealed partial class OvsVsctl
 {
-    /// <summary>Sets (adds or changes) external ids on an existing bridge; a missing bridge raises <see cref="ObjectNotFoundException"/>.</summary>
-    public async Task SetBridgeExternalIdsAsync(string bridge, IReadOnlyDictionary<string, string> ids, TimeSpan timeout, CancellationToken ct) =>
-        await RunAsync(SetBridgeExternalIdsArgv(bridge, ids, timeout), timeout, ct).ConfigureAwait(false);
-
-    /// <summary>Removes external ids from a bridge; absent keys, and a missing bridge, are not errors.</summary>
-    public async Task RemoveBridgeExternalIdsAsync(string bridge, IReadOnlyList<string> keys, TimeSpan timeout, CancellationToken ct) =>
-        await RunAsync(RemoveBridgeExternalIdsArgv(bridge, keys, timeout), timeout, ct).ConfigureAwait(false);
-
-    /// <summary>The bridge's record, or null when there is no such bridge.</summary>
-    public async Task<OvsBridge?> FindBridgeAsync(string bridge, TimeSpan timeout, CancellationToken ct) =>
-        ReadBridge(await host.RunAsync(FindBridgeArgv(bridge, timeout), null, timeout, ct).ConfigureAwait(false));
-
     internal static string[] SetBridgeExternalIdsArgv(string bridge, IReadOnlyDictionary<string, string> ids, TimeSpan timeout)
     {
         if (ids.Count == 0) throw new ArgumentException("no external ids to set", nameof(ids));

@@ -145,8 +145,6 @@ public sealed partial class Systemd(IHost host)
     [GeneratedRegex(@"Unit (?:file )?\S+ (?:not found|not loaded|does not exist|could not be found)|Failed to get unit file state for \S+: No such file or directory")]
     private static partial Regex NotFound();
 
-    internal static bool IsNotFound(string stderr) => NotFound().IsMatch(stderr);
-
     private async Task<CommandResult> RunAsync(string[] argv, string? unit, TimeSpan timeout, CancellationToken ct) =>
         Check(await host.RunAsync(argv, null, timeout, ct).ConfigureAwait(false), unit);
 

@@ -80,3 +80,14 @@ public sealed class ToolBatch(bool stopOnFailure = true)
         foreach (var r in _results.Where(r => r.Ran)) r.Check();
     }
 }
+
+/// <summary>Runs one prepared call on its own (no script around it): the same argv a client method sends.</summary>
+public static class ToolCallExtensions
+{
+    public static async Task<T> RunAsync<T>(this ToolCall<T> call, IHost host, TimeSpan timeout, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(host);
+        return call.Read(await host.RunAsync(call.Argv, call.Stdin, timeout, ct).ConfigureAwait(false));
+    }
+}

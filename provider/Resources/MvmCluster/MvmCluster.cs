@@ -1,164 +1,16 @@
-using Mvm.Core;
+using Mvm.Cluster;
 using Mvm.Framework;
 using Mvm.Protocol;
 using Mvm.Resources.Shared;
-using Mvm.Tools;
 
 namespace Mvm.Resources.MvmCluster;
 
-[EnumType("ClusterLayout", "How storage is provided in an MvmCluster.")]
-public enum ClusterLayout
-{
-    [EnumValue("hci", "Hyperconverged: Ceph runs on the hypervisor hosts and stores VM disks. Needs at least 3 hosts, each with at least one data device.")]
-    Hci,
-    [EnumValue("standard", "Compute only: no Ceph on the hosts. Needs at least 1 host.")]
-    Standard,
-}
-
-[EnumType("CpuType", "The CPU architecture of the cluster's hosts.")]
-public enum CpuType
-{
-    [EnumValue("x86_64", "64-bit x86 (Intel and AMD).")]
-    X86_64,
-}
-
-[EnumType("OvsDatapath", "The Open vSwitch datapath of the VM bridge.")]
-public enum OvsDatapath
-{
-    [EnumValue("system", "The kernel datapath (openvswitch module): the normal choice.")]
-    System,
-    [EnumValue("netdev", "The userspace datapath: for labs and containers where the kernel module cannot be loaded.")]
-    Netdev,
-}
-
-public class MvmClusterArgs
-{
-    public const string DefaultBridge = "br-mvm";
-    public const string DefaultVmPool = "mvm-vms";
-
-    [Input("Display name of the cluster: 1-63 letters, digits or '-'. Defaults to the resource name.")]
-    public string? Name { get; set; }
-
-    [Input("Storage layout: `hci` runs Ceph on the hosts (at least 3 hosts), `standard` runs compute only (at least 1 host). A cluster cannot change layout in place.", Default = "hci", ReplaceOnChanges = true)]
-    public ClusterLayout? Layout { get; set; }
-
-    [Input("The hypervisor hosts. Adding a host validates, installs and joins it; adding or removing a data device adds or safely removes an OSD; removing a host decommissions it OSD-safely. Hosts are matched by `name`, so reordering changes nothing.", Required = true, ListKey = "name")]
-    public List<ClusterHost?>? Hosts { get; set; }
-
-    [Input("VLANs offered to VMs as Open vSwitch port groups and libvirt networks on every host: each item is one id (`\"22\"`) or an inclusive range (`\"22-25\"`), ids 1-4094, no overlaps.")]
-    public List<string?>? ComputeVlans { get; set; }
-
-    [Input("CPU architecture of the hosts; only x86_64 is supported.", Default = "x86_64")]
-    public CpuType? CpuType { get; set; }
-
-    [Input("Default libvirt CPU model for VMs: `host-model`, `host-passthrough`, or a named model available on every host (e.g. `EPYC-Rome`). Checked against the hosts' CPU model list when they are reachable.", Default = "host-model")]
-    public string? CpuModel { get; set; }
-
-    [Input("Network of the Ceph public (client and monitor) traffic in CIDR notation, e.g. `10.0.10.0/24`. Defaults to the network of the hosts' management addresses.")]
-    public string? CephPublicNetwork { get; set; }
-
-    [Input("Network of Ceph OSD replication traffic in CIDR notation, e.g. `10.0.20.0/24`. Defaults to the public network.")]
-    public string? CephClusterNetwork { get; set; }
-
-    [Input("Number of copies new pools keep (Ceph osd_pool_default_size), 1-10; one copy per host, so at most the number of hosts.", Default = 3)]
-    public int? DefaultPoolSize { get; set; }
-
-    [Input("Copies that must be available for a pool to accept I/O (osd_pool_default_min_size), at most `defaultPoolSize`. Defaults to Ceph's rule: size - size/2 (2 for size 3).")]
-    public int? DefaultPoolMinSize { get; set; }
-
-    [Input("Name of the RBD pool the cluster creates for VM disks and images; VirtualImage and VirtualMachine use it when they name no pool.", Default = DefaultVmPool)]
-    public string? VmPool { get; set; }
-
-    [Input("Name of the Open vSwitch bridge created on every host's compute interface for VM traffic.", Default = DefaultBridge)]
-    public string? OvsBridge { get; set; }
-
-    [Input("libvirt domain type for VMs: `kvm` (hardware virtualisation) or `qemu` (software emulation, for labs whose hosts lack virtualisation extensions).", Default = "kvm")]
-    public DomainType? DomainType { get; set; }
-
-    [Input("Open vSwitch datapath of the VM bridge: `system` (kernel) or `netdev` (userspace, for labs without the kernel module).", Default = "system")]
-    public OvsDatapath? OvsDatapath { get; set; }
-
-    [Input("Memory a host needs before its Ceph data disks are counted, in GiB; lower it only for small labs.", Default = 4)]
-    public int? MinimumMemoryGiB { get; set; }
-
-    [Input("Additional memory a host needs per Ceph data device (each OSD), in GiB; lower it only for small labs.", Default = 4)]
-    public int? MemoryPerOsdGiB { get; set; }
-
-    [Input("Ceph options set in the monitors' configuration database for every daemon (`ceph config set global KEY VALUE`), e.g. `mon_data_avail_warn: \"5\"` for a lab whose disk is fuller than Ceph's 30 % free warning level. Changed in place; a removed key returns to Ceph's default.")]
-    public Dictionary<string, string>? CephConfig { get; set; }
-
-    [Input("Allow deleting the cluster while VMs, images or pools other than its own still exist on it. Off by default: delete refuses and lists them.", Default = false)]
-    public bool? ForceDestroy { get; set; }
-
-    [Input("On delete, also wipe the data devices (zap LVM and Ceph labels) so they can be reused. Off by default: the data stays on the disks.", Default = false)]
-    public bool? WipeDataDevicesOnDestroy { get; set; }
-}
-
-[ObjectType("CephMonitor", "A Ceph monitor as read from the cluster.")]
-public sealed class CephMonitor
-{
-    [Output("Monitor name (the host's name).", Always = true)]
-    public string? Name { get; set; }
-
-    [Output("Display name of the host it runs on.")]
-    public string? Host { get; set; }
-
-    [Output("Address the monitor listens on, as in `ceph mon dump` (e.g. `v2:10.0.10.11:3300/0`).")]
-    public string? Address { get; set; }
-
-    [Output("True when the monitor is in quorum.")]
-    public bool? InQuorum { get; set; }
-}
-
-[ObjectType("ClusterHostState", "The observed state of one host of an MvmCluster.")]
-public sealed class ClusterHostState
-{
-    [Output("Display name of the host (its `name` in `hosts`).", Always = true)]
-    public string? Name { get; set; }
-
-    [Output("SSH address of the host.")]
-    public string? Address { get; set; }
-
-    [Output("Where the host is in its life in the cluster.")]
-    public HostStatus? State { get; set; }
-
-    [Output("Ids of the Ceph OSDs on this host.")]
-    public List<int>? OsdIds { get; set; }
-
-    [Output("True when the host is in maintenance (out of the placement pool).")]
-    public bool? Maintenance { get; set; }
-
-    [Output("Host public key learned on first connection (when trust-on-first-use was allowed); pin it with `hostKey`.")]
-    public string? LearnedHostKey { get; set; }
-}
-
-public sealed class MvmClusterState : MvmClusterArgs
-{
-    [Output("Ceph cluster id (fsid), generated at creation; it never changes.", Stable = true)]
-    public string? Fsid { get; set; }
-
-    [Output("Ceph health as reported by `ceph health`: HEALTH_OK, HEALTH_WARN or HEALTH_ERR (empty for the standard layout).")]
-    public string? Health { get; set; }
-
-    [Output("Ceph monitors and whether each is in quorum.")]
-    public List<CephMonitor>? Monitors { get; set; }
-
-    [Output("Ceph OSDs, each with its host, device and up/in state.")]
-    public List<OsdState>? Osds { get; set; }
-
-    [Output("Raw capacity of all OSDs in bytes.")]
-    public long? CapacityBytes { get; set; }
-
-    [Output("Raw bytes used on all OSDs.")]
-    public long? UsedBytes { get; set; }
-
-    [Output("Observed state of each host: state, OSD ids and maintenance.")]
-    public List<ClusterHostState>? HostStates { get; set; }
-
-    [Output("Secret string that MvmHost, CephPool, OvsVlan, VirtualImage and VirtualMachine use to reach and join this cluster; export it to use the cluster from other stacks.", Secret = true, Always = true)]
-    public string? ConnectString { get; set; }
-}
-
+/// <summary>
+/// The resource, split by what it does: Check (MvmCluster.Check.cs), Create, Read, Update (with
+/// MvmCluster.Removal.cs) and Delete; the preview's plan is <see cref="ClusterPlan"/>. The work on
+/// the hosts is the cluster layer's (Mvm.Cluster), which takes <see cref="ClusterSettings"/> and
+/// <see cref="MemberHost"/>s made here from the inputs.
+/// </summary>
 [ResourceType("MvmCluster", """
 A hyperconverged KVM cluster formed from bare Ubuntu 22.04/24.04 or Debian 12 hosts over SSH:
 libvirt/QEMU for compute, Ceph for replicated storage (`hci` layout), Open vSwitch for VLAN
@@ -167,7 +19,7 @@ Ceph (monitors on the first three hosts, one OSD per data device), builds the OV
 port group per compute VLAN and an RBD pool for VM disks, and waits for HEALTH_OK. Changes to
 `hosts` are carried out as host additions, data-device additions and OSD-safe removals.
 """)]
-public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
+public sealed partial class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
 {
     public const int HciMinimumHosts = 3;
 
@@ -177,98 +29,64 @@ public sealed class MvmCluster : Resource<MvmClusterArgs, MvmClusterState>
     protected override ObjectProperty FillDefaults(ObjectProperty news, string resourceName)
     {
         news = Defaults.NameFromResource(news, resourceName);
-        if (Defaults.IsAbsent(news["defaultPoolMinSize"]) && Defaults.KnownInteger(news["defaultPoolSize"]) is { } size and >= 1 and <= 10)
+        if (Defaults.IsAbsent(news["defaultPoolMinSize"]) &&
+            Defaults.KnownInteger(news["defaultPoolSize"]) is { } size and >= 1 and <= 10)
             news = news.With("defaultPoolMinSize", PropertyValue.Of(Defaults.CephMinSize(size)));
         return news;
     }
 
-    protected override void Validate(MvmClusterArgs args, CheckContext ctx)
+    protected override IReadOnlyList<string> Plan(MvmClusterState? olds, MvmClusterArgs news) =>
+        ClusterPlan.Describe(olds, news);
+
+    /// <summary>Hosts are one host when their names match, case aside (the diff follows hosts by name too).</summary>
+    internal static bool SameHost(MemberHost a, MemberHost b) =>
+        string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The declared hosts, as the cluster layer takes them.</summary>
+    internal static List<MemberHost> Declared(MvmClusterArgs args) =>
+        (args.Hosts ?? []).Where(h => h is not null).Select(h => h!.ToMember()).ToList();
+
+    /// <summary>The inputs as cluster settings, the schema's defaults applied.</summary>
+    internal static ClusterSettings SettingsOf(MvmClusterArgs a) => new()
     {
-        Names.CheckDnsLabel(ctx, "name", args.Name, args.Name == ctx.ResourceName ? " (it defaults to the resource name; set `name` explicitly)" : "");
-        ValidateHosts(args, ctx);
-        VlanRanges.Check(ctx, "computeVlans", args.ComputeVlans);
-        Names.CheckCpuModel(ctx, "cpuModel", args.CpuModel);
-        Cidr.Check(ctx, "cephPublicNetwork", args.CephPublicNetwork);
-        Cidr.Check(ctx, "cephClusterNetwork", args.CephClusterNetwork);
-        ValidatePoolSizes(args, ctx);
-        Names.CheckPoolName(ctx, "vmPool", args.VmPool);
-        Names.CheckInterfaceName(ctx, "ovsBridge", args.OvsBridge);
-        ctx.RequireRange("minimumMemoryGiB", args.MinimumMemoryGiB, 0, 65536);
-        ctx.RequireRange("memoryPerOsdGiB", args.MemoryPerOsdGiB, 0, 1024);
+        Name = a.Name ?? "",
+        Layout = a.Layout ?? ClusterLayout.Hci,
+        DomainType = a.DomainType ?? Tools.DomainType.Kvm,
+        OvsDatapath = a.OvsDatapath ?? Cluster.OvsDatapath.System,
+        CpuModel = a.CpuModel ?? ClusterSettings.DefaultCpuModel,
+        VmPool = a.VmPool ?? ClusterSettings.DefaultVmPool,
+        OvsBridge = a.OvsBridge ?? ClusterSettings.DefaultBridge,
+        MinimumMemoryGiB = a.MinimumMemoryGiB ?? ClusterSettings.DefaultMinimumMemoryGiB,
+        MemoryPerOsdGiB = a.MemoryPerOsdGiB ?? ClusterSettings.DefaultMemoryPerOsdGiB,
+        PoolSize = a.DefaultPoolSize ?? ClusterSettings.DefaultPoolSize,
+        PoolMinSize = a.DefaultPoolMinSize,
+        CephPublicNetwork = a.CephPublicNetwork,
+        CephClusterNetwork = a.CephClusterNetwork,
+        CephConfig = a.CephConfig ?? [],
+    };
 
-        // The rules of the Ceph client, which are what `ceph config set` was seen to take: whatever
-        // passes here reaches the monitors (an option name they do not know is refused at apply,
-        // before any setting changes).
-        foreach (var (key, value) in args.CephConfig ?? [])
-        {
-            var path = PropertyPath.Field("cephConfig", key);
-            if (Ceph.ConfigOptionProblem(key) is { } badKey) ctx.Fail(path, $"{Quoted.Value(key)} {badKey}");
-            else if (value is null) ctx.Fail(path, "needs a value, e.g. \"5\" or \"true\"; remove the key to return to Ceph's default");
-            else if (Ceph.ConfigValueProblem(value) is { } badValue) ctx.Fail(path, $"{Quoted.Value(value)} {badValue}");
-        }
+    /// <summary>
+    /// The connect string's content for these inputs: <paramref name="id"/> is the cluster's id (its fsid for hci).
+    /// </summary>
+    internal static ClusterInfo InfoOf(MvmClusterArgs a, string id, string secretUuid) =>
+        ClusterInfo.Of(SettingsOf(a), id, secretUuid, Declared(a), VlanIds(a.ComputeVlans));
 
-        if (args.Layout == ClusterLayout.Standard)
-        {
-            if (args.CephConfig is { Count: > 0 }) ctx.Fail("cephConfig", "applies only to layout hci (the standard layout runs no Ceph); remove it or use layout hci");
-            foreach (var (field, value) in new[] { ("cephPublicNetwork", args.CephPublicNetwork), ("cephClusterNetwork", args.CephClusterNetwork) })
-                if (value is not null)
-                    ctx.Fail(field, "applies only to layout hci (the standard layout runs no Ceph); remove it or use layout hci");
-        }
+    internal static List<int> VlanIds(IReadOnlyList<string?>? items) =>
+        (items ?? []).Where(i => i is not null && VlanRanges.TryParse(i, out _, out _))
+            .SelectMany(i => { VlanRanges.TryParse(i!, out var r, out _); return r.Ids; }).Distinct().Order().ToList();
+
+    private static MvmClusterState StateOf(MvmClusterArgs args, ClusterInfo info)
+    {
+        var state = States.FromInputs<MvmClusterArgs, MvmClusterState>(args);
+        state.Fsid = info.IsHci ? info.Fsid : null;
+        state.ConnectString = ConnectString.Encode(info);
+        return state;
     }
 
-    private static void ValidateHosts(MvmClusterArgs args, CheckContext ctx)
-    {
-        var hosts = args.Hosts;
-        if (hosts is null) return;
-
-        var minimum = args.Layout switch { ClusterLayout.Hci => HciMinimumHosts, ClusterLayout.Standard => 1, _ => 0 };
-        if (hosts.Count < minimum)
-            ctx.Fail("hosts", args.Layout == ClusterLayout.Hci
-                ? $"layout hci needs at least {HciMinimumHosts} hosts (Ceph keeps its copies on different hosts), got {hosts.Count}; add hosts or use layout standard"
-                : $"layout standard needs at least 1 host, got {hosts.Count}");
-
-        Uniqueness.Check(ctx, "hosts", hosts, "name", h => h.Name, "host name", StringComparer.OrdinalIgnoreCase);
-        // Two hosts may share an address only behind different SSH ports (port-forwarded labs).
-        Uniqueness.Check(ctx, "hosts", hosts, "address", h => h.Address is null ? null : $"{h.Address}{(h.SshPort is { } port ? $":{port}" : "")}",
-            "address", StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < hosts.Count; i++)
-        {
-            var host = hosts[i];
-            if (host is null) continue;
-            var p = PropertyPath.Index("hosts", i);
-            HostChecks.CheckName(ctx, PropertyPath.Field(p, "name"), host.Name);
-            HostChecks.Check(ctx, p, host);
-
-            var devices = PropertyPath.Field(p, "dataDevices");
-            if (args.Layout == ClusterLayout.Hci && host.DataDevices is null or { Count: 0 } && !ctx.IsUnknown(devices))
-                ctx.Fail(devices, "layout hci needs at least one data device per host (each becomes a Ceph OSD), e.g. [\"/dev/vdb\"]");
-            if (args.Layout == ClusterLayout.Standard && host.DataDevices is { Count: > 0 })
-                ctx.Fail(devices, "layout standard runs no Ceph, so data devices are not used; remove them or use layout hci");
-        }
-    }
-
-    private static void ValidatePoolSizes(MvmClusterArgs args, CheckContext ctx)
-    {
-        ctx.RequireRange("defaultPoolSize", args.DefaultPoolSize, 1, 10);
-        ctx.RequireRange("defaultPoolMinSize", args.DefaultPoolMinSize, 1, 10);
-        if (args.DefaultPoolSize is { } size and >= 1 and <= 10 && args.DefaultPoolMinSize is { } min and >= 1 and <= 10 && min > size)
-            ctx.Fail("defaultPoolMinSize", $"must be at most defaultPoolSize ({size}), got {min}");
-        if (args.Layout == ClusterLayout.Hci && args.DefaultPoolSize is { } s and >= 1 and <= 10
-            && args.Hosts is { } hosts && hosts.Count >= HciMinimumHosts && s > hosts.Count)
-            ctx.Fail("defaultPoolSize", $"must be at most the number of hosts ({hosts.Count}): Ceph places each copy on a different host, got {s}");
-    }
-
-    protected override IReadOnlyList<string> Plan(MvmClusterState? olds, MvmClusterArgs news) => ClusterPlan.Describe(olds, news);
-
-    protected override Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args, OperationContext ctx) =>
-        ClusterLifecycle.CreateAsync(args, ctx);
-
-    protected override Task<MvmClusterState?> ReadAsync(string id, MvmClusterState? state, OperationContext ctx) =>
-        ClusterLifecycle.ReadAsync(id, state, ctx);
-
-    protected override Task<MvmClusterState> UpdateAsync(string id, MvmClusterState olds, MvmClusterArgs news, DiffResult diff, OperationContext ctx) =>
-        ClusterLifecycle.UpdateAsync(id, olds, news, ctx);
-
-    protected override Task DeleteAsync(string id, MvmClusterState state, OperationContext ctx) =>
-        ClusterLifecycle.DeleteAsync(id, state, ctx);
+    /// <summary>
+    /// The init failure a create or update ends with once changes began: the state says what exists now, so the next
+    /// `up` continues.
+    /// </summary>
+    private static ResourceInitFailedException Unfinished(string id, MvmClusterState state, Exception e) =>
+        Failures.InitFailed(id, state, e, "run `pulumi up` again to continue from where it stopped");
 }

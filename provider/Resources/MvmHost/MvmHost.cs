@@ -5,39 +5,11 @@ using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.MvmHost;
 
-public class MvmHostArgs : HostFields
-{
-    [Input(ClusterReference.Description, Required = true, Secret = true)]
-    public string? ConnectString { get; set; }
-
-    [Input("Display name of the host, unique in the cluster; other resources (e.g. VirtualMachine `host`) refer to the host by it. Defaults to the resource name.")]
-    public string? Name { get; set; }
-
-    [Input("Put the host in maintenance: its running VMs are live-migrated (stopped ones moved) to other hosts with room and it takes no new VMs. Entry is refused, listing the VMs and why, when a VM is pinned to it or the other hosts lack capacity. Set back to false to return it to service.", Default = false)]
-    public bool? Maintenance { get; set; }
-}
-
-public sealed class MvmHostState : MvmHostArgs
-{
-    [Output("Where the host is in its life in the cluster.", Always = true)]
-    public HostStatus? State { get; set; }
-
-    [Output("Ids of the Ceph OSDs on this host, one per data device.")]
-    public List<int>? OsdIds { get; set; }
-
-    [Output("The host's Ceph OSDs with their devices and up/in state.")]
-    public List<OsdState>? Osds { get; set; }
-
-    [Output("Names of the VMs currently running on this host.")]
-    public List<string>? Vms { get; set; }
-
-    [Output("Host public key learned on first connection (when trust-on-first-use was allowed); pin it with `hostKey`.")]
-    public string? LearnedHostKey { get; set; }
-
-    [Output("Ceph cluster id (fsid) of the cluster the host joined.", Stable = true)]
-    public string? ClusterFsid { get; set; }
-}
-
+/// <summary>
+/// The resource, split by what it does: Create, Read, Update and Delete beside this file. A host
+/// joins with the cluster layer's operations, the same MvmCluster uses, given the cluster's
+/// settings from the connect string (<see cref="ClusterInfo.Settings"/>).
+/// </summary>
 [ResourceType("MvmHost", """
 A hypervisor host joined to an existing MvmCluster ("add worker") from the cluster's
 `connectString`, so another stack can add workers through a stack reference. The host is
@@ -45,7 +17,7 @@ validated and installed like the cluster's own hosts, its data devices become OS
 the OVS networks and libvirt pools. `maintenance: true` drains it of VMs; changing `dataDevices`
 adds or safely removes OSDs; deleting it decommissions it OSD-safely.
 """)]
-public sealed class MvmHost : Resource<MvmHostArgs, MvmHostState>
+public sealed partial class MvmHost : Resource<MvmHostArgs, MvmHostState>
 {
     protected override ObjectProperty FillDefaults(ObjectProperty news, string resourceName) =>
         Defaults.NameFromResource(news, resourceName);
@@ -53,7 +25,8 @@ public sealed class MvmHost : Resource<MvmHostArgs, MvmHostState>
     protected override void Validate(MvmHostArgs args, CheckContext ctx)
     {
         ClusterReference.Check(ctx, "connectString", args.ConnectString);
-        HostChecks.CheckName(ctx, "name", args.Name, args.Name == ctx.ResourceName ? " (it defaults to the resource name; set `name` explicitly)" : "");
+        HostChecks.CheckName(ctx, "name", args.Name,
+            args.Name == ctx.ResourceName ? " (it defaults to the resource name; set `name` explicitly)" : "");
         HostChecks.Check(ctx, "", args);
     }
 
@@ -71,22 +44,38 @@ public sealed class MvmHost : Resource<MvmHostArgs, MvmHostState>
         if (known.Count > 0)
             steps.AddRange(RemovalPlan.Describe(new RemovalRequest(known.Select(r => r.Id!.Value).ToList(), null, null),
                 known.ToDictionary(r => r.Id!.Value, r => new OsdPlacement(news.Name ?? "", r.Dev))));
-        foreach (var r in removed.Where(r => r.Id is null)) steps.Add($"remove the OSD on {r.Dev} (its id is read from the host)");
-        if (news.Maintenance == true && olds.Maintenance != true) steps.Add("enter maintenance: live-migrate its running VMs and move its shut-off ones to other hosts in service with room (refused before any change, listing each VM and why, when one is pinned, has local disks or fits nowhere); then no new VMs are placed here");
-        if (news.Maintenance != true && olds.Maintenance == true) steps.Add("leave maintenance: the host takes VMs again");
+        foreach (var r in removed.Where(r =>
+            r.Id is null)) steps.Add($"remove the OSD on {r.Dev} (its id is read from the host)");
+        if (news.Maintenance == true &&
+            olds.Maintenance != true) steps.Add("enter maintenance: live-migrate its running VMs and move its " +
+            "shut-off ones to other hosts in service with room (refused before any change, listing each VM and why, " +
+            "when one is pinned, has local disks or fits nowhere); then no new VMs are placed here");
+        if (news.Maintenance != true &&
+            olds.Maintenance == true) steps.Add("leave maintenance: the host takes VMs again");
         if (steps.Count > 0) steps.Add("wait for HEALTH_OK with every PG active+clean");
         return steps;
     }
 
-    protected override Task<(string Id, MvmHostState State)> CreateAsync(MvmHostArgs args, OperationContext ctx) =>
-        HostLifecycle.CreateAsync(args, ctx);
+    /// <summary>The host as the cluster layer takes it.</summary>
+    internal static MemberHost SpecOf(MvmHostArgs a) => a.ToMember(a.Name);
 
-    protected override Task<MvmHostState?> ReadAsync(string id, MvmHostState? state, OperationContext ctx) =>
-        HostLifecycle.ReadAsync(id, state, ctx);
+    private static MvmHostState StateOf(MvmHostArgs args, ClusterInfo info)
+    {
+        var state = States.FromInputs<MvmHostArgs, MvmHostState>(args);
+        state.ClusterFsid = info.IsHci ? info.Fsid : null;
+        return state;
+    }
 
-    protected override Task<MvmHostState> UpdateAsync(string id, MvmHostState olds, MvmHostArgs news, DiffResult diff, OperationContext ctx) =>
-        HostLifecycle.UpdateAsync(id, olds, news, ctx);
+    private static Task SetMaintenanceAsync(ClusterConnection conn, ClusterNode node, bool maintenance,
+        OperationContext ctx) =>
+        ctx.StepAsync("record maintenance", node.Name, ct => conn.RegisterAsync(
+            new ClusterMember { Host = node.Spec, Hostname = node.Hostname, JoinedBy = "host",
+                Maintenance = maintenance }, ct));
 
-    protected override Task DeleteAsync(string id, MvmHostState state, OperationContext ctx) =>
-        HostLifecycle.DeleteAsync(id, state, ctx);
+    /// <summary>
+    /// The init failure a create or update ends with once changes began: the state says what exists now, so the next
+    /// `up` continues.
+    /// </summary>
+    private static ResourceInitFailedException Unfinished(string id, MvmHostState state, Exception e) =>
+        Failures.InitFailed(id, state, e, "run `pulumi up` again to continue from where it stopped");
 }

@@ -22,4 +22,8 @@ public sealed class OsdState
 
     [Output("Raw capacity of the OSD in bytes.")]
     public long? CapacityBytes { get; set; }
+
+    /// <summary>The OSDs a join created (host → device → id), in id order.</summary>
+    public static List<OsdState> ListOf(IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> byHost) =>
+        byHost.SelectMany(h => h.Value.Select(d => new OsdState { Id = d.Value, Host = h.Key, Device = d.Key })).OrderBy(o => o.Id).ToList();
 }

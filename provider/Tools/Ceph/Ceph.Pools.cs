@@ -96,8 +96,6 @@ public sealed partial class Ceph
     /// </summary>
     public Task SetPoolPgNumAsync(string pool, int pgNum, CancellationToken ct) => SetPoolAsync(pool, "pg_num", Positive(pgNum, "pg_num")!, ct);
 
-    public Task SetPoolPgpNumAsync(string pool, int pgpNum, CancellationToken ct) => SetPoolAsync(pool, "pgp_num", Positive(pgpNum, "pgp_num")!, ct);
-
     public Task SetPoolAutoscaleModeAsync(string pool, CephAutoscaleMode mode, CancellationToken ct) =>
         SetPoolAsync(pool, "pg_autoscale_mode", AutoscaleText(mode), ct);
 

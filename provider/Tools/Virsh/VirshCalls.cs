@@ -10,6 +10,12 @@ namespace Mvm.Tools;
 /// </summary>
 public static class VirshCalls
 {
+    /// <summary>
+    /// `virsh -c qemu:///system version`, its result as it came (no `env LC_ALL=C`: only the exit code
+    /// is read): exit 0 once libvirtd answers, which a start is waited for by.
+    /// </summary>
+    public static ToolCall<CommandResult> Version() => new(["virsh", "-c", Virsh.SystemUri, "version"], null, r => r);
+
     /// <summary>`net-dumpxml`; null when the network does not exist. <paramref name="inactive"/> reads the persistent definition.</summary>
     public static ToolCall<NetworkXml?> NetDumpXml(string network, bool inactive = false) =>
         Call(inactive ? ["net-dumpxml", "--network", network, "--inactive"] : ["net-dumpxml", "--network", network], null,

@@ -103,7 +103,7 @@ public sealed class CephPoolLabTests(LabFixture lab, ITestOutputHelper output) :
         var connect = ConnectString.Encode(new ClusterInfo
         {
             Name = "lab3", Fsid = cluster.Fsid, Layout = "hci",
-            Hosts = [new ClusterHost { Name = "h3", Address = lab.H3.Management }],
+            Hosts = [new MemberHost { Name = "h3", Address = lab.H3.Management }],
         });
         try
         {

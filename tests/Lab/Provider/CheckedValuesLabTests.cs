@@ -44,7 +44,7 @@ public sealed class CheckedValuesLabTests(LabFixture lab, ITestOutputHelper outp
     {
         Name = "lab",
         Fsid = "6b1f5bd4-3c1e-4f4c-9a55-0d1f0c1e2a11",
-        Hosts = [new Mvm.Resources.Shared.ClusterHost { Name = "h3", Address = "10.20.0.13" }],
+        Hosts = [new Mvm.Cluster.MemberHost { Name = "h3", Address = "10.20.0.13" }],
     });
 
     private static PropertyValue S(string v) => PropertyValue.Of(v);

@@ -26,11 +26,11 @@ public sealed class HostPreflightLabTests(LabFixture lab, ITestOutputHelper outp
     private IHost H1 => _transport.Host(lab.Target(lab.H1));
 
     /// <summary>h1 as lab-up describes it in hosts.json.</summary>
-    private ClusterHost Spec(Action<ClusterHost>? change = null)
+    private MemberHost Spec(Action<MemberHost>? change = null)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(lab.OutDir, "hosts.json")));
         var h = doc.RootElement.GetProperty("hosts")[0];
-        var spec = new ClusterHost
+        var spec = new MemberHost
         {
             Name = lab.H1.Name,
             Address = lab.H1.Management,

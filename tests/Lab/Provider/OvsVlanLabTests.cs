@@ -44,7 +44,7 @@ public sealed class OvsVlanLabTests(LabFixture lab, ITestOutputHelper output) : 
         Layout = "standard",
         DomainType = "qemu",
         OvsDatapath = "netdev",
-        Hosts = [.. Both.Select(h => new ClusterHost { Name = h.Name, Address = h.Management })],
+        Hosts = [.. Both.Select(h => new MemberHost { Name = h.Name, Address = h.Management })],
     });
 
     private string Program(string name) => $$"""

@@ -137,10 +137,10 @@ public sealed class VirtualImageLabTests(LabFixture lab, ITestOutputHelper outpu
         var connect = ConnectString.Encode(new ClusterInfo
         {
             Name = "lab3", Fsid = cluster.Fsid, Layout = "hci", VmPool = _pool,
-            Hosts = [new ClusterHost { Name = "h3", Address = lab.H3.Management }],
+            Hosts = [new MemberHost { Name = "h3", Address = lab.H3.Management }],
         });
         // As MvmCluster does: h3 in the member registry, where `h3:/path` sources are looked up.
-        var member = new ClusterMember { Host = new ClusterHost { Name = "h3", Address = lab.H3.Management }, Hostname = "h3" };
+        var member = new ClusterMember { Host = new MemberHost { Name = "h3", Address = lab.H3.Management }, Hostname = "h3" };
         await h3.RunCheckedAsync(["ceph", "config-key", "set", ClusterMembers.Key("h3"), ClusterMembers.Serialize(member)], T, default);
         using var hosts = JsonDocument.Parse(File.ReadAllText(Path.Combine(lab.OutDir, "hosts.json")));
         var gateway = hosts.RootElement.GetProperty("networks").GetProperty("management").GetProperty("gateway").GetString()!;

@@ -15,8 +15,8 @@ public static class KnownViolations
         ("provider/Cluster/CephBootstrap.cs", "Mvm.Framework"),
         ("provider/Cluster/CephMonitors.cs", "Mvm.Framework"),
         ("provider/Cluster/ClusterConnection.cs", "Mvm.Framework"),
-        ("provider/Cluster/ClusterMembers.cs", "Mvm.Framework.Config"),
         ("provider/Cluster/ClusterProvisioner.cs", "Mvm.Framework"),
+        ("provider/Cluster/ClusterRemoval.cs", "Mvm.Framework"),
         ("provider/Cluster/ClusterTeardown.cs", "Mvm.Framework"),
         ("provider/Cluster/HealthWait.cs", "Mvm.Framework"),
         ("provider/Cluster/HealthWait.cs", "Mvm.Framework.Config"),
@@ -28,21 +28,6 @@ public static class KnownViolations
         ("provider/Cluster/OvsNetworking.cs", "Mvm.Framework"),
         ("provider/Cluster/VmStorage.cs", "Mvm.Framework"),
 
-        // Cluster -> Resources: the resources' host entry (ClusterHost/HostFields in Resources.Shared) and
-        // MvmClusterArgs. The cluster layer is to have its own host record and typed cluster settings.
-        ("provider/Cluster/ClusterConnection.cs", "Mvm.Resources.Shared"),
-        ("provider/Cluster/ClusterInfo.cs", "Mvm.Resources.MvmCluster"),
-        ("provider/Cluster/ClusterInfo.cs", "Mvm.Resources.Shared"),
-        ("provider/Cluster/ClusterMembers.cs", "Mvm.Resources.Shared"),
-        ("provider/Cluster/ClusterNode.cs", "Mvm.Resources.Shared"),
-        ("provider/Cluster/ClusterProvisioner.cs", "Mvm.Resources.MvmCluster"),
-        ("provider/Cluster/ClusterProvisioner.cs", "Mvm.Resources.Shared"),
-        ("provider/Cluster/ClusterTeardown.cs", "Mvm.Resources.MvmCluster"),
-        ("provider/Cluster/HostDrain.cs", "Mvm.Resources.Shared"),
-        ("provider/Cluster/HostPreflight.cs", "Mvm.Resources.Shared"),
-        ("provider/Cluster/MigrationTrust.cs", "Mvm.Resources.Shared"),
-        ("provider/Cluster/PreflightNetwork.cs", "Mvm.Resources.Shared"),
-
         // Cluster -> Transport: IHost, RemoteScript and raw commands. The cluster layer is to reach hosts only
         // through typed tool clients.
         ("provider/Cluster/CephBootstrap.cs", "Mvm.Transport"),
@@ -50,26 +35,24 @@ public static class KnownViolations
         ("provider/Cluster/ClusterConnection.cs", "Mvm.Transport"),
         ("provider/Cluster/ClusterNode.cs", "Mvm.Transport"),
         ("provider/Cluster/ClusterProvisioner.cs", "Mvm.Transport"),
+        ("provider/Cluster/ClusterRemoval.cs", "Mvm.Transport"),
         ("provider/Cluster/ClusterTeardown.cs", "Mvm.Transport"),
         ("provider/Cluster/HealthWait.cs", "Mvm.Transport"),
         ("provider/Cluster/HostDrain.cs", "Mvm.Transport"),
         ("provider/Cluster/HostOutage.cs", "Mvm.Transport"),
         ("provider/Cluster/HostPreflight.cs", "Mvm.Transport"),
         ("provider/Cluster/HostSetup.cs", "Mvm.Transport"),
+        ("provider/Cluster/MemberHost.cs", "Mvm.Transport"),
         ("provider/Cluster/MigrationTrust.cs", "Mvm.Transport"),
-        ("provider/Cluster/OsdProvisioning.cs", "Mvm.Transport"),
         ("provider/Cluster/OsdRemoval.Host.cs", "Mvm.Transport"),
         ("provider/Cluster/OsdRemoval.cs", "Mvm.Transport"),
         ("provider/Cluster/OvsNetworking.cs", "Mvm.Transport"),
         ("provider/Cluster/PreflightDevices.cs", "Mvm.Transport"),
 
         // Resources -> Transport: IHost and RemoteScript. Resources are to go through the cluster layer and
-        // tool clients. HostSshMapping maps a host entry to the transport's SshHostSettings; it moves with the
-        // host record to wherever the connection is made.
-        ("provider/Resources/MvmCluster/ClusterRemoval.cs", "Mvm.Transport"),
-        ("provider/Resources/MvmHost/HostLifecycle.cs", "Mvm.Transport"),
+        // tool clients.
+        ("provider/Resources/MvmHost/MvmHost.Read.cs", "Mvm.Transport"),
         ("provider/Resources/OvsVlan/VlanReader.cs", "Mvm.Transport"),
-        ("provider/Resources/Shared/HostSshMapping.cs", "Mvm.Transport"),
         ("provider/Resources/VirtualImage/ImageImport.cs", "Mvm.Transport"),
         ("provider/Resources/VirtualImage/VirtualImage.Create.cs", "Mvm.Transport"),
         ("provider/Resources/VirtualMachine/CloudInitSeed.cs", "Mvm.Transport"),

@@ -103,7 +103,8 @@ public class SystemdTests
 
     [Fact]
     public void RecognisesNewerSystemdWording() =>
-        Assert.True(Systemd.IsNotFound("Unit no-such.service could not be found.\n"));
+        Assert.Throws<ObjectNotFoundException>(() => Systemd.Check(new CommandResult("h4", ["systemctl", "status", "--", "no-such.service"], 4, [],
+            "Unit no-such.service could not be found.\n"u8.ToArray()), "no-such.service"));
 
     [Fact]
     public async Task AUnitThatFailsToStartIsACommandFailureWithStderr()

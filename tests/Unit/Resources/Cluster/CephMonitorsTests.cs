@@ -16,11 +16,17 @@ public class CephMonitorsTests
     public void MonHostListsTheMapsMonitorsInRankOrder() =>
         Assert.Equal("10.20.1.16,10.20.1.17,10.20.1.18", CephMonitors.MonHostValue(Ceph.ParseMonDump(CapturedRun.StdoutOf(AfterReplacement))));
 
+    /// <summary>The ceph.conf the provider wrote on lab host h6, with <paramref name="monHost"/> as mon_host.</summary>
+    internal static string Conf(string monHost) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Ceph", "ceph-16.2.15-conf-written-h6.conf"))
+            .Replace("mon_host = 10.20.1.16,10.20.1.17,10.20.1.18", "mon_host = " + monHost, StringComparison.Ordinal);
+
     private static ClusterTestHost Member(string monHost) => new(argv => string.Join(' ', argv) switch
     {
         "ceph --connect-timeout 30 mon dump -f json" => CapturedRun.Load(AfterReplacement).As(argv),
-        "sed -n s/^mon_host *= *//p /etc/ceph/ceph.conf" => ClusterTestHost.Result(argv, 0, monHost + "\n"),
-        _ when argv is ["bash", "-c", _, "mvm-mon-host", ..] => ClusterTestHost.Result(argv, 0),
+        "cat /etc/ceph/ceph.conf" => ClusterTestHost.Result(argv, 0, Conf(monHost)),
+        "install -m 0644 /dev/stdin /etc/ceph/ceph.conf.mvm-new" => ClusterTestHost.Result(argv, 0),
+        "mv -f /etc/ceph/ceph.conf.mvm-new /etc/ceph/ceph.conf" => ClusterTestHost.Result(argv, 0),
         var other => throw new InvalidOperationException("unexpected command: " + other),
     });
 
@@ -34,9 +40,11 @@ public class CephMonitorsTests
         var current = Member("10.20.1.16,10.20.1.17,10.20.1.18");
         await CephMonitors.SyncMonHostAsync(new Ceph(current), [("h6", stale), ("h7", current)], Context());
 
-        var write = Assert.Single(stale.Commands, c => c[0] == "bash");
-        Assert.Equal(["mvm-mon-host", "10.20.1.16,10.20.1.17,10.20.1.18", "/etc/ceph/ceph.conf"], write[3..]);
-        Assert.DoesNotContain(current.Commands, c => c[0] == "bash");
+        // Read, changed in code, written beside the file and renamed over it; no value reaches a command line.
+        Assert.Equal(["cat /etc/ceph/ceph.conf", "install -m 0644 /dev/stdin /etc/ceph/ceph.conf.mvm-new", "mv -f /etc/ceph/ceph.conf.mvm-new /etc/ceph/ceph.conf"],
+            stale.Lines.Where(l => !l.StartsWith("ceph ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(stale.Lines, l => l.Contains("10.20.1.18", StringComparison.Ordinal));
+        Assert.Equal(["cat /etc/ceph/ceph.conf"], current.Lines.Where(l => !l.StartsWith("ceph ", StringComparison.Ordinal)));
     }
 
     private static PoolXml CapturedPool() =>

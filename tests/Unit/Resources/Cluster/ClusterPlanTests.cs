@@ -1,3 +1,4 @@
+using Mvm.Cluster;
 using Mvm.Resources.MvmCluster;
 using Mvm.Resources.Shared;
 

@@ -29,17 +29,20 @@ public sealed class ClusterTeardownTests
     private static MvmClusterState State(bool force)
     {
         var hosts = new List<ClusterHost?> { new() { Name = "h1", Address = "10.0.0.11" }, new() { Name = "h2", Address = "10.0.0.12" } };
-        var info = new ClusterInfo { Name = "std", Layout = "standard", Hosts = hosts.Select(h => h!).ToList() };
+        var info = new ClusterInfo { Name = "std", Layout = "standard", Hosts = hosts.Select(h => h!.ToMember()).ToList() };
         return new MvmClusterState { Name = "std", Layout = ClusterLayout.Standard, Hosts = hosts, ForceDestroy = force, ConnectString = ConnectString.Encode(info) };
     }
 
     private OperationContext Ctx() => new("delete", "mvm:index:MvmCluster", "std", "urn", false, new Mvm.Framework.Config.ProviderConfig(),
         new EngineLog(null, _ => { }), new SecretScrubber(), CancellationToken.None, null, new Connector(_hosts));
 
+    // Through the resource's own delete, as the engine calls it with the stored state.
+    private Task DeleteAsync(bool force) => new MvmCluster().DeleteAsync("std", PropertyMapper.Encode(State(force)), Ctx());
+
     [Fact]
     public async Task AnUnreachableHostRefusesTheDeleteBeforeAnyChange()
     {
-        var e = await Assert.ThrowsAsync<PreconditionFailedException>(() => ClusterTeardown.RunAsync(State(force: false), Ctx()));
+        var e = await Assert.ThrowsAsync<PreconditionFailedException>(() => DeleteAsync(force: false));
 
         Assert.Contains("whether VMs still run on h2", e.Message);
         Assert.Contains("Connection refused", e.Message);
@@ -50,7 +53,7 @@ public sealed class ClusterTeardownTests
     [Fact]
     public async Task WithForceDestroyTheReachableHostsAreCleanedAndTheOtherIsNamed()
     {
-        await ClusterTeardown.RunAsync(State(force: true), Ctx());
+        await DeleteAsync(force: true);
 
         Assert.Contains(_hosts["h1"].Lines, l => l.Contains("del-br", StringComparison.Ordinal));
     }

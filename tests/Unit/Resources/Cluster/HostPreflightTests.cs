@@ -17,9 +17,9 @@ public class HostPreflightTests
 
     private static readonly PreflightRequirements Lab = new(4, 4, DomainType.Qemu, Ceph: true);
 
-    private static ClusterHost H1(Action<ClusterHost>? change = null)
+    private static MemberHost H1(Action<MemberHost>? change = null)
     {
-        var h = new ClusterHost
+        var h = new MemberHost
         {
             Name = "h1", Address = "10.20.0.11", DataDevices = ["/dev/vdb", "/dev/vdc"],
             ManagementInterface = "eth0", StorageInterface = "eth1", ComputeInterface = "eth2",
@@ -28,7 +28,7 @@ public class HostPreflightTests
         return h;
     }
 
-    private static Task<HostReport> Inspect(PreflightTestHost captured, ClusterHost? spec = null, PreflightRequirements? req = null) =>
+    private static Task<HostReport> Inspect(PreflightTestHost captured, MemberHost? spec = null, PreflightRequirements? req = null) =>
         HostPreflight.InspectAsync(captured.Build(), spec ?? H1(), req ?? Lab, default);
 
     private static string OneProblem(HostReport report) => Assert.Single(report.Problems);

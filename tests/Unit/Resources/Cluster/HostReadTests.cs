@@ -25,7 +25,7 @@ public sealed class HostReadTests
         ConnectString = ConnectString.Encode(new ClusterInfo
         {
             Name = "std", Layout = "standard",
-            Hosts = [new ClusterHost { Name = "h1", Address = "10.0.0.11" }, new ClusterHost { Name = "h2", Address = "10.0.0.12" }],
+            Hosts = [new MemberHost { Name = "h1", Address = "10.0.0.11" }, new MemberHost { Name = "h2", Address = "10.0.0.12" }],
         }),
         Name = "h3", Address = "10.0.0.13", State = HostStatus.Ready,
     };
@@ -33,13 +33,19 @@ public sealed class HostReadTests
     private static OperationContext Ctx(IHost host) => new("read", "mvm:index:MvmHost", "h3", "urn", false, new Mvm.Framework.Config.ProviderConfig(),
         new EngineLog(null, _ => { }), new SecretScrubber(), CancellationToken.None, null, new Connector(host));
 
+    // Through the resource's own read, as the engine calls it with the stored state.
+    private static async Task<MvmHostState?> ReadAsync(IHost host) =>
+        await new MvmHost().ReadAsync("h3", PropertyMapper.Encode(State()), null, Ctx(host)) is { } read
+            ? PropertyMapper.Decode<MvmHostState>(read.Outputs, new MappingReport(), PropertyMapper.Stored)
+            : null;
+
     [Fact]
     public async Task AHostOfAStandardClusterIsReadNotReportedGone()
     {
         var list = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Virsh", "virsh-9.0.0-list-all-uuid-name.txt"));
         var host = new ClusterTestHost(argv => argv.Contains("list") ? ClusterTestHost.Result(argv, 0, list) : throw new InvalidOperationException(string.Join(' ', argv)));
 
-        var read = await HostLifecycle.ReadAsync("h3", State(), Ctx(host));
+        var read = await ReadAsync(host);
 
         Assert.NotNull(read);
         Assert.Equal(["mvmtest-vm1"], read.Vms);
@@ -51,7 +57,7 @@ public sealed class HostReadTests
     {
         var host = new ClusterTestHost(_ => throw new HostUnreachableException("10.0.0.13", 22, "ssh: connect to host 10.0.0.13 port 22: Connection refused"));
 
-        var read = await HostLifecycle.ReadAsync("h3", State(), Ctx(host));
+        var read = await ReadAsync(host);
 
         Assert.NotNull(read);
         Assert.Equal(HostStatus.Unreachable, read.State);

@@ -67,8 +67,8 @@ public sealed class MigrationTrustTests
     public void TheDestinationUriCarriesTheKeyAndAPortOnlyWhenNotTheDefault()
     {
         Assert.Equal("qemu+ssh://root@10.20.0.12/system?keyfile=/etc/mvm/migration/id_ed25519",
-            MigrationTrust.DestinationUri(new ClusterHost { Name = "h2", Address = "10.20.0.12", SshPort = 22 }));
+            MigrationTrust.DestinationUri(new MemberHost { Name = "h2", Address = "10.20.0.12", SshPort = 22 }));
         Assert.Equal("qemu+ssh://root@10.20.0.12:2222/system?keyfile=/etc/mvm/migration/id_ed25519",
-            MigrationTrust.DestinationUri(new ClusterHost { Name = "h2", Address = "10.20.0.12", SshPort = 2222 }));
+            MigrationTrust.DestinationUri(new MemberHost { Name = "h2", Address = "10.20.0.12", SshPort = 2222 }));
     }
 }

@@ -68,7 +68,7 @@ internal sealed class SimulatedVmCluster
     {
         Name = "bench",
         Fsid = "4c5f6c01-26f7-436c-b511-a2aff85653d0",
-        Hosts = Names.Select((n, i) => new ClusterHost { Name = n, Address = $"10.20.0.1{i + 1}" }).ToList(),
+        Hosts = Names.Select((n, i) => new MemberHost { Name = n, Address = $"10.20.0.1{i + 1}" }).ToList(),
     }, new Connector(Hosts));
 
     public OperationContext Ctx() => new("read", "mvm:index:VirtualMachine", "vm", "urn", false, Mvm.Framework.Config.ConfigLoader.Defaults(_ => null),

@@ -28,7 +28,7 @@ public sealed class VmStateTests
     private static readonly Dictionary<string, long> Sizes = new() { ["vms/vma-boot"] = 3L << 30 };
 
     private static FoundVm Found(DomainXml xml, DomainXml config) =>
-        new(new ClusterMember { Host = new ClusterHost { Name = "h5", Address = "10.20.0.15" } }, null!, xml, config);
+        new(new ClusterMember { Host = new MemberHost { Name = "h5", Address = "10.20.0.15" } }, null!, xml, config);
 
     private static VirtualMachineState Refresh(DomainXml xml, DomainXml config, VirtualMachineState? s = null)
     {

@@ -29,7 +29,7 @@ public sealed class OvsVlanTests
     {
         Name = "lab",
         Layout = "standard",
-        Hosts = [new ClusterHost { Name = "h1", Address = "10.0.0.11" }, new ClusterHost { Name = "h2", Address = "10.0.0.12" }],
+        Hosts = [new MemberHost { Name = "h1", Address = "10.0.0.11" }, new MemberHost { Name = "h2", Address = "10.0.0.12" }],
         ComputeVlanIds = [.. computeVlans],
     });
 

@@ -6,34 +6,61 @@ using Mvm.Tools;
 
 namespace Mvm.Resources.MvmCluster;
 
-/// <summary>
-/// Carries out a change of an MvmCluster's inputs on the hosts: hosts added are checked,
-/// installed and joined; data devices added become OSDs; devices and hosts removed are drained
-/// OSD-safely; VLANs and Ceph settings follow the lists. Everything converges from what the hosts
-/// say, so an update interrupted half-way finishes on the next `up`.
-/// </summary>
-public static class ClusterUpdate
+// Update: the hosts, devices, VLANs and Ceph settings follow the inputs.
+public sealed partial class MvmCluster
 {
-    public static async Task RunAsync(ClusterProvisioner p, MvmClusterState olds, ClusterInfo oldInfo, MvmClusterArgs news, ClusterInfo info,
+    protected override async Task<MvmClusterState> UpdateAsync(string id, MvmClusterState olds, MvmClusterArgs news,
+        DiffResult diff,
+        OperationContext ctx)
+    {
+        var oldInfo = ConnectString.Decode(olds.ConnectString);
+        var info = InfoOf(news, id, oldInfo.LibvirtSecretUuid);
+        var state = StateOf(news, info);
+        state.Osds = olds.Osds;
+        state.HostStates = olds.HostStates;
+        var p = new ClusterProvisioner(SettingsOf(news), ctx);
+        try
+        {
+            await ChangeAsync(p, olds, oldInfo, news, info, state, ctx);
+            await ReadIntoAsync(state, new ClusterConnection(info, ctx.Hosts), ctx);
+            return state;
+        }
+        catch (Exception e) when (ctx.ChangesMayHaveStarted)
+        {
+            // State must say what exists now (a host half-joined, an OSD half-removed) so the next up continues.
+            throw Unfinished(id, state, e);
+        }
+    }
+
+    /// <summary>
+    /// Carries out a change of the inputs on the hosts: hosts added are checked, installed and
+    /// joined; data devices added become OSDs; devices and hosts removed are drained OSD-safely;
+    /// VLANs and Ceph settings follow the lists. Everything converges from what the hosts say, so an
+    /// update interrupted half-way finishes on the next `up`.
+    /// </summary>
+    private static async Task ChangeAsync(ClusterProvisioner p, MvmClusterState olds, ClusterInfo oldInfo,
+        MvmClusterArgs news, ClusterInfo info,
         MvmClusterState state, OperationContext ctx)
     {
-        var oldHosts = ClusterLifecycle.Declared(olds);
-        var newHosts = ClusterLifecycle.Declared(news);
-        var kept = newHosts.Where(h => oldHosts.Any(o => Same(o, h))).ToList();
-        var removedHosts = oldHosts.Where(o => !newHosts.Any(h => Same(o, h))).ToList();
+        var oldHosts = Declared(olds);
+        var newHosts = Declared(news);
+        var kept = newHosts.Where(h => oldHosts.Any(o => SameHost(o, h))).ToList();
+        var removedHosts = oldHosts.Where(o => !newHosts.Any(h => SameHost(o, h))).ToList();
         if (kept.Count == 0)
-            throw new PreconditionFailedException("at least one host must stay in the cluster across an update (it carries the cluster to the new hosts); add the new hosts first, remove the old ones in a later update");
+            throw new PreconditionFailedException("at least one host must stay in the cluster across an update (it " +
+                "carries the cluster to the new hosts); add the new hosts first, remove the old ones in a later update");
 
         var phases = new PhaseClock();
         var nodes = await p.InspectAsync(newHosts, p.Hci ? info.Fsid : null);
-        var source = nodes.First(n => kept.Any(k => Same(k, n.Spec)));
-        var removal = p.Hci ? await ClusterRemoval.PlanAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
-        var drains = new List<(ClusterHost Host, DrainPlan Plan)>();
+        var source = nodes.First(n => kept.Any(k => SameHost(k, n.Spec)));
+        var removal = p.Hci ? await PlanRemovalAsync(p, olds, oldHosts, removedHosts, newHosts, source, ctx) : null;
+        var drains = new List<(MemberHost Host, DrainPlan Plan)>();
         if (!p.Hci)
         {
             var conn = new ClusterConnection(oldInfo, ctx.Hosts);
             foreach (var h in removedHosts)
-                drains.Add((h, await HostDrain.PlanAsync(conn, h, p.Connect(h), removedHosts.Select(r => r.Name!).ToList(), ctx)));
+                drains.Add((h, await HostDrain.PlanAsync(conn, h, p.Connect(h),
+                    removedHosts.Select(r => r.Name!).ToList(), ctx)));
             foreach (var d in drains) HostDrain.RefuseUnlessPossible(d.Plan, "leave the cluster");
         }
 
@@ -65,7 +92,8 @@ public static class ClusterUpdate
             if (removal is not null)
             {
                 foreach (var h in removal.Hosts)
-                    if (state.HostStates?.FirstOrDefault(s => s.Name == h.Host.Name) is { } hs) hs.State = HostStatus.Decommissioning;
+                    if (state.HostStates?.FirstOrDefault(s =>
+                        s.Name == h.Host.Name) is { } hs) hs.State = HostStatus.Decommissioning;
                 var departing = removal.Hosts.Where(h => h.MonName is not null).Select(h => h.MonName!).ToList();
                 await ClusterRemoval.RunAsync(removal, ceph, new ClusterConnection(oldInfo, ctx.Hosts), ctx,
                     id => state.Osds?.RemoveAll(x => x.Id == id),
@@ -78,7 +106,8 @@ public static class ClusterUpdate
             // MvmHost workers too when a monitor left in this run.
             var members = departed.Count == 0 ? nodes.Select(n => (n.Name, n.Host)).ToList()
                 : (await new ClusterConnection(oldInfo, ctx.Hosts).MembersAsync(ctx.CancellationToken))
-                    .Select(m => (m.Name, nodes.FirstOrDefault(n => n.Name == m.Name)?.Host ?? p.Connect(m.Host))).ToList();
+                    .Select(m => (m.Name, nodes.FirstOrDefault(n => n.Name == m.Name)?.Host ?? p.Connect(m.Host)))
+                        .ToList();
             await CephMonitors.SyncMonHostAsync(ceph, members, ctx, oldInfo.VmPool);
             phases.Lap("mon_host");
             await p.WaitHealthyAsync(source.Host, departed);
@@ -107,28 +136,31 @@ public static class ClusterUpdate
     {
         var map = await ctx.StepAsync("read monitors", source.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var names = map.Mons.Select(m => m.Name).ToList();
-        if (MonitorPlan.Replacement(names, leaving.MonName!, departing, nodes.Select(n => n.Name).ToList()) is not { } pick)
+        if (MonitorPlan.Replacement(names, leaving.MonName!, departing,
+            nodes.Select(n => n.Name).ToList()) is not { } pick)
         {
             var staying = names.Count(m => m != leaving.MonName && !departing.Contains(m));
             if (staying < MonitorPlan.Wanted(nodes.Count))
-                await ctx.WarningAsync($"monitor {leaving.MonName} leaves {staying} monitor(s) and every remaining host has one; add a host to get back to {ClusterProvisioner.MaxMonitors}");
+                await ctx.WarningAsync($"monitor {leaving.MonName} leaves {staying} monitor(s) and every remaining " +
+                    $"host has one; add a host to get back to {ClusterProvisioner.MaxMonitors}");
             return;
         }
         var candidate = nodes.First(n => n.Name == pick);
         var network = news.CephPublicNetwork ?? source.ManagementNetwork();
         var address = network is null ? null : candidate.AddressIn(System.Net.IPNetwork.Parse(network));
         if (address is null)
-            throw new PreconditionFailedException($"{candidate.Name} would take over monitor {leaving.MonName}, but it has no address in the Ceph public network {network}; " +
-                $"nothing was changed on {leaving.Host.Name}'s monitor. Give it one (or set cephPublicNetwork), then run again.");
+            throw new PreconditionFailedException($"{candidate.Name} would take over monitor {leaving.MonName}, but " +
+                $"it has no address in the Ceph public network {network}; " +
+                $"nothing was changed on {leaving.Host.Name}'s monitor. Give it one (or set cephPublicNetwork), then " +
+                    $"run again.");
         await CephMonitors.AddAsync(ceph, candidate.Host, candidate.Name, System.Net.IPAddress.Parse(address), ctx);
     }
 
-    private static bool Same(ClusterHost a, ClusterHost b) => ClusterLifecycle.SameHost(a, b);
-
-    private static List<OsdState> Merge(List<OsdState>? prior, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> created)
+    private static List<OsdState> Merge(List<OsdState>? prior,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> created)
     {
         var result = (prior ?? []).ToList();
-        foreach (var o in ClusterLifecycle.OsdsOf(created))
+        foreach (var o in OsdState.ListOf(created))
         {
             result.RemoveAll(x => x.Id == o.Id);
             result.Add(o);
