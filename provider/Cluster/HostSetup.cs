@@ -42,9 +42,9 @@ public static class HostSetup
             {
                 // Inside a container the cgroup v1 controllers are read-only: QEMU cannot start
                 // under libvirt's default cgroup placement.
-                if (await HostFileCalls.ContainsLine(QemuConf, NoCgroupControllers).RunAsync(host, T, ct)
+                if (await HostFiles.ContainsLine(QemuConf, NoCgroupControllers).RunAsync(host, T, ct)
                     .ConfigureAwait(false)) return;
-                await HostFileCalls.Append(QemuConf,
+                await HostFiles.Append(QemuConf,
                     Encoding.UTF8.GetBytes($"\n# set by pulumi-resource-mvm: this host is a {container} " +
                         $"container\n{NoCgroupControllers}\n"))
                     .RunAsync(host, T, ct).ConfigureAwait(false);

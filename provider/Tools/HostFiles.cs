@@ -44,7 +44,7 @@ public sealed partial class HostFiles(IHost host)
     {
         // Only scratch directories are ever removed recursively: a path like /var/tmp/mvm-image.AbC12345.
         if (!ScratchPath().IsWholeMatch(directory)) throw new ArgumentException($"\"{directory}\" is not a scratch directory", nameof(directory));
-        await host.RunCheckedAsync(["rm", "-rf", "--", directory], Short, ct).ConfigureAwait(false);
+        await RemoveTrees([directory]).RunAsync(host, Short, ct).ConfigureAwait(false);
     }
 
     [GeneratedRegex(@"\A(/[A-Za-z0-9._-]+)+/mvm-[a-z]+\.[A-Za-z0-9]{8}\z")]
