@@ -117,7 +117,8 @@ public sealed partial class HostFiles
     /// its arguments): files a bundle may or may not have carried.
     /// </summary>
     public static ToolCall<bool> ChangeOwnerToCephWhereExists(IReadOnlyList<string> paths) =>
-        new(["bash", "-c", "for f in \"$@\"; do [ -e \"$f\" ] && chown ceph:ceph \"$f\"; done; exit 0", "mvm-chown", .. Absolute(paths)],
+        new(["bash", "-c", "for f in \"$@\"; do [ -e \"$f\" ] && chown ceph:ceph \"$f\"; done; exit 0", "mvm-chown",
+            .. Absolute(paths)],
             null, Ok);
 
     /// <summary>`tar -C / -cf - PATH…`: the files as one tar stream, with paths relative to /.</summary>
