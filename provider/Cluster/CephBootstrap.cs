@@ -192,8 +192,8 @@ public static class CephBootstrap
             batch.Add(CephMonStore.Mkfs(id, TmpMonmap, TmpMonKeyring));
             batch.Add(HostFiles.Touch(dir + "/done"));
         }
-        batch.Add(SystemdCalls.Enable(["ceph.target", "ceph-mon.target"]));
-        batch.Add(SystemdCalls.Enable([$"ceph-mon@{id}"], now: true));
+        batch.Add(Systemd.Enable(["ceph.target", "ceph-mon.target"]));
+        batch.Add(Systemd.Enable([$"ceph-mon@{id}"], now: true));
         await batch.RunCheckedAsync(node.Host, T, ct).ConfigureAwait(false);
     }
 
@@ -211,8 +211,8 @@ public static class CephBootstrap
             [("mon", "allow profile mgr"), ("osd", "allow *"), ("mds", "allow *")],
             dir + "/keyring"));
         batch.Add(HostFiles.ChangeOwner(CephOwner, CephOwner, [dir + "/keyring"]));
-        batch.Add(SystemdCalls.Enable(["ceph-mgr.target"]));
-        batch.Add(SystemdCalls.Enable([$"ceph-mgr@{id}"], now: true));
+        batch.Add(Systemd.Enable(["ceph-mgr.target"]));
+        batch.Add(Systemd.Enable([$"ceph-mgr@{id}"], now: true));
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 

@@ -49,8 +49,8 @@ public static class CephMonitors
                 batch.Add(HostFiles.Touch(dir + "/done"));
                 batch.Add(HostFiles.RemoveFiles([TmpKeyring, TmpMonmap]));
             }
-            batch.Add(SystemdCalls.Enable(["ceph.target", "ceph-mon.target"]));
-            batch.Add(SystemdCalls.Enable([$"ceph-mon@{name}"], now: true));
+            batch.Add(Systemd.Enable(["ceph.target", "ceph-mon.target"]));
+            batch.Add(Systemd.Enable([$"ceph-mon@{name}"], now: true));
             await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
         });
         var started = clock.Elapsed;
@@ -83,7 +83,7 @@ public static class CephMonitors
             }
             if (clock.Elapsed >= JoinLimit)
             {
-                var journal = await SystemdCalls.JournalTail($"ceph-mon@{name}", 15).RunAsync(host, T, ct)
+                var journal = await Systemd.JournalTail($"ceph-mon@{name}", 15).RunAsync(host, T, ct)
                     .ConfigureAwait(false);
                 throw new ProviderException($"monitor {name} on {host.Name} did not join the quorum within " +
                     $"{Durations.Format(JoinLimit)}; last seen: {last}. " +

@@ -36,7 +36,7 @@ public static class HostSetup
         if (!install.NothingToDo) await ctx.InfoAsync(install.Summary);
 
         var container = await ctx.StepAsync("detect container", node.Name, async ct =>
-            await SystemdCalls.DetectContainer().RunAsync(host, T, ct).ConfigureAwait(false), readOnly: true);
+            await Systemd.DetectContainer().RunAsync(host, T, ct).ConfigureAwait(false), readOnly: true);
         if (container is { Length: > 0 } && container != "none")
             await ctx.StepAsync("allow libvirt in a container", node.Name, async ct =>
             {

@@ -92,14 +92,14 @@ public sealed partial class OsdRemoval
         string[] units = ["ceph-mon@" + name, "ceph-mgr@" + name];
         string[] dirs = [MonDirectory(name), MgrDirectory(name)];
         var read = new ToolBatch(stopOnFailure: false);
-        var shown = read.Add(SystemdCalls.Show(units));
+        var shown = read.Add(Systemd.Show(units));
         var exists = dirs.Select(d => read.Add(HostFiles.Exists(d))).ToList();
         await read.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         var running = shown.Value.Where(u => u.IsActive || u.IsEnabled).Select(u => u.Id).ToList();
         if (running.Count > 0)
         {
             var stop = new ToolBatch();
-            foreach (var u in running) stop.Add(SystemdCalls.Disable(u, now: true));
+            foreach (var u in running) stop.Add(Systemd.Disable(u, now: true));
             await stop.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         }
         step("stop", running.Count == 0,

@@ -151,7 +151,7 @@ public sealed partial class OsdRemoval
     {
         var dir = DataDirectory(osdId);
         var batch = new ToolBatch(stopOnFailure: false);
-        var unit = batch.Add(SystemdCalls.Show([Unit(osdId)]));
+        var unit = batch.Add(Systemd.Show([Unit(osdId)]));
         var mounted = batch.Add(HostFiles.IsMountPoint(dir));
         var exists = batch.Add(HostFiles.Exists(dir));
         await batch.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);

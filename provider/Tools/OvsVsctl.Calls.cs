@@ -36,20 +36,17 @@ public sealed partial class OvsVsctl
             return null;
         }
     }
-}
 
-/// <summary>ovs-vsctl commands as <see cref="ToolCall{T}"/>s for a <see cref="ToolBatch"/>: same argv and error mapping
-/// as <see cref="OvsVsctl"/>.</summary>
-public static class OvsVsctlCalls
-{
+    // The same commands as ToolCalls for a ToolBatch (same argv and error mapping).
+
     /// <summary>The bridge's record, or null when it does not exist.</summary>
     public static ToolCall<OvsBridge?> FindBridge(string bridge, TimeSpan timeout) =>
-        new(OvsVsctl.FindBridgeArgv(bridge, timeout), null, OvsVsctl.ReadBridge);
+        new(FindBridgeArgv(bridge, timeout), null, ReadBridge);
 
     public static ToolCall<bool> SetBridgeExternalIds(string bridge, IReadOnlyDictionary<string, string> ids,
         TimeSpan timeout) =>
-        new(OvsVsctl.SetBridgeExternalIdsArgv(bridge, ids, timeout), null, r => OvsVsctl.Check(r) is not null);
+        new(SetBridgeExternalIdsArgv(bridge, ids, timeout), null, r => Check(r) is not null);
 
     public static ToolCall<bool> RemoveBridgeExternalIds(string bridge, IReadOnlyList<string> keys, TimeSpan timeout) =>
-        new(OvsVsctl.RemoveBridgeExternalIdsArgv(bridge, keys, timeout), null, r => OvsVsctl.Check(r) is not null);
+        new(RemoveBridgeExternalIdsArgv(bridge, keys, timeout), null, r => Check(r) is not null);
 }
