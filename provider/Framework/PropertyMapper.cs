@@ -222,8 +222,9 @@ public static class PropertyMapper
         return d[a.Length, b.Length];
     }
 
-    /// <summary>Encodes a record; properties declared secret are wrapped so state never holds them in
-    /// plaintext.</summary>
+    /// <summary>
+    /// Encodes a record; properties declared secret are wrapped so state never holds them in plaintext.
+    /// </summary>
     public static ObjectProperty Encode(object value, bool inputsOnly = false)
     {
         var model = ObjectModel.Of(value.GetType());

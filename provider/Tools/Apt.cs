@@ -22,16 +22,21 @@ public sealed partial class Apt(IHost host)
     // it is retried this often until LockTimeoutSeconds have passed.
     private static readonly TimeSpan ListsLockRetry = TimeSpan.FromSeconds(3);
 
-    /// <summary>Package indexes older than this are refreshed before an install (they are also refreshed when
-    /// empty).</summary>
+    /// <summary>
+    /// Package indexes older than this are refreshed before an install (they are also refreshed when empty).
+    /// </summary>
     public TimeSpan ListsMaxAge { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>How often a running install is asked for progress (the first polls come sooner, so short installs
-    /// return quickly).</summary>
+    /// <summary>
+    /// How often a running install is asked for progress (the first polls come sooner, so short installs return
+    /// quickly).
+    /// </summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>While apt-get runs, progress is reported at least this often, repeated with the time spent when apt
-    /// says nothing new.</summary>
+    /// <summary>
+    /// While apt-get runs, progress is reported at least this often, repeated with the time spent when apt says nothing
+    /// new.
+    /// </summary>
     public TimeSpan ProgressHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The installed state of each package, in the order asked; one round trip.</summary>
@@ -116,8 +121,10 @@ public sealed partial class Apt(IHost host)
         RegexOptions.Multiline)]
     private static partial Regex LockHeld();
 
-    /// <summary>Who holds the lock apt-get failed to get ("process 248 (apt-get)"), from its stderr; null when that was
-    /// not the failure.</summary>
+    /// <summary>
+    /// Who holds the lock apt-get failed to get ("process 248 (apt-get)"), from its stderr; null when that was not the
+    /// failure.
+    /// </summary>
     internal static string? LockHolder(string stderr) =>
         LockHeld().Match(stderr) is { Success: true } m ? m.Groups["holder"].Value : null;
 
@@ -247,8 +254,10 @@ public sealed partial class Apt(IHost host)
         return FromResults(host.Name, packages, await script.RunAsync(host, timeout, ct).ConfigureAwait(false));
     }
 
-    /// <summary>Reads the answers of <see cref="QueryArgv"/>, <see cref="ListsArgv"/> and <see cref="ClockArgv"/>, in
-    /// that order.</summary>
+    /// <summary>
+    /// Reads the answers of <see cref="QueryArgv"/>, <see cref="ListsArgv"/> and <see cref="ClockArgv"/>, in that
+    /// order.
+    /// </summary>
     internal static AptState FromResults(string hostName, IReadOnlyList<string> packages, ScriptResult r)
     {
         var query = r[0] ?? throw new FormatException($"dpkg-query did not run on {hostName}");
@@ -292,8 +301,9 @@ public sealed partial class Apt(IHost host)
         return result;
     }
 
-    /// <summary>`find … -printf '%T@\t%f\n'` over the lists directory: whether any Packages index exists, and the
-    /// newest mtime.</summary>
+    /// <summary>
+    /// `find … -printf '%T@\t%f\n'` over the lists directory: whether any Packages index exists, and the newest mtime.
+    /// </summary>
     internal static (bool HasIndexes, DateTimeOffset? NewestChange) ParseLists(string text)
     {
         var hasIndexes = false;
@@ -380,8 +390,10 @@ internal sealed record AptState(IReadOnlyList<PackageStatus> Packages, bool HasI
         HasIndexes && ListsChanged is { } changed && HostClock - changed < maxAge;
 }
 
-/// <summary>One package as dpkg sees it. <see cref="StatusAbbrev"/> is dpkg's three-letter state (`ii `, `rc `, empty
-/// when unknown).</summary>
+/// <summary>
+/// One package as dpkg sees it. <see cref="StatusAbbrev"/> is dpkg's three-letter state (`ii `, `rc `, empty when
+/// unknown).
+/// </summary>
 public sealed record PackageStatus(string Name, bool Installed, string? Version, string StatusAbbrev);
 
 public enum AptPhase
@@ -415,8 +427,9 @@ public sealed record AptInstallResult(string Host, IReadOnlyList<PackageStatus> 
 {
     public bool NothingToDo => NewlyInstalled.Count == 0;
 
-    /// <summary>One readable line for the engine log (at most ~160 characters): what changed, or that nothing had
-    /// to.</summary>
+    /// <summary>
+    /// One readable line for the engine log (at most ~160 characters): what changed, or that nothing had to.
+    /// </summary>
     public string Summary => NothingToDo
         ? $"{Host}: {Describe(Packages)} already installed; nothing to do"
         : $"{Host}: installed {Describe(NewlyInstalled)}" + (ListsUpdated ? " (package lists updated first)" : "");
@@ -431,8 +444,9 @@ public sealed record AptInstallResult(string Host, IReadOnlyList<PackageStatus> 
         return withVersions.Length <= ListBudget ? withVersions : Abbreviate(packages.Select(p => p.Name).ToList());
     }
 
-    /// <summary>"a, b, c" when it fits in <see cref="ListBudget"/> characters, else "40 packages: a, b, … and 37
-    /// more".</summary>
+    /// <summary>
+    /// "a, b, c" when it fits in <see cref="ListBudget"/> characters, else "40 packages: a, b, … and 37 more".
+    /// </summary>
     public static string Abbreviate(IReadOnlyList<string> items)
     {
         var all = string.Join(", ", items);

@@ -94,16 +94,18 @@ public sealed partial class Curl(IHost host)
     [GeneratedRegex(@"\A(\d+(?:\.\d+)?)([kMGTP]?)\z")]
     private static partial Regex Size();
 
-    /// <summary>curl's own error line (`curl: (22) The requested URL returned error: 404`), without the meter before
-    /// it.</summary>
+    /// <summary>
+    /// curl's own error line (`curl: (22) The requested URL returned error: 404`), without the meter before it.
+    /// </summary>
     public static string ErrorLine(string stderr) =>
         stderr.Split('\r', '\n').Select(l => l.Trim())
             .LastOrDefault(l => l.StartsWith("curl:", StringComparison.Ordinal))
         ?? stderr.Split('\r', '\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
 }
 
-/// <summary>A download curl gave up on: the exit code and curl's message say why (HTTP status, DNS, connection,
-/// stall).</summary>
+/// <summary>
+/// A download curl gave up on: the exit code and curl's message say why (HTTP status, DNS, connection, stall).
+/// </summary>
 public sealed class DownloadFailedException(string host, Uri url, int exitCode, string message)
     :
         ProviderException($"downloading {url.GetLeftPart(UriPartial.Path)} on {host} failed (curl " +

@@ -3,8 +3,9 @@ using Mvm.Transport;
 
 namespace Mvm.Tools;
 
-/// <summary>The optional reads of <see cref="HostFactsRequest"/>: device probes, /proc/swaps and name
-/// resolution.</summary>
+/// <summary>
+/// The optional reads of <see cref="HostFactsRequest"/>: device probes, /proc/swaps and name resolution.
+/// </summary>
 public sealed partial class HostFacts
 {
     internal static readonly string[] SwapsArgv = ["cat", "/proc/swaps"];
@@ -17,8 +18,10 @@ public sealed partial class HostFacts
     // ahosts, not hosts: it answers from DNS and /etc/hosts in the order nsswitch.conf says, like ssh.
     internal static string[] GetentArgv(string name) => ["getent", "ahosts", "--", name];
 
-    /// <summary>The request's commands, in the order <see cref="FromResults(string, ScriptResult, HostFactsRequest)"/>
-    /// reads them.</summary>
+    /// <summary>
+    /// The request's commands, in the order <see cref="FromResults(string, ScriptResult, HostFactsRequest)"/> reads
+    /// them.
+    /// </summary>
     internal static IReadOnlyList<string[]> ExtraCommands(HostFactsRequest request)
     {
         var commands = new List<string[]>();
@@ -131,8 +134,9 @@ public sealed partial class HostFacts
             .Select(p => p!.Replace("\\040", " ", StringComparison.Ordinal))
             .ToList();
 
-    /// <summary>`getent ahosts`: "ADDRESS  SOCKTYPE [NAME]" lines, each address three times (one per socket
-    /// type).</summary>
+    /// <summary>
+    /// `getent ahosts`: "ADDRESS  SOCKTYPE [NAME]" lines, each address three times (one per socket type).
+    /// </summary>
     public static IReadOnlyList<string> ParseGetentAhosts(string text) =>
         text.Split('\n')
             .Select(l => l.Split([' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault())

@@ -21,12 +21,15 @@ public sealed record HostFactsResult(
     /// <summary>The devices asked for in <see cref="HostFactsRequest.Devices"/>, in that order.</summary>
     public IReadOnlyList<DeviceProbe> Devices { get; init; } = [];
 
-    /// <summary>Kernel paths of the block devices in use as swap (/proc/swaps); read only when devices were asked
-    /// for.</summary>
+    /// <summary>
+    /// Kernel paths of the block devices in use as swap (/proc/swaps); read only when devices were asked for.
+    /// </summary>
     public IReadOnlyList<string> SwapDevices { get; init; } = [];
 
-    /// <summary>Each name of <see cref="HostFactsRequest.Names"/> → the addresses the host's resolver gives it (empty
-    /// when it does not resolve).</summary>
+    /// <summary>
+    /// Each name of <see cref="HostFactsRequest.Names"/> → the addresses the host's resolver gives it (empty when it
+    /// does not resolve).
+    /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> ResolvedNames { get; init; } = new
         Dictionary<string, IReadOnlyList<string>>();
 

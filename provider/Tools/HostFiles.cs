@@ -14,8 +14,9 @@ public sealed partial class HostFiles(IHost host)
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(60);
 
-    /// <summary>`mktemp -d` under <paramref name="parent"/>: a new directory only root can read, named
-    /// `prefix.XXXXXXXX`.</summary>
+    /// <summary>
+    /// `mktemp -d` under <paramref name="parent"/>: a new directory only root can read, named `prefix.XXXXXXXX`.
+    /// </summary>
     public async Task<string> MakeTempDirectoryAsync(string parent, string prefix, CancellationToken ct)
     {
         if (!parent.StartsWith('/') || prefix.Length == 0
@@ -45,8 +46,9 @@ public sealed partial class HostFiles(IHost host)
         return dir;
     }
 
-    /// <summary>Removes a directory made by <see cref="MakeTempDirectoryAsync"/> with everything in it; an absent one
-    /// is fine.</summary>
+    /// <summary>
+    /// Removes a directory made by <see cref="MakeTempDirectoryAsync"/> with everything in it; an absent one is fine.
+    /// </summary>
     public async Task RemoveTreeAsync(string directory, CancellationToken ct)
     {
         // Only scratch directories are ever removed recursively: a path like /var/tmp/mvm-image.AbC12345.
@@ -97,8 +99,9 @@ public sealed partial class HostFiles(IHost host)
             : throw new FormatException($"{algorithm}sum printed no digest: \"{output.Trim()}\"");
     }
 
-    /// <summary>Up to <paramref name="count"/> bytes at <paramref name="offset"/> (fewer past the end of the
-    /// file).</summary>
+    /// <summary>
+    /// Up to <paramref name="count"/> bytes at <paramref name="offset"/> (fewer past the end of the file).
+    /// </summary>
     public async Task<byte[]> ReadBytesAsync(string path, long offset, int count, CancellationToken ct)
     {
         if (!path.StartsWith('/')) throw new ArgumentException($"\"{path}\" is not an absolute path", nameof(path));

@@ -16,14 +16,16 @@ namespace Mvm.Tools;
 /// </summary>
 public sealed partial class OvsVsctl(IHost host)
 {
-    /// <summary>Creates the bridge if it does not exist and sets its datapath type and external ids either
-    /// way.</summary>
+    /// <summary>
+    /// Creates the bridge if it does not exist and sets its datapath type and external ids either way.
+    /// </summary>
     public async Task AddBridgeAsync(string bridge, string? datapathType, TimeSpan timeout, CancellationToken ct,
         IReadOnlyDictionary<string, string>? externalIds = null) =>
         await RunAsync(AddBridgeArgv(bridge, datapathType, externalIds, timeout), timeout, ct).ConfigureAwait(false);
 
-    /// <summary>Deletes the bridge and its ports; with <paramref name="ifExists"/> a missing bridge is not an
-    /// error.</summary>
+    /// <summary>
+    /// Deletes the bridge and its ports; with <paramref name="ifExists"/> a missing bridge is not an error.
+    /// </summary>
     public async Task DeleteBridgeAsync(string bridge, bool ifExists, TimeSpan timeout, CancellationToken ct) =>
         await RunAsync(Command(timeout, Ifs(ifExists, ["del-br", ValidName(bridge)])), timeout, ct)
             .ConfigureAwait(false);
@@ -37,8 +39,10 @@ public sealed partial class OvsVsctl(IHost host)
         CancellationToken ct) =>
         await RunAsync(AddPortArgv(bridge, port, settings, timeout), timeout, ct).ConfigureAwait(false);
 
-    /// <summary>Removes a port (from <paramref name="bridge"/> when given, which OVS then checks);
-    /// <paramref name="ifExists"/> tolerates a missing one.</summary>
+    /// <summary>
+    /// Removes a port (from <paramref name="bridge"/> when given, which OVS then checks); <paramref name="ifExists"/>
+    /// tolerates a missing one.
+    /// </summary>
     public async Task DeletePortAsync(string port, string? bridge, bool ifExists, TimeSpan timeout,
         CancellationToken ct) =>
         await
@@ -93,8 +97,10 @@ public sealed partial class OvsVsctl(IHost host)
         (await ReadAsync(Json(timeout, Find("Port", OvsPort.Columns, "tag=" + Vlan(tag))), timeout, ct)
             .ConfigureAwait(false))[0].Rows.Select(OvsPort.From).ToList();
 
-    /// <summary>Ports carrying external_ids:<paramref name="key"/>=<paramref name="value"/>, e.g. the ones the provider
-    /// labelled.</summary>
+    /// <summary>
+    /// Ports carrying external_ids:<paramref name="key"/>=<paramref name="value"/>, e.g. the ones the provider
+    /// labelled.
+    /// </summary>
     public async Task<IReadOnlyList<OvsPort>> FindPortsByExternalIdAsync(string key, string value, TimeSpan timeout,
         CancellationToken ct) =>
         (await ReadAsync(Json(timeout, Find("Port", OvsPort.Columns, $"external_ids:{ValidKey(key)}={Quote(value)}")),
@@ -148,8 +154,10 @@ public sealed partial class OvsVsctl(IHost host)
             [.. List("Bridge", OvsBridge.Columns, ValidName(bridge)), "--", .. List("Port", OvsPort.Columns), "--",
             .. List("Interface", OvsInterface.Columns)]);
 
-    /// <summary>`ovs-vsctl [--timeout=N] -- commands…`. OVS's own timeout fires before the transport's, so a stuck
-    /// ovsdb gives OVS's message.</summary>
+    /// <summary>
+    /// `ovs-vsctl [--timeout=N] -- commands…`. OVS's own timeout fires before the transport's, so a stuck ovsdb gives
+    /// OVS's message.
+    /// </summary>
     internal static string[] Command(TimeSpan timeout, IReadOnlyList<string> commands) =>
         [.. Global(timeout), "--", .. commands];
 
@@ -221,8 +229,9 @@ public sealed partial class OvsVsctl(IHost host)
 
     // ---- parsing ----
 
-    /// <summary>Joins the three tables of <see cref="GetBridgeArgv"/> (Bridge, Port, Interface) into one bridge with
-    /// its ports.</summary>
+    /// <summary>
+    /// Joins the three tables of <see cref="GetBridgeArgv"/> (Bridge, Port, Interface) into one bridge with its ports.
+    /// </summary>
     internal static OvsBridgeDetail BridgeDetail(IReadOnlyList<OvsTable> tables)
     {
         if (tables.Count != 3) throw new FormatException($"expected 3 OVSDB tables, got {tables.Count}");

@@ -21,8 +21,10 @@ public sealed record OvsBridge(
         r.Uuids("ports"), r.Map("external_ids"), r.Map("other_config"));
 }
 
-/// <summary>A row of the Port table. <see cref="Tag"/> is the access VLAN; <see cref="Trunks"/> the VLANs a trunk
-/// carries (empty: all).</summary>
+/// <summary>
+/// A row of the Port table. <see cref="Tag"/> is the access VLAN; <see cref="Trunks"/> the VLANs a trunk carries
+/// (empty: all).
+/// </summary>
 public sealed record OvsPort(
     string Uuid,
     string Name,
@@ -40,8 +42,10 @@ public sealed record OvsPort(
         r.Uuids("interfaces"), r.Map("external_ids"), r.Map("other_config"));
 }
 
-/// <summary>A row of the Interface table. <see cref="Error"/> is set when ovs-vswitchd could not open it (then
-/// <see cref="OfPort"/> is -1).</summary>
+/// <summary>
+/// A row of the Interface table. <see cref="Error"/> is set when ovs-vswitchd could not open it (then
+/// <see cref="OfPort"/> is -1).
+/// </summary>
 public sealed record OvsInterface(
     string Uuid,
     string Name,
@@ -81,11 +85,13 @@ public sealed record OvsPortSettings
 {
     public int? Tag { get; init; }
     public IReadOnlyList<int> Trunks { get; init; } = [];
-    /// <summary>`access`, `trunk`, `native-tagged`, `native-untagged` or `dot1q-tunnel`; null lets OVS decide from
-    /// tag/trunks.</summary>
+    /// <summary>
+    /// `access`, `trunk`, `native-tagged`, `native-untagged` or `dot1q-tunnel`; null lets OVS decide from tag/trunks.
+    /// </summary>
     public string? VlanMode { get; init; }
-    /// <summary>`internal` for a port with its own host interface; null leaves a system interface (an existing
-    /// NIC).</summary>
+    /// <summary>
+    /// `internal` for a port with its own host interface; null leaves a system interface (an existing NIC).
+    /// </summary>
     public string? InterfaceType { get; init; }
     public IReadOnlyDictionary<string, string>? InterfaceOptions { get; init; }
     public IReadOnlyDictionary<string, string>? ExternalIds { get; init; }
@@ -103,8 +109,9 @@ public sealed class OvsTable
 
     public IReadOnlyList<OvsRow> Rows { get; }
 
-    /// <summary>Every table in the output; ovs-vsctl prints one JSON document per line, one per `list`/`find`
-    /// command.</summary>
+    /// <summary>
+    /// Every table in the output; ovs-vsctl prints one JSON document per line, one per `list`/`find` command.
+    /// </summary>
     public static IReadOnlyList<OvsTable> ParseAll(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToList();
 
@@ -146,8 +153,9 @@ public sealed class OvsRow(IReadOnlyDictionary<string, JsonElement> cells)
         return [datum];
     }
 
-    /// <summary>An atom as text: strings as they are, numbers and booleans as JSON writes them, `["uuid", u]` as
-    /// u.</summary>
+    /// <summary>
+    /// An atom as text: strings as they are, numbers and booleans as JSON writes them, `["uuid", u]` as u.
+    /// </summary>
     public static string AtomText(JsonElement atom) => atom.ValueKind switch
     {
         JsonValueKind.String => atom.GetString()!,

@@ -72,14 +72,16 @@ public sealed partial class QemuImg(IHost host)
         if (last != 100) progress(100);
     }
 
-    /// <summary>Sets the virtual size. Shrinking loses data past the new end, so it needs
-    /// <paramref name="allowShrink"/>.</summary>
+    /// <summary>
+    /// Sets the virtual size. Shrinking loses data past the new end, so it needs <paramref name="allowShrink"/>.
+    /// </summary>
     public async Task ResizeAsync(string path, long sizeBytes, TimeSpan timeout, CancellationToken ct,
         string? format = null, bool allowShrink = false) =>
         await RunAsync(ResizeArgv(path, sizeBytes, format, allowShrink), path, null, timeout, ct).ConfigureAwait(false);
 
-    /// <summary>Checks an image's consistency. Corruptions and leaks are a result (exit 2/3), not an
-    /// exception.</summary>
+    /// <summary>
+    /// Checks an image's consistency. Corruptions and leaks are a result (exit 2/3), not an exception.
+    /// </summary>
     public async Task<QemuImageCheck> CheckAsync(string path, TimeSpan timeout, CancellationToken ct,
         string? format = null)
     {

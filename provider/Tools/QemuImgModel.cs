@@ -61,8 +61,9 @@ public sealed record QemuImageInfo(
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
 }
 
-/// <summary>qcow2 specifics: <see cref="Corrupt"/> is qemu's own "do not use" mark; lazy refcounts leave leaks after a
-/// crash.</summary>
+/// <summary>
+/// qcow2 specifics: <see cref="Corrupt"/> is qemu's own "do not use" mark; lazy refcounts leave leaks after a crash.
+/// </summary>
 public sealed record Qcow2Info(string Compat, bool Corrupt, bool LazyRefcounts, string? CompressionType);
 
 /// <summary>
@@ -82,8 +83,9 @@ public sealed record QemuImageCheck(
     long AllocatedClusters,
     long? ImageEndOffset)
 {
-    /// <summary>No errors, corruptions or leaks (an unsupported format counts as clean: there is nothing to
-    /// check).</summary>
+    /// <summary>
+    /// No errors, corruptions or leaks (an unsupported format counts as clean: there is nothing to check).
+    /// </summary>
     public bool IsClean => CheckErrors == 0 && Corruptions == 0 && Leaks == 0;
 
     internal static QemuImageCheck From(JsonElement e)
@@ -102,13 +104,15 @@ public sealed record QemuImageCheck(
 /// <summary>What `qemu-img convert` writes. Only <see cref="OutputFormat"/> is required.</summary>
 public sealed record QemuConvertOptions(string OutputFormat)
 {
-    /// <summary>The source format; null lets qemu probe it (safe for images the provider made, not for user
-    /// uploads).</summary>
+    /// <summary>
+    /// The source format; null lets qemu probe it (safe for images the provider made, not for user uploads).
+    /// </summary>
     public string? SourceFormat { get; init; }
     /// <summary>`-c`: compress the target (qcow2 only).</summary>
     public bool Compress { get; init; }
-    /// <summary>`-n`: write into an existing target (e.g. an RBD image created beforehand) instead of creating
-    /// it.</summary>
+    /// <summary>
+    /// `-n`: write into an existing target (e.g. an RBD image created beforehand) instead of creating it.
+    /// </summary>
     public bool SkipTargetCreation { get; init; }
     /// <summary>`-W`: out-of-order writes; faster on network storage such as RBD.</summary>
     public bool OutOfOrderWrites { get; init; }

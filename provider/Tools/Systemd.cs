@@ -12,8 +12,10 @@ namespace Mvm.Tools;
 /// </summary>
 public sealed partial class Systemd(IHost host)
 {
-    /// <summary>The properties <see cref="ShowAsync(string, TimeSpan, CancellationToken)"/> reads;
-    /// <see cref="UnitStatus"/> mirrors them.</summary>
+    /// <summary>
+    /// The properties <see cref="ShowAsync(string, TimeSpan, CancellationToken)"/> reads; <see cref="UnitStatus"/>
+    /// mirrors them.
+    /// </summary>
     internal static readonly string[] ShowProperties =
     [
         "Id", "Description", "LoadState", "ActiveState", "SubState", "UnitFileState", "MainPID", "ExecMainStatus",
@@ -37,8 +39,9 @@ public sealed partial class Systemd(IHost host)
     public async Task DisableAsync(string unit, bool now, TimeSpan timeout, CancellationToken ct) =>
         await RunAsync(Argv("disable", unit, now), unit, timeout, ct).ConfigureAwait(false);
 
-    /// <summary>Masks the unit (links it to /dev/null) so nothing can start it; works whether or not the unit
-    /// exists.</summary>
+    /// <summary>
+    /// Masks the unit (links it to /dev/null) so nothing can start it; works whether or not the unit exists.
+    /// </summary>
     public async Task MaskAsync(string unit, bool now, TimeSpan timeout, CancellationToken ct) =>
         await RunAsync(Argv("mask", unit, now), unit, timeout, ct).ConfigureAwait(false);
 
@@ -73,8 +76,9 @@ public sealed partial class Systemd(IHost host)
         throw new FormatException($"`{result.CommandLine}` on {host.Name} printed no state");
     }
 
-    /// <summary>The unit's typed status. A unit systemd cannot find raises
-    /// <see cref="ObjectNotFoundException"/>.</summary>
+    /// <summary>
+    /// The unit's typed status. A unit systemd cannot find raises <see cref="ObjectNotFoundException"/>.
+    /// </summary>
     public async Task<UnitStatus> ShowAsync(string unit, TimeSpan timeout, CancellationToken ct)
     {
         var status = (await ShowAsync([unit], timeout, ct).ConfigureAwait(false))[0];
@@ -132,8 +136,9 @@ public sealed partial class Systemd(IHost host)
 
     // ---- parsing ----
 
-    /// <summary>`systemctl show -p …` output: one block of key=value lines per unit, blocks separated by a blank
-    /// line.</summary>
+    /// <summary>
+    /// `systemctl show -p …` output: one block of key=value lines per unit, blocks separated by a blank line.
+    /// </summary>
     public static IReadOnlyList<UnitStatus> ParseShow(string text)
     {
         var units = new List<UnitStatus>();
@@ -174,8 +179,9 @@ public sealed partial class Systemd(IHost host)
     }
 }
 
-/// <summary>systemd's load states (`systemctl --state=help`); <see cref="Other"/> for one this version does not
-/// know.</summary>
+/// <summary>
+/// systemd's load states (`systemctl --state=help`); <see cref="Other"/> for one this version does not know.
+/// </summary>
 public enum UnitLoadState
 {
     Other,

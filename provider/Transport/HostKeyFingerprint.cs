@@ -8,8 +8,9 @@ namespace Mvm.Transport;
 /// </summary>
 public sealed record HostKeyFingerprint(string KeyType, string Fingerprint)
 {
-    /// <summary>From a public key line: `ssh-ed25519 AAAA… [comment]` (known_hosts host fields already
-    /// removed).</summary>
+    /// <summary>
+    /// From a public key line: `ssh-ed25519 AAAA… [comment]` (known_hosts host fields already removed).
+    /// </summary>
     public static HostKeyFingerprint FromPublicKey(string publicKey)
     {
         var parts = publicKey.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);

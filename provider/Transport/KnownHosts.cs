@@ -58,8 +58,9 @@ public static class KnownHosts
         return $"{LookupName(address, port)} {parts[0]} {parts[1]}";
     }
 
-    /// <summary>Whether a host field (comma-separated patterns, `!` negation, `*`/`?` wildcards, or `|1|salt|hash`)
-    /// matches.</summary>
+    /// <summary>
+    /// Whether a host field (comma-separated patterns, `!` negation, `*`/`?` wildcards, or `|1|salt|hash`) matches.
+    /// </summary>
     public static bool Matches(string hostsField, string name)
     {
         if (hostsField.StartsWith("|1|", StringComparison.Ordinal)) return HashedMatches(hostsField, name);

@@ -41,16 +41,18 @@ internal static class RemoteCommandLine
         return line;
     }
 
-    /// <summary>Signals a remote PID learnt from the marker (TERM: timeout and sudo pass it on to the
-    /// command).</summary>
+    /// <summary>
+    /// Signals a remote PID learnt from the marker (TERM: timeout and sudo pass it on to the command).
+    /// </summary>
     public static string BuildKill(int pid, bool sudo) =>
         sudo
             ? "exec "
             + PosixQuote.Join(["sudo", "-n", "--", "kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture)])
              : "kill -TERM " + pid.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Finds the marker in stderr; returns stderr without it and the remote PID, or null when
-    /// absent.</summary>
+    /// <summary>
+    /// Finds the marker in stderr; returns stderr without it and the remote PID, or null when absent.
+    /// </summary>
     public static (int? Pid, byte[] Stderr) StripMarker(byte[] stderr)
     {
         var (start, end, pid) = Find(stderr);

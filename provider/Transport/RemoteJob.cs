@@ -12,8 +12,9 @@ namespace Mvm.Transport;
 /// </summary>
 internal static class RemoteJob
 {
-    /// <summary>Which of the command's outputs carries its progress (tools differ: qemu-img stdout, apt fd 3, rbd
-    /// stderr).</summary>
+    /// <summary>
+    /// Which of the command's outputs carries its progress (tools differ: qemu-img stdout, apt fd 3, rbd stderr).
+    /// </summary>
     public enum Stream
     {
         Stdout,
@@ -81,8 +82,10 @@ internal static class RemoteJob
         RunWithPollsAsync(host, argv, stream, poll => { if (poll.Tail.Length > 0) onProgress?.Invoke(poll.Tail); },
             timeout, ct, maxPollInterval);
 
-    /// <summary>As above; <paramref name="onPoll"/> is called at every poll while the command runs, even when it
-    /// printed nothing.</summary>
+    /// <summary>
+    /// As above; <paramref name="onPoll"/> is called at every poll while the command runs, even when it printed
+    /// nothing.
+    /// </summary>
     public static async Task<CommandResult> RunWithPollsAsync(IHost host, IReadOnlyList<string> argv, Stream stream,
         Action<JobPoll>? onPoll,
         TimeSpan timeout, CancellationToken ct, TimeSpan? maxPollInterval = null)
@@ -161,6 +164,7 @@ internal static class RemoteJob
     }
 }
 
-/// <summary>One look at a running job: the tail of its progress stream and the last line it printed on
-/// stdout.</summary>
+/// <summary>
+/// One look at a running job: the tail of its progress stream and the last line it printed on stdout.
+/// </summary>
 internal sealed record JobPoll(string Tail, string LastOutputLine);

@@ -23,8 +23,9 @@ public sealed class RemoteScript
 {
     private readonly List<(IReadOnlyList<string> Argv, byte[]? Stdin)> _commands = [];
 
-    /// <summary>Stop at the first command that exits non-zero (the rest are reported as not run). On by
-    /// default.</summary>
+    /// <summary>
+    /// Stop at the first command that exits non-zero (the rest are reported as not run). On by default.
+    /// </summary>
     public bool StopOnFailure { get; init; } = true;
 
     public int Count => _commands.Count;
@@ -123,8 +124,9 @@ public sealed class RemoteScript
 /// <summary>Per-command results of a <see cref="RemoteScript"/>, in the order the commands were added.</summary>
 public sealed class ScriptResult(IReadOnlyList<CommandResult?> results)
 {
-    /// <summary>One entry per command; null for a command that did not run (after a failure, with
-    /// StopOnFailure).</summary>
+    /// <summary>
+    /// One entry per command; null for a command that did not run (after a failure, with StopOnFailure).
+    /// </summary>
     public IReadOnlyList<CommandResult?> Results { get; } = results;
 
     public CommandResult? this[int index] => Results[index];

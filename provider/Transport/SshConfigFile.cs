@@ -59,8 +59,9 @@ internal static class SshConfigFile
         Option(sb, "User", user);
     }
 
-    /// <summary>The IdentityAgent value: the socket resolved with the target, ssh's own SSH_AUTH_SOCK, or
-    /// none.</summary>
+    /// <summary>
+    /// The IdentityAgent value: the socket resolved with the target, ssh's own SSH_AUTH_SOCK, or none.
+    /// </summary>
     private static string? Agent(SshTarget target)
     {
         if (!target.UseAgent) return null;

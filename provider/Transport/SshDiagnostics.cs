@@ -21,8 +21,9 @@ internal enum SshFailureKind
 /// <summary>One failure read from ssh's stderr.</summary>
 internal sealed record SshFailure(SshFailureKind Kind, string Detail, HostKeyFingerprint? Offered = null)
 {
-    /// <summary>Worth another attempt: the host may just be booting or sshd restarting. Wrong keys or passwords are
-    /// not.</summary>
+    /// <summary>
+    /// Worth another attempt: the host may just be booting or sshd restarting. Wrong keys or passwords are not.
+    /// </summary>
     public bool Transient =>
         Kind is SshFailureKind.Unreachable or SshFailureKind.Closed or SshFailureKind.OnwardUnreachable;
 }

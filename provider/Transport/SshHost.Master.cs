@@ -53,8 +53,9 @@ public sealed partial class SshHost
         }
     }
 
-    /// <summary>Writes keys, known_hosts and ssh_config; re-read on every connect so file sources stay
-    /// current.</summary>
+    /// <summary>
+    /// Writes keys, known_hosts and ssh_config; re-read on every connect so file sources stay current.
+    /// </summary>
     private void PrepareFiles()
     {
         var t = Target;

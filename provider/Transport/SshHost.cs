@@ -39,8 +39,9 @@ public sealed partial class SshHost : IHost
     /// <summary>True while the master connection is up.</summary>
     public bool IsConnected => MasterAlive();
 
-    /// <summary>How many master connections this host has opened (1 unless the connection was lost and
-    /// reopened).</summary>
+    /// <summary>
+    /// How many master connections this host has opened (1 unless the connection was lost and reopened).
+    /// </summary>
     public int ConnectCount => Volatile.Read(ref _connectCount);
 
     /// <summary>PID of the local ControlMaster process, 0 when not connected.</summary>
@@ -52,8 +53,9 @@ public sealed partial class SshHost : IHost
     /// </summary>
     public IReadOnlyDictionary<string, string> LearnedHostKeys => _learned;
 
-    /// <summary>The target's key learnt by trust-on-first-use (`ssh-ed25519 AAAA…`), to report as an output and pin
-    /// later.</summary>
+    /// <summary>
+    /// The target's key learnt by trust-on-first-use (`ssh-ed25519 AAAA…`), to report as an output and pin later.
+    /// </summary>
     public string? LearnedHostKey => _learned.GetValueOrDefault(KnownHosts.LookupName(Target.Address, Target.Port));
 
     /// <summary>Opens the master connection now (it is otherwise opened by the first command).</summary>
@@ -164,8 +166,9 @@ public sealed partial class SshHost : IHost
         }
     }
 
-    /// <summary>The remote PID from the start marker; written by the stderr reader, read on timeout or
-    /// cancel.</summary>
+    /// <summary>
+    /// The remote PID from the start marker; written by the stderr reader, read on timeout or cancel.
+    /// </summary>
     private sealed class RemotePid
     {
         private int _pid;

@@ -24,8 +24,9 @@ public sealed record SshTarget
     public string? Password { get; init; }
     /// <summary>Offer the keys of an SSH agent.</summary>
     public bool UseAgent { get; init; }
-    /// <summary>The agent's socket (SSH_AUTH_SOCK when the target was resolved); null = ssh's own
-    /// SSH_AUTH_SOCK.</summary>
+    /// <summary>
+    /// The agent's socket (SSH_AUTH_SOCK when the target was resolved); null = ssh's own SSH_AUTH_SOCK.
+    /// </summary>
     public string? AgentSocket { get; init; }
 
     /// <summary>known_hosts text to verify host keys against.</summary>
@@ -34,8 +35,9 @@ public sealed record SshTarget
     public string? KnownHostsFile { get; init; }
     /// <summary>Public keys (`type base64`) pinned for this host: when any is set, only these are accepted.</summary>
     public IReadOnlyList<string> PinnedHostKeys { get; init; } = [];
-    /// <summary>A pin is a requirement: known_hosts and trust-on-first-use are not consulted for a pinned
-    /// host.</summary>
+    /// <summary>
+    /// A pin is a requirement: known_hosts and trust-on-first-use are not consulted for a pinned host.
+    /// </summary>
     public bool PinnedOnly => PinnedHostKeys.Count > 0;
     /// <summary>Accept and record an unknown host key (never a changed one; never for a pinned host).</summary>
     public bool TrustOnFirstUse { get; init; }

@@ -32,8 +32,9 @@ public static class ConfigLoader
         return (config, report.Failures.DistinctBy(f => (f.Property, f.Reason)).ToList());
     }
 
-    /// <summary>Configuration with nothing set: what preview uses when the engine could not configure (unknown
-    /// values).</summary>
+    /// <summary>
+    /// Configuration with nothing set: what preview uses when the engine could not configure (unknown values).
+    /// </summary>
     public static ProviderConfig Defaults(Func<string, string?> env) => Load(ObjectProperty.Empty, env).Config;
 
     /// <summary>

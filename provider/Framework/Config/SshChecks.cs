@@ -108,8 +108,9 @@ public static partial class SshChecks
         }
     }
 
-    /// <summary>True for "&lt;type&gt; &lt;base64&gt;" whose key data decodes and names that type (known_hosts key
-    /// fields).</summary>
+    /// <summary>
+    /// True for "&lt;type&gt; &lt;base64&gt;" whose key data decodes and names that type (known_hosts key fields).
+    /// </summary>
     public static bool IsPublicKey(string type, string base64) =>
         KeyTypes.Contains(type) && EmbeddedKeyType(base64) == type;
 

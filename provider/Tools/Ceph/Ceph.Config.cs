@@ -62,8 +62,10 @@ public sealed partial class Ceph
     /// <summary>A client section no daemon or client uses, where settings are tried before they are applied.</summary>
     public const string ScratchSection = "client.mvm-check";
 
-    /// <summary>`ceph config get WHO NAME` (an unknown name is ENOENT, <see cref="ObjectNotFoundException"/>): the
-    /// value WHO sees (from the database, else the built-in default).</summary>
+    /// <summary>
+    /// `ceph config get WHO NAME` (an unknown name is ENOENT, <see cref="ObjectNotFoundException"/>): the value WHO
+    /// sees (from the database, else the built-in default).
+    /// </summary>
     public async Task<string> ConfigGetAsync(string who, string name, CancellationToken ct)
     {
         if (ConfigOptionProblem(name) is { } badName) throw new
@@ -121,8 +123,9 @@ public sealed partial class Ceph
     [GeneratedRegex(@"\A(?:[a-z][a-z0-9_]*|mgr/[a-z][a-z0-9_]*/[a-z][a-z0-9_]*)\z")]
     private static partial Regex OptionName();
 
-    /// <summary>`ceph config-key set KEY -i -`: the value travels on stdin, so it may hold any text (JSON,
-    /// spaces).</summary>
+    /// <summary>
+    /// `ceph config-key set KEY -i -`: the value travels on stdin, so it may hold any text (JSON, spaces).
+    /// </summary>
     public async Task ConfigKeySetAsync(string key, string value, CancellationToken ct)
     {
         var r = await RunAsync(["config-key", "set", CheckName(key, "config key"), "-i", "-"], ct,

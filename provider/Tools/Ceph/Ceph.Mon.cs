@@ -10,8 +10,9 @@ public sealed partial class Ceph
         return ParseMonDump(r.StdoutText);
     }
 
-    /// <summary>`ceph mon add NAME IP`: puts a new monitor in the map (msgr2 and legacy ports) before its daemon first
-    /// starts.</summary>
+    /// <summary>
+    /// `ceph mon add NAME IP`: puts a new monitor in the map (msgr2 and legacy ports) before its daemon first starts.
+    /// </summary>
     public async Task MonAddAsync(string name, System.Net.IPAddress address, CancellationToken ct)
     {
         var r = await RunAsync(["mon", "add", CheckName(name, "monitor name"), address.ToString()], ct)

@@ -19,8 +19,9 @@ public sealed partial class Ceph
         return ParseOsdDf(r.StdoutText);
     }
 
-    /// <summary>`ceph osd dump`: the OSD map's epoch, fullness ratios and cluster-wide flags (noout, norebalance
-    /// …).</summary>
+    /// <summary>
+    /// `ceph osd dump`: the OSD map's epoch, fullness ratios and cluster-wide flags (noout, norebalance …).
+    /// </summary>
     public async Task<OsdDump> OsdDumpAsync(CancellationToken ct)
     {
         var r = await RunCheckedAsync(["osd", "dump"], "cluster", "osd dump", ct).ConfigureAwait(false);

@@ -7,8 +7,9 @@ public sealed partial class Ceph
 {
     private const string AllowPoolDelete = "mon_allow_pool_delete";
 
-    /// <summary>`ceph osd pool ls detail`: every pool with size, min_size, PG counts, applications and
-    /// quotas.</summary>
+    /// <summary>
+    /// `ceph osd pool ls detail`: every pool with size, min_size, PG counts, applications and quotas.
+    /// </summary>
     public async Task<IReadOnlyList<CephPoolInfo>> PoolListAsync(CancellationToken ct)
     {
         var r = await RunCheckedAsync(["osd", "pool", "ls", "detail"], "cluster", "pool list", ct)

@@ -13,8 +13,9 @@ public sealed partial class Ceph
         return ParseStatus(r.StdoutText);
     }
 
-    /// <summary>`ceph fsid`: the id of the cluster the host's configuration points at (one cheap monitor round
-    /// trip).</summary>
+    /// <summary>
+    /// `ceph fsid`: the id of the cluster the host's configuration points at (one cheap monitor round trip).
+    /// </summary>
     public async Task<string> FsidAsync(CancellationToken ct)
     {
         var r = await RunCheckedAsync(["fsid"], "cluster", "fsid", ct).ConfigureAwait(false);
@@ -30,8 +31,9 @@ public sealed partial class Ceph
         return ParseHealth(doc.RootElement);
     }
 
-    /// <summary>`ceph pg stat`: placement groups by state and raw capacity, the cheapest way to follow
-    /// recovery.</summary>
+    /// <summary>
+    /// `ceph pg stat`: placement groups by state and raw capacity, the cheapest way to follow recovery.
+    /// </summary>
     public async Task<PgSummary> PgStatAsync(CancellationToken ct)
     {
         var r = await RunCheckedAsync(["pg", "stat"], "cluster", "pg stat", ct).ConfigureAwait(false);

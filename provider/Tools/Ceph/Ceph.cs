@@ -49,8 +49,9 @@ public sealed partial class Ceph
     public string[] ArgvWithValue(string[] command, string value) =>
         [Tool, .. Context.CephOptions(), "-f", "json", .. command, "--", value];
 
-    /// <summary>Runs a subcommand and returns its result whatever the exit code, after the checks every call
-    /// needs.</summary>
+    /// <summary>
+    /// Runs a subcommand and returns its result whatever the exit code, after the checks every call needs.
+    /// </summary>
     internal Task<CommandResult> RunAsync(string[] command, CancellationToken ct, byte[]? stdin = null) =>
         RunArgvAsync(Argv(command), ct, stdin);
 
@@ -62,8 +63,10 @@ public sealed partial class Ceph
         return r;
     }
 
-    /// <summary>Runs a subcommand that must succeed; ENOENT becomes <see cref="ObjectNotFoundException"/> for
-    /// <paramref name="kind"/> <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Runs a subcommand that must succeed; ENOENT becomes <see cref="ObjectNotFoundException"/> for
+    /// <paramref name="kind"/> <paramref name="name"/>.
+    /// </summary>
     internal async Task<CommandResult> RunCheckedAsync(string[] command, string kind, string name, CancellationToken ct)
     {
         var r = await RunAsync(command, ct).ConfigureAwait(false);

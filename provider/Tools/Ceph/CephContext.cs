@@ -12,8 +12,9 @@ public sealed record CephContext
     /// <summary>The host's defaults: /etc/ceph/ceph.conf, client.admin and its keyring.</summary>
     public static CephContext Default { get; } = new();
 
-    /// <summary>Cluster name (`--cluster`), which selects /etc/ceph/&lt;name&gt;.conf. Null means Ceph's default,
-    /// `ceph`.</summary>
+    /// <summary>
+    /// Cluster name (`--cluster`), which selects /etc/ceph/&lt;name&gt;.conf. Null means Ceph's default, `ceph`.
+    /// </summary>
     public string? Cluster { get; init; }
 
     /// <summary>Configuration file (`--conf`), absolute path on the host.</summary>

@@ -100,8 +100,9 @@ internal static partial class CephFailure
         return new ObjectNotFoundException(r.Host, tool, kind, name, message);
     }
 
-    /// <summary>A non-zero exit that no caller handled: the transport's exception, with the command, exit code and
-    /// stderr.</summary>
+    /// <summary>
+    /// A non-zero exit that no caller handled: the transport's exception, with the command, exit code and stderr.
+    /// </summary>
     public static Exception Failed(CommandResult r)
     {
         // EnsureSuccess builds that exception with the host's secrets scrubbed; reuse it rather than rebuild the
@@ -152,8 +153,10 @@ public sealed class CephUnreachableException(string host, string tool, string co
     public string Tool { get; } = tool;
 }
 
-/// <summary>Pool deletion is switched off on the monitors (mon_allow_pool_delete = false) and the caller did not allow
-/// lifting it.</summary>
+/// <summary>
+/// Pool deletion is switched off on the monitors (mon_allow_pool_delete = false) and the caller did not allow lifting
+/// it.
+/// </summary>
 public sealed class PoolDeletionDisabledException(string host, string pool, string detail)
     :
         ProviderException($"Ceph refused to delete pool \"{pool}\" on {host}: {detail}. The monitors' " +

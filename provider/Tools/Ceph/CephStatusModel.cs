@@ -14,8 +14,9 @@ public sealed record CephStatus(
     long NumObjects,
     bool MgrAvailable);
 
-/// <summary>Overall health and the checks behind it (`ceph health detail` fills
-/// <see cref="HealthCheck.Details"/>).</summary>
+/// <summary>
+/// Overall health and the checks behind it (`ceph health detail` fills <see cref="HealthCheck.Details"/>).
+/// </summary>
 public sealed record HealthReport(string Status, IReadOnlyList<HealthCheck> Checks)
 {
     public bool IsOk => Status == "HEALTH_OK";
@@ -44,8 +45,9 @@ public sealed record PgSummary(int NumPgs, IReadOnlyList<PgStateCount> ByState, 
 {
     public int ActiveClean => ByState.Where(s => s.IsActiveClean).Sum(s => s.Count);
 
-    /// <summary>Share of PGs that are active+clean, 0–100. No PGs at all counts as 100: there is nothing to wait
-    /// for.</summary>
+    /// <summary>
+    /// Share of PGs that are active+clean, 0–100. No PGs at all counts as 100: there is nothing to wait for.
+    /// </summary>
     public double ActiveCleanPercent => NumPgs == 0 ? 100 : 100.0 * ActiveClean / NumPgs;
 
     /// <summary>True when Ceph has PG statistics (`pg_ready`) and every PG is active+clean.</summary>

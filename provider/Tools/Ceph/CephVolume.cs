@@ -41,8 +41,10 @@ public sealed class CephVolume
 
     public string[] Argv(params string[] command) => [Tool, .. Context.CephVolumeOptions(), .. command];
 
-    /// <summary>The kernel path behind a device path (`/dev/vdb` → `/dev/loop4`); <see cref="ObjectNotFoundException"/>
-    /// when nothing is there.</summary>
+    /// <summary>
+    /// The kernel path behind a device path (`/dev/vdb` → `/dev/loop4`); <see cref="ObjectNotFoundException"/> when
+    /// nothing is there.
+    /// </summary>
     public async Task<string> ResolveDeviceAsync(string device, CancellationToken ct)
     {
         CheckDevice(device);
@@ -54,8 +56,9 @@ public sealed class CephVolume
         return r.StdoutText.Trim();
     }
 
-    /// <summary>`ceph-volume inventory --format json`: every device ceph-volume considers, with why it is not
-    /// available.</summary>
+    /// <summary>
+    /// `ceph-volume inventory --format json`: every device ceph-volume considers, with why it is not available.
+    /// </summary>
     public async Task<IReadOnlyList<CephVolumeDevice>> InventoryAsync(CancellationToken ct)
     {
         var r = await RunAsync(["inventory", "--format", "json"], ct).ConfigureAwait(false);
@@ -73,8 +76,9 @@ public sealed class CephVolume
         return ParseInventoryDevice(r.StdoutText);
     }
 
-    /// <summary>`ceph-volume raw list --format json`: BlueStore OSDs found on raw devices (all, or one
-    /// device).</summary>
+    /// <summary>
+    /// `ceph-volume raw list --format json`: BlueStore OSDs found on raw devices (all, or one device).
+    /// </summary>
     public async Task<IReadOnlyList<RawOsd>> RawListAsync(string? device, CancellationToken ct)
     {
         string[] command = ["raw", "list", "--format", "json"];
@@ -184,8 +188,9 @@ public sealed class CephVolume
     }
 }
 
-/// <summary>A device as `ceph-volume inventory` judges it; <see cref="RejectedReasons"/> says why it cannot become an
-/// OSD.</summary>
+/// <summary>
+/// A device as `ceph-volume inventory` judges it; <see cref="RejectedReasons"/> says why it cannot become an OSD.
+/// </summary>
 public sealed record CephVolumeDevice(string Path, bool Available, IReadOnlyList<string> RejectedReasons,
     string? DeviceId, bool CephDevice,
     int LogicalVolumes, IReadOnlyDictionary<string, string> SysApi)
@@ -199,15 +204,17 @@ public sealed record CephVolumeDevice(string Path, bool Available, IReadOnlyList
 public sealed record RawOsd(int OsdId, string OsdUuid, string ClusterFsid, string Device, string Type, string? DeviceDb,
     string? DeviceWal)
 {
-    /// <summary>Set by <see cref="CephVolume.RawPrepareAsync"/> when the device already had this OSD and nothing was
-    /// written.</summary>
+    /// <summary>
+    /// Set by <see cref="CephVolume.RawPrepareAsync"/> when the device already had this OSD and nothing was written.
+    /// </summary>
     public bool AlreadyPrepared { get; init; }
 
     public string Name => "osd." + OsdId.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>Arguments of `ceph-volume raw prepare`. Device paths may be symlinks; they are resolved on the
-/// host.</summary>
+/// <summary>
+/// Arguments of `ceph-volume raw prepare`. Device paths may be symlinks; they are resolved on the host.
+/// </summary>
 public sealed record RawPrepareOptions(string Device)
 {
     public string? CrushDeviceClass { get; init; }
@@ -215,7 +222,9 @@ public sealed record RawPrepareOptions(string Device)
     public int? OsdId { get; init; }
     public string? BlockDb { get; init; }
     public string? BlockWal { get; init; }
-    /// <summary>Keep the data directory on disk instead of a tmpfs, so `ceph-osd@ID` starts after a reboot without
-    /// re-activating.</summary>
+    /// <summary>
+    /// Keep the data directory on disk instead of a tmpfs, so `ceph-osd@ID` starts after a reboot without
+    /// re-activating.
+    /// </summary>
     public bool NoTmpfs { get; init; }
 }

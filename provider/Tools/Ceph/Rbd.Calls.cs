@@ -29,15 +29,17 @@ public sealed partial class Rbd
     public ToolCall<bool> ImageMetaSetCall(RbdImageRef image, string key, string value) =>
         Call(["image-meta", "set", .. Spec(image), MetaKey(key), value], r => Ok(r, image));
 
-    /// <summary>`rbd image-meta list` (see <see cref="ImageMetaListAsync"/>); null when the image does not
-    /// exist.</summary>
+    /// <summary>
+    /// `rbd image-meta list` (see <see cref="ImageMetaListAsync"/>); null when the image does not exist.
+    /// </summary>
     public ToolCall<IReadOnlyDictionary<string, string>?> ImageMetaFindCall(RbdImageRef image) =>
         Call(["image-meta", "list", .. Spec(image), "--format", "json"],
             r => r.ExitCode == CephErrno.ENOENT ? null
                 : r.ExitCode == 0 ? ParseImageMeta(r.StdoutText) : throw Error(r, image));
 
-    /// <summary>The image's metadata, or null when the image does not exist: "is it there, and whose is it" in one
-    /// round trip.</summary>
+    /// <summary>
+    /// The image's metadata, or null when the image does not exist: "is it there, and whose is it" in one round trip.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, string>?> ImageMetaFindAsync(RbdImageRef image, CancellationToken ct)
     {
         var call = ImageMetaFindCall(image);

@@ -6,8 +6,9 @@ namespace Mvm.Tools;
 /// <summary>Image metadata (`rbd image-meta`) and space used (`rbd du`).</summary>
 public sealed partial class Rbd
 {
-    /// <summary>`rbd image-meta list`: every key and value. rbd prints nothing at all for an image without
-    /// metadata.</summary>
+    /// <summary>
+    /// `rbd image-meta list`: every key and value. rbd prints nothing at all for an image without metadata.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, string>> ImageMetaListAsync(RbdImageRef image, CancellationToken ct)
     {
         var r = await RunAsync(["image-meta", "list", .. Spec(image), "--format", "json"], CommandTimeout, ct)

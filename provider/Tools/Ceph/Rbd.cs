@@ -124,8 +124,10 @@ public sealed partial class Rbd
         throw Error(r, image, "snapshot", $"{image}@{snapshot}");
     }
 
-    /// <summary>`rbd snap unprotect`; idempotent. Refused (<see cref="RbdImageBusyException"/>) while clones of the
-    /// snapshot exist.</summary>
+    /// <summary>
+    /// `rbd snap unprotect`; idempotent. Refused (<see cref="RbdImageBusyException"/>) while clones of the snapshot
+    /// exist.
+    /// </summary>
     public async Task SnapUnprotectAsync(RbdImageRef image, string snapshot, CancellationToken ct)
     {
         var r = await
@@ -148,8 +150,10 @@ public sealed partial class Rbd
         return ParseSnapList(r.StdoutText);
     }
 
-    /// <summary>`rbd snap rm`. A protected snapshot must be unprotected first; a missing one is
-    /// <see cref="RemovalOutcome.AlreadyAbsent"/>.</summary>
+    /// <summary>
+    /// `rbd snap rm`. A protected snapshot must be unprotected first; a missing one is
+    /// <see cref="RemovalOutcome.AlreadyAbsent"/>.
+    /// </summary>
     public async Task<RemovalOutcome> SnapRemoveAsync(RbdImageRef image, string snapshot, CancellationToken ct)
     {
         var r = await
@@ -250,8 +254,10 @@ public sealed partial class Rbd
         return r;
     }
 
-    /// <summary>rbd's errno exit codes as typed failures: ENOENT names the missing pool, image or snapshot;
-    /// EBUSY/ENOTEMPTY mean "in use".</summary>
+    /// <summary>
+    /// rbd's errno exit codes as typed failures: ENOENT names the missing pool, image or snapshot; EBUSY/ENOTEMPTY mean
+    /// "in use".
+    /// </summary>
     private Exception Error(CommandResult r, RbdImageRef? image, string? kind = null, string? name = null)
     {
         if (r.ExitCode == CephErrno.ENOENT) return CephFailure.NotFound(r, Tool, kind ?? "image",

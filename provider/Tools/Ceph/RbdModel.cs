@@ -1,8 +1,9 @@
 using Mvm.Core;
 namespace Mvm.Tools;
 
-/// <summary>An RBD image by pool, optional namespace and name, as rbd's `--pool/--namespace/--image` options take
-/// it.</summary>
+/// <summary>
+/// An RBD image by pool, optional namespace and name, as rbd's `--pool/--namespace/--image` options take it.
+/// </summary>
 public sealed record RbdImageRef(string Pool, string Image, string? Namespace = null)
 {
     /// <summary>rbd's image spec, `pool[/namespace]/image`, for messages.</summary>
@@ -50,16 +51,19 @@ public sealed record RbdSnapshot(int Id, string Name, long SizeBytes, bool Prote
 /// <summary>Options of `rbd create`, `rbd clone` and `rbd import`.</summary>
 public sealed record RbdImageOptions
 {
-    /// <summary>Image features, e.g. layering, exclusive-lock, object-map, fast-diff, deep-flatten. Null = the
-    /// cluster's rbd_default_features.</summary>
+    /// <summary>
+    /// Image features, e.g. layering, exclusive-lock, object-map, fast-diff, deep-flatten. Null = the cluster's
+    /// rbd_default_features.
+    /// </summary>
     public IReadOnlyList<string>? Features { get; init; }
 
     /// <summary>Object size as a power of two (22 = 4 MiB). Null = the default.</summary>
     public int? Order { get; init; }
 }
 
-/// <summary>An RBD operation Ceph refused because the image is in use: it has snapshots, clones, or watchers (a running
-/// VM).</summary>
+/// <summary>
+/// An RBD operation Ceph refused because the image is in use: it has snapshots, clones, or watchers (a running VM).
+/// </summary>
 public sealed class RbdImageBusyException(string host, RbdImageRef image, string reason)
     : ProviderException($"RBD image {image} on {host} is in use: {reason}.")
 {
@@ -67,8 +71,9 @@ public sealed class RbdImageBusyException(string host, RbdImageRef image, string
     public string Reason { get; } = reason;
 }
 
-/// <summary>A resize would shrink the image and the caller did not allow shrinking (data past the new end would be
-/// lost).</summary>
+/// <summary>
+/// A resize would shrink the image and the caller did not allow shrinking (data past the new end would be lost).
+/// </summary>
 public sealed class RbdShrinkRefusedException(string host, RbdImageRef image, long requestedBytes)
     :
         ProviderException($"resizing RBD image {image} on {host} to {requestedBytes} bytes would shrink it and lose " +

@@ -66,8 +66,10 @@ public sealed record DomainSpec
     /// <summary>The most vCPUs the domain can have without a reboot (the `&lt;vcpu&gt;` value).</summary>
     public required int MaxVcpus { get; init; }
 
-    /// <summary>vCPUs online at boot (`current`); null means <see cref="MaxVcpus"/>. Lower than the maximum leaves room
-    /// to hot-add.</summary>
+    /// <summary>
+    /// vCPUs online at boot (`current`); null means <see cref="MaxVcpus"/>. Lower than the maximum leaves room to
+    /// hot-add.
+    /// </summary>
     public int? Vcpus { get; init; }
 
     /// <summary>Null leaves the CPU to libvirt's default.</summary>
@@ -75,8 +77,9 @@ public sealed record DomainSpec
 
     public string Arch { get; init; } = "x86_64";
 
-    /// <summary>`q35` (PCIe, hot-plug through root ports) or `pc`; libvirt expands it to the newest versioned
-    /// machine.</summary>
+    /// <summary>
+    /// `q35` (PCIe, hot-plug through root ports) or `pc`; libvirt expands it to the newest versioned machine.
+    /// </summary>
     public string Machine { get; init; } = "q35";
 
     public Firmware Firmware { get; init; } = Firmware.Bios;
@@ -128,8 +131,10 @@ public sealed record DomainSpec
     /// </summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first thing libvirt would reject or the provider
-    /// could not manage.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first thing libvirt would reject or the provider could not
+    /// manage.
+    /// </summary>
     public void Validate()
     {
         DomainNames.Validate(Name);
@@ -293,8 +298,9 @@ public sealed record RbdDiskSource(string Pool, string Image, IReadOnlyList<Ceph
 
 public enum InterfaceKind
 {
-    /// <summary>A bridge on the host by name (an OVS bridge with <see cref="InterfaceSpec.OpenVSwitch"/>, else a Linux
-    /// bridge).</summary>
+    /// <summary>
+    /// A bridge on the host by name (an OVS bridge with <see cref="InterfaceSpec.OpenVSwitch"/>, else a Linux bridge).
+    /// </summary>
     Bridge,
 
     /// <summary>A libvirt network, optionally a port group of it (how OVS VLAN port groups are offered).</summary>
@@ -318,8 +324,9 @@ public sealed record InterfaceSpec
     /// <summary>Access VLAN set on the OVS port (needs Open vSwitch or a network that uses it).</summary>
     public int? VlanTag { get; init; }
 
-    /// <summary>Fixed by the provider so the NIC can be found again (detach matches on it); null lets libvirt pick
-    /// one.</summary>
+    /// <summary>
+    /// Fixed by the provider so the NIC can be found again (detach matches on it); null lets libvirt pick one.
+    /// </summary>
     public string? Mac { get; init; }
 
     public string Model { get; init; } = "virtio";
@@ -369,8 +376,9 @@ public static class MacAddresses
     public static string Normalize(string mac) => mac.ToLowerInvariant();
 }
 
-/// <summary>Which names libvirt accepts for domains, networks and pools (and the provider can pass safely as one argv
-/// word).</summary>
+/// <summary>
+/// Which names libvirt accepts for domains, networks and pools (and the provider can pass safely as one argv word).
+/// </summary>
 public static class DomainNames
 {
     public static void Validate(string name, string kind = "domain")

@@ -86,8 +86,9 @@ public sealed class DomainXml
         set => Root.SetAttributeValue("type", value == DomainType.Kvm ? "kvm" : "qemu");
     }
 
-    /// <summary>The running domain's id (only in live XML); null when it is not running or the XML is the inactive
-    /// definition.</summary>
+    /// <summary>
+    /// The running domain's id (only in live XML); null when it is not running or the XML is the inactive definition.
+    /// </summary>
     public int? Id => (string?)Root.Attribute("id") is { } id ? int.Parse(id, CultureInfo.InvariantCulture) : null;
 
     public string? Description
@@ -109,8 +110,9 @@ public sealed class DomainXml
         set => WriteSize("memory", value, ["name", "uuid", "genid", "title", "description", "metadata", "maxMemory"]);
     }
 
-    /// <summary>`&lt;currentMemory&gt;`: the balloon target; libvirt treats a missing one as equal to
-    /// <see cref="MemoryKiB"/>.</summary>
+    /// <summary>
+    /// `&lt;currentMemory&gt;`: the balloon target; libvirt treats a missing one as equal to <see cref="MemoryKiB"/>.
+    /// </summary>
     public long CurrentMemoryKiB
     {
         get => ReadSize("currentMemory") ?? MemoryKiB;
@@ -248,8 +250,9 @@ public sealed class DomainXml
         Devices.Elements().Where(e => e.Name.LocalName is "serial" or "console").Select(e => new DomainCharDevice(e))
             .ToList();
 
-    /// <summary>Devices the typed view does not model (controllers, inputs, channels, rng …), as their element
-    /// names.</summary>
+    /// <summary>
+    /// Devices the typed view does not model (controllers, inputs, channels, rng …), as their element names.
+    /// </summary>
     public IReadOnlyList<string> OtherDevices =>
         Devices.Elements().Select(e => e.Name.LocalName)
             .Where(n => n is not ("disk" or "interface" or "serial" or "console")).ToList();
@@ -381,8 +384,9 @@ public sealed class DomainXml
 /// <summary>XML plumbing shared by the domain, network, pool and secret models.</summary>
 internal static class LibvirtXml
 {
-    /// <summary>Parses libvirt XML without DTD processing (never needed, and a way to make a parser fetch or expand
-    /// things).</summary>
+    /// <summary>
+    /// Parses libvirt XML without DTD processing (never needed, and a way to make a parser fetch or expand things).
+    /// </summary>
     public static XElement ParseRoot(string xml, string expectedRoot)
     {
         var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null,
@@ -404,8 +408,9 @@ internal static class LibvirtXml
         return root;
     }
 
-    /// <summary>The child element, created after the last of <paramref name="after"/> present (or first) when
-    /// missing.</summary>
+    /// <summary>
+    /// The child element, created after the last of <paramref name="after"/> present (or first) when missing.
+    /// </summary>
     public static XElement Child(XElement parent, string name, string[] after) =>
         parent.Element(name) ?? InsertAfter(parent, new XElement(name), after);
 
@@ -422,8 +427,9 @@ internal static class LibvirtXml
         return e;
     }
 
-    /// <summary>A new device goes after the last device of its kind (device order is the guest's enumeration
-    /// order).</summary>
+    /// <summary>
+    /// A new device goes after the last device of its kind (device order is the guest's enumeration order).
+    /// </summary>
     public static void InsertAmongDevices(XElement devices, XElement e)
     {
         var last = devices.Elements(e.Name).LastOrDefault();

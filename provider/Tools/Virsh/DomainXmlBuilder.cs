@@ -139,8 +139,10 @@ internal static class DomainXmlBuilder
     private static bool IsQ35(string machine) =>
         machine == "q35" || machine.StartsWith("pc-q35", StringComparison.Ordinal);
 
-    /// <summary>A `&lt;disk&gt;` element: also what
-    /// <see cref="Virsh.AttachDeviceAsync(string, DiskSpec, ChangeScope, CancellationToken)"/> sends.</summary>
+    /// <summary>
+    /// A `&lt;disk&gt;` element: also what
+    /// <see cref="Virsh.AttachDeviceAsync(string, DiskSpec, ChangeScope, CancellationToken)"/> sends.
+    /// </summary>
     public static XElement Disk(DiskSpec d)
     {
         var disk = new XElement("disk", new XAttribute("type", d.Source is RbdDiskSource ? "network" : "file"),

@@ -58,8 +58,9 @@ public sealed class DomainDisk(XElement element)
             .Select(h => new CephMonitor((string?)h.Attribute("name") ?? "", LibvirtXml.IntAttr(h, "port"))).ToList()
             ?? [];
 
-    /// <summary>cephx user and secret: libvirt accepts `&lt;auth&gt;` inside `&lt;source&gt;` or directly in
-    /// `&lt;disk&gt;`.</summary>
+    /// <summary>
+    /// cephx user and secret: libvirt accepts `&lt;auth&gt;` inside `&lt;source&gt;` or directly in `&lt;disk&gt;`.
+    /// </summary>
     public CephAuth? Auth
     {
         get
@@ -75,8 +76,9 @@ public sealed class DomainDisk(XElement element)
 
     public string ToXml() => Element.ToString();
 
-    /// <summary>The spec that builds this disk, or null for shapes the provider does not make (block devices, floppies,
-    /// LUNs …).</summary>
+    /// <summary>
+    /// The spec that builds this disk, or null for shapes the provider does not make (block devices, floppies, LUNs …).
+    /// </summary>
     public DiskSpec? ToSpec()
     {
         if (Device is not { } device || TargetDev is not { } target) return null;
@@ -184,8 +186,9 @@ public sealed class DomainInterface(XElement element)
         return e.ToString();
     }
 
-    /// <summary>The spec that builds this NIC, or null for kinds the provider does not make (trunks, direct, user
-    /// …).</summary>
+    /// <summary>
+    /// The spec that builds this NIC, or null for kinds the provider does not make (trunks, direct, user …).
+    /// </summary>
     public InterfaceSpec? ToSpec()
     {
         if (VlanTrunk || VlanTags.Count > 1) return null;

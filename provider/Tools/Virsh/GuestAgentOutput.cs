@@ -20,8 +20,9 @@ public static class GuestAgentOutput
     public static bool IsNoSuchFile(string stderr) =>
         stderr.Contains("No such file or directory", StringComparison.Ordinal);
 
-    /// <summary>The `return` member of the agent's reply (null for commands that return `{}` are still an object, not
-    /// null).</summary>
+    /// <summary>
+    /// The `return` member of the agent's reply (null for commands that return `{}` are still an object, not null).
+    /// </summary>
     public static JsonNode? ParseReturn(string stdout, string command)
     {
         JsonNode? reply;

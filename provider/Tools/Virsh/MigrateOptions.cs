@@ -13,8 +13,9 @@ public sealed record MigrateOptions(string DestinationUri)
     public bool Persistent { get; init; } = true;
     public bool UndefineSource { get; init; } = true;
 
-    /// <summary>Moves only the definition of a shut-off domain (`--offline`): nothing runs, so nothing
-    /// streams.</summary>
+    /// <summary>
+    /// Moves only the definition of a shut-off domain (`--offline`): nothing runs, so nothing streams.
+    /// </summary>
     public bool Offline { get; init; }
 
     /// <summary>
@@ -27,8 +28,10 @@ public sealed record MigrateOptions(string DestinationUri)
     /// <summary>Throttle the guest's CPUs if its memory changes faster than the link copies it.</summary>
     public bool AutoConverge { get; init; }
 
-    /// <summary>Where QEMU sends the memory (e.g. `tcp://10.20.1.13` to use the storage network); null: the
-    /// destination's hostname.</summary>
+    /// <summary>
+    /// Where QEMU sends the memory (e.g. `tcp://10.20.1.13` to use the storage network); null: the destination's
+    /// hostname.
+    /// </summary>
     public string? MigrateUri { get; init; }
 
     /// <summary>Limit in MiB/s; null: unlimited.</summary>

@@ -37,8 +37,9 @@ public sealed record OvsNetworkSpec(string Name, string Bridge, IReadOnlyList<Po
     }
 }
 
-/// <summary>A libvirt network definition (net-dumpxml), typed for the parts the provider manages; the rest is
-/// kept.</summary>
+/// <summary>
+/// A libvirt network definition (net-dumpxml), typed for the parts the provider manages; the rest is kept.
+/// </summary>
 public sealed class NetworkXml
 {
     private NetworkXml(XElement root) => Root = root;

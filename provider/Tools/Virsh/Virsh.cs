@@ -38,8 +38,9 @@ public sealed partial class Virsh
     /// </summary>
     internal static readonly string[] Prefix = ["env", "LC_ALL=C", "virsh", "-c", SystemUri];
 
-    /// <summary>virsh reads XML and secret values from its stdin through this path (libvirt 9.0 accepts it for
-    /// --file).</summary>
+    /// <summary>
+    /// virsh reads XML and secret values from its stdin through this path (libvirt 9.0 accepts it for --file).
+    /// </summary>
     internal const string Stdin = "/dev/stdin";
 
     private readonly IHost _host;

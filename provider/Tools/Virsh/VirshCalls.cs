@@ -16,8 +16,10 @@ public static class VirshCalls
     /// </summary>
     public static ToolCall<CommandResult> Version() => new(["virsh", "-c", Virsh.SystemUri, "version"], null, r => r);
 
-    /// <summary>`net-dumpxml`; null when the network does not exist. <paramref name="inactive"/> reads the persistent
-    /// definition.</summary>
+    /// <summary>
+    /// `net-dumpxml`; null when the network does not exist. <paramref name="inactive"/> reads the persistent
+    /// definition.
+    /// </summary>
     public static ToolCall<NetworkXml?> NetDumpXml(string network, bool inactive = false) =>
         Call(inactive ? ["net-dumpxml", "--network", network, "--inactive"] : ["net-dumpxml", "--network", network],
             null,
@@ -32,8 +34,9 @@ public static class VirshCalls
                 Missing(r, VirshObject.Network(network)) ? null
                 : VirshOutput.ParseNetInfo(Checked(r, VirshObject.Network(network)).StdoutText));
 
-    /// <summary>`net-define` with the XML on stdin; redefining an existing network replaces its persistent
-    /// definition.</summary>
+    /// <summary>
+    /// `net-define` with the XML on stdin; redefining an existing network replaces its persistent definition.
+    /// </summary>
     public static ToolCall<bool> NetDefine(NetworkXml network) =>
         Call(["net-define", "--file", Virsh.Stdin, "--validate"], Encoding.UTF8.GetBytes(network.ToXml()),
             r => Checked(r, null) is not null);

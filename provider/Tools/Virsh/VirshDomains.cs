@@ -82,8 +82,9 @@ public sealed partial class Virsh
             "--checkpoints-metadata",
             keepNvram ? "--keep-nvram" : "--nvram"], VirshObject.Domain(domain), ct).ConfigureAwait(false);
 
-    /// <summary>`virsh dumpxml`: the live definition (or with <paramref name="inactive"/>, the one the next boot
-    /// uses).</summary>
+    /// <summary>
+    /// `virsh dumpxml`: the live definition (or with <paramref name="inactive"/>, the one the next boot uses).
+    /// </summary>
     public async Task<DomainXml> DumpXmlAsync(string domain, bool inactive = false, CancellationToken ct = default)
     {
         string[] args = inactive ? ["dumpxml", "--domain", domain, "--inactive"] : ["dumpxml", "--domain", domain];
@@ -120,8 +121,9 @@ public sealed partial class Virsh
             VirshObject.Domain(domain), ct).ConfigureAwait(false);
     }
 
-    /// <summary>`virsh setvcpus --maximum --config`: the maximum can only change in the definition (next cold
-    /// boot).</summary>
+    /// <summary>
+    /// `virsh setvcpus --maximum --config`: the maximum can only change in the definition (next cold boot).
+    /// </summary>
     public async Task SetMaxVcpusAsync(string domain, int count, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
@@ -181,13 +183,16 @@ public sealed partial class Virsh
             VirshObject.Domain(domain), ct, Utf8(deviceXml),
             new VirshObject("device", deviceName ?? "(from XML)")).ConfigureAwait(false);
 
-    /// <summary>Detaches a disk as the domain's own XML describes it (libvirt matches disks on the target alone, so
-    /// live XML works for both scopes).</summary>
+    /// <summary>
+    /// Detaches a disk as the domain's own XML describes it (libvirt matches disks on the target alone, so live XML
+    /// works for both scopes).
+    /// </summary>
     public Task DetachDeviceAsync(string domain, DomainDisk disk, ChangeScope scope, CancellationToken ct = default) =>
         DetachDeviceAsync(domain, disk.ToXml(), scope, disk.TargetDev, ct);
 
-    /// <summary>Detaches a NIC read from the domain's XML, identified by its MAC
-    /// (<see cref="DomainInterface.DetachXml"/>).</summary>
+    /// <summary>
+    /// Detaches a NIC read from the domain's XML, identified by its MAC (<see cref="DomainInterface.DetachXml"/>).
+    /// </summary>
     public Task DetachDeviceAsync(string domain, DomainInterface nic, ChangeScope scope,
         CancellationToken ct = default) =>
         DetachDeviceAsync(domain, nic.DetachXml(), scope, nic.Mac, ct);
@@ -202,8 +207,9 @@ public sealed partial class Virsh
         return DetachDeviceAsync(domain, DomainXmlBuilder.Interface(nic).ToString(), scope, nic.Mac, ct);
     }
 
-    /// <summary>`virsh domblkinfo` for one disk (by target, e.g. `vda`); libvirt 9.0 prints bytes unless
-    /// --human.</summary>
+    /// <summary>
+    /// `virsh domblkinfo` for one disk (by target, e.g. `vda`); libvirt 9.0 prints bytes unless --human.
+    /// </summary>
     public async Task<BlockInfo> DomBlkInfoAsync(string domain, string disk, CancellationToken ct = default)
     {
         var result = await RunAsync(["domblkinfo", "--domain", domain, "--device", disk], VirshObject.Domain(domain),

@@ -21,8 +21,9 @@ internal static partial class VirshErrors
 {
     public const string Tool = "virsh";
 
-    /// <summary>Throws the typed exception for a failed run, else the transport's
-    /// <see cref="RemoteCommandFailedException"/>.</summary>
+    /// <summary>
+    /// Throws the typed exception for a failed run, else the transport's <see cref="RemoteCommandFailedException"/>.
+    /// </summary>
     [DoesNotReturn]
     public static void Throw(string host, CommandResult result, VirshObject? target, VirshObject? device = null)
     {
@@ -68,13 +69,16 @@ internal static partial class VirshErrors
         return null;
     }
 
-    /// <summary>Whether virsh's error says <paramref name="phrase"/> (e.g. "is not running"); for outcomes a caller
-    /// treats as fine.</summary>
+    /// <summary>
+    /// Whether virsh's error says <paramref name="phrase"/> (e.g. "is not running"); for outcomes a caller treats as
+    /// fine.
+    /// </summary>
     public static bool Says(CommandResult result, string phrase) =>
         result.ExitCode != 0 && result.StderrText.Contains(phrase, StringComparison.Ordinal);
 
-    /// <summary>The error lines without their "error: " prefix, joined: libvirt puts the cause on the last
-    /// one.</summary>
+    /// <summary>
+    /// The error lines without their "error: " prefix, joined: libvirt puts the cause on the last one.
+    /// </summary>
     public static string Detail(string stderr)
     {
         var lines = stderr.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)

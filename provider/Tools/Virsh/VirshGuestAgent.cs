@@ -14,12 +14,14 @@ public sealed record GuestExecResult(int ExitCode, byte[] Stdout, byte[] Stderr,
 /// <summary>One address of a guest NIC, as `virsh domifaddr` prints it (`10.0.0.5/24`).</summary>
 public sealed record GuestAddress(string Family, string Address, int Prefix);
 
-/// <summary>A NIC inside the guest with its addresses; <see cref="Mac"/> ties it to the domain's
-/// &lt;interface&gt;.</summary>
+/// <summary>
+/// A NIC inside the guest with its addresses; <see cref="Mac"/> ties it to the domain's &lt;interface&gt;.
+/// </summary>
 public sealed record GuestInterface(string Name, string? Mac, IReadOnlyList<GuestAddress> Addresses);
 
-/// <summary>The guest agent cannot be reached: no agent channel, the agent is not (yet) running, or it stopped
-/// answering.</summary>
+/// <summary>
+/// The guest agent cannot be reached: no agent channel, the agent is not (yet) running, or it stopped answering.
+/// </summary>
 public sealed class GuestAgentUnavailableException(string host, string domain, string detail)
     : ProviderException($"the guest agent of domain {domain} on {host} is not answering ({detail})")
 {
@@ -31,12 +33,14 @@ public sealed class GuestAgentUnavailableException(string host, string domain, s
 // option), so nothing secret may be sent through these methods: the host's `ps` would show it.
 public sealed partial class Virsh
 {
-    /// <summary>How long the agent may take to answer one command (virsh's --timeout); a hung guest must not hang the
-    /// provider.</summary>
+    /// <summary>
+    /// How long the agent may take to answer one command (virsh's --timeout); a hung guest must not hang the provider.
+    /// </summary>
     internal static readonly TimeSpan AgentCommandTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>The largest read asked of the agent at once (it base64-encodes the bytes into one JSON
-    /// reply).</summary>
+    /// <summary>
+    /// The largest read asked of the agent at once (it base64-encodes the bytes into one JSON reply).
+    /// </summary>
     internal const int AgentReadChunk = 1 << 20;
 
     /// <summary>
@@ -77,8 +81,9 @@ public sealed partial class Virsh
         }
     }
 
-    /// <summary>Waits until the agent answers a ping, at most <paramref name="limit"/>; a booting guest starts its
-    /// agent late.</summary>
+    /// <summary>
+    /// Waits until the agent answers a ping, at most <paramref name="limit"/>; a booting guest starts its agent late.
+    /// </summary>
     public async Task WaitForAgentAsync(string domain, TimeSpan limit, CancellationToken ct = default)
     {
         var deadline = DateTime.UtcNow + limit;
@@ -174,8 +179,9 @@ public sealed partial class Virsh
         }
     }
 
-    /// <summary>`virsh domifaddr --source agent --full`: the guest's NICs and addresses as the guest itself reports
-    /// them.</summary>
+    /// <summary>
+    /// `virsh domifaddr --source agent --full`: the guest's NICs and addresses as the guest itself reports them.
+    /// </summary>
     public async Task<IReadOnlyList<GuestInterface>> GuestInterfacesAsync(string domain, CancellationToken ct = default)
     {
         var result = await RunRawAsync(["domifaddr", "--domain", domain, "--source", "agent", "--full"], null, null, ct)

@@ -6,8 +6,9 @@ public sealed partial class Virsh
     public Task NetDefineAsync(NetworkXml network, bool validate = true, CancellationToken ct = default) =>
         NetDefineAsync(network.ToXml(), validate, ct);
 
-    /// <summary>`virsh net-define` (XML on stdin); redefining an existing network by name replaces its
-    /// definition.</summary>
+    /// <summary>
+    /// `virsh net-define` (XML on stdin); redefining an existing network by name replaces its definition.
+    /// </summary>
     public async Task NetDefineAsync(string networkXml, bool validate = true, CancellationToken ct = default)
     {
         string[] args = validate ? ["net-define", "--file", Stdin, "--validate"] : ["net-define", "--file", Stdin];

@@ -16,8 +16,9 @@ public sealed partial class Virsh
         await RunAsync(args, null, ct, Utf8(poolXml)).ConfigureAwait(false);
     }
 
-    /// <summary>`virsh pool-start` (for RBD: connects to Ceph with the pool's secret). Returns false when it was
-    /// already active.</summary>
+    /// <summary>
+    /// `virsh pool-start` (for RBD: connects to Ceph with the pool's secret). Returns false when it was already active.
+    /// </summary>
     public Task<bool> PoolStartAsync(string pool, CancellationToken ct = default) =>
         RunUnlessAsync(["pool-start", "--pool", pool], VirshObject.Pool(pool),
             $"storage pool '{pool}' is already active", ct);
@@ -50,8 +51,9 @@ public sealed partial class Virsh
         return PoolXml.Parse(result.StdoutText);
     }
 
-    /// <summary>`virsh pool-destroy` (stops it; images and definition stay). Returns false when it was not
-    /// active.</summary>
+    /// <summary>
+    /// `virsh pool-destroy` (stops it; images and definition stay). Returns false when it was not active.
+    /// </summary>
     public Task<bool> PoolDestroyAsync(string pool, CancellationToken ct = default) =>
         RunUnlessAsync(["pool-destroy", "--pool", pool], VirshObject.Pool(pool), $"storage pool '{pool}' is not active",
             ct);

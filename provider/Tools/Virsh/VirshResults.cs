@@ -59,8 +59,9 @@ public sealed record PoolInfo(string Name, Guid Uuid, string State, bool Persist
 /// <summary>One row of `virsh secret-list`: the UUID and its usage (e.g. `ceph client.libvirt secret`).</summary>
 public sealed record SecretListEntry(Guid Uuid, string Usage);
 
-/// <summary>Parsers for virsh's human-oriented output; the unit tests feed them text captured from libvirt
-/// 9.0.</summary>
+/// <summary>
+/// Parsers for virsh's human-oriented output; the unit tests feed them text captured from libvirt 9.0.
+/// </summary>
 public static partial class VirshOutput
 {
     /// <summary>virsh's state words (virshDomainStateToString), with LC_ALL=C.</summary>
