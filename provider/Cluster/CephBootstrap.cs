@@ -76,7 +76,7 @@ public static class CephBootstrap
         await Task.WhenAll(plan.Monitors.Select(m =>
             ctx.StepAsync("start Ceph manager", m.Node.Name, ct => StartManagerAsync(m.Node, ct))));
         await Task.WhenAll(plan.Monitors.Select(m => ctx.StepAsync("remove bootstrap files", m.Node.Name, ct =>
-            HostFileCalls.RemoveFiles([TmpMonKeyring, TmpMonmap]).RunAsync(m.Node.Host, T, ct))));
+            HostFiles.RemoveFiles([TmpMonKeyring, TmpMonmap]).RunAsync(m.Node.Host, T, ct))));
     }
 
     private static async Task<bool> InQuorumAsync(Ceph ceph, CephPlan plan, CancellationToken ct)
@@ -137,13 +137,13 @@ public static class CephBootstrap
     private static async Task CreateKeysAsync(IHost host, CephPlan plan, CancellationToken ct)
     {
         if (await ConfiguredFsidAsync(host, ct).ConfigureAwait(false) == plan.Fsid
-            && await HostFileCalls.IsNonEmpty(AdminKeyring).RunAsync(host, T, ct).ConfigureAwait(false))
+            && await HostFiles.IsNonEmpty(AdminKeyring).RunAsync(host, T, ct).ConfigureAwait(false))
             return;
         var batch = new ToolBatch();
-        batch.Add(HostFileCalls.MakeDirectories("0755", [EtcCeph]));
-        batch.Add(HostFileCalls.MakeDirectories("0750", CephDirectories, CephOwner));
-        batch.Add(HostFileCalls.RemoveFiles([TmpMonmap, TmpMonKeyring]));
-        batch.Add(HostFileCalls.Write(Conf, "0644", Encoding.UTF8.GetBytes(ConfText(plan))));
+        batch.Add(HostFiles.MakeDirectories("0755", [EtcCeph]));
+        batch.Add(HostFiles.MakeDirectories("0750", CephDirectories, CephOwner));
+        batch.Add(HostFiles.RemoveFiles([TmpMonmap, TmpMonKeyring]));
+        batch.Add(HostFiles.Write(Conf, "0644", Encoding.UTF8.GetBytes(ConfText(plan))));
         batch.Add(CephKeyrings.Create(AdminKeyring, "client.admin",
             [("mon", "allow *"), ("osd", "allow *"), ("mds", "allow *"), ("mgr", "allow *")]));
         batch.Add(CephKeyrings.Create(BootstrapOsdKeyring, "client.bootstrap-osd",
@@ -153,15 +153,15 @@ public static class CephBootstrap
         batch.Add(CephKeyrings.Import(TmpMonKeyring, BootstrapOsdKeyring));
         batch.Add(CephMonStore.CreateMonmap(TmpMonmap, plan.Fsid,
             plan.Monitors.Select(m => (m.Node.Name, m.Address)).ToList()));
-        batch.Add(HostFileCalls.ChangeMode("0600", AdminKeyring));
-        batch.Add(HostFileCalls.ChangeOwner(CephOwner, CephOwner, [TmpMonKeyring, TmpMonmap, BootstrapOsdKeyring]));
+        batch.Add(HostFiles.ChangeMode("0600", AdminKeyring));
+        batch.Add(HostFiles.ChangeOwner(CephOwner, CephOwner, [TmpMonKeyring, TmpMonmap, BootstrapOsdKeyring]));
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
     /// <summary>The named files as a tar stream (binary, kept in memory only to hand them to other hosts).</summary>
     public static async Task<byte[]> TarAsync(IHost host, IReadOnlyList<string> paths, CancellationToken ct)
     {
-        return await HostFileCalls.Archive(paths).RunAsync(host, T, ct).ConfigureAwait(false);
+        return await HostFiles.Archive(paths).RunAsync(host, T, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -171,11 +171,11 @@ public static class CephBootstrap
     public static async Task UntarAsync(IHost host, byte[] bundle, CancellationToken ct)
     {
         var batch = new ToolBatch();
-        batch.Add(HostFileCalls.MakeDirectories("0755", [EtcCeph]));
-        batch.Add(HostFileCalls.MakeDirectories("0750", CephDirectories, CephOwner));
-        batch.Add(HostFileCalls.Extract(bundle));
-        batch.Add(HostFileCalls.ChangeOwnerToCephWhereExists([BootstrapOsdKeyring, TmpMonKeyring, TmpMonmap]));
-        batch.Add(HostFileCalls.ChangeMode("0600", AdminKeyring));
+        batch.Add(HostFiles.MakeDirectories("0755", [EtcCeph]));
+        batch.Add(HostFiles.MakeDirectories("0750", CephDirectories, CephOwner));
+        batch.Add(HostFiles.Extract(bundle));
+        batch.Add(HostFiles.ChangeOwnerToCephWhereExists([BootstrapOsdKeyring, TmpMonKeyring, TmpMonmap]));
+        batch.Add(HostFiles.ChangeMode("0600", AdminKeyring));
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
@@ -183,17 +183,17 @@ public static class CephBootstrap
     {
         var id = node.Name;
         var dir = $"/var/lib/ceph/mon/ceph-{id}";
-        var made = await HostFileCalls.Exists(dir + "/done").RunAsync(node.Host, T, ct).ConfigureAwait(false);
+        var made = await HostFiles.Exists(dir + "/done").RunAsync(node.Host, T, ct).ConfigureAwait(false);
         var batch = new ToolBatch();
         if (!made)
         {
-            batch.Add(HostFileCalls.RemoveTree(dir));
-            batch.Add(HostFileCalls.MakeDirectories("0750", [dir], CephOwner));
+            batch.Add(HostFiles.RemoveTree(dir));
+            batch.Add(HostFiles.MakeDirectories("0750", [dir], CephOwner));
             batch.Add(CephMonStore.Mkfs(id, TmpMonmap, TmpMonKeyring));
-            batch.Add(HostFileCalls.Touch(dir + "/done"));
+            batch.Add(HostFiles.Touch(dir + "/done"));
         }
-        batch.Add(SystemdCalls.Enable(["ceph.target", "ceph-mon.target"]));
-        batch.Add(SystemdCalls.Enable([$"ceph-mon@{id}"], now: true));
+        batch.Add(Systemd.Enable(["ceph.target", "ceph-mon.target"]));
+        batch.Add(Systemd.Enable([$"ceph-mon@{id}"], now: true));
         await batch.RunCheckedAsync(node.Host, T, ct).ConfigureAwait(false);
     }
 
@@ -204,15 +204,15 @@ public static class CephBootstrap
     {
         var dir = $"/var/lib/ceph/mgr/ceph-{id}";
         var batch = new ToolBatch();
-        batch.Add(HostFileCalls.MakeDirectories("0750", [dir], CephOwner));
+        batch.Add(HostFiles.MakeDirectories("0750", [dir], CephOwner));
         // The host's default Ceph client (30 s connect timeout): the manager's key is made by its own host.
         batch.Add(new Ceph(host)
             .AuthGetOrCreateToFileCall($"mgr.{id}",
             [("mon", "allow profile mgr"), ("osd", "allow *"), ("mds", "allow *")],
             dir + "/keyring"));
-        batch.Add(HostFileCalls.ChangeOwner(CephOwner, CephOwner, [dir + "/keyring"]));
-        batch.Add(SystemdCalls.Enable(["ceph-mgr.target"]));
-        batch.Add(SystemdCalls.Enable([$"ceph-mgr@{id}"], now: true));
+        batch.Add(HostFiles.ChangeOwner(CephOwner, CephOwner, [dir + "/keyring"]));
+        batch.Add(Systemd.Enable(["ceph-mgr.target"]));
+        batch.Add(Systemd.Enable([$"ceph-mgr@{id}"], now: true));
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 

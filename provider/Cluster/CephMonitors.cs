@@ -34,23 +34,23 @@ public static class CephMonitors
             if ((await ceph.MonDumpAsync(ct).ConfigureAwait(false)).Find(name) is null)
                 await ceph.MonAddAsync(name, address, ct).ConfigureAwait(false);
             var dir = OsdRemoval.MonDirectory(name);
-            var made = await HostFileCalls.Exists(dir + "/done").RunAsync(host, T, ct).ConfigureAwait(false);
+            var made = await HostFiles.Exists(dir + "/done").RunAsync(host, T, ct).ConfigureAwait(false);
             var batch = new ToolBatch();
             if (!made)
             {
-                batch.Add(HostFileCalls.RemoveTrees([dir]));
-                batch.Add(HostFileCalls.MakeDirectories("0750", [dir, "/var/lib/ceph/tmp"], "ceph"));
+                batch.Add(HostFiles.RemoveTrees([dir]));
+                batch.Add(HostFiles.MakeDirectories("0750", [dir, "/var/lib/ceph/tmp"], "ceph"));
                 // The keyring and map come from the running cluster through this host's own ceph CLI.
                 var local = new Ceph(host, ceph.Context);
                 batch.Add(local.AuthGetToFileCall("mon.", TmpKeyring));
                 batch.Add(local.MonGetMapToFileCall(TmpMonmap));
-                batch.Add(HostFileCalls.ChangeOwner("ceph", "ceph", [TmpKeyring, TmpMonmap]));
+                batch.Add(HostFiles.ChangeOwner("ceph", "ceph", [TmpKeyring, TmpMonmap]));
                 batch.Add(CephMonStore.Mkfs(name, TmpMonmap, TmpKeyring));
-                batch.Add(HostFileCalls.Touch(dir + "/done"));
-                batch.Add(HostFileCalls.RemoveFiles([TmpKeyring, TmpMonmap]));
+                batch.Add(HostFiles.Touch(dir + "/done"));
+                batch.Add(HostFiles.RemoveFiles([TmpKeyring, TmpMonmap]));
             }
-            batch.Add(SystemdCalls.Enable(["ceph.target", "ceph-mon.target"]));
-            batch.Add(SystemdCalls.Enable([$"ceph-mon@{name}"], now: true));
+            batch.Add(Systemd.Enable(["ceph.target", "ceph-mon.target"]));
+            batch.Add(Systemd.Enable([$"ceph-mon@{name}"], now: true));
             await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
         });
         var started = clock.Elapsed;
@@ -83,7 +83,7 @@ public static class CephMonitors
             }
             if (clock.Elapsed >= JoinLimit)
             {
-                var journal = await SystemdCalls.JournalTail($"ceph-mon@{name}", 15).RunAsync(host, T, ct)
+                var journal = await Systemd.JournalTail($"ceph-mon@{name}", 15).RunAsync(host, T, ct)
                     .ConfigureAwait(false);
                 throw new ProviderException($"monitor {name} on {host.Name} did not join the quorum within " +
                     $"{Durations.Format(JoinLimit)}; last seen: {last}. " +
@@ -115,15 +115,15 @@ public static class CephMonitors
         if (value.Length == 0) return;
         await Task.WhenAll(members.Select(m => ctx.StepAsync("update mon_host in ceph.conf", m.Name, async ct =>
         {
-            var conf = CephConf.Parse(await HostFileCalls.ReadText(CephBootstrap.Conf).RunAsync(m.Host, T, ct)
+            var conf = CephConf.Parse(await HostFiles.ReadText(CephBootstrap.Conf).RunAsync(m.Host, T, ct)
                 .ConfigureAwait(false));
             if (conf.Get("global", "mon_host") == value) return;
             if (libvirtPool is not null) await SyncPoolAsync(new Virsh(m.Host), libvirtPool, value.Split(','), ct)
                 .ConfigureAwait(false);
             conf.Set("global", "mon_host", value);
             var write = new ToolBatch();
-            write.Add(HostFileCalls.Write(CephBootstrap.Conf + ".mvm-new", "0644", conf.ToBytes()));
-            write.Add(HostFileCalls.Move(CephBootstrap.Conf + ".mvm-new", CephBootstrap.Conf));
+            write.Add(HostFiles.Write(CephBootstrap.Conf + ".mvm-new", "0644", conf.ToBytes()));
+            write.Add(HostFiles.Move(CephBootstrap.Conf + ".mvm-new", CephBootstrap.Conf));
             await write.RunCheckedAsync(m.Host, T, ct).ConfigureAwait(false);
         })));
     }

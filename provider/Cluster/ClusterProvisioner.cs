@@ -173,7 +173,7 @@ public sealed class ClusterProvisioner(ClusterSettings settings, OperationContex
     /// </summary>
     public async Task<string> NewUuidAsync(ClusterNode node) =>
         (await ctx.StepAsync("generate id", node.Name,
-            ct => HostFileCalls.ReadText("/proc/sys/kernel/random/uuid")
+            ct => HostFiles.ReadText("/proc/sys/kernel/random/uuid")
                 .RunAsync(node.Host, TimeSpan.FromSeconds(30), ct), readOnly: true)
             .ConfigureAwait(false)).Trim();
 }

@@ -103,7 +103,7 @@ public static class HostDrain
     /// <summary>MemAvailable of a host in KiB: the room the drain and VM placement measure by.</summary>
     public static async Task<long> AvailableKiBAsync(IHost host, CancellationToken ct)
     {
-        var meminfo = await HostFileCalls.ReadText("/proc/meminfo").RunAsync(host, ReadLimit, ct).ConfigureAwait(false);
+        var meminfo = await HostFiles.ReadText("/proc/meminfo").RunAsync(host, ReadLimit, ct).ConfigureAwait(false);
         return HostFacts.ParseMemInfo(meminfo).AvailableBytes / 1024;
     }
 
@@ -146,12 +146,12 @@ public static class HostDrain
     /// </summary>
     private static async Task CopyNvramAsync(IHost source, IHost target, string path, CancellationToken ct)
     {
-        var read = await HostFileCalls.ReadIfPresent(path).RunAsync(source, ReadLimit, ct).ConfigureAwait(false);
+        var read = await HostFiles.ReadIfPresent(path).RunAsync(source, ReadLimit, ct).ConfigureAwait(false);
         if (read is null) return; // never booted: libvirt makes it from the template on the target
         var dir = path[..path.LastIndexOf('/')];
         var batch = new ToolBatch();
-        batch.Add(HostFileCalls.MakeDirectories("0755", [dir]));
-        batch.Add(HostFileCalls.Write(path, "0600", read));
+        batch.Add(HostFiles.MakeDirectories("0755", [dir]));
+        batch.Add(HostFiles.Write(path, "0600", read));
         await batch.RunCheckedAsync(target, ReadLimit, ct).ConfigureAwait(false);
     }
 

@@ -36,15 +36,15 @@ public static class HostSetup
         if (!install.NothingToDo) await ctx.InfoAsync(install.Summary);
 
         var container = await ctx.StepAsync("detect container", node.Name, async ct =>
-            await SystemdCalls.DetectContainer().RunAsync(host, T, ct).ConfigureAwait(false), readOnly: true);
+            await Systemd.DetectContainer().RunAsync(host, T, ct).ConfigureAwait(false), readOnly: true);
         if (container is { Length: > 0 } && container != "none")
             await ctx.StepAsync("allow libvirt in a container", node.Name, async ct =>
             {
                 // Inside a container the cgroup v1 controllers are read-only: QEMU cannot start
                 // under libvirt's default cgroup placement.
-                if (await HostFileCalls.ContainsLine(QemuConf, NoCgroupControllers).RunAsync(host, T, ct)
+                if (await HostFiles.ContainsLine(QemuConf, NoCgroupControllers).RunAsync(host, T, ct)
                     .ConfigureAwait(false)) return;
-                await HostFileCalls.Append(QemuConf,
+                await HostFiles.Append(QemuConf,
                     Encoding.UTF8.GetBytes($"\n# set by pulumi-resource-mvm: this host is a {container} " +
                         $"container\n{NoCgroupControllers}\n"))
                     .RunAsync(host, T, ct).ConfigureAwait(false);

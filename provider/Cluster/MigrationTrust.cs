@@ -95,7 +95,7 @@ public static class MigrationTrust
             await EditAsync(host, file, file == KnownHosts ? "0644" : "0600",
                 lines => lines.Where(l => !l.Contains(prefix, StringComparison.Ordinal)).ToList(), ct)
                 .ConfigureAwait(false);
-        await HostFileCalls.RemoveTree(KeyDirectory).RunAsync(host, T, ct).ConfigureAwait(false);
+        await HostFiles.RemoveTree(KeyDirectory).RunAsync(host, T, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -168,7 +168,7 @@ public static class MigrationTrust
     private static async Task EditAsync(IHost host, string path, string mode,
         Func<IReadOnlyList<string>, List<string>> edit, CancellationToken ct)
     {
-        var read = await HostFileCalls.ReadIfPresent(path).RunAsync(host, T, ct).ConfigureAwait(false);
+        var read = await HostFiles.ReadIfPresent(path).RunAsync(host, T, ct).ConfigureAwait(false);
         var text = read is null ? "" : Encoding.UTF8.GetString(read);
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
         var edited = edit(lines);
@@ -176,22 +176,22 @@ public static class MigrationTrust
         var dir = path[..path.LastIndexOf('/')];
         var temp = path + ".mvm-new";
         var batch = new ToolBatch();
-        batch.Add(HostFileCalls.MakeDirectories(dir == "/root/.ssh" ? "0700" : "0755", [dir]));
-        batch.Add(HostFileCalls.Write(temp, mode,
+        batch.Add(HostFiles.MakeDirectories(dir == "/root/.ssh" ? "0700" : "0755", [dir]));
+        batch.Add(HostFiles.Write(temp, mode,
             Encoding.UTF8.GetBytes(string.Join('\n', edited) + (edited.Count > 0 ? "\n" : ""))));
-        batch.Add(HostFileCalls.Move(temp, path));
+        batch.Add(HostFiles.Move(temp, path));
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
     private static async Task<Peer> ReadPeerAsync(MemberHost spec, IHost host, CancellationToken ct)
     {
-        if (!await HostFileCalls.IsFile(KeyFile).RunAsync(host, T, ct).ConfigureAwait(false))
+        if (!await HostFiles.IsFile(KeyFile).RunAsync(host, T, ct).ConfigureAwait(false))
         {
-            await HostFileCalls.MakeDirectories("0700", [KeyDirectory]).RunAsync(host, T, ct).ConfigureAwait(false);
+            await HostFiles.MakeDirectories("0700", [KeyDirectory]).RunAsync(host, T, ct).ConfigureAwait(false);
             await OpenSshCalls.KeyGen(KeyFile, "mvm-migration").RunAsync(host, T, ct).ConfigureAwait(false);
         }
         var batch = new ToolBatch(stopOnFailure: false);
-        var ownKey = batch.Add(HostFileCalls.ReadText(KeyFile + ".pub"));
+        var ownKey = batch.Add(HostFiles.ReadText(KeyFile + ".pub"));
         var ownHostKeys = batch.Add(OpenSshCalls.HostPublicKeys());
         await batch.RunAsync(host, T, ct).ConfigureAwait(false);
         var migrationKey = ownKey.Value.Trim();

@@ -34,13 +34,13 @@ public static class OsdProvisioning
                         "wipe it (`wipefs -a`) if its data is not needed, or remove it from dataDevices");
                 var osd = existing ?? await volume.RawPrepareAsync(new RawPrepareOptions(device) { NoTmpfs = true }, ct)
                     .ConfigureAwait(false);
-                if (!await SystemdCalls.IsActive($"ceph-osd@{osd.OsdId}").RunAsync(node.Host, T, ct)
+                if (!await Systemd.IsActive($"ceph-osd@{osd.OsdId}").RunAsync(node.Host, T, ct)
                     .ConfigureAwait(false))
                 {
                     await volume.RawActivateAsync(device, noTmpfs: true, ct).ConfigureAwait(false);
                     var batch = new ToolBatch();
-                    batch.Add(SystemdCalls.Enable(["ceph.target", "ceph-osd.target"]));
-                    batch.Add(SystemdCalls.Enable([$"ceph-osd@{osd.OsdId}"], now: true));
+                    batch.Add(Systemd.Enable(["ceph.target", "ceph-osd.target"]));
+                    batch.Add(Systemd.Enable([$"ceph-osd@{osd.OsdId}"], now: true));
                     await batch.RunCheckedAsync(node.Host, T, ct).ConfigureAwait(false);
                 }
                 return osd.OsdId;

@@ -63,7 +63,7 @@ public sealed partial class OsdRemoval
     /// <summary>Monitor names from the host's /var/lib/ceph/mon/ceph-NAME directories (cluster name `ceph`).</summary>
     private async Task<IReadOnlyList<string>> MonitorsOnHostAsync(IHost host, CancellationToken ct)
     {
-        var names = await HostFileCalls.ListNames("/var/lib/ceph/mon", "ceph-*").RunAsync(host, HostCommandTimeout, ct)
+        var names = await HostFiles.ListNames("/var/lib/ceph/mon", "ceph-*").RunAsync(host, HostCommandTimeout, ct)
             .ConfigureAwait(false);
         // No directory at all (a host that never ran a monitor, or already cleaned): nothing there.
         if (names is null) return [];
@@ -92,14 +92,14 @@ public sealed partial class OsdRemoval
         string[] units = ["ceph-mon@" + name, "ceph-mgr@" + name];
         string[] dirs = [MonDirectory(name), MgrDirectory(name)];
         var read = new ToolBatch(stopOnFailure: false);
-        var shown = read.Add(SystemdCalls.Show(units));
-        var exists = dirs.Select(d => read.Add(HostFileCalls.Exists(d))).ToList();
+        var shown = read.Add(Systemd.Show(units));
+        var exists = dirs.Select(d => read.Add(HostFiles.Exists(d))).ToList();
         await read.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         var running = shown.Value.Where(u => u.IsActive || u.IsEnabled).Select(u => u.Id).ToList();
         if (running.Count > 0)
         {
             var stop = new ToolBatch();
-            foreach (var u in running) stop.Add(SystemdCalls.Disable(u, now: true));
+            foreach (var u in running) stop.Add(Systemd.Disable(u, now: true));
             await stop.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         }
         step("stop", running.Count == 0,
@@ -121,7 +121,7 @@ public sealed partial class OsdRemoval
         {
             // One command in a batch of one: sent as a script, as the removal always was.
             var remove = new ToolBatch();
-            remove.Add(HostFileCalls.RemoveTrees(present));
+            remove.Add(HostFiles.RemoveTrees(present));
             await remove.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         }
         step("data directories", present.Count == 0,

@@ -151,9 +151,9 @@ public sealed partial class OsdRemoval
     {
         var dir = DataDirectory(osdId);
         var batch = new ToolBatch(stopOnFailure: false);
-        var unit = batch.Add(SystemdCalls.Show([Unit(osdId)]));
-        var mounted = batch.Add(HostFileCalls.IsMountPoint(dir));
-        var exists = batch.Add(HostFileCalls.Exists(dir));
+        var unit = batch.Add(Systemd.Show([Unit(osdId)]));
+        var mounted = batch.Add(HostFiles.IsMountPoint(dir));
+        var exists = batch.Add(HostFiles.Exists(dir));
         await batch.RunAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         return new HostSide(unit.Value.Single(), mounted.Value, exists.Value);
     }
@@ -177,9 +177,9 @@ public sealed partial class OsdRemoval
         }
 
         var act = new ToolBatch();
-        if (state.Mounted) act.Add(HostFileCalls.Unmount(dir));
-        if (state.DirectoryExists) act.Add(HostFileCalls.RemoveTrees([dir]));
-        if (device is not null) act.Add(HostFileCalls.WipeSignatures(device));
+        if (state.Mounted) act.Add(HostFiles.Unmount(dir));
+        if (state.DirectoryExists) act.Add(HostFiles.RemoveTrees([dir]));
+        if (device is not null) act.Add(HostFiles.WipeSignatures(device));
         if (act.Count > 0) await act.RunCheckedAsync(host, HostCommandTimeout, ct).ConfigureAwait(false);
         step("data directory", !state.DirectoryExists,
             state.DirectoryExists ? $"{(state.Mounted ? "unmounted and " : "")}removed {dir}" :

@@ -52,7 +52,8 @@ public static partial class Durations
     public static string Format(TimeSpan t) =>
         t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes}m" :
         t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds}s" :
-        t.TotalSeconds >= 1 ? $"{t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s" : $"{(int)t.TotalMilliseconds}ms";
+        t.TotalSeconds >= 1 ? $"{t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s"
+            : $"{(int)t.TotalMilliseconds}ms";
 
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h)")]
     private static partial Regex Part();

@@ -18,7 +18,9 @@ public static class Quoted
     /// <summary>The value quoted and escaped, cut after <see cref="MaxShown"/> characters.</summary>
     public static string Value(string? value) => Quote(value, MaxShown);
 
-    /// <summary>The value quoted and escaped, never cut: for keys inside property paths (`cephConfig["a\nb"]`).</summary>
+    /// <summary>
+    /// The value quoted and escaped, never cut: for keys inside property paths (`cephConfig["a\nb"]`).
+    /// </summary>
     public static string Full(string? value) => Quote(value, int.MaxValue);
 
     private static string Quote(string? value, int max)
@@ -71,7 +73,8 @@ public static class Quoted
     private static bool NeedsEscape(char c) => char.GetUnicodeCategory(c) switch
     {
         UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
-            or UnicodeCategory.ParagraphSeparator or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned => true,
+            or UnicodeCategory.ParagraphSeparator or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned =>
+                true,
         UnicodeCategory.SpaceSeparator => c != ' ',
         UnicodeCategory.Surrogate => true,
         _ => false,

@@ -16,7 +16,8 @@ public sealed class SecretScrubber
         if (string.IsNullOrEmpty(secret)) return;
         var parts = new List<string> { secret };
         if (secret.Contains('\n'))
-            parts.AddRange(secret.Split('\n').Select(l => l.Trim()).Where(l => l.Length >= MinimumFragment && !l.StartsWith("-----", StringComparison.Ordinal)));
+            parts.AddRange(secret.Split('\n').Select(l => l.Trim())
+                .Where(l => l.Length >= MinimumFragment && !l.StartsWith("-----", StringComparison.Ordinal)));
         lock (_gate)
         {
             // Longest first, so a secret that contains another is masked whole.

@@ -36,7 +36,9 @@ public sealed class CheckContext(string resourceName, MappingReport report)
             var k = key(items[i]);
             if (k is null) continue;
             if (seen.TryGetValue(k, out var first))
-                Fail(PropertyPath.Index(listPath, i), $"{what} {Quoted.Value(k)} is already used by {PropertyPath.Index(listPath, first)}; {what}s must be unique");
+                Fail(PropertyPath.Index(listPath, i),
+                    $"{what} {Quoted.Value(k)} is already used by {PropertyPath.Index(listPath, first)}; {what}s " +
+                    "must be unique");
             else seen[k] = i;
         }
     }

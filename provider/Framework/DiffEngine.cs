@@ -16,18 +16,21 @@ public static class DiffEngine
         return result;
     }
 
-    private static void CompareObject(ObjectModel model, ObjectProperty olds, ObjectProperty news, string path, bool replace, DiffResult result)
+    private static void CompareObject(ObjectModel model, ObjectProperty olds, ObjectProperty news, string path,
+        bool replace, DiffResult result)
     {
         foreach (var prop in model.Inputs)
         {
             var o = olds[prop.WireName];
             var n = news[prop.WireName];
             var propReplace = replace || prop.Input!.ReplaceOnChanges;
-            CompareValue(prop.Shape, prop.Input!.ListKey, o, n, PropertyPath.Field(path, prop.WireName), propReplace, result);
+            CompareValue(prop.Shape, prop.Input!.ListKey, o, n, PropertyPath.Field(path, prop.WireName), propReplace,
+                result);
         }
     }
 
-    private static void CompareValue(Shape shape, string? listKey, PropertyValue? o, PropertyValue? n, string path, bool replace, DiffResult result)
+    private static void CompareValue(Shape shape, string? listKey, PropertyValue? o, PropertyValue? n, string path,
+        bool replace, DiffResult result)
     {
         o = o?.Unsecret();
         n = n?.Unsecret();
@@ -59,7 +62,8 @@ public static class DiffEngine
         if (!PropertyValue.DeepEquals(o, n)) Add(result, path, DiffKind.Update, replace);
     }
 
-    private static void CompareKeyedList(Shape element, string key, ArrayProperty olds, ArrayProperty news, string path, bool replace, DiffResult result)
+    private static void CompareKeyedList(Shape element, string key, ArrayProperty olds, ArrayProperty news, string path,
+        bool replace, DiffResult result)
     {
         static string? KeyOf(PropertyValue item, string key) =>
             item.Unsecret() is ObjectProperty o && o[key]?.Unsecret() is StringProperty s ? s.Value : null;
@@ -77,14 +81,16 @@ public static class DiffEngine
                 matched.Add(i);
                 CompareValue(element, null, olds.Items[i], news.Items[j], PropertyPath.Index(path, j), replace, result);
             }
-            else Add(result, PropertyPath.Index(path, j), news.Items[j].ContainsComputed() && k is null ? DiffKind.Update : DiffKind.Add, replace);
+            else Add(result, PropertyPath.Index(path, j),
+                news.Items[j].ContainsComputed() && k is null ? DiffKind.Update : DiffKind.Add, replace);
         }
         for (var i = 0; i < olds.Items.Length; i++)
             if (!matched.Contains(i))
             {
                 // An item removed where another was added at the same position shows as one change of that position.
                 var p = PropertyPath.Index(path, i);
-                var kind = result.Entries.TryGetValue(p, out var existing) && existing is DiffKind.Add or DiffKind.AddReplace
+                var kind = result.Entries.TryGetValue(p, out var existing)
+                    && existing is DiffKind.Add or DiffKind.AddReplace
                     ? DiffKind.Update : DiffKind.Delete;
                 Add(result, p, kind, replace);
             }

@@ -13,7 +13,8 @@ public enum DiffKind
 
 public static class DiffKinds
 {
-    public static bool IsReplace(this DiffKind k) => k is DiffKind.AddReplace or DiffKind.DeleteReplace or DiffKind.UpdateReplace;
+    public static bool IsReplace(this DiffKind k) =>
+        k is DiffKind.AddReplace or DiffKind.DeleteReplace or DiffKind.UpdateReplace;
 
     public static DiffKind AsReplace(this DiffKind k) => k switch
     {
@@ -42,7 +43,8 @@ public sealed class DiffResult
     public void Remove(string path) => _entries.Remove(path);
 
     public IEnumerable<string> ChangedRoots => _entries.Keys.Select(PropertyPath.Root).Distinct();
-    public IEnumerable<string> ReplacedRoots => _entries.Where(e => e.Value.IsReplace()).Select(e => PropertyPath.Root(e.Key)).Distinct();
+    public IEnumerable<string> ReplacedRoots =>
+        _entries.Where(e => e.Value.IsReplace()).Select(e => PropertyPath.Root(e.Key)).Distinct();
 
     public void DropIgnored(IEnumerable<string> ignoreChanges)
     {

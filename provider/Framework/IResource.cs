@@ -10,14 +10,19 @@ public interface IResource
     Type ArgsType { get; }
     Type StateType { get; }
 
-    (ObjectProperty Inputs, IReadOnlyList<CheckFailureInfo> Failures) Check(string name, ObjectProperty olds, ObjectProperty news);
+    (ObjectProperty Inputs, IReadOnlyList<CheckFailureInfo> Failures) Check(string name, ObjectProperty olds,
+        ObjectProperty news);
     DiffResult Diff(string name, string id, ObjectProperty oldInputs, ObjectProperty oldOutputs, ObjectProperty news);
     ObjectProperty PreviewCreate(ObjectProperty news);
     ObjectProperty PreviewUpdate(ObjectProperty olds, ObjectProperty news);
-    /// <summary>The steps an up would take, for preview to print (olds null for a create); empty when the diff says it all.</summary>
+    /// <summary>
+    /// The steps an up would take, for preview to print (olds null for a create); empty when the diff says it all.
+    /// </summary>
     IReadOnlyList<string> PlanSteps(ObjectProperty? olds, ObjectProperty news);
     Task<(string Id, ObjectProperty Outputs)> CreateAsync(ObjectProperty news, OperationContext ctx);
-    Task<(ObjectProperty Outputs, ObjectProperty Inputs)?> ReadAsync(string id, ObjectProperty? state, ObjectProperty? inputs, OperationContext ctx);
-    Task<ObjectProperty> UpdateAsync(string id, ObjectProperty olds, ObjectProperty oldInputs, ObjectProperty news, DiffResult diff, OperationContext ctx);
+    Task<(ObjectProperty Outputs, ObjectProperty Inputs)?> ReadAsync(string id, ObjectProperty? state,
+        ObjectProperty? inputs, OperationContext ctx);
+    Task<ObjectProperty> UpdateAsync(string id, ObjectProperty olds, ObjectProperty oldInputs, ObjectProperty news,
+        DiffResult diff, OperationContext ctx);
     Task DeleteAsync(string id, ObjectProperty olds, OperationContext ctx);
 }

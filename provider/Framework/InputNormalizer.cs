@@ -9,7 +9,8 @@ namespace Mvm.Framework;
 /// </summary>
 public static class InputNormalizer
 {
-    public static ObjectProperty Normalize(Type type, ObjectProperty value) => NormalizeObject(ObjectModel.Of(type), value);
+    public static ObjectProperty Normalize(Type type, ObjectProperty value) =>
+        NormalizeObject(ObjectModel.Of(type), value);
 
     private static ObjectProperty NormalizeObject(ObjectModel model, ObjectProperty value)
     {
@@ -36,8 +37,11 @@ public static class InputNormalizer
         PropertyValue normalized = (shape.Kind, inner) switch
         {
             (ShapeKind.Object, ObjectProperty o) => NormalizeObject(ObjectModel.Of(shape.ClrType), o),
-            (ShapeKind.Array, ArrayProperty a) => PropertyValue.Of(a.Items.Select(i => NormalizeValue(shape.Element!, i))),
-            (ShapeKind.Map, ObjectProperty m) => PropertyValue.Of(m.Fields.Select(kv => KeyValuePair.Create(kv.Key, NormalizeValue(shape.Element!, kv.Value)))),
+            (ShapeKind.Array, ArrayProperty a) =>
+                PropertyValue.Of(a.Items.Select(i => NormalizeValue(shape.Element!, i))),
+            (ShapeKind.Map, ObjectProperty m) =>
+                PropertyValue.Of(m.Fields.Select(kv =>
+                KeyValuePair.Create(kv.Key, NormalizeValue(shape.Element!, kv.Value)))),
             _ => inner,
         };
         return secret ? PropertyValue.Secret(normalized) : normalized;

@@ -14,7 +14,8 @@ public static class JsonValues
         JsonValueKind.Number => PropertyValue.Of(e.GetDouble()),
         JsonValueKind.String => PropertyValue.Of(e.GetString()),
         JsonValueKind.Array => PropertyValue.Of(e.EnumerateArray().Select(FromJson)),
-        JsonValueKind.Object => PropertyValue.Of(e.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, FromJson(p.Value)))),
+        JsonValueKind.Object =>
+            PropertyValue.Of(e.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, FromJson(p.Value)))),
         _ => PropertyValue.Null,
     };
 }

@@ -31,7 +31,8 @@ public static class PropertyMapper
     public static object Decode(Type type, ObjectProperty value, MappingReport report, Options? options = null) =>
         DecodeObject(type, value, "", report, options ?? Strict);
 
-    private static object DecodeObject(Type type, ObjectProperty value, string path, MappingReport report, Options options)
+    private static object DecodeObject(Type type, ObjectProperty value, string path, MappingReport report,
+        Options options)
     {
         var model = ObjectModel.Of(type);
         var target = Activator.CreateInstance(type)!;
@@ -54,13 +55,15 @@ public static class PropertyMapper
             {
                 var present = value.Fields.TryGetValue(prop.WireName, out var v) && !v.Unsecret().IsNull;
                 if (!present)
-                    report.Fail(PropertyPath.Field(path, prop.WireName), $"missing required property '{prop.WireName}': {prop.Description}");
+                    report.Fail(PropertyPath.Field(path, prop.WireName),
+                        $"missing required property '{prop.WireName}': {prop.Description}");
             }
         }
         return target;
     }
 
-    private static object? DecodeValue(Shape shape, PropertyValue raw, string path, MappingReport report, Options options)
+    private static object? DecodeValue(Shape shape, PropertyValue raw, string path, MappingReport report,
+        Options options)
     {
         var v = raw.Unsecret();
         if (v.IsComputed)
@@ -69,7 +72,8 @@ public static class PropertyMapper
             return null;
         }
         if (v.IsNull) return null;
-        if (options.LenientStrings && v is StringProperty s && shape.Kind != ShapeKind.String && shape.Kind != ShapeKind.Enum)
+        if (options.LenientStrings && v is StringProperty s && shape.Kind != ShapeKind.String
+            && shape.Kind != ShapeKind.Enum)
             v = FromConfigString(shape, s.Value, path, report);
         if (v is null) return null;
 
@@ -89,7 +93,8 @@ public static class PropertyMapper
                 {
                     if (num.Value != Math.Floor(num.Value) || double.IsInfinity(num.Value))
                     {
-                        report.Fail(path, $"expected an integer, got {num.Value.ToString(CultureInfo.InvariantCulture)}");
+                        report.Fail(path,
+                            $"expected an integer, got {num.Value.ToString(CultureInfo.InvariantCulture)}");
                         return null;
                     }
                     if (shape.ClrType == typeof(int))
@@ -111,9 +116,11 @@ public static class PropertyMapper
                 if (v is StringProperty es)
                 {
                     var members = EnumValues.All(shape.ClrType);
-                    var match = members.FirstOrDefault(m => string.Equals(m.Value, es.Value, StringComparison.OrdinalIgnoreCase));
+                    var match = members.FirstOrDefault(m =>
+                        string.Equals(m.Value, es.Value, StringComparison.OrdinalIgnoreCase));
                     if (match.Member is not null) return match.Member;
-                    report.Fail(path, $"{Quoted.Value(es.Value)} is not one of {string.Join(", ", members.Select(m => m.Value))}");
+                    report.Fail(path,
+                        $"{Quoted.Value(es.Value)} is not one of {string.Join(", ", members.Select(m => m.Value))}");
                     return null;
                 }
                 break;
@@ -123,7 +130,8 @@ public static class PropertyMapper
                     var list = (IList)Activator.CreateInstance(shape.ClrType)!;
                     for (var i = 0; i < arr.Items.Length; i++)
                     {
-                        var item = DecodeValue(shape.Element!, arr.Items[i], PropertyPath.Index(path, i), report, options);
+                        var item = DecodeValue(shape.Element!, arr.Items[i], PropertyPath.Index(path, i), report,
+                            options);
                         list.Add(item);
                     }
                     return list;
@@ -152,7 +160,8 @@ public static class PropertyMapper
         {
             case ShapeKind.Integer:
             case ShapeKind.Number:
-                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return PropertyValue.Of(d);
+                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return
+                    PropertyValue.Of(d);
                 break;
             case ShapeKind.Boolean:
                 if (bool.TryParse(text, out var b)) return PropertyValue.Of(b);
@@ -167,7 +176,10 @@ public static class PropertyMapper
                 catch (JsonException)
                 {
                     if (shape.Kind == ShapeKind.Array && shape.Element!.Kind == ShapeKind.String)
-                        return PropertyValue.Of(text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(PropertyValue.Of));
+                        return
+                            PropertyValue.Of(text.Split(',',
+                            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                            .Select(PropertyValue.Of));
                 }
                 break;
         }
@@ -192,8 +204,10 @@ public static class PropertyMapper
         var best = model.Properties.Select(p => p.WireName)
             .Select(n => (Name: n, Distance: EditDistance(n.ToLowerInvariant(), key.ToLowerInvariant())))
             .OrderBy(x => x.Distance).FirstOrDefault();
-        var hint = best.Name is not null && best.Distance <= Math.Max(2, key.Length / 3) ? $" (did you mean '{best.Name}'?)" : "";
-        return $"unknown property '{key}'{hint}; known properties: {string.Join(", ", model.Inputs.Select(p => p.WireName))}";
+        var hint = best.Name is not null
+            && best.Distance <= Math.Max(2, key.Length / 3) ? $" (did you mean '{best.Name}'?)" : "";
+        return $"unknown property '{key}'{hint}; known " +
+            $"properties: {string.Join(", ", model.Inputs.Select(p => p.WireName))}";
     }
 
     private static int EditDistance(string a, string b)
@@ -203,11 +217,14 @@ public static class PropertyMapper
         for (var j = 0; j <= b.Length; j++) d[0, j] = j;
         for (var i = 1; i <= a.Length; i++)
             for (var j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1),
+                    d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
         return d[a.Length, b.Length];
     }
 
-    /// <summary>Encodes a record; properties declared secret are wrapped so state never holds them in plaintext.</summary>
+    /// <summary>
+    /// Encodes a record; properties declared secret are wrapped so state never holds them in plaintext.
+    /// </summary>
     public static ObjectProperty Encode(object value, bool inputsOnly = false)
     {
         var model = ObjectModel.Of(value.GetType());
@@ -233,8 +250,10 @@ public static class PropertyMapper
             ShapeKind.Integer => PropertyValue.Of(Convert.ToDouble(v, CultureInfo.InvariantCulture)),
             ShapeKind.Number => PropertyValue.Of((double)v),
             ShapeKind.Enum => PropertyValue.Of(EnumValues.ToWire(v)),
-            ShapeKind.Array => PropertyValue.Of(((IEnumerable)v).Cast<object?>().Select(i => EncodeValue(shape.Element!, i))),
-            ShapeKind.Map => PropertyValue.Of(((IDictionary)v).Keys.Cast<string>().OrderBy(k => k, StringComparer.Ordinal)
+            ShapeKind.Array =>
+                PropertyValue.Of(((IEnumerable)v).Cast<object?>().Select(i => EncodeValue(shape.Element!, i))),
+            ShapeKind.Map =>
+                PropertyValue.Of(((IDictionary)v).Keys.Cast<string>().OrderBy(k => k, StringComparer.Ordinal)
                 .Select(k => KeyValuePair.Create(k, EncodeValue(shape.Element!, ((IDictionary)v)[k])))),
             ShapeKind.Object => Encode(v),
             _ => throw new ArgumentOutOfRangeException(nameof(shape)),

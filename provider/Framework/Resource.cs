@@ -53,7 +53,8 @@ public abstract class Resource<TArgs, TState> : IResource
     /// <summary>Reads the real object; null when it is gone. `state` is null on import.</summary>
     protected abstract Task<TState?> ReadAsync(string id, TState? state, OperationContext ctx);
 
-    protected abstract Task<TState> UpdateAsync(string id, TState olds, TArgs news, DiffResult diff, OperationContext ctx);
+    protected abstract Task<TState> UpdateAsync(string id, TState olds, TArgs news, DiffResult diff,
+        OperationContext ctx);
 
     protected abstract Task DeleteAsync(string id, TState state, OperationContext ctx);
 
@@ -76,7 +77,8 @@ public abstract class Resource<TArgs, TState> : IResource
 
     // ---- wire plumbing ----------------------------------------------------------------------
 
-    public (ObjectProperty Inputs, IReadOnlyList<CheckFailureInfo> Failures) Check(string name, ObjectProperty olds, ObjectProperty news)
+    public (ObjectProperty Inputs, IReadOnlyList<CheckFailureInfo> Failures) Check(string name, ObjectProperty olds,
+        ObjectProperty news)
     {
         var filled = FillDefaults(InputNormalizer.Normalize(typeof(TArgs), news), name);
         var report = new MappingReport();
@@ -89,14 +91,16 @@ public abstract class Resource<TArgs, TState> : IResource
         return (filled, failures);
     }
 
-    public DiffResult Diff(string name, string id, ObjectProperty oldInputs, ObjectProperty oldOutputs, ObjectProperty news)
+    public DiffResult Diff(string name, string id, ObjectProperty oldInputs, ObjectProperty oldOutputs,
+        ObjectProperty news)
     {
         var diff = DiffEngine.Compare(typeof(TArgs), oldInputs, news);
         var oldArgs = PropertyMapper.Decode<TArgs>(oldInputs, new MappingReport(), PropertyMapper.Stored);
         var newArgs = PropertyMapper.Decode<TArgs>(news, new MappingReport(), PropertyMapper.Stored);
         CustomizeDiff(oldArgs, newArgs, diff);
         if (!oldOutputs.Fields.IsEmpty)
-            DiffOutputs(PropertyMapper.Decode<TState>(oldOutputs, new MappingReport(), PropertyMapper.Stored), newArgs, diff);
+            DiffOutputs(PropertyMapper.Decode<TState>(oldOutputs, new MappingReport(), PropertyMapper.Stored), newArgs,
+                diff);
         diff.IdentityIsFixed = DeleteBeforeReplace;
         return diff;
     }
@@ -111,7 +115,8 @@ public abstract class Resource<TArgs, TState> : IResource
 
     public IReadOnlyList<string> PlanSteps(ObjectProperty? olds, ObjectProperty news)
     {
-        var old = olds is null ? default : PropertyMapper.Decode<TState>(olds, new MappingReport(), PropertyMapper.Stored);
+        var old = olds is null ? default
+            : PropertyMapper.Decode<TState>(olds, new MappingReport(), PropertyMapper.Stored);
         return Plan(old, PropertyMapper.Decode<TArgs>(news, new MappingReport(), PropertyMapper.Stored));
     }
 
@@ -140,18 +145,24 @@ public abstract class Resource<TArgs, TState> : IResource
         }
     }
 
-    public async Task<(ObjectProperty Outputs, ObjectProperty Inputs)?> ReadAsync(string id, ObjectProperty? state, ObjectProperty? inputs, OperationContext ctx)
+    public async Task<(ObjectProperty Outputs, ObjectProperty Inputs)?> ReadAsync(string id, ObjectProperty? state,
+        ObjectProperty? inputs, OperationContext ctx)
     {
-        var old = state is null || state.Fields.IsEmpty ? null : PropertyMapper.Decode<TState>(state, new MappingReport(), PropertyMapper.Stored);
+        var old = state is null
+            || state.Fields.IsEmpty ? null
+            : PropertyMapper.Decode<TState>(state, new MappingReport(), PropertyMapper.Stored);
         var read = await ReadAsync(id, old, ctx).ConfigureAwait(false);
         if (read is null) return null;
-        var declared = inputs is null || inputs.Fields.IsEmpty ? null : PropertyMapper.Decode<TArgs>(inputs, new MappingReport(), PropertyMapper.Stored);
+        var declared = inputs is null
+            || inputs.Fields.IsEmpty ? null
+            : PropertyMapper.Decode<TArgs>(inputs, new MappingReport(), PropertyMapper.Stored);
         var readInputs = PropertyMapper.Encode(InputsOf(read, declared), inputsOnly: true);
         if (inputs is not null) readInputs = InputNormalizer.CarrySecretness(readInputs, inputs);
         return (Outputs(read, inputs ?? ObjectProperty.Empty), readInputs);
     }
 
-    public async Task<ObjectProperty> UpdateAsync(string id, ObjectProperty olds, ObjectProperty oldInputs, ObjectProperty news, DiffResult diff, OperationContext ctx)
+    public async Task<ObjectProperty> UpdateAsync(string id, ObjectProperty olds, ObjectProperty oldInputs,
+        ObjectProperty news, DiffResult diff, OperationContext ctx)
     {
         var oldState = PropertyMapper.Decode<TState>(olds, new MappingReport(), PropertyMapper.Stored);
         var args = PropertyMapper.Decode<TArgs>(news, new MappingReport(), PropertyMapper.Stored);

@@ -31,7 +31,9 @@ public sealed class InputAttribute(string description) : Attribute
     public object? Default { get; init; }
     /// <summary>Environment variable consulted when the property is absent (provider config only).</summary>
     public string? Env { get; init; }
-    /// <summary>For lists of objects: the field that identifies an item, so diffs follow items, not positions.</summary>
+    /// <summary>
+    /// For lists of objects: the field that identifies an item, so diffs follow items, not positions.
+    /// </summary>
     public string? ListKey { get; init; }
 }
 

@@ -20,15 +20,21 @@ public static class SchemaGenerator
     {
         var types = new SortedDictionary<string, Type>(StringComparer.Ordinal);
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using
+            (var w = new Utf8JsonWriter(stream,
+            new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("name", Package);
             w.WriteString("displayName", "MVM: KVM + Ceph + Open vSwitch clusters");
             w.WriteString("version", version);
-            w.WriteString("description", "Turns bare Ubuntu/Debian hosts into a hyperconverged KVM cluster (libvirt/QEMU, Ceph, Open vSwitch) over SSH and keeps the cluster and its virtual machines in the declared state.");
+            w.WriteString("description",
+                "Turns bare Ubuntu/Debian hosts into a hyperconverged KVM cluster (libvirt/QEMU, Ceph, Open vSwitch) " +
+                "over SSH and keeps the cluster and its virtual machines in the declared state.");
             w.WriteStartArray("keywords");
-            foreach (var k in new[] { "pulumi", "mvm", "kvm", "libvirt", "ceph", "openvswitch", "category/infrastructure", "kind/native" }) w.WriteStringValue(k);
+            foreach
+                (var k in new[] { "pulumi", "mvm", "kvm", "libvirt", "ceph", "openvswitch", "category/infrastructure",
+                "kind/native" }) w.WriteStringValue(k);
             w.WriteEndArray();
             w.WriteString("license", "Apache-2.0");
             w.WriteString("publisher", "pulumi-resource-mvm");
@@ -44,7 +50,9 @@ public static class SchemaGenerator
             w.WriteEndObject();
 
             w.WriteStartObject("provider");
-            w.WriteString("description", "The mvm provider: how to reach and log in to the hosts, and default operation timeouts. Every SSH setting can be overridden per host.");
+            w.WriteString("description",
+                "The mvm provider: how to reach and log in to the hosts, and default operation timeouts. Every SSH " +
+                "setting can be overridden per host.");
             w.WriteStartObject("inputProperties");
             foreach (var p in configModel.Inputs) WriteProperty(w, p, types, config: true);
             w.WriteEndObject();
@@ -141,7 +149,8 @@ public static class SchemaGenerator
         w.WriteEndObject();
     }
 
-    private static void WriteProperty(Utf8JsonWriter w, PropertyModel p, SortedDictionary<string, Type> types, bool config = false, bool output = false)
+    private static void WriteProperty(Utf8JsonWriter w, PropertyModel p, SortedDictionary<string, Type> types,
+        bool config = false, bool output = false)
     {
         w.WriteStartObject(p.WireName);
         WriteTypeSpec(w, p.Shape, types);
@@ -195,8 +204,10 @@ public static class SchemaGenerator
 
     private static string Register(Type t, SortedDictionary<string, Type> types)
     {
-        var name = t.IsEnum ? t.GetCustomAttribute<EnumTypeAttribute>()?.Name : t.GetCustomAttribute<ObjectTypeAttribute>()?.Name;
-        var token = $"{Package}:index:{name ?? throw new InvalidOperationException($"{t} needs [ObjectType] or [EnumType]")}";
+        var name = t.IsEnum ? t.GetCustomAttribute<EnumTypeAttribute>()?.Name
+            : t.GetCustomAttribute<ObjectTypeAttribute>()?.Name;
+        var token =
+            $"{Package}:index:{name ?? throw new InvalidOperationException($"{t} needs [ObjectType] or [EnumType]")}";
         if (types.TryGetValue(token, out var existing) && existing != t)
             throw new InvalidOperationException($"two types claim the schema token {token}: {existing} and {t}");
         types[token] = t;

@@ -31,9 +31,11 @@ public sealed class Shape
         if (t.IsEnum) return new Shape(ShapeKind.Enum, t, null);
         if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(List<>))
             return new Shape(ShapeKind.Array, t, Of(t.GetGenericArguments()[0]));
-        if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Dictionary<,>) && t.GetGenericArguments()[0] == typeof(string))
+        if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Dictionary<,>)
+            && t.GetGenericArguments()[0] == typeof(string))
             return new Shape(ShapeKind.Map, t, Of(t.GetGenericArguments()[1]));
-        if (t.IsClass && t.GetCustomAttribute<ObjectTypeAttribute>() is not null) return new Shape(ShapeKind.Object, t, null);
+        if (t.IsClass && t.GetCustomAttribute<ObjectTypeAttribute>() is not null) return new Shape(ShapeKind.Object, t,
+            null);
         throw new NotSupportedException($"type {t} cannot be a resource property (mark classes with [ObjectType])");
     }
 }
@@ -86,7 +88,8 @@ public sealed class ObjectModel
                 var output = p.GetCustomAttribute<OutputAttribute>();
                 if (input is null && output is null) continue;
                 var name = input?.Name ?? output?.Name ?? char.ToLowerInvariant(p.Name[0]) + p.Name[1..];
-                props.Add(new PropertyModel { WireName = name, Info = p, Shape = Shape.Of(p.PropertyType), Input = input, Output = output });
+                props.Add(new PropertyModel { WireName = name, Info = p, Shape = Shape.Of(p.PropertyType),
+                    Input = input, Output = output });
             }
         }
         return new ObjectModel(type, props);

@@ -55,7 +55,8 @@ public sealed class EngineLog : IDisposable
         {
             using var content = new ByteArrayContent(GrpcFraming.Frame(request.ToByteArray()));
             content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-            // The client's default version applies only to its helper methods; a hand-built request must say h2c itself.
+            // The client's default version applies only to its helper methods; a hand-built request must say h2c
+            // itself.
             using var httpRequest = new HttpRequestMessage(HttpMethod.Post, $"http://{address}/pulumirpc.Engine/Log")
             {
                 Content = content,
@@ -67,7 +68,8 @@ public sealed class EngineLog : IDisposable
             await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
             var status = response.TrailingHeaders.TryGetValues("grpc-status", out var v) ? v.FirstOrDefault()
                 : response.Headers.TryGetValues("grpc-status", out var h) ? h.FirstOrDefault() : null;
-            if (!response.IsSuccessStatusCode) _stderr($"engine Log answered HTTP {(int)response.StatusCode}: {message}");
+            if (!response.IsSuccessStatusCode)
+                _stderr($"engine Log answered HTTP {(int)response.StatusCode}: {message}");
             else if (status != "0") _stderr($"engine Log returned grpc-status {status ?? "(none)"}: {message}");
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)

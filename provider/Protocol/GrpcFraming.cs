@@ -30,7 +30,8 @@ public static class GrpcFraming
             throw new RpcException(GrpcStatusCode.Unimplemented,
                 "compressed gRPC messages are not supported (no grpc-encoding was negotiated)");
         if (span[0] != 0)
-            throw new RpcException(GrpcStatusCode.Internal, $"malformed gRPC request: invalid compressed-flag byte {span[0]}");
+            throw new RpcException(GrpcStatusCode.Internal,
+                $"malformed gRPC request: invalid compressed-flag byte {span[0]}");
         var length = BinaryPrimitives.ReadUInt32BigEndian(span.Slice(1, 4));
         if (length != (ulong)(body.Length - HeaderSize))
             throw new RpcException(GrpcStatusCode.Internal,

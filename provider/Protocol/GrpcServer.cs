@@ -86,7 +86,8 @@ public sealed class GrpcServer : IAsyncDisposable
             var body = await ReadBodyAsync(ctx.Request, ctx.RequestAborted).ConfigureAwait(false);
             var payload = GrpcFraming.ReadUnary(body);
             var result = await method.InvokeAsync(payload, ctx.RequestAborted).ConfigureAwait(false);
-            await response.Body.WriteAsync(GrpcFraming.Frame(result.ToByteArray()), ctx.RequestAborted).ConfigureAwait(false);
+            await response.Body.WriteAsync(GrpcFraming.Frame(result.ToByteArray()), ctx.RequestAborted)
+                .ConfigureAwait(false);
             response.AppendTrailer("grpc-status", "0");
         }
         catch (RpcException e)
@@ -100,13 +101,15 @@ public sealed class GrpcServer : IAsyncDisposable
         catch (Exception e)
         {
             _diagnostics($"unhandled error in {ctx.Request.Path}: {e}");
-            WriteStatus(response, new RpcException(GrpcStatusCode.Unknown, $"internal provider error: {e.GetType().Name}: {e.Message}"));
+            WriteStatus(response,
+                new RpcException(GrpcStatusCode.Unknown, $"internal provider error: {e.GetType().Name}: {e.Message}"));
         }
     }
 
     private static void WriteStatus(HttpResponse response, RpcException e)
     {
-        response.AppendTrailer("grpc-status", ((int)e.Code).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        response.AppendTrailer("grpc-status",
+            ((int)e.Code).ToString(System.Globalization.CultureInfo.InvariantCulture));
         response.AppendTrailer("grpc-message", GrpcMessageText.Encode(e.Message));
         if (e.Details.Count > 0)
             response.AppendTrailer("grpc-status-details-bin", Convert.ToBase64String(e.ToStatus().ToByteArray()));
@@ -119,7 +122,8 @@ public sealed class GrpcServer : IAsyncDisposable
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength : 256);
+        using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength
+            : 256);
         await request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }

@@ -18,7 +18,8 @@ public abstract class PropertyValue
     public static PropertyValue Of(IEnumerable<PropertyValue> items) => new ArrayProperty(items.ToImmutableArray());
     public static PropertyValue Of(IEnumerable<KeyValuePair<string, PropertyValue>> fields) =>
         new ObjectProperty(fields.ToImmutableSortedDictionary(StringComparer.Ordinal));
-    public static PropertyValue Secret(PropertyValue inner) => inner is SecretProperty ? inner : new SecretProperty(inner);
+    public static PropertyValue Secret(PropertyValue inner) =>
+        inner is SecretProperty ? inner : new SecretProperty(inner);
 
     public bool IsNull => this is NullProperty;
     public bool IsComputed => this is ComputedProperty;
@@ -130,7 +131,8 @@ public sealed class ArrayProperty(ImmutableArray<PropertyValue> items) : Propert
 
 public sealed class ObjectProperty(ImmutableSortedDictionary<string, PropertyValue> fields) : PropertyValue
 {
-    public static readonly ObjectProperty Empty = new(ImmutableSortedDictionary.Create<string, PropertyValue>(StringComparer.Ordinal));
+    public static readonly ObjectProperty Empty =
+        new(ImmutableSortedDictionary.Create<string, PropertyValue>(StringComparer.Ordinal));
     public ImmutableSortedDictionary<string, PropertyValue> Fields { get; } = fields;
 
     public PropertyValue? this[string key] => Fields.TryGetValue(key, out var v) ? v : null;

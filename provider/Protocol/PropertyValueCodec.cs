@@ -40,7 +40,8 @@ public static class PropertyValueCodec
         Value.KindOneofCase.None or Value.KindOneofCase.NullValue => PropertyValue.Null,
         Value.KindOneofCase.BoolValue => PropertyValue.Of(v.BoolValue),
         Value.KindOneofCase.NumberValue => PropertyValue.Of(v.NumberValue),
-        Value.KindOneofCase.StringValue => UnknownSentinels.Contains(v.StringValue) ? PropertyValue.Computed : PropertyValue.Of(v.StringValue),
+        Value.KindOneofCase.StringValue =>
+            UnknownSentinels.Contains(v.StringValue) ? PropertyValue.Computed : PropertyValue.Of(v.StringValue),
         Value.KindOneofCase.ListValue => PropertyValue.Of(v.ListValue.Values.Select(Decode)),
         Value.KindOneofCase.StructValue => DecodeStruct(v),
         _ => throw new FormatException($"unsupported protobuf value kind {v.KindCase}"),
@@ -54,7 +55,8 @@ public static class PropertyValueCodec
         switch (sig.StringValue)
         {
             case SecretSig:
-                return PropertyValue.Secret(fields.TryGetValue("value", out var inner) ? Decode(inner) : PropertyValue.Null);
+                return PropertyValue.Secret(fields.TryGetValue("value", out var inner) ? Decode(inner)
+                    : PropertyValue.Null);
             case OutputValueSig:
                 {
                     var value = fields.TryGetValue("value", out var ov) ? Decode(ov) : PropertyValue.Computed;

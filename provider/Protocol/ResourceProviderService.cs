@@ -13,8 +13,10 @@ public static class ResourceProviderService
 
     public static IEnumerable<UnaryMethod> Methods(IResourceProviderHandler h)
     {
-        yield return UnaryMethod.Create(Service, "Handshake", ProviderHandshakeRequest.Parser, (r, _) => Task.FromResult(h.Handshake(r)));
-        yield return UnaryMethod.Create(Service, "GetPluginInfo", Empty.Parser, (_, _) => Task.FromResult(new PluginInfo { Version = h.Version }));
+        yield return UnaryMethod.Create(Service, "Handshake", ProviderHandshakeRequest.Parser,
+            (r, _) => Task.FromResult(h.Handshake(r)));
+        yield return UnaryMethod.Create(Service, "GetPluginInfo", Empty.Parser,
+            (_, _) => Task.FromResult(new PluginInfo { Version = h.Version }));
         yield return UnaryMethod.Create(Service, "GetSchema", GetSchemaRequest.Parser,
             (r, _) => Task.FromResult(new GetSchemaResponse { Schema = h.GetSchema(r) }));
         yield return UnaryMethod.Create(Service, "CheckConfig", CheckRequest.Parser, h.CheckConfigAsync);

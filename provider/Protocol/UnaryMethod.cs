@@ -33,7 +33,8 @@ public sealed class UnaryMethod
             catch (InvalidProtocolBufferException e)
             {
                 throw new RpcException(GrpcStatusCode.Internal,
-                    $"malformed gRPC request for {method}: the message is not a valid {typeof(TRequest).Name}: {e.Message}");
+                    $"malformed gRPC request for {method}: the message is not a " +
+                        $"valid {typeof(TRequest).Name}: {e.Message}");
             }
             return await handler(request, ct).ConfigureAwait(false);
         });

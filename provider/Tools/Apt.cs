@@ -22,17 +22,26 @@ public sealed partial class Apt(IHost host)
     // it is retried this often until LockTimeoutSeconds have passed.
     private static readonly TimeSpan ListsLockRetry = TimeSpan.FromSeconds(3);
 
-    /// <summary>Package indexes older than this are refreshed before an install (they are also refreshed when empty).</summary>
+    /// <summary>
+    /// Package indexes older than this are refreshed before an install (they are also refreshed when empty).
+    /// </summary>
     public TimeSpan ListsMaxAge { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>How often a running install is asked for progress (the first polls come sooner, so short installs return quickly).</summary>
+    /// <summary>
+    /// How often a running install is asked for progress (the first polls come sooner, so short installs return
+    /// quickly).
+    /// </summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>While apt-get runs, progress is reported at least this often, repeated with the time spent when apt says nothing new.</summary>
+    /// <summary>
+    /// While apt-get runs, progress is reported at least this often, repeated with the time spent when apt says nothing
+    /// new.
+    /// </summary>
     public TimeSpan ProgressHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The installed state of each package, in the order asked; one round trip.</summary>
-    public async Task<IReadOnlyList<PackageStatus>> QueryAsync(IReadOnlyList<string> packages, TimeSpan timeout, CancellationToken ct) =>
+    public async Task<IReadOnlyList<PackageStatus>> QueryAsync(IReadOnlyList<string> packages, TimeSpan timeout,
+        CancellationToken ct) =>
         (await StateAsync(packages, timeout, ct).ConfigureAwait(false)).Packages;
 
     /// <summary>The installed version of a package, or null when it is not installed.</summary>
@@ -50,10 +59,13 @@ public sealed partial class Apt(IHost host)
         var started = DateTime.UtcNow;
         while (true)
         {
-            var result = await RunWithProgressAsync(UpdateArgv(), AptPhase.UpdatingLists, Remaining(deadline), ct, progress).ConfigureAwait(false);
-            if (result.ExitCode != 0 && LockHolder(result.StderrText) is { } holder && DateTime.UtcNow + ListsLockRetry < lockDeadline && DateTime.UtcNow + ListsLockRetry < deadline)
+            var result = await RunWithProgressAsync(UpdateArgv(), AptPhase.UpdatingLists, Remaining(deadline), ct,
+                progress).ConfigureAwait(false);
+            if (result.ExitCode != 0 && LockHolder(result.StderrText) is { } holder
+                && DateTime.UtcNow + ListsLockRetry < lockDeadline && DateTime.UtcNow + ListsLockRetry < deadline)
             {
-                progress?.Invoke(new AptProgress(AptPhase.WaitingForLock, 0, $"the apt lists lock is held by {holder}") { Elapsed = DateTime.UtcNow - started });
+                progress?.Invoke(new AptProgress(AptPhase.WaitingForLock, 0,
+                    $"the apt lists lock is held by {holder}") { Elapsed = DateTime.UtcNow - started });
                 await Task.Delay(ListsLockRetry, ct).ConfigureAwait(false);
                 continue;
             }
@@ -61,13 +73,15 @@ public sealed partial class Apt(IHost host)
             // apt-get exits 0 when only some index files failed to download (a W: line), leaving them
             // stale; an install would then fail later with a less helpful "Unable to locate package".
             if (result.StderrText.Contains("Some index files failed to download", StringComparison.Ordinal))
-                throw new RemoteCommandFailedException(host.Name, result.Argv, result.ExitCode, result.StderrText.Trim(), "");
+                throw new RemoteCommandFailedException(host.Name, result.Argv, result.ExitCode,
+                    result.StderrText.Trim(), "");
             return;
         }
     }
 
     /// <summary>Runs apt-get detached and passes its progress on through an <see cref="AptProgressPacer"/>.</summary>
-    private Task<CommandResult> RunWithProgressAsync(string[] argv, AptPhase phase, TimeSpan timeout, CancellationToken ct, Action<AptProgress>? progress)
+    private Task<CommandResult> RunWithProgressAsync(string[] argv, AptPhase phase, TimeSpan timeout,
+        CancellationToken ct, Action<AptProgress>? progress)
     {
         var pacer = new AptProgressPacer(phase, DateTime.UtcNow, ProgressHeartbeat);
         return RemoteJob.RunWithPollsAsync(host, argv, RemoteJob.Stream.Fd3, poll =>
@@ -85,21 +99,34 @@ public sealed partial class Apt(IHost host)
     internal static AptProgress? ReadProgress(JobPoll poll, AptPhase phase)
     {
         if (WaitingForLock().Match(poll.LastOutputLine) is { Success: true } m)
-            return new AptProgress(AptPhase.WaitingForLock, 0, $"the {(m.Groups["path"].Value.StartsWith("/var/lib/dpkg/", StringComparison.Ordinal) ? "dpkg" : "apt")} lock is held by {m.Groups["holder"].Value}");
+        {
+            var lockOf = m.Groups["path"].Value.StartsWith("/var/lib/dpkg/", StringComparison.Ordinal) ? "dpkg" : "apt";
+            return new AptProgress(AptPhase.WaitingForLock, 0,
+                $"the {lockOf} lock is held by {m.Groups["holder"].Value}");
+        }
         var p = ParseStatusFd(poll.Tail);
-        return p is { Phase: AptPhase.Downloading } && phase == AptPhase.UpdatingLists ? p with { Phase = AptPhase.UpdatingLists } : p;
+        return p is { Phase: AptPhase.Downloading }
+            && phase == AptPhase.UpdatingLists ? p with { Phase = AptPhase.UpdatingLists } : p;
     }
 
-    // apt 2.x while DPkg::Lock::Timeout runs: "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 190 (python3)..."
-    [GeneratedRegex(@"\AWaiting for cache lock: Could not get lock (?<path>\S+?)\.? It is held by (?<holder>process \d+ \([^)\n]*\))")]
+    // apt 2.x while DPkg::Lock::Timeout runs: "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend.
+    // It is held by process 190 (python3)..."
+    [GeneratedRegex(@"\AWaiting for cache lock: Could not get lock (?<path>\S+?)\.? It is held by " +
+        @"(?<holder>process \d+ \([^)\n]*\))")]
     private static partial Regex WaitingForLock();
 
-    // apt-get update on a held lists lock: "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 248 (python3)".
-    [GeneratedRegex(@"^E: Could not get lock \S+ It is held by (?<holder>process \d+ \([^)\n]*\))", RegexOptions.Multiline)]
+    // apt-get update on a held lists lock: "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 248
+    // (python3)".
+    [GeneratedRegex(@"^E: Could not get lock \S+ It is held by (?<holder>process \d+ \([^)\n]*\))",
+        RegexOptions.Multiline)]
     private static partial Regex LockHeld();
 
-    /// <summary>Who holds the lock apt-get failed to get ("process 248 (apt-get)"), from its stderr; null when that was not the failure.</summary>
-    internal static string? LockHolder(string stderr) => LockHeld().Match(stderr) is { Success: true } m ? m.Groups["holder"].Value : null;
+    /// <summary>
+    /// Who holds the lock apt-get failed to get ("process 248 (apt-get)"), from its stderr; null when that was not the
+    /// failure.
+    /// </summary>
+    internal static string? LockHolder(string stderr) =>
+        LockHeld().Match(stderr) is { Success: true } m ? m.Groups["holder"].Value : null;
 
     /// <summary>
     /// Installs the packages that are not installed yet. Refreshes the indexes first when they are
@@ -108,7 +135,8 @@ public sealed partial class Apt(IHost host)
     /// progress through <paramref name="progress"/> while apt-get runs. A package that no
     /// configured source offers raises <see cref="ObjectNotFoundException"/>.
     /// </summary>
-    public async Task<AptInstallResult> InstallAsync(IReadOnlyList<string> packages, TimeSpan timeout, CancellationToken ct,
+    public async Task<AptInstallResult> InstallAsync(IReadOnlyList<string> packages, TimeSpan timeout,
+        CancellationToken ct,
         Action<AptProgress>? progress = null, bool installRecommends = true)
     {
         ArgumentNullException.ThrowIfNull(packages);
@@ -130,7 +158,8 @@ public sealed partial class Apt(IHost host)
 
         while (true)
         {
-            var result = await RunWithProgressAsync(InstallArgv(missing, installRecommends), AptPhase.Installing, Left(), ct, progress).ConfigureAwait(false);
+            var result = await RunWithProgressAsync(InstallArgv(missing, installRecommends), AptPhase.Installing,
+                Left(), ct, progress).ConfigureAwait(false);
             if (result.ExitCode == 0) break;
             // Indexes that were fresh enough by age can still predate a package (a new source, a
             // new release) or name a version the mirror no longer has: refresh once and retry.
@@ -149,10 +178,13 @@ public sealed partial class Apt(IHost host)
         var notInstalled = after.Packages.Where(p => !p.Installed).ToList();
         if (notInstalled.Count > 0)
             throw new ProviderException($"apt-get install succeeded on {host.Name} but dpkg does not list " +
-                string.Join(", ", notInstalled.Select(p => $"{p.Name} ({p.StatusAbbrev.Trim() switch { "" => "not installed", var s => s }})")) +
+                string.Join(", ",
+                    notInstalled.Select(p =>
+                    $"{p.Name} ({p.StatusAbbrev.Trim() switch { "" => "not installed", var s => s }})")) +
                 " as installed; run `dpkg --configure -a` on the host and look at /var/log/dpkg.log")
             { Host = host.Name };
-        progress?.Invoke(new AptProgress(AptPhase.Installing, 100, "installed " + AptInstallResult.Abbreviate(missing)));
+        progress?.Invoke(new AptProgress(AptPhase.Installing, 100,
+            "installed " + AptInstallResult.Abbreviate(missing)));
         var newly = after.Packages.Where(p => missing.Contains(p.Name)).ToList();
         return new AptInstallResult(host.Name, after.Packages, newly, updated);
     }
@@ -174,9 +206,11 @@ public sealed partial class Apt(IHost host)
     internal static readonly string[] ClockArgv = ["date", "+%s"];
 
     internal static string[] UpdateArgv() =>
-        ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "update", "-q", "-o", LockTimeoutOption, "-o", "APT::Status-Fd=3"];
+        ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "update", "-q", "-o", LockTimeoutOption, "-o",
+            "APT::Status-Fd=3"];
 
-    private static readonly string LockTimeoutOption = "DPkg::Lock::Timeout=" + LockTimeoutSeconds.ToString(CultureInfo.InvariantCulture);
+    private static readonly string LockTimeoutOption = "DPkg::Lock::Timeout="
+        + LockTimeoutSeconds.ToString(CultureInfo.InvariantCulture);
 
     internal static string[] InstallArgv(IReadOnlyList<string> packages, bool installRecommends)
     {
@@ -206,7 +240,9 @@ public sealed partial class Apt(IHost host)
     internal static void ValidatePackage(string package)
     {
         if (package is null || !PackageName().IsWholeMatch(package))
-            throw new ArgumentException($"\"{package}\" is not a Debian package name (lower case letters, digits, '+', '-', '.'; optionally :arch)", nameof(package));
+            throw new
+                ArgumentException($"\"{package}\" is not a Debian package name (lower case letters, digits, '+', " +
+                "'-', '.'; optionally :arch)", nameof(package));
     }
 
     // ---- parsing ----
@@ -218,19 +254,28 @@ public sealed partial class Apt(IHost host)
         return FromResults(host.Name, packages, await script.RunAsync(host, timeout, ct).ConfigureAwait(false));
     }
 
-    /// <summary>Reads the answers of <see cref="QueryArgv"/>, <see cref="ListsArgv"/> and <see cref="ClockArgv"/>, in that order.</summary>
+    /// <summary>
+    /// Reads the answers of <see cref="QueryArgv"/>, <see cref="ListsArgv"/> and <see cref="ClockArgv"/>, in that
+    /// order.
+    /// </summary>
     internal static AptState FromResults(string hostName, IReadOnlyList<string> packages, ScriptResult r)
     {
         var query = r[0] ?? throw new FormatException($"dpkg-query did not run on {hostName}");
         if (query.ExitCode == 127) throw new ToolMissingException(hostName, "dpkg-query", "dpkg");
         // Exit 1 with "no packages found matching X" just means X was never installed.
-        if (query.ExitCode != 0 && !(query.ExitCode == 1 && query.StderrText.Split('\n').All(l => l.Length == 0 || l.StartsWith("dpkg-query: no packages found matching ", StringComparison.Ordinal))))
+        if (query.ExitCode != 0
+            && !(query.ExitCode == 1
+            && query.StderrText.Split('\n')
+            .All(l =>
+            l.Length == 0 || l.StartsWith("dpkg-query: no packages found matching ", StringComparison.Ordinal))))
             query.EnsureSuccess();
         var statuses = ParseDpkgQuery(query.StdoutText);
-        var result = packages.Select(p => statuses.GetValueOrDefault(BareName(p)) ?? new PackageStatus(p, false, null, "")).ToList();
+        var result = packages.Select(p =>
+            statuses.GetValueOrDefault(BareName(p)) ?? new PackageStatus(p, false, null, "")).ToList();
 
         var lists = r[1] is { ExitCode: 0 } l ? ParseLists(l.StdoutText) : (false, (DateTimeOffset?)null);
-        var clock = r[2] is { ExitCode: 0 } c && long.TryParse(c.StdoutText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var now)
+        var clock = r[2] is { ExitCode: 0 } c
+            && long.TryParse(c.StdoutText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var now)
             ? DateTimeOffset.FromUnixTimeSeconds(now) : DateTimeOffset.UtcNow;
         return new AptState(result, lists.Item1, lists.Item2, clock);
     }
@@ -248,13 +293,17 @@ public sealed partial class Apt(IHost host)
             var abbrev = fields[0];
             // "ii " = want install, installed, no error flag. "rc" (config files only), "iU"
             // (unpacked), "iF" (half-configured) or a trailing "R" all still need apt-get.
-            var installed = abbrev.Length >= 2 && abbrev[0] == 'i' && abbrev[1] == 'i' && (abbrev.Length < 3 || abbrev[2] == ' ');
-            result[fields[1]] = new PackageStatus(fields[1], installed, installed || fields[2].Length > 0 ? fields[2] : null, abbrev);
+            var installed = abbrev.Length >= 2 && abbrev[0] == 'i' && abbrev[1] == 'i'
+                && (abbrev.Length < 3 || abbrev[2] == ' ');
+            result[fields[1]] = new PackageStatus(fields[1], installed,
+                installed || fields[2].Length > 0 ? fields[2] : null, abbrev);
         }
         return result;
     }
 
-    /// <summary>`find … -printf '%T@\t%f\n'` over the lists directory: whether any Packages index exists, and the newest mtime.</summary>
+    /// <summary>
+    /// `find … -printf '%T@\t%f\n'` over the lists directory: whether any Packages index exists, and the newest mtime.
+    /// </summary>
     internal static (bool HasIndexes, DateTimeOffset? NewestChange) ParseLists(string text)
     {
         var hasIndexes = false;
@@ -262,7 +311,9 @@ public sealed partial class Apt(IHost host)
         foreach (var line in text.Split('\n'))
         {
             var tab = line.IndexOf('\t');
-            if (tab <= 0 || !double.TryParse(line[..tab], NumberStyles.Float, CultureInfo.InvariantCulture, out var mtime)) continue;
+            if (tab <= 0
+                || !double.TryParse(line[..tab], NumberStyles.Float, CultureInfo.InvariantCulture, out var mtime))
+                continue;
             var name = line[(tab + 1)..];
             // `lock` is touched by any apt run, even one that failed to download anything.
             if (name == "lock") continue;
@@ -284,7 +335,9 @@ public sealed partial class Apt(IHost host)
         {
             // kind:id:percent:message — the message may itself contain ':'.
             var parts = lines[i].Split(':', 4);
-            if (parts.Length != 4 || !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var percent)) continue;
+            if (parts.Length != 4
+                || !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var percent))
+                continue;
             var phase = parts[0] switch
             {
                 "dlstatus" => AptPhase.Downloading,
@@ -300,7 +353,8 @@ public sealed partial class Apt(IHost host)
     [GeneratedRegex(@"^E: Failed to fetch .*\b404\b", RegexOptions.Multiline)]
     private static partial Regex NotOnMirror();
 
-    [GeneratedRegex(@"^E: (?:Unable to locate package (?<name>\S+)|Package '(?<name>[^']+)' has no installation candidate)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^E: (?:Unable to locate package (?<name>\S+)|Package '(?<name>[^']+)' has no installation " +
+        "candidate)", RegexOptions.Multiline)]
     private static partial Regex UnknownPackage();
 
     /// <summary>Packages apt-get reported as unknown or uninstallable, from its stderr.</summary>
@@ -315,7 +369,8 @@ public sealed partial class Apt(IHost host)
         if (result.ExitCode == 127) throw new ToolMissingException(result.Host, "apt-get", "apt");
         if (UnknownPackages(result.StderrText) is [var first, ..] unknown)
             throw new ObjectNotFoundException(result.Host, "apt-get", unknown.Count == 1 ? "package" : "packages",
-                string.Join(", ", unknown.Select(u => u.Name)), first.Line + " — check the name and that the host's apt sources offer it");
+                string.Join(", ", unknown.Select(u => u.Name)),
+                    first.Line + " — check the name and that the host's apt sources offer it");
         return result.EnsureSuccess();
     }
 
@@ -328,12 +383,17 @@ public sealed partial class Apt(IHost host)
 }
 
 /// <summary>What <see cref="Apt"/> learnt in one round trip: package states and how old the indexes are.</summary>
-internal sealed record AptState(IReadOnlyList<PackageStatus> Packages, bool HasIndexes, DateTimeOffset? ListsChanged, DateTimeOffset HostClock)
+internal sealed record AptState(IReadOnlyList<PackageStatus> Packages, bool HasIndexes, DateTimeOffset? ListsChanged,
+    DateTimeOffset HostClock)
 {
-    public bool ListsFresh(TimeSpan maxAge) => HasIndexes && ListsChanged is { } changed && HostClock - changed < maxAge;
+    public bool ListsFresh(TimeSpan maxAge) =>
+        HasIndexes && ListsChanged is { } changed && HostClock - changed < maxAge;
 }
 
-/// <summary>One package as dpkg sees it. <see cref="StatusAbbrev"/> is dpkg's three-letter state (`ii `, `rc `, empty when unknown).</summary>
+/// <summary>
+/// One package as dpkg sees it. <see cref="StatusAbbrev"/> is dpkg's three-letter state (`ii `, `rc `, empty when
+/// unknown).
+/// </summary>
 public sealed record PackageStatus(string Name, bool Installed, string? Version, string StatusAbbrev);
 
 public enum AptPhase
@@ -355,16 +415,21 @@ public sealed record AptProgress(AptPhase Phase, double Percent, string Message)
     public override string ToString() => Phase switch
     {
         AptPhase.WaitingForLock => $"waiting for another apt to finish: {Message}",
-        _ => $"{Phase switch { AptPhase.UpdatingLists => "updating lists", AptPhase.Downloading => "downloading", _ => "installing" }} {Percent:0}%: {Message}",
+        _ =>
+            $"{Phase switch { AptPhase.UpdatingLists => "updating lists", AptPhase.Downloading => "downloading",
+                _ => "installing" }} {Percent:0}%: {Message}",
     } + (Elapsed is { } e ? $" ({e.TotalSeconds:0} s)" : "");
 }
 
 /// <summary>The outcome of <see cref="Apt.InstallAsync"/>; <see cref="Packages"/> is read back from dpkg.</summary>
-public sealed record AptInstallResult(string Host, IReadOnlyList<PackageStatus> Packages, IReadOnlyList<PackageStatus> NewlyInstalled, bool ListsUpdated)
+public sealed record AptInstallResult(string Host, IReadOnlyList<PackageStatus> Packages,
+    IReadOnlyList<PackageStatus> NewlyInstalled, bool ListsUpdated)
 {
     public bool NothingToDo => NewlyInstalled.Count == 0;
 
-    /// <summary>One readable line for the engine log (at most ~160 characters): what changed, or that nothing had to.</summary>
+    /// <summary>
+    /// One readable line for the engine log (at most ~160 characters): what changed, or that nothing had to.
+    /// </summary>
     public string Summary => NothingToDo
         ? $"{Host}: {Describe(Packages)} already installed; nothing to do"
         : $"{Host}: installed {Describe(NewlyInstalled)}" + (ListsUpdated ? " (package lists updated first)" : "");
@@ -379,7 +444,9 @@ public sealed record AptInstallResult(string Host, IReadOnlyList<PackageStatus> 
         return withVersions.Length <= ListBudget ? withVersions : Abbreviate(packages.Select(p => p.Name).ToList());
     }
 
-    /// <summary>"a, b, c" when it fits in <see cref="ListBudget"/> characters, else "40 packages: a, b, … and 37 more".</summary>
+    /// <summary>
+    /// "a, b, c" when it fits in <see cref="ListBudget"/> characters, else "40 packages: a, b, … and 37 more".
+    /// </summary>
     public static string Abbreviate(IReadOnlyList<string> items)
     {
         var all = string.Join(", ", items);
@@ -387,7 +454,8 @@ public sealed record AptInstallResult(string Host, IReadOnlyList<PackageStatus> 
         var shown = new List<string>();
         foreach (var item in items)
         {
-            var head = $"{items.Count} packages: {string.Join(", ", shown.Append(item))} and {items.Count - shown.Count - 1} more";
+            var head = $"{items.Count} packages: {string.Join(", ", shown.Append(item))} " +
+                $"and {items.Count - shown.Count - 1} more";
             if (head.Length > ListBudget && shown.Count > 0) break;
             shown.Add(item);
         }

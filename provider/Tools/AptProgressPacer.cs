@@ -13,7 +13,10 @@ internal sealed class AptProgressPacer(AptPhase phase, DateTime started, TimeSpa
     private AptProgress? _sent;
     private DateTime _sentAt;
 
-    /// <summary>The reading to report at <paramref name="now"/> given the latest one (null: apt said nothing new), or null for none.</summary>
+    /// <summary>
+    /// The reading to report at <paramref name="now"/> given the latest one (null: apt said nothing new), or null for
+    /// none.
+    /// </summary>
     public AptProgress? Next(AptProgress? reading, DateTime now)
     {
         if (reading is not null) _seen = reading;

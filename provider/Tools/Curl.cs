@@ -44,10 +44,14 @@ public sealed partial class Curl(IHost host)
         if (r.ExitCode != 0) throw new DownloadFailedException(host.Name, url, r.ExitCode, ErrorLine(r.StderrText));
     }
 
-    internal static string[] DownloadArgv(Uri url, string destination, TimeSpan connectTimeout, TimeSpan stallTime, bool quiet)
+    internal static string[] DownloadArgv(Uri url, string destination, TimeSpan connectTimeout, TimeSpan stallTime,
+        bool quiet)
     {
-        if (url.Scheme is not ("http" or "https")) throw new ArgumentException($"only http(s) URLs are downloaded, got {url.Scheme}", nameof(url));
-        if (!destination.StartsWith('/')) throw new ArgumentException($"the destination must be an absolute path on the host, got \"{destination}\"", nameof(destination));
+        if (url.Scheme is not ("http" or "https")) throw new
+            ArgumentException($"only http(s) URLs are downloaded, got {url.Scheme}", nameof(url));
+        if (!destination.StartsWith('/')) throw new
+            ArgumentException($"the destination must be an absolute path on the host, got \"{destination}\"",
+            nameof(destination));
         return
         [
             Tool, .. quiet ? new[] { "--silent", "--show-error" } : [],
@@ -57,7 +61,8 @@ public sealed partial class Curl(IHost host)
         ];
     }
 
-    private static string Seconds(TimeSpan t) => Math.Max(1, (int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+    private static string Seconds(TimeSpan t) =>
+        Math.Max(1, (int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The last update of curl's progress meter: lines separated by carriage returns, whose first
@@ -68,7 +73,8 @@ public sealed partial class Curl(IHost host)
         foreach (var line in meter.Split('\r', '\n').Reverse())
         {
             var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (cols.Length < 4 || !int.TryParse(cols[0], NumberStyles.None, CultureInfo.InvariantCulture, out _)) continue;
+            if (cols.Length < 4
+                || !int.TryParse(cols[0], NumberStyles.None, CultureInfo.InvariantCulture, out _)) continue;
             if (Bytes(cols[1]) is not { } total || Bytes(cols[3]) is not { } received) continue;
             return new DownloadProgress(received, total > 0 ? total : null);
         }
@@ -80,22 +86,30 @@ public sealed partial class Curl(IHost host)
         var m = Size().Match(text);
         if (!m.Success) return null;
         var value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        var scale = m.Groups[2].Value switch { "k" => 1L << 10, "M" => 1L << 20, "G" => 1L << 30, "T" => 1L << 40, "P" => 1L << 50, _ => 1L };
+        var scale = m.Groups[2].Value switch { "k" => 1L << 10, "M" => 1L << 20, "G" => 1L << 30, "T" => 1L << 40,
+            "P" => 1L << 50, _ => 1L };
         return (long)(value * scale);
     }
 
     [GeneratedRegex(@"\A(\d+(?:\.\d+)?)([kMGTP]?)\z")]
     private static partial Regex Size();
 
-    /// <summary>curl's own error line (`curl: (22) The requested URL returned error: 404`), without the meter before it.</summary>
+    /// <summary>
+    /// curl's own error line (`curl: (22) The requested URL returned error: 404`), without the meter before it.
+    /// </summary>
     public static string ErrorLine(string stderr) =>
-        stderr.Split('\r', '\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("curl:", StringComparison.Ordinal))
+        stderr.Split('\r', '\n').Select(l => l.Trim())
+            .LastOrDefault(l => l.StartsWith("curl:", StringComparison.Ordinal))
         ?? stderr.Split('\r', '\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
 }
 
-/// <summary>A download curl gave up on: the exit code and curl's message say why (HTTP status, DNS, connection, stall).</summary>
+/// <summary>
+/// A download curl gave up on: the exit code and curl's message say why (HTTP status, DNS, connection, stall).
+/// </summary>
 public sealed class DownloadFailedException(string host, Uri url, int exitCode, string message)
-    : ProviderException($"downloading {url.GetLeftPart(UriPartial.Path)} on {host} failed (curl exit {exitCode}): {message}")
+    :
+        ProviderException($"downloading {url.GetLeftPart(UriPartial.Path)} on {host} failed (curl " +
+        $"exit {exitCode}): {message}")
 {
     public int ExitCode { get; } = exitCode;
 }

@@ -3,7 +3,9 @@ using Mvm.Transport;
 
 namespace Mvm.Tools;
 
-/// <summary>The optional reads of <see cref="HostFactsRequest"/>: device probes, /proc/swaps and name resolution.</summary>
+/// <summary>
+/// The optional reads of <see cref="HostFactsRequest"/>: device probes, /proc/swaps and name resolution.
+/// </summary>
 public sealed partial class HostFacts
 {
     internal static readonly string[] SwapsArgv = ["cat", "/proc/swaps"];
@@ -16,7 +18,10 @@ public sealed partial class HostFacts
     // ahosts, not hosts: it answers from DNS and /etc/hosts in the order nsswitch.conf says, like ssh.
     internal static string[] GetentArgv(string name) => ["getent", "ahosts", "--", name];
 
-    /// <summary>The request's commands, in the order <see cref="FromResults(string, ScriptResult, HostFactsRequest)"/> reads them.</summary>
+    /// <summary>
+    /// The request's commands, in the order <see cref="FromResults(string, ScriptResult, HostFactsRequest)"/> reads
+    /// them.
+    /// </summary>
     internal static IReadOnlyList<string[]> ExtraCommands(HostFactsRequest request)
     {
         var commands = new List<string[]>();
@@ -24,14 +29,16 @@ public sealed partial class HostFacts
         foreach (var device in request.Devices)
         {
             if (string.IsNullOrEmpty(device) || device[0] != '/')
-                throw new ArgumentException($"a device to probe must be an absolute path, got \"{device}\"", nameof(request));
+                throw new ArgumentException($"a device to probe must be an absolute path, got \"{device}\"",
+                    nameof(request));
             commands.Add(ReadlinkArgv(device));
             commands.Add(IsBlockArgv(device));
             commands.Add(BlkidArgv(device));
         }
         foreach (var name in request.Names)
         {
-            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("a name to resolve must not be empty", nameof(request));
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("a name to resolve must not be empty",
+                nameof(request));
             commands.Add(GetentArgv(name));
         }
         return commands;
@@ -42,7 +49,8 @@ public sealed partial class HostFacts
         var facts = FromResults(hostName, r);
         var next = Commands.Count;
         // The script does not stop on failure, so every command reports; a gap means broken framing.
-        CommandResult Next() => r[next] ?? throw new FormatException($"command {next} of the host facts script did not run on {hostName}");
+        CommandResult Next() =>
+            r[next] ?? throw new FormatException($"command {next} of the host facts script did not run on {hostName}");
 
         IReadOnlyList<string> swaps = [];
         if (request.Devices.Count > 0)
@@ -76,7 +84,8 @@ public sealed partial class HostFacts
         return facts with { Devices = devices, SwapDevices = swaps, ResolvedNames = names };
     }
 
-    private static DeviceProbe ProbeFrom(string hostName, string device, string? kernel, bool isBlock, CommandResult blkid)
+    private static DeviceProbe ProbeFrom(string hostName, string device, string? kernel, bool isBlock,
+        CommandResult blkid)
     {
         switch (blkid.ExitCode)
         {
@@ -125,7 +134,9 @@ public sealed partial class HostFacts
             .Select(p => p!.Replace("\\040", " ", StringComparison.Ordinal))
             .ToList();
 
-    /// <summary>`getent ahosts`: "ADDRESS  SOCKTYPE [NAME]" lines, each address three times (one per socket type).</summary>
+    /// <summary>
+    /// `getent ahosts`: "ADDRESS  SOCKTYPE [NAME]" lines, each address three times (one per socket type).
+    /// </summary>
     public static IReadOnlyList<string> ParseGetentAhosts(string text) =>
         text.Split('\n')
             .Select(l => l.Split([' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault())

@@ -16,10 +16,12 @@ public sealed partial class HostFacts(IHost host)
     public static ToolCall<bool> Answers() => new(["true"], null, r => r.ExitCode == 0);
 
     // Columns named explicitly: the default set changes between util-linux versions.
-    internal static readonly string[] LsblkArgv = ["lsblk", "-J", "-b", "-o", "NAME,PATH,TYPE,SIZE,RO,FSTYPE,MOUNTPOINTS,MODEL,SERIAL"];
+    internal static readonly string[] LsblkArgv = ["lsblk", "-J", "-b", "-o",
+        "NAME,PATH,TYPE,SIZE,RO,FSTYPE,MOUNTPOINTS,MODEL,SERIAL"];
     internal static readonly string[] IpArgv = ["ip", "-j", "addr", "show"];
 
-    public Task<HostFactsResult> GatherAsync(TimeSpan timeout, CancellationToken ct) => GatherAsync(HostFactsRequest.None, timeout, ct);
+    public Task<HostFactsResult> GatherAsync(TimeSpan timeout, CancellationToken ct) =>
+        GatherAsync(HostFactsRequest.None, timeout, ct);
 
     public async Task<HostFactsResult> GatherAsync(HostFactsRequest request, TimeSpan timeout, CancellationToken ct)
     {
@@ -52,8 +54,10 @@ public sealed partial class HostFacts(IHost host)
             if (result.ExitCode == 127) throw new ToolMissingException(hostName, result.Argv[0], package);
             return result.EnsureSuccess();
         }
-        var uname = Checked(5, "coreutils").StdoutText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (uname.Length != 3) throw new FormatException($"unexpected `uname -nrm` output on {hostName}: {r[5]!.StdoutText.Trim()}");
+        var uname = Checked(5, "coreutils")
+            .StdoutText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (uname.Length != 3) throw new
+            FormatException($"unexpected `uname -nrm` output on {hostName}: {r[5]!.StdoutText.Trim()}");
         return new HostFactsResult(
             uname[0], uname[1], uname[2],
             ParseOsRelease(Checked(0, "base-files").StdoutText),
@@ -87,7 +91,8 @@ public sealed partial class HostFacts(IHost host)
         if (v.Length >= 2 && (v[0] == '"' || v[0] == '\'') && v[^1] == v[0])
         {
             var inner = v[1..^1];
-            return v[0] == '\'' ? inner : inner.Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\$", "$", StringComparison.Ordinal)
+            return v[0] == '\'' ? inner
+                : inner.Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\$", "$", StringComparison.Ordinal)
                 .Replace("\\`", "`", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
         }
         return v;
@@ -129,7 +134,8 @@ public sealed partial class HostFacts(IHost host)
         foreach (var line in text.Split('\n'))
         {
             var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length < 2 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n)) continue;
+            if (parts.Length < 2
+                || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n)) continue;
             // /proc/meminfo says "kB" and means KiB.
             var bytes = parts.Length > 2 && parts[2] == "kB" ? n * 1024 : n;
             if (parts[0] == "MemTotal:") total = bytes;
@@ -151,7 +157,8 @@ public sealed partial class HostFacts(IHost host)
         {
             var mounts = new List<string>();
             if (e.TryGetProperty("mountpoints", out var mps) && mps.ValueKind == JsonValueKind.Array)
-                mounts.AddRange(mps.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString()!));
+                mounts.AddRange(mps.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String)
+                    .Select(m => m.GetString()!));
             else if (Str(e, "mountpoint") is { } single)
                 mounts.Add(single);
             var name = Str(e, "name") ?? throw new FormatException("lsblk device without a name");
@@ -165,7 +172,8 @@ public sealed partial class HostFacts(IHost host)
                 mounts,
                 Str(e, "model")?.Trim(),
                 Str(e, "serial")?.Trim(),
-                e.TryGetProperty("children", out var children) ? children.EnumerateArray().Select(Device).ToList() : []);
+                e.TryGetProperty("children", out var children) ? children.EnumerateArray().Select(Device).ToList()
+                    : []);
         }
     }
 
@@ -184,11 +192,14 @@ public sealed partial class HostFacts(IHost host)
                 foreach (var a in infos.EnumerateArray())
                 {
                     if (Str(a, "family") is { } family && Str(a, "local") is { } local)
-                        addresses.Add(new InterfaceAddress(family, local, (int)Long(a, "prefixlen"), a.TryGetProperty("dynamic", out var dyn) && dyn.ValueKind == JsonValueKind.True));
+                        addresses.Add(new InterfaceAddress(family, local, (int)Long(a, "prefixlen"),
+                            a.TryGetProperty("dynamic", out var dyn) && dyn.ValueKind == JsonValueKind.True));
                 }
             }
-            var flags = link.TryGetProperty("flags", out var f) ? f.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];
-            result.Add(new NetworkInterface(name, Str(link, "address"), (int)Long(link, "mtu"), Str(link, "operstate") ?? "UNKNOWN", flags, addresses));
+            var flags = link.TryGetProperty("flags", out var f)
+                ? f.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];
+            result.Add(new NetworkInterface(name, Str(link, "address"), (int)Long(link, "mtu"),
+                Str(link, "operstate") ?? "UNKNOWN", flags, addresses));
         }
         return result;
     }
@@ -202,7 +213,8 @@ public sealed partial class HostFacts(IHost host)
         return v.ValueKind switch
         {
             JsonValueKind.Number => v.GetInt64(),
-            JsonValueKind.String when long.TryParse(v.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+            JsonValueKind.String when long.TryParse(v.GetString(), NumberStyles.None, CultureInfo.InvariantCulture,
+                out var n) => n,
             _ => 0,
         };
     }

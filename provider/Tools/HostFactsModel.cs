@@ -21,11 +21,17 @@ public sealed record HostFactsResult(
     /// <summary>The devices asked for in <see cref="HostFactsRequest.Devices"/>, in that order.</summary>
     public IReadOnlyList<DeviceProbe> Devices { get; init; } = [];
 
-    /// <summary>Kernel paths of the block devices in use as swap (/proc/swaps); read only when devices were asked for.</summary>
+    /// <summary>
+    /// Kernel paths of the block devices in use as swap (/proc/swaps); read only when devices were asked for.
+    /// </summary>
     public IReadOnlyList<string> SwapDevices { get; init; } = [];
 
-    /// <summary>Each name of <see cref="HostFactsRequest.Names"/> → the addresses the host's resolver gives it (empty when it does not resolve).</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> ResolvedNames { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>
+    /// Each name of <see cref="HostFactsRequest.Names"/> → the addresses the host's resolver gives it (empty when it
+    /// does not resolve).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ResolvedNames { get; init; } = new
+        Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>Finds a block device (or partition) by path, e.g. `/dev/vdb` or `/dev/loop3`.</summary>
     public BlockDevice? FindBlockDevice(string path) => Flatten(BlockDevices).FirstOrDefault(d => d.Path == path);
@@ -37,7 +43,8 @@ public sealed record HostFactsResult(
 }
 
 /// <summary>/etc/os-release: ID (`debian`, `ubuntu`), VERSION_ID (`12`, `24.04`), codename.</summary>
-public sealed record OsRelease(string Id, string VersionId, string? VersionCodename, string PrettyName, IReadOnlyList<string> IdLike)
+public sealed record OsRelease(string Id, string VersionId, string? VersionCodename, string PrettyName,
+    IReadOnlyList<string> IdLike)
 {
     public bool IsDebianFamily => Id == "debian" || IdLike.Contains("debian");
 }
@@ -69,7 +76,8 @@ public sealed record BlockDevice(
 }
 
 /// <summary>One link of `ip -j addr`.</summary>
-public sealed record NetworkInterface(string Name, string? MacAddress, int Mtu, string OperState, IReadOnlyList<string> Flags, IReadOnlyList<InterfaceAddress> Addresses)
+public sealed record NetworkInterface(string Name, string? MacAddress, int Mtu, string OperState,
+    IReadOnlyList<string> Flags, IReadOnlyList<InterfaceAddress> Addresses)
 {
     public bool IsUp => Flags.Contains("UP");
 }
@@ -89,7 +97,8 @@ public sealed record InterfaceAddress(string Family, string Address, int PrefixL
 /// (`blkid -p`), which works where lsblk's FSTYPE (from the udev database) is empty, e.g. in
 /// containers and right after mkfs.
 /// </summary>
-public sealed record DeviceProbe(string Path, string? KernelPath, bool IsBlockDevice, IReadOnlyDictionary<string, string> Signature, bool AmbivalentSignature)
+public sealed record DeviceProbe(string Path, string? KernelPath, bool IsBlockDevice,
+    IReadOnlyDictionary<string, string> Signature, bool AmbivalentSignature)
 {
     public bool Exists => KernelPath is not null;
 

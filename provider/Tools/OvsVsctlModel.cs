@@ -21,7 +21,10 @@ public sealed record OvsBridge(
         r.Uuids("ports"), r.Map("external_ids"), r.Map("other_config"));
 }
 
-/// <summary>A row of the Port table. <see cref="Tag"/> is the access VLAN; <see cref="Trunks"/> the VLANs a trunk carries (empty: all).</summary>
+/// <summary>
+/// A row of the Port table. <see cref="Tag"/> is the access VLAN; <see cref="Trunks"/> the VLANs a trunk carries
+/// (empty: all).
+/// </summary>
 public sealed record OvsPort(
     string Uuid,
     string Name,
@@ -39,7 +42,10 @@ public sealed record OvsPort(
         r.Uuids("interfaces"), r.Map("external_ids"), r.Map("other_config"));
 }
 
-/// <summary>A row of the Interface table. <see cref="Error"/> is set when ovs-vswitchd could not open it (then <see cref="OfPort"/> is -1).</summary>
+/// <summary>
+/// A row of the Interface table. <see cref="Error"/> is set when ovs-vswitchd could not open it (then
+/// <see cref="OfPort"/> is -1).
+/// </summary>
 public sealed record OvsInterface(
     string Uuid,
     string Name,
@@ -53,11 +59,13 @@ public sealed record OvsInterface(
     IReadOnlyDictionary<string, string> Options,
     IReadOnlyDictionary<string, string> ExternalIds)
 {
-    internal const string Columns = "_uuid,name,type,ofport,mac_in_use,admin_state,link_state,error,options,external_ids";
+    internal const string Columns =
+        "_uuid,name,type,ofport,mac_in_use,admin_state,link_state,error,options,external_ids";
 
     internal static OvsInterface From(OvsRow r) => new(
         r.Uuid("_uuid"), r.String("name"), r.String("type"), r.OptionalInt("ofport"), r.OptionalString("mac_in_use"),
-        r.OptionalString("admin_state"), r.OptionalString("link_state"), r.OptionalString("error"), r.Map("options"), r.Map("external_ids"));
+        r.OptionalString("admin_state"), r.OptionalString("link_state"), r.OptionalString("error"), r.Map("options"),
+            r.Map("external_ids"));
 }
 
 /// <summary>A bridge with its ports and their interfaces resolved (what `ovs-vsctl show` prints, as records).</summary>
@@ -77,9 +85,13 @@ public sealed record OvsPortSettings
 {
     public int? Tag { get; init; }
     public IReadOnlyList<int> Trunks { get; init; } = [];
-    /// <summary>`access`, `trunk`, `native-tagged`, `native-untagged` or `dot1q-tunnel`; null lets OVS decide from tag/trunks.</summary>
+    /// <summary>
+    /// `access`, `trunk`, `native-tagged`, `native-untagged` or `dot1q-tunnel`; null lets OVS decide from tag/trunks.
+    /// </summary>
     public string? VlanMode { get; init; }
-    /// <summary>`internal` for a port with its own host interface; null leaves a system interface (an existing NIC).</summary>
+    /// <summary>
+    /// `internal` for a port with its own host interface; null leaves a system interface (an existing NIC).
+    /// </summary>
     public string? InterfaceType { get; init; }
     public IReadOnlyDictionary<string, string>? InterfaceOptions { get; init; }
     public IReadOnlyDictionary<string, string>? ExternalIds { get; init; }
@@ -97,14 +109,17 @@ public sealed class OvsTable
 
     public IReadOnlyList<OvsRow> Rows { get; }
 
-    /// <summary>Every table in the output; ovs-vsctl prints one JSON document per line, one per `list`/`find` command.</summary>
+    /// <summary>
+    /// Every table in the output; ovs-vsctl prints one JSON document per line, one per `list`/`find` command.
+    /// </summary>
     public static IReadOnlyList<OvsTable> ParseAll(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToList();
 
     public static OvsTable Parse(string json)
     {
         using var doc = JsonDocument.Parse(json);
-        var headings = doc.RootElement.GetProperty("headings").EnumerateArray().Select(h => h.GetString() ?? "").ToList();
+        var headings = doc.RootElement.GetProperty("headings").EnumerateArray().Select(h => h.GetString() ?? "")
+            .ToList();
         var rows = new List<OvsRow>();
         foreach (var data in doc.RootElement.GetProperty("data").EnumerateArray())
         {
@@ -112,7 +127,8 @@ public sealed class OvsTable
             var i = 0;
             // Clone: the cells outlive the document.
             foreach (var cell in data.EnumerateArray()) cells[headings[i++]] = cell.Clone();
-            if (i != headings.Count) throw new FormatException($"an OVSDB row has {i} cells for {headings.Count} headings");
+            if (i != headings.Count) throw new
+                FormatException($"an OVSDB row has {i} cells for {headings.Count} headings");
             rows.Add(new OvsRow(cells));
         }
         return new OvsTable(rows);
@@ -137,14 +153,17 @@ public sealed class OvsRow(IReadOnlyDictionary<string, JsonElement> cells)
         return [datum];
     }
 
-    /// <summary>An atom as text: strings as they are, numbers and booleans as JSON writes them, `["uuid", u]` as u.</summary>
+    /// <summary>
+    /// An atom as text: strings as they are, numbers and booleans as JSON writes them, `["uuid", u]` as u.
+    /// </summary>
     public static string AtomText(JsonElement atom) => atom.ValueKind switch
     {
         JsonValueKind.String => atom.GetString()!,
         JsonValueKind.Number => atom.GetRawText(),
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
-        JsonValueKind.Array when atom.GetArrayLength() == 2 && atom[0].GetString() is "uuid" or "named-uuid" => atom[1].GetString()!,
+        JsonValueKind.Array when atom.GetArrayLength() == 2 && atom[0].GetString() is "uuid" or "named-uuid" =>
+            atom[1].GetString()!,
         _ => throw new FormatException($"not an OVSDB atom: {atom.GetRawText()}"),
     };
 
@@ -157,14 +176,18 @@ public sealed class OvsRow(IReadOnlyDictionary<string, JsonElement> cells)
         var many => throw new FormatException($"column {column} holds {many.Count} values where one was expected"),
     };
 
-    public string Uuid(string column) => OptionalString(column) ?? throw new FormatException($"column {column} is empty");
+    public string Uuid(string column) =>
+        OptionalString(column) ?? throw new FormatException($"column {column} is empty");
 
     public IReadOnlyList<string> Uuids(string column) => Atoms(Cell(column)).Select(AtomText).ToList();
 
-    public int? OptionalInt(string column) => OptionalString(column) is { } s ? int.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : null;
+    public int? OptionalInt(string column) =>
+        OptionalString(column) is { } s ? int.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
+        : null;
 
     public IReadOnlyList<int> Ints(string column) =>
-        Atoms(Cell(column)).Select(a => int.Parse(AtomText(a), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)).ToList();
+        Atoms(Cell(column))
+            .Select(a => int.Parse(AtomText(a), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)).ToList();
 
     public IReadOnlyDictionary<string, string> Map(string column)
     {

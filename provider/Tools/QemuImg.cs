@@ -24,7 +24,8 @@ public sealed partial class QemuImg(IHost host)
     public async Task<QemuImageInfo> InfoAsync(string path, TimeSpan timeout, CancellationToken ct,
         string? format = null, bool backingChain = false, bool forceShare = false)
     {
-        var result = await RunAsync(InfoArgv(path, format, backingChain, forceShare), path, null, timeout, ct).ConfigureAwait(false);
+        var result = await RunAsync(InfoArgv(path, format, backingChain, forceShare), path, null, timeout, ct)
+            .ConfigureAwait(false);
         return ParseInfo(result.StdoutText);
     }
 
@@ -43,13 +44,15 @@ public sealed partial class QemuImg(IHost host)
     /// Converts (copies) an image. With <paramref name="progress"/> the copy runs detached on the
     /// host and the callback receives the percentage qemu-img reports (`-p`) while it runs.
     /// </summary>
-    public async Task ConvertAsync(string source, string destination, QemuConvertOptions options, TimeSpan timeout, CancellationToken ct,
+    public async Task ConvertAsync(string source, string destination, QemuConvertOptions options, TimeSpan timeout,
+        CancellationToken ct,
         Action<double>? progress = null)
     {
         var argv = ConvertArgv(source, destination, options, withProgress: progress is not null);
         if (progress is null)
         {
-            await GuardedAsync(options.Overwrite ? null : destination, argv, null, timeout, ct, notFoundName: source).ConfigureAwait(false);
+            await GuardedAsync(options.Overwrite ? null : destination, argv, null, timeout, ct, notFoundName: source)
+                .ConfigureAwait(false);
             return;
         }
         var deadline = DateTime.UtcNow + timeout;
@@ -69,12 +72,18 @@ public sealed partial class QemuImg(IHost host)
         if (last != 100) progress(100);
     }
 
-    /// <summary>Sets the virtual size. Shrinking loses data past the new end, so it needs <paramref name="allowShrink"/>.</summary>
-    public async Task ResizeAsync(string path, long sizeBytes, TimeSpan timeout, CancellationToken ct, string? format = null, bool allowShrink = false) =>
+    /// <summary>
+    /// Sets the virtual size. Shrinking loses data past the new end, so it needs <paramref name="allowShrink"/>.
+    /// </summary>
+    public async Task ResizeAsync(string path, long sizeBytes, TimeSpan timeout, CancellationToken ct,
+        string? format = null, bool allowShrink = false) =>
         await RunAsync(ResizeArgv(path, sizeBytes, format, allowShrink), path, null, timeout, ct).ConfigureAwait(false);
 
-    /// <summary>Checks an image's consistency. Corruptions and leaks are a result (exit 2/3), not an exception.</summary>
-    public async Task<QemuImageCheck> CheckAsync(string path, TimeSpan timeout, CancellationToken ct, string? format = null)
+    /// <summary>
+    /// Checks an image's consistency. Corruptions and leaks are a result (exit 2/3), not an exception.
+    /// </summary>
+    public async Task<QemuImageCheck> CheckAsync(string path, TimeSpan timeout, CancellationToken ct,
+        string? format = null)
     {
         var result = await host.RunAsync(CheckArgv(path, format), null, timeout, ct).ConfigureAwait(false);
         return FromCheck(result, path, format);
@@ -92,7 +101,8 @@ public sealed partial class QemuImg(IHost host)
         return [.. argv, "--", ValidPath(path)];
     }
 
-    internal static string[] CreateArgv(string path, string format, long? sizeBytes, string? backingFile, string? backingFormat,
+    internal static string[] CreateArgv(string path, string format, long? sizeBytes, string? backingFile,
+        string? backingFormat,
         IReadOnlyDictionary<string, string>? options)
     {
         var argv = new List<string> { "qemu-img", "create", "-q", "-f", ValidFormat(format) };
@@ -100,16 +110,20 @@ public sealed partial class QemuImg(IHost host)
         {
             // Without -F qemu probes the backing file's format, which lets a raw image that looks
             // like qcow2 point at any file on the host; name it.
-            argv.AddRange(["-b", ValidPath(backingFile), "-F", ValidFormat(backingFormat ?? throw new ArgumentException("a backing file needs its format", nameof(backingFormat)))]);
+            argv.AddRange(["-b", ValidPath(backingFile), "-F",
+                ValidFormat(backingFormat
+                ?? throw new ArgumentException("a backing file needs its format", nameof(backingFormat)))]);
         }
-        else if (sizeBytes is null) throw new ArgumentException("an image without a backing file needs a size", nameof(sizeBytes));
+        else if (sizeBytes is null) throw new ArgumentException("an image without a backing file needs a size",
+            nameof(sizeBytes));
         if (options is { Count: > 0 }) argv.AddRange(["-o", Options(options)]);
         argv.AddRange(["--", ValidPath(path)]);
         if (sizeBytes is { } size) argv.Add(Bytes(size));
         return argv.ToArray();
     }
 
-    internal static string[] ConvertArgv(string source, string destination, QemuConvertOptions options, bool withProgress)
+    internal static string[] ConvertArgv(string source, string destination, QemuConvertOptions options,
+        bool withProgress)
     {
         ArgumentNullException.ThrowIfNull(options);
         var argv = new List<string> { "qemu-img", "convert" };
@@ -140,20 +154,26 @@ public sealed partial class QemuImg(IHost host)
 
     // A bare number is bytes to qemu-img; a suffix-free invariant integer avoids any unit doubt.
     private static string Bytes(long size) =>
-        size > 0 ? size.ToString(CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(nameof(size), size, "an image size must be positive");
+        size > 0 ? size.ToString(CultureInfo.InvariantCulture)
+            : throw new ArgumentOutOfRangeException(nameof(size), size, "an image size must be positive");
 
     /// <summary>`-o` syntax: key=value pairs joined by ',', where a ',' inside a value is written ',,'.</summary>
     internal static string Options(IReadOnlyDictionary<string, string> options) =>
-        string.Join(',', options.Select(kv => $"{ValidOptionKey(kv.Key)}={kv.Value.Replace(",", ",,", StringComparison.Ordinal)}"));
+        string.Join(',',
+            options.Select(kv => $"{ValidOptionKey(kv.Key)}={kv.Value.Replace(",", ",,", StringComparison.Ordinal)}"));
 
     [GeneratedRegex(@"\A[a-z0-9][a-z0-9_.\-]*\z")]
     private static partial Regex Word();
 
     private static string ValidFormat(string format) =>
-        format is not null && Word().IsWholeMatch(format) ? format : throw new ArgumentException($"\"{format}\" is not an image format name", nameof(format));
+        format is not null
+            && Word().IsWholeMatch(format) ? format
+            : throw new ArgumentException($"\"{format}\" is not an image format name", nameof(format));
 
     private static string ValidOptionKey(string key) =>
-        key is not null && Word().IsWholeMatch(key) ? key : throw new ArgumentException($"\"{key}\" is not a qemu-img option name", nameof(key));
+        key is not null
+            && Word().IsWholeMatch(key) ? key
+            : throw new ArgumentException($"\"{key}\" is not a qemu-img option name", nameof(key));
 
     // Protocols the provider uses: RBD for images in Ceph, http(s) for an import's source.
     private static readonly string[] Protocols = ["rbd:", "http://", "https://"];
@@ -166,8 +186,12 @@ public sealed partial class QemuImg(IHost host)
     /// </summary>
     internal static string ValidPath(string path)
     {
-        if (path is null || !(IsLocal(path) || Protocols.Any(p => path.StartsWith(p, StringComparison.Ordinal) && path.Length > p.Length)))
-            throw new ArgumentException($"\"{path}\" is not an absolute path or an {string.Join("/", Protocols.Select(p => p.TrimEnd(':', '/')))} URL", nameof(path));
+        if (path is null
+            || !(IsLocal(path)
+            || Protocols.Any(p => path.StartsWith(p, StringComparison.Ordinal) && path.Length > p.Length)))
+            throw new
+                ArgumentException($"\"{path}\" is not an absolute path or " +
+                $"an {string.Join("/", Protocols.Select(p => p.TrimEnd(':', '/')))} URL", nameof(path));
         return path;
     }
 
@@ -188,7 +212,8 @@ public sealed partial class QemuImg(IHost host)
 
     /// <summary>The last percentage in `-p` output (`    (42.17/100%)\r`), or null when there is none yet.</summary>
     public static double? ParseProgress(string text) =>
-        Progress().Matches(text) is { Count: > 0 } m ? double.Parse(m[^1].Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        Progress().Matches(text) is { Count: > 0 } m ? double.Parse(m[^1].Groups[1].Value, CultureInfo.InvariantCulture)
+            : null;
 
     [GeneratedRegex(@"\((\d+(?:\.\d+)?)/100%\)")]
     private static partial Regex Progress();
@@ -223,29 +248,35 @@ public sealed partial class QemuImg(IHost host)
             var name = m.Groups["name"].Value;
             var (kind, what) = m.Groups["verb"].Value == "create"
                 ? ("directory", Path.GetDirectoryName(name) ?? name)
-                : (name == backingFile || result.StderrText.Contains("Could not open backing image", StringComparison.Ordinal) ? "backing image" : "image", name);
+                : (name == backingFile
+                    || result.StderrText.Contains("Could not open backing image", StringComparison.Ordinal)
+                    ? "backing image" : "image", name);
             throw new ObjectNotFoundException(result.Host, "qemu-img", kind, what, m.Value);
         }
         return result.EnsureSuccess();
     }
 
-    private async Task<CommandResult> RunAsync(string[] argv, string path, string? backingFile, TimeSpan timeout, CancellationToken ct) =>
+    private async Task<CommandResult> RunAsync(string[] argv, string path, string? backingFile, TimeSpan timeout,
+        CancellationToken ct) =>
         Check(await host.RunAsync(argv, null, timeout, ct).ConfigureAwait(false), path, backingFile);
 
     /// <summary>
     /// Runs argv after checking, in the same round trip, that <paramref name="target"/> does not
     /// exist yet (null or a non-local target: no check).
     /// </summary>
-    private async Task GuardedAsync(string? target, string[] argv, string? backingFile, TimeSpan timeout, CancellationToken ct, string? notFoundName = null)
+    private async Task GuardedAsync(string? target, string[] argv, string? backingFile, TimeSpan timeout,
+        CancellationToken ct, string? notFoundName = null)
     {
         if (target is null || !IsLocal(target))
         {
             await RunAsync(argv, notFoundName ?? target ?? "", backingFile, timeout, ct).ConfigureAwait(false);
             return;
         }
-        var r = await new RemoteScript().Add(["test", "!", "-e", target]).Add(argv).RunAsync(host, timeout, ct).ConfigureAwait(false);
+        var r = await new RemoteScript().Add(["test", "!", "-e", target]).Add(argv).RunAsync(host, timeout, ct)
+            .ConfigureAwait(false);
         if (r[0] is { ExitCode: not 0 }) throw Exists(target);
-        Check(r[1] ?? throw new FormatException($"`{PosixQuote.Join(argv)}` did not run on {host.Name}"), notFoundName ?? target, backingFile);
+        Check(r[1] ?? throw new FormatException($"`{PosixQuote.Join(argv)}` did not run on {host.Name}"),
+            notFoundName ?? target, backingFile);
     }
 
     private async Task RefuseExistingAsync(string target, TimeSpan timeout, CancellationToken ct)
@@ -255,5 +286,6 @@ public sealed partial class QemuImg(IHost host)
     }
 
     private PreconditionFailedException Exists(string target) =>
-        new($"{target} already exists on {host.Name}; qemu-img would overwrite it. Remove it first, choose another path, or ask for Overwrite.") { Host = host.Name };
+        new($"{target} already exists on {host.Name}; qemu-img would overwrite it. Remove it first, choose another " +
+            $"path, or ask for Overwrite.") { Host = host.Name };
 }

@@ -32,8 +32,10 @@ public sealed record QemuImageInfo(
     internal static QemuImageInfo From(JsonElement e, QemuImageInfo? backing)
     {
         Qcow2Info? qcow2 = null;
-        if (e.TryGetProperty("format-specific", out var fs) && Str(fs, "type") == "qcow2" && fs.TryGetProperty("data", out var d))
-            qcow2 = new Qcow2Info(Str(d, "compat") ?? "", Bool(d, "corrupt"), Bool(d, "lazy-refcounts"), Str(d, "compression-type"));
+        if (e.TryGetProperty("format-specific", out var fs) && Str(fs, "type") == "qcow2"
+            && fs.TryGetProperty("data", out var d))
+            qcow2 = new Qcow2Info(Str(d, "compat") ?? "", Bool(d, "corrupt"), Bool(d, "lazy-refcounts"),
+                Str(d, "compression-type"));
         return new QemuImageInfo(
             Str(e, "filename") ?? throw new FormatException("qemu-img info without filename"),
             Str(e, "format") ?? throw new FormatException("qemu-img info without format"),
@@ -55,10 +57,13 @@ public sealed record QemuImageInfo(
     internal static long? Long(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
 
-    internal static bool Bool(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
+    internal static bool Bool(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
 }
 
-/// <summary>qcow2 specifics: <see cref="Corrupt"/> is qemu's own "do not use" mark; lazy refcounts leave leaks after a crash.</summary>
+/// <summary>
+/// qcow2 specifics: <see cref="Corrupt"/> is qemu's own "do not use" mark; lazy refcounts leave leaks after a crash.
+/// </summary>
 public sealed record Qcow2Info(string Compat, bool Corrupt, bool LazyRefcounts, string? CompressionType);
 
 /// <summary>
@@ -78,7 +83,9 @@ public sealed record QemuImageCheck(
     long AllocatedClusters,
     long? ImageEndOffset)
 {
-    /// <summary>No errors, corruptions or leaks (an unsupported format counts as clean: there is nothing to check).</summary>
+    /// <summary>
+    /// No errors, corruptions or leaks (an unsupported format counts as clean: there is nothing to check).
+    /// </summary>
     public bool IsClean => CheckErrors == 0 && Corruptions == 0 && Leaks == 0;
 
     internal static QemuImageCheck From(JsonElement e)
@@ -90,17 +97,22 @@ public sealed record QemuImageCheck(
             N("total-clusters"), N("allocated-clusters"), QemuImageInfo.Long(e, "image-end-offset"));
     }
 
-    internal static QemuImageCheck Unsupported(string path, string? format) => new(path, format, false, 0, 0, 0, 0, 0, 0, 0, null);
+    internal static QemuImageCheck Unsupported(string path, string? format) =>
+        new(path, format, false, 0, 0, 0, 0, 0, 0, 0, null);
 }
 
 /// <summary>What `qemu-img convert` writes. Only <see cref="OutputFormat"/> is required.</summary>
 public sealed record QemuConvertOptions(string OutputFormat)
 {
-    /// <summary>The source format; null lets qemu probe it (safe for images the provider made, not for user uploads).</summary>
+    /// <summary>
+    /// The source format; null lets qemu probe it (safe for images the provider made, not for user uploads).
+    /// </summary>
     public string? SourceFormat { get; init; }
     /// <summary>`-c`: compress the target (qcow2 only).</summary>
     public bool Compress { get; init; }
-    /// <summary>`-n`: write into an existing target (e.g. an RBD image created beforehand) instead of creating it.</summary>
+    /// <summary>
+    /// `-n`: write into an existing target (e.g. an RBD image created beforehand) instead of creating it.
+    /// </summary>
     public bool SkipTargetCreation { get; init; }
     /// <summary>`-W`: out-of-order writes; faster on network storage such as RBD.</summary>
     public bool OutOfOrderWrites { get; init; }

@@ -12,18 +12,24 @@ namespace Mvm.Tools;
 /// </summary>
 public sealed partial class Systemd(IHost host)
 {
-    /// <summary>The properties <see cref="ShowAsync(string, TimeSpan, CancellationToken)"/> reads; <see cref="UnitStatus"/> mirrors them.</summary>
+    /// <summary>
+    /// The properties <see cref="ShowAsync(string, TimeSpan, CancellationToken)"/> reads; <see cref="UnitStatus"/>
+    /// mirrors them.
+    /// </summary>
     internal static readonly string[] ShowProperties =
     [
         "Id", "Description", "LoadState", "ActiveState", "SubState", "UnitFileState", "MainPID", "ExecMainStatus",
         "Result", "NeedDaemonReload", "FragmentPath", "ActiveEnterTimestamp", "LoadError",
     ];
 
-    public async Task StartAsync(string unit, TimeSpan timeout, CancellationToken ct) => await RunAsync(Argv("start", unit), unit, timeout, ct).ConfigureAwait(false);
+    public async Task StartAsync(string unit, TimeSpan timeout, CancellationToken ct) =>
+        await RunAsync(Argv("start", unit), unit, timeout, ct).ConfigureAwait(false);
 
-    public async Task StopAsync(string unit, TimeSpan timeout, CancellationToken ct) => await RunAsync(Argv("stop", unit), unit, timeout, ct).ConfigureAwait(false);
+    public async Task StopAsync(string unit, TimeSpan timeout, CancellationToken ct) =>
+        await RunAsync(Argv("stop", unit), unit, timeout, ct).ConfigureAwait(false);
 
-    public async Task RestartAsync(string unit, TimeSpan timeout, CancellationToken ct) => await RunAsync(Argv("restart", unit), unit, timeout, ct).ConfigureAwait(false);
+    public async Task RestartAsync(string unit, TimeSpan timeout, CancellationToken ct) =>
+        await RunAsync(Argv("restart", unit), unit, timeout, ct).ConfigureAwait(false);
 
     /// <summary>Enables the unit at boot; with <paramref name="now"/> also starts it (`enable --now`).</summary>
     public async Task EnableAsync(string unit, bool now, TimeSpan timeout, CancellationToken ct) =>
@@ -33,7 +39,9 @@ public sealed partial class Systemd(IHost host)
     public async Task DisableAsync(string unit, bool now, TimeSpan timeout, CancellationToken ct) =>
         await RunAsync(Argv("disable", unit, now), unit, timeout, ct).ConfigureAwait(false);
 
-    /// <summary>Masks the unit (links it to /dev/null) so nothing can start it; works whether or not the unit exists.</summary>
+    /// <summary>
+    /// Masks the unit (links it to /dev/null) so nothing can start it; works whether or not the unit exists.
+    /// </summary>
     public async Task MaskAsync(string unit, bool now, TimeSpan timeout, CancellationToken ct) =>
         await RunAsync(Argv("mask", unit, now), unit, timeout, ct).ConfigureAwait(false);
 
@@ -52,7 +60,8 @@ public sealed partial class Systemd(IHost host)
     {
         var result = await host.RunAsync(Argv("is-active", unit), null, timeout, ct).ConfigureAwait(false);
         // Exit 3 with a state on stdout is the normal "not active" answer, not a failure.
-        if (result.ExitCode is 0 or 3 && result.StdoutText.Trim() is { Length: > 0 } state) return UnitStatus.ParseActiveState(state);
+        if (result.ExitCode is 0 or 3
+            && result.StdoutText.Trim() is { Length: > 0 } state) return UnitStatus.ParseActiveState(state);
         Check(result, unit);
         throw new FormatException($"`{result.CommandLine}` on {host.Name} printed no state");
     }
@@ -67,12 +76,15 @@ public sealed partial class Systemd(IHost host)
         throw new FormatException($"`{result.CommandLine}` on {host.Name} printed no state");
     }
 
-    /// <summary>The unit's typed status. A unit systemd cannot find raises <see cref="ObjectNotFoundException"/>.</summary>
+    /// <summary>
+    /// The unit's typed status. A unit systemd cannot find raises <see cref="ObjectNotFoundException"/>.
+    /// </summary>
     public async Task<UnitStatus> ShowAsync(string unit, TimeSpan timeout, CancellationToken ct)
     {
         var status = (await ShowAsync([unit], timeout, ct).ConfigureAwait(false))[0];
         if (status.LoadState == UnitLoadState.NotFound)
-            throw new ObjectNotFoundException(host.Name, "systemctl", "unit", status.Id, status.LoadError is { Length: > 0 } e ? e : "LoadState=not-found");
+            throw new ObjectNotFoundException(host.Name, "systemctl", "unit", status.Id,
+                status.LoadError is { Length: > 0 } e ? e : "LoadState=not-found");
         return status;
     }
 
@@ -80,12 +92,15 @@ public sealed partial class Systemd(IHost host)
     /// Several units in one command. Units that do not exist are returned with
     /// <see cref="UnitLoadState.NotFound"/> rather than raised, so one missing unit does not hide the others.
     /// </summary>
-    public async Task<IReadOnlyList<UnitStatus>> ShowAsync(IReadOnlyList<string> units, TimeSpan timeout, CancellationToken ct)
+    public async Task<IReadOnlyList<UnitStatus>> ShowAsync(IReadOnlyList<string> units, TimeSpan timeout,
+        CancellationToken ct)
     {
         var result = await RunAsync(ShowArgv(units), null, timeout, ct).ConfigureAwait(false);
         var statuses = ParseShow(result.StdoutText);
         if (statuses.Count != units.Count)
-            throw new FormatException($"`{result.CommandLine}` on {host.Name} described {statuses.Count} units, expected {units.Count}");
+            throw new
+                FormatException($"`{result.CommandLine}` on {host.Name} described {statuses.Count} units, " +
+                $"expected {units.Count}");
         return statuses;
     }
 
@@ -114,12 +129,16 @@ public sealed partial class Systemd(IHost host)
     internal static void ValidateUnit(string unit)
     {
         if (unit is null || !UnitName().IsWholeMatch(unit))
-            throw new ArgumentException($"\"{unit}\" is not a systemd unit name (letters, digits, ':', '-', '_', '.', '\\', '@'; at most 255)", nameof(unit));
+            throw new
+                ArgumentException($"\"{unit}\" is not a systemd unit name (letters, digits, ':', '-', '_', '.', " +
+                "'\\', '@'; at most 255)", nameof(unit));
     }
 
     // ---- parsing ----
 
-    /// <summary>`systemctl show -p …` output: one block of key=value lines per unit, blocks separated by a blank line.</summary>
+    /// <summary>
+    /// `systemctl show -p …` output: one block of key=value lines per unit, blocks separated by a blank line.
+    /// </summary>
     public static IReadOnlyList<UnitStatus> ParseShow(string text)
     {
         var units = new List<UnitStatus>();
@@ -142,7 +161,8 @@ public sealed partial class Systemd(IHost host)
     // systemctl's wording for a unit it cannot find, across the commands and versions
     // (`start`: "Unit x.service not found."; `stop`: "not loaded."; `enable`: "Unit file x does not
     // exist."; `is-enabled`: "No such file or directory"; newer `status`: "could not be found.").
-    [GeneratedRegex(@"Unit (?:file )?\S+ (?:not found|not loaded|does not exist|could not be found)|Failed to get unit file state for \S+: No such file or directory")]
+    [GeneratedRegex(@"Unit (?:file )?\S+ (?:not found|not loaded|does not exist|could not be found)|Failed to get " +
+        @"unit file state for \S+: No such file or directory")]
     private static partial Regex NotFound();
 
     private async Task<CommandResult> RunAsync(string[] argv, string? unit, TimeSpan timeout, CancellationToken ct) =>
@@ -159,7 +179,9 @@ public sealed partial class Systemd(IHost host)
     }
 }
 
-/// <summary>systemd's load states (`systemctl --state=help`); <see cref="Other"/> for one this version does not know.</summary>
+/// <summary>
+/// systemd's load states (`systemctl --state=help`); <see cref="Other"/> for one this version does not know.
+/// </summary>
 public enum UnitLoadState
 {
     Other,
@@ -218,7 +240,8 @@ public sealed record UnitStatus(
     {
         string Get(string key) => v.TryGetValue(key, out var s) ? s : "";
         string? Optional(string key) => Get(key) is { Length: > 0 } s ? s : null;
-        int Int(string key) => int.TryParse(Get(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        int Int(string key) =>
+            int.TryParse(Get(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : 0;
         var id = Optional("Id") ?? throw new FormatException("a `systemctl show` block without Id");
         return new UnitStatus(
             id,

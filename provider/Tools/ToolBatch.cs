@@ -40,7 +40,8 @@ public sealed class ToolResult<T> : ToolResult
 
     /// <summary>The typed result; throws the client's typed exception when the command failed.</summary>
     public T Value => _ran
-        ? _read(_result ?? throw new InvalidOperationException("this command did not run: an earlier command of its batch failed"))
+        ? _read(_result
+            ?? throw new InvalidOperationException("this command did not run: an earlier command of its batch failed"))
         : throw new InvalidOperationException("the batch has not run yet");
 }
 

@@ -14,7 +14,8 @@ internal static class ChildProcess
     public static Task<ProcessOutcome> RunAsync(string file, IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string?>? environment, byte[]? stdin, CancellationToken ct,
         Action<ReadOnlySpan<byte>>? onStderr = null) =>
-        RunStreamingAsync(file, args, environment, stdin is { Length: > 0 } ? new MemoryStream(stdin, writable: false) : null, ct, onStderr);
+        RunStreamingAsync(file, args, environment,
+            stdin is { Length: > 0 } ? new MemoryStream(stdin, writable: false) : null, ct, onStderr);
 
     /// <summary>As above with stdin copied from a stream while the program runs (never loaded whole).</summary>
     public static async Task<ProcessOutcome> RunStreamingAsync(string file, IReadOnlyList<string> args,
@@ -60,7 +61,9 @@ internal static class ChildProcess
             throw;
         }
         if (await feed.ConfigureAwait(false) is { } readFailure)
-            throw new IOException($"reading the input for {Path.GetFileName(file)} failed after the program started: {readFailure.Message}", readFailure);
+            throw new
+                IOException($"reading the input for {Path.GetFileName(file)} failed after the program " +
+                $"started: {readFailure.Message}", readFailure);
         return new ProcessOutcome(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
     }
 

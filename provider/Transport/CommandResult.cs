@@ -36,11 +36,14 @@ public sealed class CommandResult
     /// <summary>The command as it would be typed, for messages (secrets masked).</summary>
     public string CommandLine => Scrub(PosixQuote.Join(Argv));
 
-    /// <summary>Returns this result when the exit code is 0, otherwise throws <see cref="RemoteCommandFailedException"/>.</summary>
+    /// <summary>
+    /// Returns this result when the exit code is 0, otherwise throws <see cref="RemoteCommandFailedException"/>.
+    /// </summary>
     public CommandResult EnsureSuccess()
     {
         if (ExitCode != 0)
-            throw new RemoteCommandFailedException(Host, Argv.Select(Scrub).ToArray(), ExitCode, Scrub(StderrText), Scrub(StdoutText));
+            throw new RemoteCommandFailedException(Host, Argv.Select(Scrub).ToArray(), ExitCode, Scrub(StderrText),
+                Scrub(StdoutText));
         return this;
     }
 

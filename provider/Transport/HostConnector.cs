@@ -6,7 +6,8 @@ namespace Mvm.Transport;
 /// </summary>
 public interface IHostConnector
 {
-    /// <param name="host">The host's address and SSH overrides (unset ones fall back to the provider's defaults).</param>
+    /// <param name="host">The host's address and SSH overrides (unset ones fall back to the provider's
+    /// defaults).</param>
     /// <param name="name">Display name for progress and errors.</param>
     IHost Connect(SshHostSettings host, string name);
 }

@@ -8,11 +8,14 @@ namespace Mvm.Transport;
 /// </summary>
 public sealed record HostKeyFingerprint(string KeyType, string Fingerprint)
 {
-    /// <summary>From a public key line: `ssh-ed25519 AAAA… [comment]` (known_hosts host fields already removed).</summary>
+    /// <summary>
+    /// From a public key line: `ssh-ed25519 AAAA… [comment]` (known_hosts host fields already removed).
+    /// </summary>
     public static HostKeyFingerprint FromPublicKey(string publicKey)
     {
         var parts = publicKey.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length < 2) throw new FormatException($"not an SSH public key (expected `type base64`): {PosixQuote.Display(publicKey)}");
+        if (parts.Length < 2) throw new
+            FormatException($"not an SSH public key (expected `type base64`): {PosixQuote.Display(publicKey)}");
         return FromBlob(parts[0], parts[1]);
     }
 

@@ -23,7 +23,8 @@ public interface IHost
     /// consumes it, so a file of gigabytes (an image upload) never sits in memory. The SSH
     /// transport streams; this default buffers the stream and exists for test doubles only.
     /// </summary>
-    async Task<CommandResult> RunStreamingAsync(IReadOnlyList<string> argv, Stream stdin, TimeSpan timeout, CancellationToken ct)
+    async Task<CommandResult> RunStreamingAsync(IReadOnlyList<string> argv, Stream stdin, TimeSpan timeout,
+        CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         await stdin.CopyToAsync(buffer, ct).ConfigureAwait(false);

@@ -51,13 +51,16 @@ public static class KnownHosts
     public static string Line(string address, int port, string publicKey)
     {
         var parts = publicKey.Trim().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length < 2) throw new FormatException($"not an SSH public key (expected `type base64`): {PosixQuote.Display(publicKey)}");
+        if (parts.Length < 2) throw new
+            FormatException($"not an SSH public key (expected `type base64`): {PosixQuote.Display(publicKey)}");
         // Validates the base64 so a typo fails here, with the host named by the caller.
         HostKeyFingerprint.FromBlob(parts[0], parts[1]);
         return $"{LookupName(address, port)} {parts[0]} {parts[1]}";
     }
 
-    /// <summary>Whether a host field (comma-separated patterns, `!` negation, `*`/`?` wildcards, or `|1|salt|hash`) matches.</summary>
+    /// <summary>
+    /// Whether a host field (comma-separated patterns, `!` negation, `*`/`?` wildcards, or `|1|salt|hash`) matches.
+    /// </summary>
     public static bool Matches(string hostsField, string name)
     {
         if (hostsField.StartsWith("|1|", StringComparison.Ordinal)) return HashedMatches(hostsField, name);
@@ -98,7 +101,8 @@ public static class KnownHosts
         int p = 0, t = 0, star = -1, mark = 0;
         while (t < text.Length)
         {
-            if (p < pattern.Length && (pattern[p] == '?' || char.ToLowerInvariant(pattern[p]) == char.ToLowerInvariant(text[t])))
+            if (p < pattern.Length
+                && (pattern[p] == '?' || char.ToLowerInvariant(pattern[p]) == char.ToLowerInvariant(text[t])))
             {
                 p++;
                 t++;

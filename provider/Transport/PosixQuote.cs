@@ -13,7 +13,8 @@ public static class PosixQuote
     // remote command line reaches the login shell as one `-c` argument; stay well below it.
     public const int MaxCommandLineBytes = 120 * 1024;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false,
+        throwOnInvalidBytes: true);
 
     // Reserved words are only special unquoted, in command position; quoting them keeps `if`,
     // `time` or `!` from being parsed as syntax when they are a program name or an argument.
@@ -59,13 +60,17 @@ public static class PosixQuote
     public static void ValidateArgv(IReadOnlyList<string> argv)
     {
         ArgumentNullException.ThrowIfNull(argv);
-        if (argv.Count == 0) throw new ArgumentException("the command is empty: argv needs at least the program name", nameof(argv));
-        if (string.IsNullOrEmpty(argv[0])) throw new ArgumentException("the program name (argv[0]) is empty", nameof(argv));
+        if (argv.Count == 0) throw new ArgumentException("the command is empty: argv needs at least the program name",
+            nameof(argv));
+        if (string.IsNullOrEmpty(argv[0])) throw new ArgumentException("the program name (argv[0]) is empty",
+            nameof(argv));
         // A program name starting with '-' would be read as an option by sudo and timeout.
-        if (argv[0][0] == '-') throw new ArgumentException($"the program name (argv[0]) starts with '-': {Display(argv[0])}", nameof(argv));
+        if (argv[0][0] == '-') throw new
+            ArgumentException($"the program name (argv[0]) starts with '-': {Display(argv[0])}", nameof(argv));
         for (var i = 0; i < argv.Count; i++)
         {
-            if (argv[i] is null) throw new ArgumentException($"argument {i} of `{Display(argv[0])}` is null", nameof(argv));
+            if (argv[i] is null) throw new ArgumentException($"argument {i} of `{Display(argv[0])}` is null",
+                nameof(argv));
             Validate(argv[i], i, argv[0]);
         }
     }
@@ -75,14 +80,18 @@ public static class PosixQuote
         var where = program is null ? "the argument" : $"argument {index} of `{Display(program)}`";
         var nul = argument.IndexOf('\0', StringComparison.Ordinal);
         if (nul >= 0)
-            throw new ArgumentException($"{where} contains a NUL byte at position {nul}; a remote program cannot receive it (arguments are C strings). Pass binary data on stdin instead.");
+            throw new
+                ArgumentException($"{where} contains a NUL byte at position {nul}; a remote program cannot receive " +
+                "it (arguments are C strings). Pass binary data on stdin instead.");
         try
         {
             StrictUtf8.GetByteCount(argument);
         }
         catch (EncoderFallbackException)
         {
-            throw new ArgumentException($"{where} is not valid Unicode (an unpaired surrogate), so it cannot be sent as UTF-8.");
+            throw new
+                ArgumentException($"{where} is not valid Unicode (an unpaired surrogate), so it cannot be sent as " +
+                "UTF-8.");
         }
     }
 

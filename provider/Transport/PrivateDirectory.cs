@@ -23,13 +23,16 @@ internal sealed class PrivateDirectory : IDisposable
 
     public static PrivateDirectory Create()
     {
-        if (!IsUnix) throw new PlatformNotSupportedException("the SSH transport runs on Linux and other Unix systems only");
+        if (!IsUnix) throw new
+            PlatformNotSupportedException("the SSH transport runs on Linux and other Unix systems only");
         var root = ChooseRoot();
         RemoveStale(root);
         for (var attempt = 0; ; attempt++)
         {
             // 96 random bits: nobody can pre-create (or symlink) the name before we do.
-            var path = System.IO.Path.Combine(root, $"{Prefix}{Environment.ProcessId}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant()}");
+            var path = System.IO.Path.Combine(root,
+                $"{Prefix}{Environment.ProcessId}-" +
+                $"{Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant()}");
             if (Directory.Exists(path) || File.Exists(path))
             {
                 if (attempt > 5) throw new IOException($"cannot create a private directory under {root}");
@@ -37,14 +40,17 @@ internal sealed class PrivateDirectory : IDisposable
             }
             var dir = Directory.CreateDirectory(path, DirMode);
             if (dir.LinkTarget is not null || File.GetUnixFileMode(path) != DirMode)
-                throw new IOException($"the private directory {path} is not a fresh 0700 directory; refusing to put keys in it");
+                throw new
+                    IOException($"the private directory {path} is not a fresh 0700 directory; refusing to put keys " +
+                    "in it");
             return new PrivateDirectory(path);
         }
     }
 
     public string CreateSubdirectory(string name)
     {
-        if (!IsUnix) throw new PlatformNotSupportedException("the SSH transport runs on Linux and other Unix systems only");
+        if (!IsUnix) throw new
+            PlatformNotSupportedException("the SSH transport runs on Linux and other Unix systems only");
         var path = System.IO.Path.Combine(Path, name);
         Directory.CreateDirectory(path, DirMode);
         return path;
@@ -53,7 +59,8 @@ internal sealed class PrivateDirectory : IDisposable
     /// <summary>Writes (or replaces) a file readable only by this user.</summary>
     public static string WriteFile(string path, string content, UnixFileMode mode = FileMode600)
     {
-        if (!IsUnix) throw new PlatformNotSupportedException("the SSH transport runs on Linux and other Unix systems only");
+        if (!IsUnix) throw new
+            PlatformNotSupportedException("the SSH transport runs on Linux and other Unix systems only");
         if (File.Exists(path)) File.Delete(path);
         using (var fs = new FileStream(path, new FileStreamOptions
         {
@@ -83,7 +90,8 @@ internal sealed class PrivateDirectory : IDisposable
         {
             // A socket being removed by its exiting master at the same moment; retry once.
             Thread.Sleep(50);
-            try { if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true); } catch (IOException) { } catch
+                (UnauthorizedAccessException) { }
         }
         catch (UnauthorizedAccessException)
         {
@@ -95,7 +103,8 @@ internal sealed class PrivateDirectory : IDisposable
     private static string ChooseRoot()
     {
         var temp = System.IO.Path.GetTempPath().TrimEnd('/');
-        if (temp.Length is > 0 and <= 48 && temp.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-') && Directory.Exists(temp))
+        if (temp.Length is > 0 and <= 48 && temp.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-')
+            && Directory.Exists(temp))
             return temp;
         return "/tmp";
     }
@@ -112,7 +121,8 @@ internal sealed class PrivateDirectory : IDisposable
                 if (dash <= 0 || !int.TryParse(rest[..dash], out var pid)) continue;
                 if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
                 if (new DirectoryInfo(dir).LinkTarget is not null) continue;
-                try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch
+                    (UnauthorizedAccessException) { }
             }
         }
         catch (IOException)

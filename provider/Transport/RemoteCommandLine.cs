@@ -34,17 +34,25 @@ internal static class RemoteCommandLine
         var line = "printf '\\036mvm-started %s\\036\\n' \"$$\" >&2; exec " + PosixQuote.Join(full);
         var bytes = Encoding.UTF8.GetByteCount(line);
         if (bytes > PosixQuote.MaxCommandLineBytes)
-            throw new ArgumentException($"the command line for `{PosixQuote.Display(argv[0])}` is {bytes} bytes; a remote shell accepts at most " +
+            throw new
+                ArgumentException($"the command line for `{PosixQuote.Display(argv[0])}` is {bytes} bytes; a remote " +
+                "shell accepts at most " +
                 $"{PosixQuote.MaxCommandLineBytes} in one command. Pass large data on stdin or split the work.");
         return line;
     }
 
-    /// <summary>Signals a remote PID learnt from the marker (TERM: timeout and sudo pass it on to the command).</summary>
+    /// <summary>
+    /// Signals a remote PID learnt from the marker (TERM: timeout and sudo pass it on to the command).
+    /// </summary>
     public static string BuildKill(int pid, bool sudo) =>
-        sudo ? "exec " + PosixQuote.Join(["sudo", "-n", "--", "kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture)])
+        sudo
+            ? "exec "
+            + PosixQuote.Join(["sudo", "-n", "--", "kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture)])
              : "kill -TERM " + pid.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Finds the marker in stderr; returns stderr without it and the remote PID, or null when absent.</summary>
+    /// <summary>
+    /// Finds the marker in stderr; returns stderr without it and the remote PID, or null when absent.
+    /// </summary>
     public static (int? Pid, byte[] Stderr) StripMarker(byte[] stderr)
     {
         var (start, end, pid) = Find(stderr);

@@ -12,7 +12,9 @@ namespace Mvm.Transport;
 /// </summary>
 internal static class RemoteJob
 {
-    /// <summary>Which of the command's outputs carries its progress (tools differ: qemu-img stdout, apt fd 3, rbd stderr).</summary>
+    /// <summary>
+    /// Which of the command's outputs carries its progress (tools differ: qemu-img stdout, apt fd 3, rbd stderr).
+    /// </summary>
     public enum Stream
     {
         Stdout,
@@ -74,12 +76,18 @@ internal static class RemoteJob
     /// <paramref name="onProgress"/> receives the tail of <paramref name="stream"/> at each poll that finds one.
     /// On timeout or cancel the command is stopped (TERM, then KILL) and its files removed.
     /// </summary>
-    public static Task<CommandResult> RunAsync(IHost host, IReadOnlyList<string> argv, Stream stream, Action<string>? onProgress,
+    public static Task<CommandResult> RunAsync(IHost host, IReadOnlyList<string> argv, Stream stream,
+        Action<string>? onProgress,
         TimeSpan timeout, CancellationToken ct, TimeSpan? maxPollInterval = null) =>
-        RunWithPollsAsync(host, argv, stream, poll => { if (poll.Tail.Length > 0) onProgress?.Invoke(poll.Tail); }, timeout, ct, maxPollInterval);
+        RunWithPollsAsync(host, argv, stream, poll => { if (poll.Tail.Length > 0) onProgress?.Invoke(poll.Tail); },
+            timeout, ct, maxPollInterval);
 
-    /// <summary>As above; <paramref name="onPoll"/> is called at every poll while the command runs, even when it printed nothing.</summary>
-    public static async Task<CommandResult> RunWithPollsAsync(IHost host, IReadOnlyList<string> argv, Stream stream, Action<JobPoll>? onPoll,
+    /// <summary>
+    /// As above; <paramref name="onPoll"/> is called at every poll while the command runs, even when it printed
+    /// nothing.
+    /// </summary>
+    public static async Task<CommandResult> RunWithPollsAsync(IHost host, IReadOnlyList<string> argv, Stream stream,
+        Action<JobPoll>? onPoll,
         TimeSpan timeout, CancellationToken ct, TimeSpan? maxPollInterval = null)
     {
         PosixQuote.ValidateArgv(argv);
@@ -89,9 +97,12 @@ internal static class RemoteJob
         var limit = ((long)Math.Ceiling(timeout.TotalSeconds) + 10).ToString(CultureInfo.InvariantCulture) + "s";
         // The start is short and bounded: let it finish even when cancelled, so the job's directory is
         // known and the cancel below can stop the job instead of leaving it running unseen.
-        var start = await host.RunAsync(["bash", "-c", StartScript, "mvm-job", RunnerScript, limit, .. argv], null, PollTimeout, CancellationToken.None).ConfigureAwait(false);
+        var start = await host.RunAsync(["bash", "-c", StartScript, "mvm-job", RunnerScript, limit, .. argv], null,
+            PollTimeout, CancellationToken.None).ConfigureAwait(false);
         var dir = start.EnsureSuccess().StdoutText.Trim();
-        if (!dir.StartsWith('/')) throw new FormatException($"starting `{PosixQuote.Join(argv)}` on {host.Name} printed no job directory: {start.StdoutText}");
+        if (!dir.StartsWith('/')) throw new
+            FormatException($"starting `{PosixQuote.Join(argv)}` on {host.Name} printed no job " +
+            $"directory: {start.StdoutText}");
 
         var delay = TimeSpan.FromMilliseconds(100);
         var max = maxPollInterval ?? TimeSpan.FromSeconds(1);
@@ -100,17 +111,22 @@ internal static class RemoteJob
         {
             while (true)
             {
-                var poll = await host.RunAsync(["bash", "-c", PollScript, "mvm-job", dir, file], null, PollTimeout, ct).ConfigureAwait(false);
+                var poll = await host.RunAsync(["bash", "-c", PollScript, "mvm-job", dir, file], null, PollTimeout, ct)
+                    .ConfigureAwait(false);
                 var (state, lastLine, tail) = ParsePoll(poll.EnsureSuccess().StdoutText);
                 if (state != "gone") onPoll?.Invoke(new JobPoll(tail, lastLine));
                 if (state == "gone")
-                    throw new ProviderException($"the job running `{PosixQuote.Join(argv)}` on {host.Name} disappeared ({dir} is gone: was the host " +
+                    throw new
+                        ProviderException($"the job running `{PosixQuote.Join(argv)}` on {host.Name} disappeared " +
+                        $"({dir} is gone: was the host " +
                         "rebooted or /tmp cleaned?). It may or may not have finished; run again.")
                     { Host = host.Name };
                 if (state.StartsWith("done ", StringComparison.Ordinal))
-                    return await CollectAsync(host, argv, dir, int.Parse(state[5..], CultureInfo.InvariantCulture), DateTime.UtcNow - started, start.Secrets, ct).ConfigureAwait(false);
+                    return await CollectAsync(host, argv, dir, int.Parse(state[5..], CultureInfo.InvariantCulture),
+                        DateTime.UtcNow - started, start.Secrets, ct).ConfigureAwait(false);
                 if (DateTime.UtcNow >= deadline)
-                    throw new CommandTimedOutException(host.Name, PosixQuote.Join(argv), timeout, "it was stopped on the host");
+                    throw new CommandTimedOutException(host.Name, PosixQuote.Join(argv), timeout,
+                        "it was stopped on the host");
                 await Task.Delay(delay, ct).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, max.Ticks));
             }
@@ -118,7 +134,8 @@ internal static class RemoteJob
         catch (Exception e) when (e is OperationCanceledException or CommandTimedOutException)
         {
             // Cancel and timeout must not leave the command running: stop it, even though ct is cancelled.
-            await host.RunAsync(["bash", "-c", KillScript, "mvm-job", dir], null, PollTimeout, CancellationToken.None).ConfigureAwait(false);
+            await host.RunAsync(["bash", "-c", KillScript, "mvm-job", dir], null, PollTimeout, CancellationToken.None)
+                .ConfigureAwait(false);
             throw;
         }
     }
@@ -134,7 +151,8 @@ internal static class RemoteJob
             : (text[..first], text[(first + 1)..second], text[(second + 1)..]);
     }
 
-    private static async Task<CommandResult> CollectAsync(IHost host, IReadOnlyList<string> argv, string dir, int exit, TimeSpan elapsed,
+    private static async Task<CommandResult> CollectAsync(IHost host, IReadOnlyList<string> argv, string dir, int exit,
+        TimeSpan elapsed,
         SecretScrubber? secrets, CancellationToken ct)
     {
         var script = new RemoteScript { StopOnFailure = false }
@@ -146,5 +164,7 @@ internal static class RemoteJob
     }
 }
 
-/// <summary>One look at a running job: the tail of its progress stream and the last line it printed on stdout.</summary>
+/// <summary>
+/// One look at a running job: the tail of its progress stream and the last line it printed on stdout.
+/// </summary>
 internal sealed record JobPoll(string Tail, string LastOutputLine);

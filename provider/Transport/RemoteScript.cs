@@ -23,7 +23,9 @@ public sealed class RemoteScript
 {
     private readonly List<(IReadOnlyList<string> Argv, byte[]? Stdin)> _commands = [];
 
-    /// <summary>Stop at the first command that exits non-zero (the rest are reported as not run). On by default.</summary>
+    /// <summary>
+    /// Stop at the first command that exits non-zero (the rest are reported as not run). On by default.
+    /// </summary>
     public bool StopOnFailure { get; init; } = true;
 
     public int Count => _commands.Count;
@@ -43,7 +45,8 @@ public sealed class RemoteScript
         if (_commands.Count == 0) return new ScriptResult([]);
         var nonce = NewNonce();
         var script = Build(nonce);
-        var outer = await host.RunAsync(["bash", "-s"], Encoding.UTF8.GetBytes(script), timeout, ct).ConfigureAwait(false);
+        var outer = await host.RunAsync(["bash", "-s"], Encoding.UTF8.GetBytes(script), timeout, ct)
+            .ConfigureAwait(false);
         // The script itself always exits 0; anything else means bash could not run it at all.
         outer.EnsureSuccess();
         return Parse(host.Name, nonce, outer.Stdout, outer);
@@ -57,7 +60,8 @@ public sealed class RemoteScript
         var sb = new StringBuilder();
         sb.Append("set -u\n");
         sb.Append("umask 077\n");
-        sb.Append("d=$(mktemp -d \"${TMPDIR:-/tmp}/mvm-script.XXXXXXXX\") || { echo 'mvm script: mktemp failed' >&2; exit 90; }\n");
+        sb.Append("d=$(mktemp -d \"${TMPDIR:-/tmp}/mvm-script.XXXXXXXX\") || { echo 'mvm script: mktemp failed' >&2; " +
+            "exit 90; }\n");
         sb.Append("trap 'rm -rf -- \"$d\"' EXIT\n");
         sb.Append(report).Append("() { printf 'MVM-").Append(nonce).Append(" %s %s\\n' \"$1\" \"$2\"; ")
           .Append("base64 -w0 <\"$d/o\"; printf '\\n'; base64 -w0 <\"$d/e\"; printf '\\n'; }\n");
@@ -69,7 +73,8 @@ public sealed class RemoteScript
             {
                 // A quoted here-document delimiter: bash expands nothing inside it.
                 sb.Append("base64 -d >\"$d/i\" <<'MVM-").Append(nonce).Append("-IN'\n");
-                sb.Append(Convert.ToBase64String(stdin, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n", StringComparison.Ordinal)).Append('\n');
+                sb.Append(Convert.ToBase64String(stdin, Base64FormattingOptions.InsertLineBreaks)
+                    .Replace("\r\n", "\n", StringComparison.Ordinal)).Append('\n');
                 sb.Append("MVM-").Append(nonce).Append("-IN\n");
                 input = "\"$d/i\"";
             }
@@ -96,7 +101,8 @@ public sealed class RemoteScript
                 || index < 0 || index >= results.Length || i + 2 >= lines.Length)
                 throw new FormatException($"the script's output on {host} is malformed at line {i + 1}");
             var (argv, _) = _commands[index];
-            results[index] = new CommandResult(host, argv, exit, Convert.FromBase64String(lines[i + 1]), Convert.FromBase64String(lines[i + 2]),
+            results[index] = new CommandResult(host, argv, exit, Convert.FromBase64String(lines[i + 1]),
+                Convert.FromBase64String(lines[i + 2]),
                 secrets: outer?.Secrets);
             i += 2;
         }
@@ -106,7 +112,9 @@ public sealed class RemoteScript
             // Only StopOnFailure after an earlier failure explains a command that did not report.
             var explained = StopOnFailure && results.Take(missing).Any(r => r is { ExitCode: not 0 });
             if (!explained)
-                throw new FormatException($"the script on {host} stopped before command {missing} (`{PosixQuote.Display(PosixQuote.Join(_commands[missing].Argv))}`) " +
+                throw new
+                    FormatException($"the script on {host} stopped before command {missing} " +
+                    $"(`{PosixQuote.Display(PosixQuote.Join(_commands[missing].Argv))}`) " +
                     $"without reporting it; stderr: {outer?.StderrText.Trim()}");
         }
         return new ScriptResult(results);
@@ -116,7 +124,9 @@ public sealed class RemoteScript
 /// <summary>Per-command results of a <see cref="RemoteScript"/>, in the order the commands were added.</summary>
 public sealed class ScriptResult(IReadOnlyList<CommandResult?> results)
 {
-    /// <summary>One entry per command; null for a command that did not run (after a failure, with StopOnFailure).</summary>
+    /// <summary>
+    /// One entry per command; null for a command that did not run (after a failure, with StopOnFailure).
+    /// </summary>
     public IReadOnlyList<CommandResult?> Results { get; } = results;
 
     public CommandResult? this[int index] => Results[index];

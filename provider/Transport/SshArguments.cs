@@ -17,7 +17,8 @@ internal static class SshArguments
     /// so "not sent" is known for sure and the command can be retried safely.
     /// </summary>
     public static IReadOnlyList<string> Client(SshHostFiles files, string commandLine) =>
-        ["-F", files.Config, "-o", "ControlMaster=no", "-o", "ProxyCommand=false", "-o", "BatchMode=yes", "--", SshHostFiles.TargetAlias, commandLine];
+        ["-F", files.Config, "-o", "ControlMaster=no", "-o", "ProxyCommand=false", "-o", "BatchMode=yes", "--",
+            SshHostFiles.TargetAlias, commandLine];
 
     /// <summary>`-O check` (prints the master's PID) or `-O exit`.</summary>
     public static IReadOnlyList<string> Control(SshHostFiles files, string operation) =>
@@ -28,7 +29,8 @@ internal static class SshArguments
     /// scratch file (every authentication method off, so nothing can log in).
     /// </summary>
     public static IReadOnlyList<string> ProbeOfferedKey(SshHostFiles files, string alias) =>
-        ["-F", files.Config, "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "StrictHostKeyChecking=accept-new",
+        ["-F", files.Config, "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o",
+            "StrictHostKeyChecking=accept-new",
          "-o", "UserKnownHostsFile=" + files.Offered, "-o", "BatchMode=yes", "-o", "PubkeyAuthentication=no",
          "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no", "-N", "--", alias];
 }

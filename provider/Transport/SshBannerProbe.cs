@@ -34,7 +34,8 @@ public static class SshBannerProbe
         while (line.Length < 8192)
         {
             var n = await stream.ReadAsync(buffer, ct).ConfigureAwait(false);
-            if (n == 0) throw new HostUnreachableException(address, port, "the connection closed before the SSH identification line");
+            if (n == 0) throw new HostUnreachableException(address, port,
+                "the connection closed before the SSH identification line");
             if (buffer[0] == '\n')
             {
                 var text = line.ToString().TrimEnd('\r');

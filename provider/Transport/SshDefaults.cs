@@ -36,6 +36,7 @@ public sealed record SshDefaults
 
     // The compiler-generated ToString would print the key and password into any log line.
     public override string ToString() =>
-        $"SshDefaults {{ user: {User}, port: {Port}, key: {(PrivateKey is null ? PrivateKeyFile ?? "none" : "[secret]")}, " +
+        $"SshDefaults {{ user: {User}, port: {Port}, " +
+            $"key: {(PrivateKey is null ? PrivateKeyFile ?? "none" : "[secret]")}, " +
         $"password: {(Password is null ? "none" : "[secret]")}, agent: {UseAgent}, sudo: {Sudo} }}";
 }

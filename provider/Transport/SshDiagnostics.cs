@@ -21,8 +21,11 @@ internal enum SshFailureKind
 /// <summary>One failure read from ssh's stderr.</summary>
 internal sealed record SshFailure(SshFailureKind Kind, string Detail, HostKeyFingerprint? Offered = null)
 {
-    /// <summary>Worth another attempt: the host may just be booting or sshd restarting. Wrong keys or passwords are not.</summary>
-    public bool Transient => Kind is SshFailureKind.Unreachable or SshFailureKind.Closed or SshFailureKind.OnwardUnreachable;
+    /// <summary>
+    /// Worth another attempt: the host may just be booting or sshd restarting. Wrong keys or passwords are not.
+    /// </summary>
+    public bool Transient =>
+        Kind is SshFailureKind.Unreachable or SshFailureKind.Closed or SshFailureKind.OnwardUnreachable;
 }
 
 /// <summary>
@@ -35,7 +38,8 @@ internal static partial class SshDiagnostics
     public static SshFailure? Classify(string stderr)
     {
         if (string.IsNullOrWhiteSpace(stderr)) return null;
-        if (stderr.Contains("REMOTE HOST IDENTIFICATION HAS CHANGED", StringComparison.Ordinal) || ChangedStrict().IsMatch(stderr))
+        if (stderr.Contains("REMOTE HOST IDENTIFICATION HAS CHANGED", StringComparison.Ordinal)
+            || ChangedStrict().IsMatch(stderr))
         {
             HostKeyFingerprint? offered = null;
             if (OfferedFingerprint().Match(stderr) is { Success: true } m)
@@ -43,25 +47,34 @@ internal static partial class SshDiagnostics
             return new SshFailure(SshFailureKind.HostKeyChanged, "the host key has changed", offered);
         }
         if (UnknownStrict().Match(stderr) is { Success: true } u)
-            return new SshFailure(SshFailureKind.HostKeyUnknown, $"no {u.Groups[1].Value} host key is known for {u.Groups[2].Value}");
+            return new SshFailure(SshFailureKind.HostKeyUnknown,
+                $"no {u.Groups[1].Value} host key is known for {u.Groups[2].Value}");
         if (stderr.Contains("Host key verification failed", StringComparison.Ordinal))
             return new SshFailure(SshFailureKind.HostKeyFailed, "host key verification failed");
         if (PermissionDenied().Match(stderr) is { Success: true } p)
-            return new SshFailure(SshFailureKind.AuthenticationFailed, $"the server rejected the credentials offered (it accepts: {p.Groups[1].Value})");
+            return new SshFailure(SshFailureKind.AuthenticationFailed,
+                $"the server rejected the credentials offered (it accepts: {p.Groups[1].Value})");
         if (stderr.Contains("Too many authentication failures", StringComparison.Ordinal))
-            return new SshFailure(SshFailureKind.AuthenticationFailed, "too many authentication failures (the agent offered more keys than the server allows; set sshAgent: false or use IdentitiesOnly keys)");
+            return new SshFailure(SshFailureKind.AuthenticationFailed,
+                "too many authentication failures (the agent offered more keys than the server allows; set sshAgent: " +
+                "false or use IdentitiesOnly keys)");
         if (OpenFailed().Match(stderr) is { Success: true } o)
-            return new SshFailure(SshFailureKind.OnwardUnreachable, "the jump host could not connect onward: " + Explain(o.Groups[1].Value.Trim()));
+            return new SshFailure(SshFailureKind.OnwardUnreachable,
+                "the jump host could not connect onward: " + Explain(o.Groups[1].Value.Trim()));
         if (stderr.Contains("stdio forwarding failed", StringComparison.Ordinal))
             return new SshFailure(SshFailureKind.OnwardUnreachable, "the jump host could not open a connection onward");
         if (ConnectTo().Match(stderr) is { Success: true } c)
             return new SshFailure(SshFailureKind.Unreachable, Explain(c.Groups[3].Value.Trim()));
         if (Resolve().Match(stderr) is { Success: true } r)
-            return new SshFailure(SshFailureKind.Unreachable, $"the name {r.Groups[1].Value} does not resolve ({r.Groups[2].Value.Trim()})");
+            return new SshFailure(SshFailureKind.Unreachable,
+                $"the name {r.Groups[1].Value} does not resolve ({r.Groups[2].Value.Trim()})");
         if (stderr.Contains("Connection timed out during banner exchange", StringComparison.Ordinal))
-            return new SshFailure(SshFailureKind.Unreachable, "the TCP connection opened but no SSH banner arrived within the connect timeout");
+            return new SshFailure(SshFailureKind.Unreachable,
+                "the TCP connection opened but no SSH banner arrived within the connect timeout");
         if (stderr.Contains("kex_exchange_identification", StringComparison.Ordinal) || ClosedBy().IsMatch(stderr))
-            return new SshFailure(SshFailureKind.Closed, "the connection was closed before the SSH handshake completed (sshd starting or overloaded, MaxStartups, or a firewall)");
+            return new SshFailure(SshFailureKind.Closed,
+                "the connection was closed before the SSH handshake completed (sshd starting or overloaded, " +
+                "MaxStartups, or a firewall)");
         return new SshFailure(SshFailureKind.Other, LastLine(stderr));
     }
 
@@ -86,7 +99,8 @@ internal static partial class SshDiagnostics
         return s.StartsWith("sudo: a password is required", StringComparison.Ordinal)
             || s.StartsWith("sudo: a terminal is required", StringComparison.Ordinal)
             || s.StartsWith("sudo: no tty present", StringComparison.Ordinal)
-            || (s.StartsWith("sudo:", StringComparison.Ordinal) && s.Contains("is not in the sudoers file", StringComparison.Ordinal));
+            || (s.StartsWith("sudo:", StringComparison.Ordinal)
+                && s.Contains("is not in the sudoers file", StringComparison.Ordinal));
     }
 
     public static string LastLine(string text)

@@ -16,12 +16,15 @@ public sealed partial class SshHost
         for (var i = 0; i < Target.JumpHosts.Count; i++)
         {
             // Unrecognised text in a hop's log (a warning) says nothing about who failed.
-            if (SshDiagnostics.Classify(ReadOrEmpty(_files.HopLog(i))) is not { } f || f.Kind == SshFailureKind.Other) continue;
+            if (SshDiagnostics.Classify(ReadOrEmpty(_files.HopLog(i))) is not { } f
+                || f.Kind == SshFailureKind.Other) continue;
             if (f.Kind == SshFailureKind.OnwardUnreachable)
-                return new Failure(i + 1 < Target.JumpHosts.Count ? i + 1 : -1, f with { Kind = SshFailureKind.Unreachable });
+                return new Failure(i + 1 < Target.JumpHosts.Count ? i + 1 : -1,
+                    f with { Kind = SshFailureKind.Unreachable });
             return await WithOfferedKeyAsync(new Failure(i, f), ct).ConfigureAwait(false);
         }
-        var main = SshDiagnostics.Classify(stderr) ?? new SshFailure(SshFailureKind.Other, "ssh exited with status 255 and printed nothing");
+        var main = SshDiagnostics.Classify(stderr)
+            ?? new SshFailure(SshFailureKind.Other, "ssh exited with status 255 and printed nothing");
         if (main.Kind == SshFailureKind.OnwardUnreachable) main = main with { Kind = SshFailureKind.Unreachable };
         return await WithOfferedKeyAsync(new Failure(-1, main), ct).ConfigureAwait(false);
     }
@@ -29,7 +32,10 @@ public sealed partial class SshHost
     private async Task<Failure> WithOfferedKeyAsync(Failure failure, CancellationToken ct)
     {
         var kind = failure.What.Kind;
-        if (kind is not (SshFailureKind.HostKeyChanged or SshFailureKind.HostKeyUnknown or SshFailureKind.HostKeyFailed)) return failure;
+        if
+            (kind is not
+            (SshFailureKind.HostKeyChanged or SshFailureKind.HostKeyUnknown or SshFailureKind.HostKeyFailed)) return
+            failure;
         if (kind == SshFailureKind.HostKeyFailed)
             kind = ExpectedKeys(failure.Hop).Count > 0 ? SshFailureKind.HostKeyChanged : SshFailureKind.HostKeyUnknown;
         var offered = failure.What.Offered ?? await ProbeOfferedKeyAsync(failure.Hop, ct).ConfigureAwait(false);
@@ -40,19 +46,29 @@ public sealed partial class SshHost
     {
         var (address, port, user) = failure.Hop < 0
             ? (Target.Address, Target.Port, Target.User)
-            : (Target.JumpHosts[failure.Hop].Address, Target.JumpHosts[failure.Hop].Port, Target.JumpHosts[failure.Hop].User);
+            : (Target.JumpHosts[failure.Hop].Address, Target.JumpHosts[failure.Hop].Port,
+                Target.JumpHosts[failure.Hop].User);
         var who = failure.Hop < 0
-            ? Name + (Target.JumpHosts.Count > 0 ? $" (via jump host{(Target.JumpHosts.Count > 1 ? "s" : "")} {string.Join(", ", Target.JumpHosts.Select(h => h.Address))})" : "")
+            ? Name + (Target.JumpHosts.Count > 0
+                ? $" (via jump host{(Target.JumpHosts.Count > 1 ? "s" : "")} " +
+                    $"{string.Join(", ", Target.JumpHosts.Select(h => h.Address))})"
+                : "")
             : $"jump host {failure.Hop + 1} of {Target.JumpHosts.Count} ({address}) on the way to {Name}";
         var endpoint = $"{user}@{address}:{port}";
         var detail = Scrub(failure.What.Detail);
         return failure.What.Kind switch
         {
-            SshFailureKind.AuthenticationFailed => new AuthenticationFailedException(who, user, endpoint, detail) { Host = Name },
-            SshFailureKind.HostKeyChanged => new HostKeyMismatchException(who, $"{address}:{port}", ExpectedKeys(failure.Hop), failure.What.Offered) { Host = Name },
-            SshFailureKind.HostKeyUnknown => new HostKeyUnknownException(who, $"{address}:{port}", failure.What.Offered) { Host = Name },
+            SshFailureKind.AuthenticationFailed =>
+                new AuthenticationFailedException(who, user, endpoint, detail) { Host = Name },
+            SshFailureKind.HostKeyChanged =>
+                new HostKeyMismatchException(who, $"{address}:{port}", ExpectedKeys(failure.Hop),
+                failure.What.Offered) { Host = Name },
+            SshFailureKind.HostKeyUnknown =>
+                new HostKeyUnknownException(who, $"{address}:{port}", failure.What.Offered) { Host = Name },
             SshFailureKind.Unreachable or SshFailureKind.Closed or SshFailureKind.OnwardUnreachable =>
-                new HostUnreachableException(address, port, $"{detail} ({who}; {attempts} attempt{(attempts == 1 ? "" : "s")} over {Durations.Format(elapsed)})"),
+                new HostUnreachableException(address, port,
+                    $"{detail} ({who}; {attempts} attempt{(attempts == 1 ? "" : "s")} " +
+                    $"over {Durations.Format(elapsed)})"),
             _ => new HostUnreachableException(address, port, $"ssh failed: {detail} ({who})"),
         };
     }
@@ -81,14 +97,16 @@ public sealed partial class SshHost
 
     private async Task<HostKeyFingerprint?> ProbeOfferedKeyAsync(int hop, CancellationToken ct)
     {
-        var (address, port) = hop < 0 ? (Target.Address, Target.Port) : (Target.JumpHosts[hop].Address, Target.JumpHosts[hop].Port);
+        var (address, port) = hop < 0 ? (Target.Address, Target.Port)
+            : (Target.JumpHosts[hop].Address, Target.JumpHosts[hop].Port);
         try
         {
             File.Delete(_files.Offered);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(Target.ConnectTimeout * (Target.JumpHosts.Count + 1) + TimeSpan.FromSeconds(5));
             var alias = hop < 0 ? SshHostFiles.TargetAlias : SshHostFiles.HopAlias(hop);
-            await ChildProcess.RunAsync(_transport.SshPath, SshArguments.ProbeOfferedKey(_files, alias), ClientEnvironment, null, cts.Token).ConfigureAwait(false);
+            await ChildProcess.RunAsync(_transport.SshPath, SshArguments.ProbeOfferedKey(_files, alias),
+                ClientEnvironment, null, cts.Token).ConfigureAwait(false);
             var entry = KnownHosts.For(KnownHosts.Parse(ReadOrEmpty(_files.Offered)), address, port).FirstOrDefault();
             return entry?.Fingerprint;
         }

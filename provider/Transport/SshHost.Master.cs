@@ -26,11 +26,14 @@ public sealed partial class SshHost
             Failure failure;
             try
             {
-                var outcome = await ChildProcess.RunAsync(_transport.SshPath, SshArguments.Master(_files), MasterEnvironment(), null, attemptCts.Token).ConfigureAwait(false);
+                var outcome = await ChildProcess.RunAsync(_transport.SshPath, SshArguments.Master(_files),
+                    MasterEnvironment(), null, attemptCts.Token).ConfigureAwait(false);
                 if (outcome.ExitCode == 0)
                 {
                     var pid = await QueryMasterPidAsync(ct).ConfigureAwait(false)
-                        ?? throw new HostUnreachableException(Target.Address, Target.Port, $"ssh reported success but no ControlMaster answers at {_files.ControlSocket} (host {Name})");
+                        ?? throw new HostUnreachableException(Target.Address, Target.Port,
+                            $"ssh reported success but no ControlMaster answers at {_files.ControlSocket} " +
+                            $"(host {Name})");
                     Volatile.Write(ref _masterPid, pid);
                     Interlocked.Increment(ref _connectCount);
                     ReadLearnedKeys();
@@ -40,7 +43,8 @@ public sealed partial class SshHost
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                failure = new Failure(-1, new SshFailure(SshFailureKind.Unreachable, $"no answer within {Durations.Format(budget)}"));
+                failure = new Failure(-1,
+                    new SshFailure(SshFailureKind.Unreachable, $"no answer within {Durations.Format(budget)}"));
             }
             if (!failure.What.Transient || attempt >= attempts)
                 throw ToException(failure, attempt, clock.Elapsed);
@@ -49,17 +53,21 @@ public sealed partial class SshHost
         }
     }
 
-    /// <summary>Writes keys, known_hosts and ssh_config; re-read on every connect so file sources stay current.</summary>
+    /// <summary>
+    /// Writes keys, known_hosts and ssh_config; re-read on every connect so file sources stay current.
+    /// </summary>
     private void PrepareFiles()
     {
         var t = Target;
         WriteKey(_files.Key(-1), t.PrivateKey, t.PrivateKeyFile, Name);
         for (var i = 0; i < t.JumpHosts.Count; i++)
-            WriteKey(_files.Key(i), t.JumpHosts[i].PrivateKey, t.JumpHosts[i].PrivateKeyFile, $"jump host {t.JumpHosts[i].Address}");
+            WriteKey(_files.Key(i), t.JumpHosts[i].PrivateKey, t.JumpHosts[i].PrivateKeyFile,
+                $"jump host {t.JumpHosts[i].Address}");
 
         // Pinned hosts check against their own pinned file only (SshConfigFile); known_hosts serves the others.
         var known = new StringBuilder();
-        if (t.KnownHosts is { } content) known.Append(content.Replace("\r\n", "\n", StringComparison.Ordinal)).Append('\n');
+        if (t.KnownHosts is { } content) known.Append(content.Replace("\r\n", "\n", StringComparison.Ordinal))
+            .Append('\n');
         if (t.KnownHostsFile is { } path)
         {
             try
@@ -72,15 +80,18 @@ public sealed partial class SshHost
             }
         }
         PrivateDirectory.WriteFile(_files.KnownHosts, known.ToString());
-        if (t.PinnedOnly) PrivateDirectory.WriteFile(_files.Pinned(-1), string.Concat(t.PinnedHostKeys.Select(k => KnownHosts.Line(t.Address, t.Port, k) + "\n")));
+        if (t.PinnedOnly) PrivateDirectory.WriteFile(_files.Pinned(-1),
+            string.Concat(t.PinnedHostKeys.Select(k => KnownHosts.Line(t.Address, t.Port, k) + "\n")));
         for (var i = 0; i < t.JumpHosts.Count; i++)
         {
             var h = t.JumpHosts[i];
-            if (h.PinnedOnly) PrivateDirectory.WriteFile(_files.Pinned(i), string.Concat(h.PinnedHostKeys.Select(k => KnownHosts.Line(h.Address, h.Port, k) + "\n")));
+            if (h.PinnedOnly) PrivateDirectory.WriteFile(_files.Pinned(i),
+                string.Concat(h.PinnedHostKeys.Select(k => KnownHosts.Line(h.Address, h.Port, k) + "\n")));
             PrivateDirectory.WriteFile(_files.HopLog(i), "");
         }
         if (t.TrustOnFirstUse && !File.Exists(_files.Learned)) PrivateDirectory.WriteFile(_files.Learned, "");
-        PrivateDirectory.WriteFile(_files.Config, SshConfigFile.Build(t, _files, _transport.SshPath, _transport.Options));
+        PrivateDirectory.WriteFile(_files.Config,
+            SshConfigFile.Build(t, _files, _transport.SshPath, _transport.Options));
     }
 
     private static void WriteKey(string path, string? text, string? file, string owner)
@@ -146,9 +157,11 @@ public sealed partial class SshHost
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(TimeSpan.FromSeconds(5));
-            var outcome = await ChildProcess.RunAsync(_transport.SshPath, SshArguments.Control(_files, "check"), ClientEnvironment, null, cts.Token).ConfigureAwait(false);
+            var outcome = await ChildProcess.RunAsync(_transport.SshPath, SshArguments.Control(_files, "check"),
+                ClientEnvironment, null, cts.Token).ConfigureAwait(false);
             if (outcome.ExitCode != 0) return null;
-            var m = MasterPid().Match(Encoding.UTF8.GetString(outcome.Stderr) + Encoding.UTF8.GetString(outcome.Stdout));
+            var m = MasterPid()
+                .Match(Encoding.UTF8.GetString(outcome.Stderr) + Encoding.UTF8.GetString(outcome.Stdout));
             return m.Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -165,7 +178,8 @@ public sealed partial class SshHost
         {
             // The PID must still be our master, not a recycled number.
             var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
-            return cmdline.Contains(_files.Config, StringComparison.Ordinal) || cmdline.Contains(_files.ControlSocket, StringComparison.Ordinal);
+            return cmdline.Contains(_files.Config, StringComparison.Ordinal)
+                || cmdline.Contains(_files.ControlSocket, StringComparison.Ordinal);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -189,7 +203,8 @@ public sealed partial class SshHost
         try
         {
             var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
-            if (!cmdline.Contains(_files.Config, StringComparison.Ordinal) && !cmdline.Contains(_files.ControlSocket, StringComparison.Ordinal)) return;
+            if (!cmdline.Contains(_files.Config, StringComparison.Ordinal)
+                && !cmdline.Contains(_files.ControlSocket, StringComparison.Ordinal)) return;
             using var p = Process.GetProcessById(pid);
             p.Kill(entireProcessTree: true);
             // The daemonised master is not our child: Process.WaitForExit cannot reap it and would
@@ -197,7 +212,9 @@ public sealed partial class SshHost
             var until = Environment.TickCount64 + 500;
             while (IsRunning(pid) && Environment.TickCount64 < until) Thread.Sleep(10);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when
+            (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or
+            System.ComponentModel.Win32Exception)
         {
         }
     }
@@ -215,7 +232,8 @@ public sealed partial class SshHost
             try
             {
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-                await ChildProcess.RunAsync(_transport.SshPath, SshArguments.Control(_files, "exit"), ClientEnvironment, null, cts.Token).ConfigureAwait(false);
+                await ChildProcess.RunAsync(_transport.SshPath, SshArguments.Control(_files, "exit"), ClientEnvironment,
+                    null, cts.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -39,7 +39,9 @@ public sealed partial class SshHost : IHost
     /// <summary>True while the master connection is up.</summary>
     public bool IsConnected => MasterAlive();
 
-    /// <summary>How many master connections this host has opened (1 unless the connection was lost and reopened).</summary>
+    /// <summary>
+    /// How many master connections this host has opened (1 unless the connection was lost and reopened).
+    /// </summary>
     public int ConnectCount => Volatile.Read(ref _connectCount);
 
     /// <summary>PID of the local ControlMaster process, 0 when not connected.</summary>
@@ -51,7 +53,9 @@ public sealed partial class SshHost : IHost
     /// </summary>
     public IReadOnlyDictionary<string, string> LearnedHostKeys => _learned;
 
-    /// <summary>The target's key learnt by trust-on-first-use (`ssh-ed25519 AAAA…`), to report as an output and pin later.</summary>
+    /// <summary>
+    /// The target's key learnt by trust-on-first-use (`ssh-ed25519 AAAA…`), to report as an output and pin later.
+    /// </summary>
     public string? LearnedHostKey => _learned.GetValueOrDefault(KnownHosts.LookupName(Target.Address, Target.Port));
 
     /// <summary>Opens the master connection now (it is otherwise opened by the first command).</summary>
@@ -70,18 +74,22 @@ public sealed partial class SshHost : IHost
         }
     }
 
-    public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, TimeSpan timeout, CancellationToken ct) =>
+    public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, TimeSpan timeout,
+        CancellationToken ct) =>
         RunCoreAsync(argv, stdin is { Length: > 0 } ? new MemoryStream(stdin, writable: false) : null, timeout, ct);
 
     /// <summary>Streams stdin over the connection as the remote command reads it (e.g. an image upload).</summary>
-    public Task<CommandResult> RunStreamingAsync(IReadOnlyList<string> argv, Stream stdin, TimeSpan timeout, CancellationToken ct) =>
+    public Task<CommandResult> RunStreamingAsync(IReadOnlyList<string> argv, Stream stdin, TimeSpan timeout,
+        CancellationToken ct) =>
         RunCoreAsync(argv, stdin ?? throw new ArgumentNullException(nameof(stdin)), timeout, ct);
 
-    private async Task<CommandResult> RunCoreAsync(IReadOnlyList<string> argv, Stream? stdin, TimeSpan timeout, CancellationToken ct)
+    private async Task<CommandResult> RunCoreAsync(IReadOnlyList<string> argv, Stream? stdin, TimeSpan timeout,
+        CancellationToken ct)
     {
         var stdinStart = stdin is { CanSeek: true } ? stdin.Position : 0;
         if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "the timeout must be positive (or infinite)");
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout,
+                "the timeout must be positive (or infinite)");
         // Builds (and so validates: NUL, encoding, length) before any process starts.
         var line = RemoteCommandLine.Build(argv, Target.Sudo, timeout);
         var display = Shorten(_transport.Secrets.Scrub(PosixQuote.Join(argv)));
@@ -92,7 +100,8 @@ public sealed partial class SshHost : IHost
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         var token = linked.Token;
         var clock = Stopwatch.StartNew();
-        var phase = "waiting for a free session (at most " + _transport.Options.MaxConcurrentCommandsPerHost + " commands run at once per host)";
+        var phase = "waiting for a free session (at most " + _transport.Options.MaxConcurrentCommandsPerHost
+            + " commands run at once per host)";
         var remote = new RemotePid();
         try
         {
@@ -111,7 +120,8 @@ public sealed partial class SshHost : IHost
                     {
                         // The host never confirmed the start. Only when ssh proves the command was
                         // not handed over (no master, session refused) is it safe to try again.
-                        var notSent = SshDiagnostics.MasterUnavailable(stderrText) || SshDiagnostics.SessionRefused(stderrText);
+                        var notSent = SshDiagnostics.MasterUnavailable(stderrText)
+                            || SshDiagnostics.SessionRefused(stderrText);
                         // The ssh client may have read some of stdin before giving up: a retry must start it over.
                         var rewound = stdin is null || (stdin.CanSeek && (stdin.Position = stdinStart) == stdinStart);
                         if (notSent && rewound && attempt < 3)
@@ -123,13 +133,15 @@ public sealed partial class SshHost : IHost
                         }
                         throw new ConnectionLostException(Name, display, notSent
                             ? "the connection could not be reopened for the command"
-                            : "ssh exited before the host confirmed the start: " + Scrub(SshDiagnostics.LastLine(stderrText)));
+                            : "ssh exited before the host confirmed the start: "
+                                + Scrub(SshDiagnostics.LastLine(stderrText)));
                     }
                     if (outcome.ExitCode == 255 && !await MasterSurvivedAsync().ConfigureAwait(false))
                         throw new ConnectionLostException(Name, display, "the connection closed mid-command");
                     if (Target.Sudo && outcome.ExitCode == 1 && SshDiagnostics.SudoRefused(stderrText))
                         throw new SudoPasswordRequiredException(Name, Target.User, display);
-                    return new CommandResult(Name, argv, outcome.ExitCode, outcome.Stdout, stderr, clock.Elapsed, _transport.Secrets);
+                    return new CommandResult(Name, argv, outcome.ExitCode, outcome.Stdout, stderr, clock.Elapsed,
+                        _transport.Secrets);
                 }
             }
             finally
@@ -140,17 +152,23 @@ public sealed partial class SshHost : IHost
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw new CommandTimedOutException(Name, display, timeout, phase == "running"
-                ? "the ssh client was stopped" + (remote.Value is { } p ? $" and the remote process (PID {p}) was sent SIGTERM" : "")
+                ? "the ssh client was stopped"
+                    + (remote.Value is { } p ? $" and the remote process (PID {p}) was sent SIGTERM" : "")
                 : $"it was still {phase}");
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
             throw new OperationCanceledException($"`{display}` on {Name} was cancelled while {phase}" +
-                (phase == "running" ? "; the ssh client was stopped" + (remote.Value is { } p ? $" and the remote process (PID {p}) was sent SIGTERM" : "") : ""), e, ct);
+                (phase == "running"
+                    ? "; the ssh client was stopped"
+                    + (remote.Value is { } p ? $" and the remote process (PID {p}) was sent SIGTERM" : "") : ""), e,
+                    ct);
         }
     }
 
-    /// <summary>The remote PID from the start marker; written by the stderr reader, read on timeout or cancel.</summary>
+    /// <summary>
+    /// The remote PID from the start marker; written by the stderr reader, read on timeout or cancel.
+    /// </summary>
     private sealed class RemotePid
     {
         private int _pid;
@@ -162,7 +180,8 @@ public sealed partial class SshHost : IHost
         }
     }
 
-    private async Task<ProcessOutcome> RunClientAsync(string line, Stream? stdin, RemotePid remote, CancellationToken ct)
+    private async Task<ProcessOutcome> RunClientAsync(string line, Stream? stdin, RemotePid remote,
+        CancellationToken ct)
     {
         remote.Value = null;
         var head = new MemoryStream();
@@ -175,7 +194,8 @@ public sealed partial class SshHost : IHost
         }
         try
         {
-            return await ChildProcess.RunStreamingAsync(_transport.SshPath, SshArguments.Client(_files, line), ClientEnvironment, stdin, ct, Watch).ConfigureAwait(false);
+            return await ChildProcess.RunStreamingAsync(_transport.SshPath, SshArguments.Client(_files, line),
+                ClientEnvironment, stdin, ct, Watch).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -192,7 +212,8 @@ public sealed partial class SshHost : IHost
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await ChildProcess.RunAsync(_transport.SshPath, SshArguments.Client(_files, RemoteCommandLine.BuildKill(pid, Target.Sudo)),
+            await ChildProcess.RunAsync(_transport.SshPath,
+                SshArguments.Client(_files, RemoteCommandLine.BuildKill(pid, Target.Sudo)),
                 ClientEnvironment, null, cts.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

@@ -24,7 +24,9 @@ public sealed record SshTarget
     public string? Password { get; init; }
     /// <summary>Offer the keys of an SSH agent.</summary>
     public bool UseAgent { get; init; }
-    /// <summary>The agent's socket (SSH_AUTH_SOCK when the target was resolved); null = ssh's own SSH_AUTH_SOCK.</summary>
+    /// <summary>
+    /// The agent's socket (SSH_AUTH_SOCK when the target was resolved); null = ssh's own SSH_AUTH_SOCK.
+    /// </summary>
     public string? AgentSocket { get; init; }
 
     /// <summary>known_hosts text to verify host keys against.</summary>
@@ -33,7 +35,9 @@ public sealed record SshTarget
     public string? KnownHostsFile { get; init; }
     /// <summary>Public keys (`type base64`) pinned for this host: when any is set, only these are accepted.</summary>
     public IReadOnlyList<string> PinnedHostKeys { get; init; } = [];
-    /// <summary>A pin is a requirement: known_hosts and trust-on-first-use are not consulted for a pinned host.</summary>
+    /// <summary>
+    /// A pin is a requirement: known_hosts and trust-on-first-use are not consulted for a pinned host.
+    /// </summary>
     public bool PinnedOnly => PinnedHostKeys.Count > 0;
     /// <summary>Accept and record an unknown host key (never a changed one; never for a pinned host).</summary>
     public bool TrustOnFirstUse { get; init; }
@@ -59,8 +63,11 @@ public sealed record SshTarget
         Add(Name); Add(Address); Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(User);
         Add(PrivateKey); Add(PrivateKeyFile); Add(Password); Add(UseAgent ? "agent" : ""); Add(AgentSocket);
         Add(KnownHosts); Add(KnownHostsFile); foreach (var k in PinnedHostKeys) Add(k);
-        Add(TrustOnFirstUse ? "tofu" : ""); Add(Sudo ? "sudo" : ""); Add(ConnectTimeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        foreach (var h in JumpHosts) { Add(h.Address); Add(h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(h.User); Add(h.PrivateKey); Add(h.PrivateKeyFile); foreach (var k in h.PinnedHostKeys) Add(k); }
+        Add(TrustOnFirstUse ? "tofu" : ""); Add(Sudo ? "sudo"
+            : ""); Add(ConnectTimeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var h in JumpHosts)
+            { Add(h.Address); Add(h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(h.User);
+            Add(h.PrivateKey); Add(h.PrivateKeyFile); foreach (var k in h.PinnedHostKeys) Add(k); }
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
@@ -76,7 +83,8 @@ public sealed record SshTarget
     // The compiler-generated ToString would print the key and password into any log line.
     public override string ToString() =>
         $"SshTarget {{ {Name} {Endpoint}, key: {(PrivateKey is null ? PrivateKeyFile ?? "none" : "[secret]")}, " +
-        $"password: {(Password is null ? "none" : "[secret]")}, agent: {UseAgent}, sudo: {Sudo}, tofu: {TrustOnFirstUse}, " +
+        $"password: {(Password is null ? "none" : "[secret]")}, agent: {UseAgent}, sudo: {Sudo}, " +
+            $"tofu: {TrustOnFirstUse}, " +
         $"jumps: [{string.Join(", ", JumpHosts)}] }}";
 }
 
@@ -95,5 +103,6 @@ public sealed record SshHop
 
     public string Endpoint => $"{User}@{Address}:{Port}";
 
-    public override string ToString() => $"{Endpoint} (key: {(PrivateKey is null ? PrivateKeyFile ?? "none" : "[secret]")})";
+    public override string ToString() =>
+        $"{Endpoint} (key: {(PrivateKey is null ? PrivateKeyFile ?? "none" : "[secret]")})";
 }

@@ -140,7 +140,9 @@ public static partial class SshTargetResolver
         }
         catch (FormatException e)
         {
-            throw Invalid(host, field, e.Message + "; expected e.g. `ssh-ed25519 AAAAC3Nza…` (the content of /etc/ssh/ssh_host_ed25519_key.pub)");
+            throw Invalid(host, field,
+                e.Message
+                + "; expected e.g. `ssh-ed25519 AAAAC3Nza…` (the content of /etc/ssh/ssh_host_ed25519_key.pub)");
         }
     }
 

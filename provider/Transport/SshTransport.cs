@@ -97,14 +97,17 @@ public sealed class SshTransport : IAsyncDisposable, IDisposable
         }
         else
         {
-            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin")
+                .Split(':', StringSplitOptions.RemoveEmptyEntries))
             {
                 var candidate = Path.Combine(dir, ssh);
                 if (File.Exists(candidate)) { found = candidate; break; }
             }
         }
         if (found is null)
-            throw new InvalidOperationException($"the OpenSSH client `{ssh}` was not found (PATH={Environment.GetEnvironmentVariable("PATH")}); install openssh-client");
+            throw new
+                InvalidOperationException($"the OpenSSH client `{ssh}` was not found " +
+                $"(PATH={Environment.GetEnvironmentVariable("PATH")}); install openssh-client");
         // It is written into ssh_config's ProxyCommand, where '%' starts a token.
         if (found.Contains('%') || found.Contains('\n'))
             throw new InvalidOperationException($"the path of the ssh client cannot be used in ssh_config: {found}");

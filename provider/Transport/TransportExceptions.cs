@@ -23,7 +23,8 @@ public abstract class TransportException : ProviderException
 public sealed class AuthenticationFailedException(string host, string user, string endpoint, string detail)
     : TransportException(host,
         $"SSH authentication as {user} on {host} ({endpoint}) failed: {detail}. " +
-        "Check the user, the private key or password configured for it (sshUser, sshPrivateKey, sshPassword, sshAgent), " +
+        "Check the user, the private key or password configured for it (sshUser, sshPrivateKey, sshPassword, " +
+            "sshAgent), " +
         "and that the host allows that method. Nothing was run on the host.")
 {
     public string User { get; } = user;
@@ -31,11 +32,13 @@ public sealed class AuthenticationFailedException(string host, string user, stri
 }
 
 /// <summary>The host presented a key that is not among the ones configured for it.</summary>
-public sealed class HostKeyMismatchException(string host, string endpoint, IReadOnlyList<HostKeyFingerprint> expected, HostKeyFingerprint? offered)
+public sealed class HostKeyMismatchException(string host, string endpoint, IReadOnlyList<HostKeyFingerprint> expected,
+    HostKeyFingerprint? offered)
     : TransportException(host,
         $"the SSH host key of {host} ({endpoint}) does not match: expected {Describe(expected)}, " +
         $"but the host offered {offered?.ToString() ?? "a different key (its fingerprint could not be read)"}. " +
-        "If the host was reinstalled, update its hostKey / the provider's hostKeys or knownHosts; otherwise someone may be " +
+        "If the host was reinstalled, update its hostKey / the provider's hostKeys or knownHosts; otherwise someone " +
+            "may be " +
         "intercepting the connection. Nothing was sent to the host.")
 {
     public string Endpoint { get; } = endpoint;
@@ -52,7 +55,8 @@ public sealed class HostKeyUnknownException(string host, string endpoint, HostKe
         $"the SSH host key of {host} ({endpoint}) is not known, and host keys are verified: " +
         (offered is null ? "" : $"the host offered {offered}. ") +
         "Pin it with the host's hostKey or the provider's hostKeys (after checking it on the host, e.g. " +
-        "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`), add it to knownHosts/knownHostsFile, or set trustOnFirstUse. " +
+        "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`), add it to knownHosts/knownHostsFile, or set " +
+            "trustOnFirstUse. " +
         "Nothing was sent to the host.")
 {
     public string Endpoint { get; } = endpoint;
@@ -62,8 +66,10 @@ public sealed class HostKeyUnknownException(string host, string endpoint, HostKe
 /// <summary>The login user is not root and sudo would ask for a password.</summary>
 public sealed class SudoPasswordRequiredException(string host, string user, string commandLine)
     : TransportException(host,
-        $"`{commandLine}` on {host} needs root, but sudo asks {user} for a password (the provider runs `sudo -n`, which never prompts). " +
-        $"Give {user} passwordless sudo (e.g. `{user} ALL=(ALL:ALL) NOPASSWD: ALL` in /etc/sudoers.d/), or log in as root.")
+        $"`{commandLine}` on {host} needs root, but sudo asks {user} for a password (the provider runs `sudo -n`, " +
+            "which never prompts). " +
+        $"Give {user} passwordless sudo (e.g. `{user} ALL=(ALL:ALL) NOPASSWD: ALL` in /etc/sudoers.d/), or log in as " +
+            "root.")
 {
     public string User { get; } = user;
     public string CommandLine { get; } = commandLine;
@@ -80,10 +86,12 @@ public sealed class CommandTimedOutException(string host, string commandLine, Ti
 }
 
 /// <summary>A command ran and exited non-zero.</summary>
-public sealed class RemoteCommandFailedException(string host, IReadOnlyList<string> argv, int exitCode, string stderr, string stdout)
+public sealed class RemoteCommandFailedException(string host, IReadOnlyList<string> argv, int exitCode, string stderr,
+    string stdout)
     : TransportException(host,
         $"`{PosixQuote.Join(argv)}` failed on {host} with exit code {exitCode}" +
-        (Tail(stderr) is { Length: > 0 } e ? $": {e}" : Tail(stdout) is { Length: > 0 } o ? $" (stdout: {o})" : " and printed nothing"))
+        (Tail(stderr) is { Length: > 0 } e ? $": {e}" : Tail(stdout) is { Length: > 0 } o ? $" (stdout: {o})"
+            : " and printed nothing"))
 {
     public IReadOnlyList<string> Argv { get; } = argv;
     public int ExitCode { get; } = exitCode;
@@ -104,8 +112,10 @@ public sealed class RemoteCommandFailedException(string host, IReadOnlyList<stri
 /// </summary>
 public sealed class ConnectionLostException(string host, string commandLine, string detail)
     : TransportException(host,
-        $"the SSH connection to {host} was lost while `{commandLine}` was running ({detail}). The command may or may not " +
-        "have completed on the host, so it was not retried. Check that the host is up and sshd is running, then run again.")
+        $"the SSH connection to {host} was lost while `{commandLine}` was running ({detail}). The command may or " +
+            "may not " +
+        "have completed on the host, so it was not retried. Check that the host is up and sshd is running, then run " +
+            "again.")
 {
     public string CommandLine { get; } = commandLine;
 }

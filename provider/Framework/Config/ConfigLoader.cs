@@ -12,7 +12,8 @@ public static class ConfigLoader
     /// <summary>Keys the engine adds that are not configuration.</summary>
     private static readonly HashSet<string> EngineKeys = new(StringComparer.Ordinal) { "version", "pluginDownloadURL" };
 
-    public static (ProviderConfig Config, IReadOnlyList<CheckFailureInfo> Failures) Load(ObjectProperty values, Func<string, string?> env)
+    public static (ProviderConfig Config, IReadOnlyList<CheckFailureInfo> Failures) Load(ObjectProperty values,
+        Func<string, string?> env)
     {
         var merged = values;
         foreach (var key in EngineKeys) merged = merged.Without(key);
@@ -20,16 +21,20 @@ public static class ConfigLoader
         {
             if (merged[prop.WireName] is { IsNull: false }) continue;
             if (prop.Input!.Env is { } name && env(name) is { Length: > 0 } fromEnv)
-                merged = merged.With(prop.WireName, prop.IsSecret ? PropertyValue.Secret(PropertyValue.Of(fromEnv)) : PropertyValue.Of(fromEnv));
+                merged = merged.With(prop.WireName,
+                    prop.IsSecret ? PropertyValue.Secret(PropertyValue.Of(fromEnv)) : PropertyValue.Of(fromEnv));
         }
         var report = new MappingReport();
-        var config = PropertyMapper.Decode<ProviderConfig>(InputNormalizer.Normalize(typeof(ProviderConfig), merged), report,
+        var config = PropertyMapper.Decode<ProviderConfig>(InputNormalizer.Normalize(typeof(ProviderConfig), merged),
+            report,
             PropertyMapper.Strict with { LenientStrings = true });
         Validate(config, report, env);
         return (config, report.Failures.DistinctBy(f => (f.Property, f.Reason)).ToList());
     }
 
-    /// <summary>Configuration with nothing set: what preview uses when the engine could not configure (unknown values).</summary>
+    /// <summary>
+    /// Configuration with nothing set: what preview uses when the engine could not configure (unknown values).
+    /// </summary>
     public static ProviderConfig Defaults(Func<string, string?> env) => Load(ObjectProperty.Empty, env).Config;
 
     /// <summary>
@@ -56,7 +61,8 @@ public static class ConfigLoader
         if (c.KnownHostsFile is { } knownFile && !File.Exists(knownFile))
             report.Fail("knownHostsFile", $"file {Quoted.Value(knownFile)} does not exist on this machine");
         if (c.SshAgent == true && string.IsNullOrEmpty(env("SSH_AUTH_SOCK")))
-            report.Fail("sshAgent", "is true but SSH_AUTH_SOCK is not set: start an ssh-agent or set sshPrivateKey/sshPassword");
+            report.Fail("sshAgent",
+                "is true but SSH_AUTH_SOCK is not set: start an ssh-agent or set sshPrivateKey/sshPassword");
         if (c.KnownHosts is { } known)
         {
             var lines = known.Split('\n');
@@ -67,11 +73,13 @@ public static class ConfigLoader
                 var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 var offset = fields.Length > 0 && fields[0].StartsWith('@') ? 1 : 0;
                 if (fields.Length < offset + 3 || !SshChecks.IsPublicKey(fields[offset + 1], fields[offset + 2]))
-                    report.Fail("knownHosts", $"line {i + 1} is not a known_hosts entry: expected \"<hosts> <key-type> <base64-key>\"");
+                    report.Fail("knownHosts",
+                        $"line {i + 1} is not a known_hosts entry: expected \"<hosts> <key-type> <base64-key>\"");
             }
         }
         foreach (var (name, value) in new[] { ("connectTimeout", c.ConnectTimeout), ("createTimeout", c.CreateTimeout),
-                     ("updateTimeout", c.UpdateTimeout), ("deleteTimeout", c.DeleteTimeout), ("readTimeout", c.ReadTimeout),
+                     ("updateTimeout", c.UpdateTimeout), ("deleteTimeout", c.DeleteTimeout),
+                         ("readTimeout", c.ReadTimeout),
                      ("cephHealthTimeout", c.CephHealthTimeout) })
             if (value is not null && !Durations.TryParse(value, out _))
                 report.Fail(name, $"{Quoted.Value(value)} is not a duration: use e.g. 90s, 5m, 1h30m");

@@ -18,7 +18,9 @@ public static partial class HostAddress
         }
         if (value.Contains('@'))
         {
-            ctx.Fail(path, $"{Quoted.Value(value)} must be only the address; put the login user in sshUser (or the jump host's user)");
+            ctx.Fail(path,
+                $"{Quoted.Value(value)} must be only the address; put the login user in sshUser (or the jump host's " +
+                "user)");
             return;
         }
         if (value.StartsWith('-'))
@@ -28,12 +30,15 @@ public static partial class HostAddress
         }
         if (value.StartsWith('['))
         {
-            ctx.Fail(path, $"{Quoted.Value(value)}: write an IPv6 address without brackets, and the port in sshPort (or the jump host's port)");
+            ctx.Fail(path,
+                $"{Quoted.Value(value)}: write an IPv6 address without brackets, and the port in sshPort (or the " +
+                "jump host's port)");
             return;
         }
         if (value.Count(c => c == ':') == 1 && !IPAddress.TryParse(value, out _))
         {
-            ctx.Fail(path, $"{Quoted.Value(value)} must be only the address; put the port in sshPort (or the jump host's port)");
+            ctx.Fail(path,
+                $"{Quoted.Value(value)} must be only the address; put the port in sshPort (or the jump host's port)");
             return;
         }
         if (IPAddress.TryParse(value, out var ip))
@@ -49,7 +54,9 @@ public static partial class HostAddress
             return;
         }
         if (!HostName().IsWholeMatch(value) || value.Length > 253)
-            ctx.Fail(path, $"{Quoted.Value(value)} is neither an IP address nor a valid DNS name (labels of letters, digits and '-', separated by '.')");
+            ctx.Fail(path,
+                $"{Quoted.Value(value)} is neither an IP address nor a valid DNS name (labels of letters, digits and " +
+                "'-', separated by '.')");
     }
 
     [GeneratedRegex(@"\A\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\z")]

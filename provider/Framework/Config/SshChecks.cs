@@ -23,7 +23,9 @@ public static partial class SshChecks
     {
         if (user is null) return;
         if (!UserName().IsWholeMatch(user))
-            ctx.Fail(path, $"{Quoted.Value(user)} is not a login name: use 1-32 letters, digits, '_', '.' or '-', starting with a letter or '_'");
+            ctx.Fail(path,
+                $"{Quoted.Value(user)} is not a login name: use 1-32 letters, digits, '_', '.' or '-', starting with " +
+                "a letter or '_'");
     }
 
     /// <summary>
@@ -36,10 +38,13 @@ public static partial class SshChecks
         if (key.Trim().Any(char.IsControl))
         {
             // A line break would smuggle a second key line into the known_hosts file ssh is given.
-            ctx.Fail(path, $"{Quoted.Value(key)} must be one line: a public key \"<type> <base64> [comment]\" without control characters or line breaks");
+            ctx.Fail(path,
+                $"{Quoted.Value(key)} must be one line: a public key \"<type> <base64> [comment]\" without control " +
+                "characters or line breaks");
             return;
         }
-        const string Example = "e.g. \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA…\" from /etc/ssh/ssh_host_ed25519_key.pub on the host";
+        const string Example = "e.g. \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA…\" from " +
+            "/etc/ssh/ssh_host_ed25519_key.pub on the host";
         var parts = key.Trim().Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length < 2)
         {
@@ -49,15 +54,22 @@ public static partial class SshChecks
         if (!KeyTypes.Contains(parts[0]))
         {
             // A known_hosts line starts with the host name: point at the part to keep.
-            var hint = parts.Length == 3 && KeyTypes.Contains(parts[1]) ? "; drop the leading host name (known_hosts format)" : "";
-            ctx.Fail(path, $"{Quoted.Value(key)}: key type {Quoted.Value(parts[0])} is not one of {string.Join(", ", KeyTypes)}{hint}");
+            var hint = parts.Length == 3
+                && KeyTypes.Contains(parts[1]) ? "; drop the leading host name (known_hosts format)" : "";
+            ctx.Fail(path,
+                $"{Quoted.Value(key)}: key type {Quoted.Value(parts[0])} is not one " +
+                $"of {string.Join(", ", KeyTypes)}{hint}");
             return;
         }
         var blobType = EmbeddedKeyType(parts[1]);
         if (blobType is null)
-            ctx.Fail(path, $"{Quoted.Value(key)}: the key data after {Quoted.Value(parts[0])} is not valid base64 of an SSH public key; copy the whole line, {Example}");
+            ctx.Fail(path,
+                $"{Quoted.Value(key)}: the key data after {Quoted.Value(parts[0])} is not valid base64 of an SSH " +
+                $"public key; copy the whole line, {Example}");
         else if (blobType != parts[0])
-            ctx.Fail(path, $"{Quoted.Value(key)}: the key data is a {blobType} key but the line says {parts[0]}; copy the whole line unchanged");
+            ctx.Fail(path,
+                $"{Quoted.Value(key)}: the key data is a {blobType} key but the line says {parts[0]}; copy the whole " +
+                "line unchanged");
     }
 
     /// <summary>Private key text (OpenSSH or PEM); catches the common mistake of passing a file path.</summary>
@@ -65,8 +77,10 @@ public static partial class SshChecks
     {
         if (key is null) return;
         var trimmed = key.Trim();
-        if (trimmed.StartsWith("-----BEGIN ", StringComparison.Ordinal) && trimmed.Contains("PRIVATE KEY-----", StringComparison.Ordinal)) return;
-        var hint = trimmed.StartsWith('/') || trimmed.StartsWith('~') || trimmed.EndsWith(".pem", StringComparison.Ordinal)
+        if (trimmed.StartsWith("-----BEGIN ", StringComparison.Ordinal)
+            && trimmed.Contains("PRIVATE KEY-----", StringComparison.Ordinal)) return;
+        var hint = trimmed.StartsWith('/') || trimmed.StartsWith('~')
+            || trimmed.EndsWith(".pem", StringComparison.Ordinal)
             ? "; it looks like a file path: pass the file's content (e.g. fs.readFileSync(path, \"utf8\")) instead"
             : trimmed.StartsWith("ssh-", StringComparison.Ordinal) ? "; this looks like a public key" : "";
         ctx.Fail(path, $"must be private key text starting with \"-----BEGIN … PRIVATE KEY-----\"{hint}");
@@ -94,8 +108,11 @@ public static partial class SshChecks
         }
     }
 
-    /// <summary>True for "&lt;type&gt; &lt;base64&gt;" whose key data decodes and names that type (known_hosts key fields).</summary>
-    public static bool IsPublicKey(string type, string base64) => KeyTypes.Contains(type) && EmbeddedKeyType(base64) == type;
+    /// <summary>
+    /// True for "&lt;type&gt; &lt;base64&gt;" whose key data decodes and names that type (known_hosts key fields).
+    /// </summary>
+    public static bool IsPublicKey(string type, string base64) =>
+        KeyTypes.Contains(type) && EmbeddedKeyType(base64) == type;
 
     private static string? EmbeddedKeyType(string base64)
     {

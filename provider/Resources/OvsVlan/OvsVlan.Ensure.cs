@@ -39,7 +39,7 @@ public sealed partial class OvsVlan
             {
                 var plan = VlanPlan.Ensure(v, target, HostTimeout).ToList();
                 if (previousBridge is not null && previousBridge != target.Bridge)
-                    plan.Add(OvsVsctlCalls.RemoveBridgeExternalIds(previousBridge, [target.ExternalIdKey],
+                    plan.Add(OvsVsctl.RemoveBridgeExternalIds(previousBridge, [target.ExternalIdKey],
                         HostTimeout));
                 plans[v.Host] = plan;
             }

@@ -51,7 +51,7 @@ public static class VlanPlan
         }
         if (view.Info is not { Autostart: true }) calls.Add(VirshCalls.NetAutostart(t.Network));
         if (label && !view.LabelMatches(t))
-            calls.Add(OvsVsctlCalls.SetBridgeExternalIds(t.Bridge,
+            calls.Add(OvsVsctl.SetBridgeExternalIds(t.Bridge,
                 new Dictionary<string, string> { [t.ExternalIdKey] = t.PortGroup }, timeout));
         return calls;
     }
@@ -77,7 +77,7 @@ public static class VlanPlan
             calls.Add(VirshCalls.NetUndefine(network));
         }
         if (view.Bridge?.ExternalIds.ContainsKey(VlanTarget.ExternalIdKeyOf(vlanId)) == true)
-            calls.Add(OvsVsctlCalls.RemoveBridgeExternalIds(bridge, [VlanTarget.ExternalIdKeyOf(vlanId)], timeout));
+            calls.Add(OvsVsctl.RemoveBridgeExternalIds(bridge, [VlanTarget.ExternalIdKeyOf(vlanId)], timeout));
         return calls;
     }
 }

@@ -15,7 +15,7 @@ public static class VlanReader
     {
         var network = ClusterNames.VlanNetwork(vlanId);
         var first = new ToolBatch(stopOnFailure: false);
-        var br = first.Add(OvsVsctlCalls.FindBridge(bridge, timeout));
+        var br = first.Add(OvsVsctl.FindBridge(bridge, timeout));
         var xml = first.Add(VirshCalls.NetDumpXml(network, inactive: true));
         var live = first.Add(VirshCalls.NetDumpXml(network));
         var info = first.Add(VirshCalls.NetInfo(network));

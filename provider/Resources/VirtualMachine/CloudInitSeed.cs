@@ -67,19 +67,19 @@ public sealed class CloudInitSeed
         {
             await OwnedRbdImage.EnsureAsync(rbd, image, owner, stateNamesIt, batch =>
             {
-                batch.Add(HostFiles.RemoveDirectoryCall(dir));
-                batch.Add(HostFiles.MakePrivateDirectoryCall(dir));
+                batch.Add(HostFiles.RemoveScratchDirectory(dir));
+                batch.Add(HostFiles.MakeDirectories("0700", [dir]));
                 foreach (var (name, content) in Files)
-                    batch.Add(HostFiles.WritePrivateFileCall($"{dir}/{name}", Encoding.UTF8.GetBytes(content)));
+                    batch.Add(HostFiles.Write($"{dir}/{name}", "0600", Encoding.UTF8.GetBytes(content)));
                 batch.Add(Xorriso.MakeIsoCall($"{dir}/seed.iso", "cidata", [.. Files.Keys.Select(f => $"{dir}/{f}")]));
                 batch.Add(rbd.ImportCall($"{dir}/seed.iso", image));
-                batch.Add(HostFiles.RemoveDirectoryCall(dir));
+                batch.Add(HostFiles.RemoveScratchDirectory(dir));
             }, ct).ConfigureAwait(false);
         }
         catch
         {
             // The batch stopped part-way (or was cancelled): the user-data must not stay on the host.
-            await new HostFiles(host).RemoveDirectoryAsync(dir, T, CancellationToken.None).ConfigureAwait(false);
+            await new HostFiles(host).RemoveScratchDirectoryAsync(dir, T, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }

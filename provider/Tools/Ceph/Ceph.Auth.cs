@@ -7,7 +7,8 @@ public sealed partial class Ceph
     /// key (base64). Existing entities keep their key and caps. The key is a secret: callers must
     /// register it with the scrubber before it can reach a message.
     /// </summary>
-    public async Task<string> AuthGetOrCreateKeyAsync(string entity, IReadOnlyList<(string Service, string Caps)> caps, CancellationToken ct)
+    public async Task<string> AuthGetOrCreateKeyAsync(string entity, IReadOnlyList<(string Service, string Caps)> caps,
+        CancellationToken ct)
     {
         var argv = new List<string> { "auth", "get-or-create", CheckName(entity, "entity") };
         foreach (var (service, cap) in caps) argv.AddRange([CheckName(service, "service"), cap]);

@@ -16,9 +16,12 @@ public sealed partial class Ceph
     /// <summary>`ceph config set WHO NAME -- VALUE` (WHO: global, mon, osd, osd.3, client.admin …).</summary>
     public async Task ConfigSetAsync(string who, string name, string value, CancellationToken ct)
     {
-        if (ConfigOptionProblem(name) is { } badName) throw new ArgumentException($"option {Quoted.Value(name)} {badName}", nameof(name));
-        if (ConfigValueProblem(value) is { } badValue) throw new ArgumentException($"value {Quoted.Value(value)} {badValue}", nameof(value));
-        var r = await RunArgvAsync(ArgvWithValue(["config", "set", CheckName(who, "config section"), name], value), ct).ConfigureAwait(false);
+        if (ConfigOptionProblem(name) is { } badName) throw new
+            ArgumentException($"option {Quoted.Value(name)} {badName}", nameof(name));
+        if (ConfigValueProblem(value) is { } badValue) throw new
+            ArgumentException($"value {Quoted.Value(value)} {badValue}", nameof(value));
+        var r = await RunArgvAsync(ArgvWithValue(["config", "set", CheckName(who, "config section"), name], value), ct)
+            .ConfigureAwait(false);
         if (r.ExitCode == CephErrno.ENOENT) throw CephFailure.NotFound(r, Tool, "option", name);
         if (r.ExitCode != 0) throw CephFailure.Failed(r);
     }
@@ -29,7 +32,8 @@ public sealed partial class Ceph
     /// parse for it ("error parsing value"), is refused before any of WHO's settings changes: a
     /// refused third setting must not leave the first two applied.
     /// </summary>
-    public async Task ConfigSetAllAsync(string who, IReadOnlyCollection<KeyValuePair<string, string>> settings, CancellationToken ct)
+    public async Task ConfigSetAllAsync(string who, IReadOnlyCollection<KeyValuePair<string, string>> settings,
+        CancellationToken ct)
     {
         var tried = new List<string>();
         try
@@ -49,7 +53,8 @@ public sealed partial class Ceph
         }
         finally
         {
-            foreach (var name in tried) await ConfigRemoveAsync(ScratchSection, name, CancellationToken.None).ConfigureAwait(false);
+            foreach (var name in tried) await ConfigRemoveAsync(ScratchSection, name, CancellationToken.None)
+                .ConfigureAwait(false);
         }
         foreach (var (name, value) in settings) await ConfigSetAsync(who, name, value, ct).ConfigureAwait(false);
     }
@@ -57,11 +62,16 @@ public sealed partial class Ceph
     /// <summary>A client section no daemon or client uses, where settings are tried before they are applied.</summary>
     public const string ScratchSection = "client.mvm-check";
 
-    /// <summary>`ceph config get WHO NAME` (an unknown name is ENOENT, <see cref="ObjectNotFoundException"/>): the value WHO sees (from the database, else the built-in default).</summary>
+    /// <summary>
+    /// `ceph config get WHO NAME` (an unknown name is ENOENT, <see cref="ObjectNotFoundException"/>): the value WHO
+    /// sees (from the database, else the built-in default).
+    /// </summary>
     public async Task<string> ConfigGetAsync(string who, string name, CancellationToken ct)
     {
-        if (ConfigOptionProblem(name) is { } badName) throw new ArgumentException($"option {Quoted.Value(name)} {badName}", nameof(name));
-        var r = await RunCheckedAsync(["config", "get", CheckName(who, "config section"), name], "option", name, ct).ConfigureAwait(false);
+        if (ConfigOptionProblem(name) is { } badName) throw new
+            ArgumentException($"option {Quoted.Value(name)} {badName}", nameof(name));
+        var r = await RunCheckedAsync(["config", "get", CheckName(who, "config section"), name], "option", name, ct)
+            .ConfigureAwait(false);
         // Plain text even with -f json (Ceph 16.2.15): a newline, the value, a newline. Values
         // never start or end with a line break (ConfigValueProblem), so one each side is framing.
         var text = r.StdoutText;
@@ -72,8 +82,10 @@ public sealed partial class Ceph
     /// <summary>`ceph config rm WHO NAME`: back to the inherited or built-in value; idempotent.</summary>
     public async Task ConfigRemoveAsync(string who, string name, CancellationToken ct)
     {
-        if (ConfigOptionProblem(name) is { } badName) throw new ArgumentException($"option {Quoted.Value(name)} {badName}", nameof(name));
-        await RunCheckedAsync(["config", "rm", CheckName(who, "config section"), name], "option", name, ct).ConfigureAwait(false);
+        if (ConfigOptionProblem(name) is { } badName) throw new
+            ArgumentException($"option {Quoted.Value(name)} {badName}", nameof(name));
+        await RunCheckedAsync(["config", "rm", CheckName(who, "config section"), name], "option", name, ct)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
@@ -84,7 +96,8 @@ public sealed partial class Ceph
     /// </summary>
     public static string? ConfigOptionProblem(string name) =>
         name.Length is 0 or > MaxOptionLength || !OptionName().IsWholeMatch(name)
-            ? $"is not a Ceph option name: 1-{MaxOptionLength} lower-case letters, digits and '_' starting with a letter (e.g. osd_max_backfills), or mgr/<module>/<option>"
+            ? $"is not a Ceph option name: 1-{MaxOptionLength} lower-case letters, digits and '_' starting with a " +
+                "letter (e.g. osd_max_backfills), or mgr/<module>/<option>"
             : null;
 
     /// <summary>
@@ -97,9 +110,11 @@ public sealed partial class Ceph
     public static string? ConfigValueProblem(string value)
     {
         if (value.Length == 0) return "is empty; remove the key to return to Ceph's default";
-        if (value.Any(c => c is < ' ' or > '~')) return "must be printable ASCII: the ceph CLI refuses other characters, and control characters and line breaks";
+        if (value.Any(c => c is < ' ' or > '~')) return "must be printable ASCII: the ceph CLI refuses other " +
+            "characters, and control characters and line breaks";
         if (value.Trim() != value) return "must not start or end with a space";
-        if (value.StartsWith("--", StringComparison.Ordinal)) return "must not start with \"--\": the ceph CLI reads it as an option";
+        if (value.StartsWith("--", StringComparison.Ordinal)) return "must not start with \"--\": the ceph CLI reads " +
+            "it as an option";
         return null;
     }
 
@@ -108,17 +123,21 @@ public sealed partial class Ceph
     [GeneratedRegex(@"\A(?:[a-z][a-z0-9_]*|mgr/[a-z][a-z0-9_]*/[a-z][a-z0-9_]*)\z")]
     private static partial Regex OptionName();
 
-    /// <summary>`ceph config-key set KEY -i -`: the value travels on stdin, so it may hold any text (JSON, spaces).</summary>
+    /// <summary>
+    /// `ceph config-key set KEY -i -`: the value travels on stdin, so it may hold any text (JSON, spaces).
+    /// </summary>
     public async Task ConfigKeySetAsync(string key, string value, CancellationToken ct)
     {
-        var r = await RunAsync(["config-key", "set", CheckName(key, "config key"), "-i", "-"], ct, System.Text.Encoding.UTF8.GetBytes(value)).ConfigureAwait(false);
+        var r = await RunAsync(["config-key", "set", CheckName(key, "config key"), "-i", "-"], ct,
+            System.Text.Encoding.UTF8.GetBytes(value)).ConfigureAwait(false);
         if (r.ExitCode != 0) throw CephFailure.Failed(r);
     }
 
     /// <summary>`ceph config-key dump PREFIX`: every key starting with the prefix and its value.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ConfigKeyDumpAsync(string prefix, CancellationToken ct)
     {
-        var r = await RunCheckedAsync(["config-key", "dump", CheckName(prefix, "config key prefix")], "config key", prefix, ct).ConfigureAwait(false);
+        var r = await RunCheckedAsync(["config-key", "dump", CheckName(prefix, "config key prefix")], "config key",
+            prefix, ct).ConfigureAwait(false);
         return ParseConfigKeyDump(r.StdoutText);
     }
 
@@ -134,14 +153,18 @@ public sealed partial class Ceph
         if (string.IsNullOrWhiteSpace(json)) return new Dictionary<string, string>();
         using var doc = CephJson.Parse(json, "ceph config-key dump");
         return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name,
-            p => p.Value.ValueKind == System.Text.Json.JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText(), StringComparer.Ordinal);
+            p =>
+                p.Value.ValueKind == System.Text.Json.JsonValueKind.String ? p.Value.GetString()!
+                : p.Value.GetRawText(), StringComparer.Ordinal);
     }
 
     public static IReadOnlyList<CephConfigEntry> ParseConfigDump(string json)
     {
         using var doc = CephJson.Parse(json, "ceph config dump");
         return doc.RootElement.EnumerateArray()
-            .Select(e => new CephConfigEntry(e.Str("section") ?? "", e.Str("name") ?? "", e.Str("value") ?? "", e.Str("mask") ?? "")).ToList();
+            .Select(e =>
+                new CephConfigEntry(e.Str("section") ?? "", e.Str("name") ?? "", e.Str("value") ?? "",
+                e.Str("mask") ?? "")).ToList();
     }
 }
 
@@ -149,6 +172,10 @@ public sealed partial class Ceph
 public sealed record CephConfigEntry(string Section, string Name, string Value, string Mask);
 
 /// <summary>The monitors refused an option name or value while settings were tried; none of them was applied.</summary>
-public sealed class CephSettingRefusedException(string host, string name, string value, int count, RemoteCommandFailedException refusal)
-    : ProviderException($"Ceph on {host} refused setting {name} to {Quoted.Value(value)} ({refusal.Stderr.Trim().Split('\n')[^1]}); " +
-        $"none of the {count} setting(s) was applied. Correct it (`ceph config help {name}` shows the option's type and range) and run again.", refusal);
+public sealed class CephSettingRefusedException(string host, string name, string value, int count,
+    RemoteCommandFailedException refusal)
+    :
+        ProviderException($"Ceph on {host} refused setting {name} to {Quoted.Value(value)} " +
+        $"({refusal.Stderr.Trim().Split('\n')[^1]}); " +
+        $"none of the {count} setting(s) was applied. Correct it (`ceph config help {name}` shows the option's type " +
+            "and range) and run again.", refusal);

@@ -11,6 +11,7 @@ public sealed partial class Ceph
     {
         var r = await RunAsync(["mgr", "fail", CheckName(name, "manager name")], ct).ConfigureAwait(false);
         if (r.ExitCode != 0) throw CephFailure.Failed(r);
-        return r.StderrText.Contains("not found", StringComparison.Ordinal) ? RemovalOutcome.AlreadyAbsent : RemovalOutcome.Removed;
+        return r.StderrText.Contains("not found", StringComparison.Ordinal) ? RemovalOutcome.AlreadyAbsent
+            : RemovalOutcome.Removed;
     }
 }

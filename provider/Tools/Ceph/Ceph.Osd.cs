@@ -19,7 +19,9 @@ public sealed partial class Ceph
         return ParseOsdDf(r.StdoutText);
     }
 
-    /// <summary>`ceph osd dump`: the OSD map's epoch, fullness ratios and cluster-wide flags (noout, norebalance …).</summary>
+    /// <summary>
+    /// `ceph osd dump`: the OSD map's epoch, fullness ratios and cluster-wide flags (noout, norebalance …).
+    /// </summary>
     public async Task<OsdDump> OsdDumpAsync(CancellationToken ct)
     {
         var r = await RunCheckedAsync(["osd", "dump"], "cluster", "osd dump", ct).ConfigureAwait(false);
@@ -60,7 +62,8 @@ public sealed partial class Ceph
     /// new OSD map yet), which the lab saw as "100% active+clean" with 9 PGs still on the OSD.
     /// Each `pg stat` reading is reported for the engine's progress line.
     /// </summary>
-    public async Task<SafeToDestroyResult> WaitForOsdsDrainedAsync(IReadOnlyCollection<int> ids, TimeSpan limit, IProgress<PgSummary>? progress,
+    public async Task<SafeToDestroyResult> WaitForOsdsDrainedAsync(IReadOnlyCollection<int> ids, TimeSpan limit,
+        IProgress<PgSummary>? progress,
         CancellationToken ct, TimeSpan? pollInterval = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -77,7 +80,8 @@ public sealed partial class Ceph
                 last += "; " + safe.Reason;
             }
             if (clock.Elapsed >= limit)
-                throw new CephWaitTimedOutException(_host.Name, $"{string.Join(", ", ids.Select(i => "osd." + i))} drained and safe to destroy", limit, last);
+                throw new CephWaitTimedOutException(_host.Name,
+                    $"{string.Join(", ", ids.Select(i => "osd." + i))} drained and safe to destroy", limit, last);
             await Task.Delay(interval, ct).ConfigureAwait(false);
         }
     }
@@ -93,7 +97,8 @@ public sealed partial class Ceph
         var r = await RunCheckedAsync(["osd", verb, OsdId(id)], "OSD", "osd." + OsdId(id), ct).ConfigureAwait(false);
         // `osd out 9` for a missing OSD exits 0 and says "osd.9 does not exist.": the OSD the
         // caller meant is not there, which is not success.
-        if (r.StderrText.Contains("does not exist", StringComparison.Ordinal)) throw CephFailure.NotFound(r, Tool, "OSD", "osd." + OsdId(id));
+        if (r.StderrText.Contains("does not exist", StringComparison.Ordinal)) throw CephFailure.NotFound(r, Tool,
+            "OSD", "osd." + OsdId(id));
     }
 
     /// <summary>
@@ -103,7 +108,8 @@ public sealed partial class Ceph
     /// </summary>
     public async Task<RemovalOutcome> OsdPurgeAsync(int id, CancellationToken ct)
     {
-        var r = await RunCheckedAsync(["osd", "purge", OsdId(id), "--yes-i-really-mean-it"], "OSD", "osd." + OsdId(id), ct).ConfigureAwait(false);
+        var r = await RunCheckedAsync(["osd", "purge", OsdId(id), "--yes-i-really-mean-it"], "OSD", "osd." + OsdId(id),
+            ct).ConfigureAwait(false);
         return Removal(r);
     }
 
@@ -116,7 +122,9 @@ public sealed partial class Ceph
         CheckName(name, "CRUSH item");
         var r = await RunAsync(["osd", "crush", "remove", name], ct).ConfigureAwait(false);
         if (r.ExitCode == CephErrno.ENOTEMPTY)
-            throw new PreconditionFailedException($"CRUSH bucket \"{name}\" on {_host.Name} still holds OSDs; remove them before the bucket ({CephFailure.Message(r)}).");
+            throw new
+                PreconditionFailedException($"CRUSH bucket \"{name}\" on {_host.Name} still holds OSDs; remove them " +
+                $"before the bucket ({CephFailure.Message(r)}).");
         if (r.ExitCode != 0) throw CephFailure.Failed(r);
         return Removal(r);
     }
@@ -132,7 +140,8 @@ public sealed partial class Ceph
     // Ceph's removals exit 0 when there was nothing to remove and say so on stderr
     // ("osd.9 does not exist", "device 'osd.9' does not appear in the crush map").
     private static RemovalOutcome Removal(Transport.CommandResult r) =>
-        r.StderrText.Contains("does not exist", StringComparison.Ordinal) || r.StderrText.Contains("does not appear", StringComparison.Ordinal)
+        r.StderrText.Contains("does not exist", StringComparison.Ordinal)
+            || r.StderrText.Contains("does not appear", StringComparison.Ordinal)
             ? RemovalOutcome.AlreadyAbsent
             : RemovalOutcome.Removed;
 
@@ -142,7 +151,8 @@ public sealed partial class Ceph
         var root = doc.RootElement;
         var nodes = root.Arr("nodes").ToList();
         var buckets = nodes.Where(n => n.Int("id") < 0)
-            .Select(n => new CrushBucket(n.Int("id"), n.Str("name") ?? "", n.Str("type") ?? "", n.Ints("children"))).ToList();
+            .Select(n => new CrushBucket(n.Int("id"), n.Str("name") ?? "", n.Str("type") ?? "", n.Ints("children")))
+                .ToList();
         var parent = new Dictionary<int, CrushBucket>();
         foreach (var b in buckets)
             foreach (var child in b.Children)
@@ -157,8 +167,10 @@ public sealed partial class Ceph
             }
             return null;
         }
-        OsdTreeOsd Osd(JsonElement n, bool stray) => new(n.Int("id"), n.Str("name") ?? "osd." + n.Int("id"), n.Str("device_class"),
-            n.Double("crush_weight"), n.Double("reweight"), n.Str("status") ?? "", n.Bool("exists", true), n.Double("primary_affinity", 1),
+        OsdTreeOsd Osd(JsonElement n, bool stray) =>
+            new(n.Int("id"), n.Str("name") ?? "osd." + n.Int("id"), n.Str("device_class"),
+            n.Double("crush_weight"), n.Double("reweight"), n.Str("status") ?? "", n.Bool("exists", true),
+                n.Double("primary_affinity", 1),
             stray ? null : HostOf(n.Int("id")));
         var osds = nodes.Where(n => n.Int("id") >= 0).Select(n => Osd(n, false)).ToList();
         var strays = root.Arr("stray").Select(n => Osd(n, true)).ToList();
@@ -170,8 +182,10 @@ public sealed partial class Ceph
         using var doc = CephJson.Parse(json, "ceph osd dump");
         var j = doc.RootElement;
         // Ratios of 0 come from maps written before Luminous set them; Ceph's own defaults apply then.
-        static double Ratio(JsonElement e, string name, double fallback) => e.Double(name) is > 0 and var v ? v : fallback;
-        return new OsdDump(j.Int("epoch"), Ratio(j, "full_ratio", 0.95), Ratio(j, "backfillfull_ratio", 0.90), Ratio(j, "nearfull_ratio", 0.85),
+        static double Ratio(JsonElement e, string name, double fallback) =>
+            e.Double(name) is > 0 and var v ? v : fallback;
+        return new OsdDump(j.Int("epoch"), Ratio(j, "full_ratio", 0.95), Ratio(j, "backfillfull_ratio", 0.90),
+            Ratio(j, "nearfull_ratio", 0.85),
             (j.Str("flags") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
             j.Arr("osds").Select(o => o.Int("osd")).ToList());
     }
@@ -183,28 +197,36 @@ public sealed partial class Ceph
         // `osd df` prints KiB; the model is in bytes like everything else.
         var osds = root.Arr("nodes").Where(n => n.Int("id") >= 0).Select(n => new OsdUsage(
             n.Int("id"), n.Str("name") ?? "", n.Str("device_class"), n.Double("crush_weight"), n.Double("reweight"),
-            n.Long("kb") * 1024, n.Long("kb_used") * 1024, n.Long("kb_avail") * 1024, n.Double("utilization"), n.Int("pgs"), n.Str("status") ?? "")).ToList();
+            n.Long("kb") * 1024, n.Long("kb_used") * 1024, n.Long("kb_avail") * 1024, n.Double("utilization"),
+                n.Int("pgs"), n.Str("status") ?? "")).ToList();
         var s = root.Obj("summary");
-        return new OsdDf(osds, s.Long("total_kb") * 1024, s.Long("total_kb_used") * 1024, s.Long("total_kb_avail") * 1024, s.Double("average_utilization"));
+        return new OsdDf(osds, s.Long("total_kb") * 1024, s.Long("total_kb_used") * 1024,
+            s.Long("total_kb_avail") * 1024, s.Double("average_utilization"));
     }
 
-    internal static OkToStopResult ParseOkToStop(string stdout, int exitCode, string? reason, IReadOnlyCollection<int> asked)
+    internal static OkToStopResult ParseOkToStop(string stdout, int exitCode, string? reason,
+        IReadOnlyCollection<int> asked)
     {
         // EBUSY/EAGAIN may come without JSON (older releases, or before the mgr has PG stats).
         if (string.IsNullOrWhiteSpace(stdout))
-            return new OkToStopResult(false, asked.ToList(), 0, 0, [], [], [], CephErrno.Name(exitCode), reason ?? "Ceph gave no answer");
+            return new OkToStopResult(false, asked.ToList(), 0, 0, [], [], [], CephErrno.Name(exitCode),
+                reason ?? "Ceph gave no answer");
         using var doc = CephJson.Parse(stdout, "ceph osd ok-to-stop");
         var j = doc.RootElement;
         var ok = exitCode == 0 && j.Bool("ok_to_stop");
-        return new OkToStopResult(ok, j.Ints("osds"), j.Int("num_ok_pgs"), j.Int("num_not_ok_pgs"), j.Strings("bad_become_inactive"),
-            j.Strings("bad_already_inactive"), j.Strings("ok_become_degraded"), exitCode == 0 ? null : CephErrno.Name(exitCode),
+        return new OkToStopResult(ok, j.Ints("osds"), j.Int("num_ok_pgs"), j.Int("num_not_ok_pgs"),
+            j.Strings("bad_become_inactive"),
+            j.Strings("bad_already_inactive"), j.Strings("ok_become_degraded"),
+                exitCode == 0 ? null : CephErrno.Name(exitCode),
             ok ? null : reason ?? $"{j.Int("num_not_ok_pgs")} PGs are or would become offline");
     }
 
-    internal static SafeToDestroyResult ParseSafeToDestroy(string stdout, int exitCode, string? reason, IReadOnlyCollection<int> asked)
+    internal static SafeToDestroyResult ParseSafeToDestroy(string stdout, int exitCode, string? reason,
+        IReadOnlyCollection<int> asked)
     {
         if (string.IsNullOrWhiteSpace(stdout))
-            return new SafeToDestroyResult(false, [], [], [], [], CephErrno.Name(exitCode), reason ?? "Ceph gave no answer");
+            return new SafeToDestroyResult(false, [], [], [], [], CephErrno.Name(exitCode),
+                reason ?? "Ceph gave no answer");
         using var doc = CephJson.Parse(stdout, "ceph osd safe-to-destroy");
         var j = doc.RootElement;
         var safe = j.Ints("safe_to_destroy");
@@ -221,7 +243,8 @@ public sealed partial class Ceph
             if (missing.Count > 0) parts.Add($"{Osds(missing)} have no PG stats yet, so Ceph cannot tell");
             why = reason ?? (parts.Count > 0 ? string.Join("; ", parts) : "Ceph did not list them as safe");
         }
-        return new SafeToDestroyResult(all, safe, active, missing, stored, exitCode == 0 ? null : CephErrno.Name(exitCode), why);
+        return new SafeToDestroyResult(all, safe, active, missing, stored,
+            exitCode == 0 ? null : CephErrno.Name(exitCode), why);
 
         static string Osds(IEnumerable<int> ids) => string.Join(", ", ids.Select(i => "osd." + i));
     }

@@ -7,10 +7,13 @@ public sealed partial class Ceph
 {
     private const string AllowPoolDelete = "mon_allow_pool_delete";
 
-    /// <summary>`ceph osd pool ls detail`: every pool with size, min_size, PG counts, applications and quotas.</summary>
+    /// <summary>
+    /// `ceph osd pool ls detail`: every pool with size, min_size, PG counts, applications and quotas.
+    /// </summary>
     public async Task<IReadOnlyList<CephPoolInfo>> PoolListAsync(CancellationToken ct)
     {
-        var r = await RunCheckedAsync(["osd", "pool", "ls", "detail"], "cluster", "pool list", ct).ConfigureAwait(false);
+        var r = await RunCheckedAsync(["osd", "pool", "ls", "detail"], "cluster", "pool list", ct)
+            .ConfigureAwait(false);
         return ParsePoolList(r.StdoutText);
     }
 
@@ -30,7 +33,8 @@ public sealed partial class Ceph
         var r = await RunAsync(command, ct).ConfigureAwait(false);
         // A pool created a moment ago exists in the OSD map before the manager has stats for it:
         // the monitors answer ENOENT "no stats for pool" until the next PG stats report (seconds).
-        for (var i = 0; i < 40 && r.ExitCode == CephErrno.ENOENT && r.StderrText.Contains("no stats for pool", StringComparison.Ordinal); i++)
+        for (var i = 0; i < 40 && r.ExitCode == CephErrno.ENOENT
+            && r.StderrText.Contains("no stats for pool", StringComparison.Ordinal); i++)
         {
             await Task.Delay(500, ct).ConfigureAwait(false);
             r = await RunAsync(command, ct).ConfigureAwait(false);
@@ -39,7 +43,8 @@ public sealed partial class Ceph
         if (r.ExitCode != 0) throw CephFailure.Failed(r);
         using var doc = CephJson.Parse(r.StdoutText, "ceph osd pool get-quota");
         var j = doc.RootElement;
-        return new PoolQuota(j.Str("pool_name") ?? pool, j.Int("pool_id"), j.Long("quota_max_bytes"), j.Long("quota_max_objects"),
+        return new PoolQuota(j.Str("pool_name") ?? pool, j.Int("pool_id"), j.Long("quota_max_bytes"),
+            j.Long("quota_max_objects"),
             j.Long("current_num_bytes"), j.Long("current_num_objects"));
     }
 
@@ -65,7 +70,8 @@ public sealed partial class Ceph
         Add("--pg_num", Positive(o.PgNum, "PgNum"));
         Add("--pgp_num", Positive(o.PgpNum, "PgpNum"));
         Add("--pool_type", o.Type == CephPoolType.Erasure ? "erasure" : "replicated");
-        Add("--erasure_code_profile", o.ErasureCodeProfile is null ? null : CheckName(o.ErasureCodeProfile, "erasure-code profile"));
+        Add("--erasure_code_profile",
+            o.ErasureCodeProfile is null ? null : CheckName(o.ErasureCodeProfile, "erasure-code profile"));
         Add("--rule", o.CrushRule is null ? null : CheckName(o.CrushRule, "CRUSH rule"));
         Add("--size", Positive(o.Size, "Size"));
         Add("--autoscale_mode", o.AutoscaleMode is { } m ? AutoscaleText(m) : null);
@@ -74,7 +80,9 @@ public sealed partial class Ceph
 
     /// <summary>`ceph osd pool set POOL KEY VALUE`, for settings without a typed method.</summary>
     public async Task SetPoolAsync(string pool, string key, string value, CancellationToken ct) =>
-        await RunCheckedAsync(["osd", "pool", "set", CheckName(pool, "pool name"), CheckName(key, "pool setting"), CheckName(value, "value")],
+        await
+            RunCheckedAsync(["osd", "pool", "set", CheckName(pool, "pool name"), CheckName(key, "pool setting"),
+            CheckName(value, "value")],
             "pool", pool, ct).ConfigureAwait(false);
 
     /// <summary>
@@ -88,13 +96,15 @@ public sealed partial class Ceph
         await RunCheckedAsync(command, "pool", pool, ct).ConfigureAwait(false);
     }
 
-    public Task SetPoolMinSizeAsync(string pool, int minSize, CancellationToken ct) => SetPoolAsync(pool, "min_size", Positive(minSize, "min_size")!, ct);
+    public Task SetPoolMinSizeAsync(string pool, int minSize, CancellationToken ct) =>
+        SetPoolAsync(pool, "min_size", Positive(minSize, "min_size")!, ct);
 
     /// <summary>
     /// The PG count. Since Nautilus the monitors move pg_num (and pgp_num) towards the new value
     /// gradually: <see cref="CephPoolInfo.PgNumTarget"/> shows it at once, pg_num follows.
     /// </summary>
-    public Task SetPoolPgNumAsync(string pool, int pgNum, CancellationToken ct) => SetPoolAsync(pool, "pg_num", Positive(pgNum, "pg_num")!, ct);
+    public Task SetPoolPgNumAsync(string pool, int pgNum, CancellationToken ct) =>
+        SetPoolAsync(pool, "pg_num", Positive(pgNum, "pg_num")!, ct);
 
     public Task SetPoolAutoscaleModeAsync(string pool, CephAutoscaleMode mode, CancellationToken ct) =>
         SetPoolAsync(pool, "pg_autoscale_mode", AutoscaleText(mode), ct);
@@ -103,9 +113,13 @@ public sealed partial class Ceph
     public async Task SetPoolQuotaAsync(string pool, long? maxBytes, long? maxObjects, CancellationToken ct)
     {
         if (maxBytes is not null)
-            await RunCheckedAsync(["osd", "pool", "set-quota", CheckName(pool, "pool name"), "max_bytes", NonNegative(maxBytes.Value, "maxBytes")], "pool", pool, ct).ConfigureAwait(false);
+            await
+                RunCheckedAsync(["osd", "pool", "set-quota", CheckName(pool, "pool name"), "max_bytes",
+                NonNegative(maxBytes.Value, "maxBytes")], "pool", pool, ct).ConfigureAwait(false);
         if (maxObjects is not null)
-            await RunCheckedAsync(["osd", "pool", "set-quota", CheckName(pool, "pool name"), "max_objects", NonNegative(maxObjects.Value, "maxObjects")], "pool", pool, ct).ConfigureAwait(false);
+            await
+                RunCheckedAsync(["osd", "pool", "set-quota", CheckName(pool, "pool name"), "max_objects",
+                NonNegative(maxObjects.Value, "maxObjects")], "pool", pool, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -113,12 +127,16 @@ public sealed partial class Ceph
     /// (EPERM) a second, different application; disable the old one first to change it.
     /// </summary>
     public async Task EnableApplicationAsync(string pool, string application, CancellationToken ct) =>
-        await RunCheckedAsync(["osd", "pool", "application", "enable", CheckName(pool, "pool name"), CheckName(application, "application")],
+        await
+            RunCheckedAsync(["osd", "pool", "application", "enable", CheckName(pool, "pool name"),
+            CheckName(application, "application")],
             "pool", pool, ct).ConfigureAwait(false);
 
     /// <summary>`ceph osd pool application disable … --yes-i-really-mean-it`; idempotent.</summary>
     public async Task DisableApplicationAsync(string pool, string application, CancellationToken ct) =>
-        await RunCheckedAsync(["osd", "pool", "application", "disable", CheckName(pool, "pool name"), CheckName(application, "application"), "--yes-i-really-mean-it"],
+        await
+            RunCheckedAsync(["osd", "pool", "application", "disable", CheckName(pool, "pool name"),
+            CheckName(application, "application"), "--yes-i-really-mean-it"],
             "pool", pool, ct).ConfigureAwait(false);
 
     /// <summary>
@@ -126,7 +144,8 @@ public sealed partial class Ceph
     /// deletion (mon_allow_pool_delete false) and <paramref name="allowTemporarily"/> is set, the
     /// switch is turned on in the monitors' configuration database only for this deletion and then
     /// put back exactly as it was, so it is never left on. Without it, that refusal is
-    /// <see cref="PoolDeletionDisabledException"/>. A pool that is already gone is <see cref="RemovalOutcome.AlreadyAbsent"/>.
+    /// <see cref="PoolDeletionDisabledException"/>. A pool that is already gone is
+    /// <see cref="RemovalOutcome.AlreadyAbsent"/>.
     /// </summary>
     public async Task<RemovalOutcome> DeletePoolAsync(string pool, bool allowTemporarily, CancellationToken ct)
     {
@@ -136,7 +155,8 @@ public sealed partial class Ceph
         if (!IsDeletionDisabled(r)) throw CephFailure.Failed(r);
         if (!allowTemporarily) throw new PoolDeletionDisabledException(_host.Name, pool, CephFailure.Reason(r));
 
-        var previous = (await ConfigDumpAsync(ct).ConfigureAwait(false)).FirstOrDefault(e => e.Section == "mon" && e.Name == AllowPoolDelete && e.Mask.Length == 0);
+        var previous = (await ConfigDumpAsync(ct).ConfigureAwait(false))
+            .FirstOrDefault(e => e.Section == "mon" && e.Name == AllowPoolDelete && e.Mask.Length == 0);
         await ConfigSetAsync("mon", AllowPoolDelete, "true", ct).ConfigureAwait(false);
         try
         {
@@ -148,19 +168,24 @@ public sealed partial class Ceph
                 if (!IsDeletionDisabled(r)) throw CephFailure.Failed(r);
                 if (attempt == 9)
                     throw new PoolDeletionDisabledException(_host.Name, pool,
-                        CephFailure.Reason(r) + " — still refused after setting it to true in the configuration database, so the monitors' ceph.conf sets it to false");
+                        CephFailure.Reason(r)
+                            + " — still refused after setting it to true in the configuration database, so the " +
+                            "monitors' ceph.conf sets it to false");
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * (attempt + 1)), ct).ConfigureAwait(false);
             }
         }
         finally
         {
             // Not the caller's token: the switch must go back even when the deletion was cancelled.
-            if (previous is null) await ConfigRemoveAsync("mon", AllowPoolDelete, CancellationToken.None).ConfigureAwait(false);
-            else await ConfigSetAsync("mon", AllowPoolDelete, previous.Value, CancellationToken.None).ConfigureAwait(false);
+            if (previous is null) await ConfigRemoveAsync("mon", AllowPoolDelete, CancellationToken.None)
+                .ConfigureAwait(false);
+            else await ConfigSetAsync("mon", AllowPoolDelete, previous.Value, CancellationToken.None)
+                .ConfigureAwait(false);
         }
     }
 
-    private static string[] PoolDeleteCommand(string pool) => ["osd", "pool", "delete", pool, pool, "--yes-i-really-really-mean-it"];
+    private static string[] PoolDeleteCommand(string pool) =>
+        ["osd", "pool", "delete", pool, pool, "--yes-i-really-really-mean-it"];
 
     private static bool IsDeletionDisabled(Transport.CommandResult r) =>
         r.ExitCode == CephErrno.EPERM && r.StderrText.Contains(AllowPoolDelete, StringComparison.Ordinal);
@@ -177,7 +202,8 @@ public sealed partial class Ceph
         if (p.Obj("application_metadata") is { ValueKind: JsonValueKind.Object } meta)
             foreach (var app in meta.EnumerateObject())
                 apps[app.Name] = app.Value.ValueKind == JsonValueKind.Object
-                    ? app.Value.EnumerateObject().ToDictionary(kv => kv.Name, kv => kv.Value.Text(), StringComparer.Ordinal)
+                    ? app.Value.EnumerateObject()
+                        .ToDictionary(kv => kv.Name, kv => kv.Value.Text(), StringComparer.Ordinal)
                     : new Dictionary<string, string>();
         var pgNum = p.Int("pg_num");
         var pgpNum = p.Int("pg_placement_num");
@@ -225,5 +251,6 @@ public sealed partial class Ceph
     };
 
     private static string NonNegative(long value, string what) =>
-        value >= 0 ? value.ToString(CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(what, value, $"{what} must be ≥ 0 (0 removes the quota)");
+        value >= 0 ? value.ToString(CultureInfo.InvariantCulture)
+            : throw new ArgumentOutOfRangeException(what, value, $"{what} must be ≥ 0 (0 removes the quota)");
 }

@@ -46,10 +46,14 @@ public sealed partial class Ceph
     /// goes before the words and `--` before the value, so a value such as "-1" is not read as an
     /// option (checked on Ceph 16.2.15: after `--` only a value starting with "--" is still refused).
     /// </summary>
-    public string[] ArgvWithValue(string[] command, string value) => [Tool, .. Context.CephOptions(), "-f", "json", .. command, "--", value];
+    public string[] ArgvWithValue(string[] command, string value) =>
+        [Tool, .. Context.CephOptions(), "-f", "json", .. command, "--", value];
 
-    /// <summary>Runs a subcommand and returns its result whatever the exit code, after the checks every call needs.</summary>
-    internal Task<CommandResult> RunAsync(string[] command, CancellationToken ct, byte[]? stdin = null) => RunArgvAsync(Argv(command), ct, stdin);
+    /// <summary>
+    /// Runs a subcommand and returns its result whatever the exit code, after the checks every call needs.
+    /// </summary>
+    internal Task<CommandResult> RunAsync(string[] command, CancellationToken ct, byte[]? stdin = null) =>
+        RunArgvAsync(Argv(command), ct, stdin);
 
     private async Task<CommandResult> RunArgvAsync(string[] argv, CancellationToken ct, byte[]? stdin = null)
     {
@@ -59,7 +63,10 @@ public sealed partial class Ceph
         return r;
     }
 
-    /// <summary>Runs a subcommand that must succeed; ENOENT becomes <see cref="ObjectNotFoundException"/> for <paramref name="kind"/> <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Runs a subcommand that must succeed; ENOENT becomes <see cref="ObjectNotFoundException"/> for
+    /// <paramref name="kind"/> <paramref name="name"/>.
+    /// </summary>
     internal async Task<CommandResult> RunCheckedAsync(string[] command, string kind, string name, CancellationToken ct)
     {
         var r = await RunAsync(command, ct).ConfigureAwait(false);
@@ -73,7 +80,8 @@ public sealed partial class Ceph
     {
         ArgumentException.ThrowIfNullOrEmpty(value, what);
         if (!TakesName(value))
-            throw new ArgumentException($"{what} {Quoted.Value(value)} must not start with '-' or contain whitespace", what);
+            throw new ArgumentException($"{what} {Quoted.Value(value)} must not start with '-' or contain whitespace",
+                what);
         return value;
     }
 
@@ -83,10 +91,12 @@ public sealed partial class Ceph
     /// written: no object with such a name can have been made by this provider.
     /// </summary>
     public static bool TakesName(string? value) =>
-        !string.IsNullOrEmpty(value) && !value.StartsWith('-') && !value.Any(char.IsWhiteSpace) && !value.Contains('\0');
+        !string.IsNullOrEmpty(value) && !value.StartsWith('-') && !value.Any(char.IsWhiteSpace)
+            && !value.Contains('\0');
 
     internal static string OsdId(int id) =>
-        id >= 0 ? id.ToString(System.Globalization.CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(nameof(id), id, "OSD ids are ≥ 0");
+        id >= 0 ? id.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : throw new ArgumentOutOfRangeException(nameof(id), id, "OSD ids are ≥ 0");
 }
 
 /// <summary>What a removal found: Ceph's own removals succeed (exit 0) when the object is already gone.</summary>

@@ -12,7 +12,9 @@ public sealed record CephContext
     /// <summary>The host's defaults: /etc/ceph/ceph.conf, client.admin and its keyring.</summary>
     public static CephContext Default { get; } = new();
 
-    /// <summary>Cluster name (`--cluster`), which selects /etc/ceph/&lt;name&gt;.conf. Null means Ceph's default, `ceph`.</summary>
+    /// <summary>
+    /// Cluster name (`--cluster`), which selects /etc/ceph/&lt;name&gt;.conf. Null means Ceph's default, `ceph`.
+    /// </summary>
     public string? Cluster { get; init; }
 
     /// <summary>Configuration file (`--conf`), absolute path on the host.</summary>
@@ -32,20 +34,25 @@ public sealed record CephContext
 
     internal void Validate()
     {
-        if (Cluster is not null && (Cluster.Length == 0 || !Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
-            throw new ArgumentException($"Ceph cluster name \"{Cluster}\" must be letters, digits, '-' or '_'", nameof(Cluster));
+        if (Cluster is not null
+            && (Cluster.Length == 0 || !Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            throw new ArgumentException($"Ceph cluster name \"{Cluster}\" must be letters, digits, '-' or '_'",
+                nameof(Cluster));
         foreach (var (what, path) in new[] { ("ConfPath", ConfPath), ("KeyringPath", KeyringPath) })
         {
             if (path is not null && !path.StartsWith('/'))
                 throw new ArgumentException($"Ceph {what} must be an absolute path on the host, got \"{path}\"", what);
         }
         if (ClientName is not null && (ClientName.StartsWith('-') || !ClientName.Contains('.')))
-            throw new ArgumentException($"Ceph client name \"{ClientName}\" must be TYPE.ID, e.g. client.admin", nameof(ClientName));
-        if (ConnectTimeout <= TimeSpan.Zero) throw new ArgumentException("ConnectTimeout must be positive", nameof(ConnectTimeout));
+            throw new ArgumentException($"Ceph client name \"{ClientName}\" must be TYPE.ID, e.g. client.admin",
+                nameof(ClientName));
+        if (ConnectTimeout <= TimeSpan.Zero) throw new ArgumentException("ConnectTimeout must be positive",
+            nameof(ConnectTimeout));
     }
 
     // The CLIs take whole seconds; round up so a sub-second setting never becomes 0 (= forever).
-    private string TimeoutSeconds => Math.Max(1, (int)Math.Ceiling(ConnectTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+    private string TimeoutSeconds =>
+        Math.Max(1, (int)Math.Ceiling(ConnectTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Options shared by ceph and rbd, in a fixed order so argv is predictable.</summary>
     private List<string> Identity()

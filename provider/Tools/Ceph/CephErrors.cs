@@ -45,7 +45,8 @@ internal static partial class CephFailure
     /// </summary>
     public static string Message(CommandResult r)
     {
-        var lines = r.StderrText.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !LogLine().IsMatch(l)).ToList();
+        var lines = r.StderrText.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !LogLine().IsMatch(l))
+            .ToList();
         var error = lines.LastOrDefault(l => l.StartsWith("Error ", StringComparison.Ordinal));
         if (error is not null) return error;
         return lines.Count > 0 ? lines[^1] : r.StdoutText.Trim();
@@ -75,7 +76,8 @@ internal static partial class CephFailure
             // `ceph --connect-timeout N` prints only this when no monitor answered in time.
             (tool == "ceph" && err.Trim() == "timed out");
         if (!unreachable) return;
-        var keyring = err.Split('\n').Select(l => KeyringMissing().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
+        var keyring = err.Split('\n').Select(l => KeyringMissing().Match(l))
+            .FirstOrDefault(m => m.Success)?.Groups[1].Value;
         var detail = Message(r) + (keyring is null ? "" : $"; no keyring found at {keyring}");
         throw new CephUnreachableException(r.Host, tool, r.CommandLine, detail);
     }
@@ -98,10 +100,13 @@ internal static partial class CephFailure
         return new ObjectNotFoundException(r.Host, tool, kind, name, message);
     }
 
-    /// <summary>A non-zero exit that no caller handled: the transport's exception, with the command, exit code and stderr.</summary>
+    /// <summary>
+    /// A non-zero exit that no caller handled: the transport's exception, with the command, exit code and stderr.
+    /// </summary>
     public static Exception Failed(CommandResult r)
     {
-        // EnsureSuccess builds that exception with the host's secrets scrubbed; reuse it rather than rebuild the message here.
+        // EnsureSuccess builds that exception with the host's secrets scrubbed; reuse it rather than rebuild the
+        // message here.
         try
         {
             r.EnsureSuccess();
@@ -148,10 +153,16 @@ public sealed class CephUnreachableException(string host, string tool, string co
     public string Tool { get; } = tool;
 }
 
-/// <summary>Pool deletion is switched off on the monitors (mon_allow_pool_delete = false) and the caller did not allow lifting it.</summary>
+/// <summary>
+/// Pool deletion is switched off on the monitors (mon_allow_pool_delete = false) and the caller did not allow lifting
+/// it.
+/// </summary>
 public sealed class PoolDeletionDisabledException(string host, string pool, string detail)
-    : ProviderException($"Ceph refused to delete pool \"{pool}\" on {host}: {detail}. The monitors' mon_allow_pool_delete is false; " +
-        "allow the provider to switch it on for the deletion, or run `ceph config set mon mon_allow_pool_delete true` yourself " +
+    :
+        ProviderException($"Ceph refused to delete pool \"{pool}\" on {host}: {detail}. The monitors' " +
+        "mon_allow_pool_delete is false; " +
+        "allow the provider to switch it on for the deletion, or run `ceph config set mon mon_allow_pool_delete " +
+            "true` yourself " +
         "(a value in the monitors' ceph.conf overrides `ceph config set`).")
 {
     public string Pool { get; } = pool;

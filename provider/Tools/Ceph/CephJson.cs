@@ -24,7 +24,8 @@ internal static class CephJson
     }
 
     public static string? Str(this JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
+            && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     public static string RequiredStr(this JsonElement e, string name, string what) =>
         e.Str(name) ?? throw new FormatException($"{what} has no \"{name}\"");
@@ -37,7 +38,8 @@ internal static class CephJson
             JsonValueKind.Number when v.TryGetInt64(out var n) => n,
             JsonValueKind.Number => (long)v.GetDouble(),
             // Some fields (pool `last_change`, osd metadata) are numbers printed as strings.
-            JsonValueKind.String when long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => n,
+            JsonValueKind.String when long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign,
+                CultureInfo.InvariantCulture, out var n) => n,
             _ => fallback,
         };
     }
@@ -50,7 +52,8 @@ internal static class CephJson
         return v.ValueKind switch
         {
             JsonValueKind.Number => v.GetDouble(),
-            JsonValueKind.String when double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+            JsonValueKind.String when double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture,
+                out var d) => d,
             _ => fallback,
         };
     }
@@ -70,10 +73,12 @@ internal static class CephJson
     }
 
     public static JsonElement Obj(this JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : default;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
+            && v.ValueKind == JsonValueKind.Object ? v : default;
 
     public static IEnumerable<JsonElement> Arr(this JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray() : [];
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
+            && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray() : [];
 
     public static IReadOnlyList<int> Ints(this JsonElement e, string name) =>
         e.Arr(name).Where(x => x.ValueKind == JsonValueKind.Number).Select(x => x.GetInt32()).ToList();
@@ -82,5 +87,6 @@ internal static class CephJson
         e.Arr(name).Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.ToString()).ToList();
 
     /// <summary>A JSON value as the text Ceph would show for it (strings unquoted).</summary>
-    public static string Text(this JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
+    public static string Text(this JsonElement v) =>
+        v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
 }

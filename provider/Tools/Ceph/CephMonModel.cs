@@ -12,7 +12,9 @@ public sealed record MonMap(int Epoch, string Fsid, IReadOnlyList<MonInfo> Mons,
 public sealed record MonInfo(int Rank, string Name, IReadOnlyList<MonAddress> Addresses, string? LegacyAddress)
 {
     /// <summary>The IP address the monitor listens on (from its first address, without the port).</summary>
-    public string? Ip => Addresses.FirstOrDefault()?.Address is { } a && a.LastIndexOf(':') is var colon and > 0 ? a[..colon].Trim('[', ']') : null;
+    public string? Ip =>
+        Addresses.FirstOrDefault()?.Address is { } a
+        && a.LastIndexOf(':') is var colon and > 0 ? a[..colon].Trim('[', ']') : null;
 }
 
 /// <summary>An address vector entry: type "v2" or "v1", address "10.20.1.13:3300".</summary>

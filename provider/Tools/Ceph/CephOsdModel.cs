@@ -1,7 +1,8 @@
 namespace Mvm.Tools;
 
 /// <summary>`ceph osd tree`: CRUSH buckets and OSDs; <see cref="Stray"/> are OSDs outside the CRUSH map.</summary>
-public sealed record OsdTree(IReadOnlyList<CrushBucket> Buckets, IReadOnlyList<OsdTreeOsd> Osds, IReadOnlyList<OsdTreeOsd> Stray)
+public sealed record OsdTree(IReadOnlyList<CrushBucket> Buckets, IReadOnlyList<OsdTreeOsd> Osds,
+    IReadOnlyList<OsdTreeOsd> Stray)
 {
     public IEnumerable<CrushBucket> Hosts => Buckets.Where(b => b.Type == "host");
 
@@ -19,7 +20,8 @@ public sealed record CrushBucket(int Id, string Name, string Type, IReadOnlyList
 /// One OSD as the tree shows it. Status is "up", "down" or "destroyed"; reweight 0 means out.
 /// <see cref="Host"/> is the CRUSH host bucket it sits under (null for a stray OSD).
 /// </summary>
-public sealed record OsdTreeOsd(int Id, string Name, string? DeviceClass, double CrushWeight, double Reweight, string Status, bool Exists,
+public sealed record OsdTreeOsd(int Id, string Name, string? DeviceClass, double CrushWeight, double Reweight,
+    string Status, bool Exists,
     double PrimaryAffinity, string? Host)
 {
     public bool Up => Status == "up";
@@ -31,16 +33,19 @@ public sealed record OsdTreeOsd(int Id, string Name, string? DeviceClass, double
 /// above <see cref="NearfullRatio"/> warns, above <see cref="FullRatio"/> stops writes), the
 /// cluster flags and the ids in the OSD map.
 /// </summary>
-public sealed record OsdDump(int Epoch, double FullRatio, double BackfillfullRatio, double NearfullRatio, IReadOnlyList<string> Flags,
+public sealed record OsdDump(int Epoch, double FullRatio, double BackfillfullRatio, double NearfullRatio,
+    IReadOnlyList<string> Flags,
     IReadOnlyList<int> OsdIds);
 
 /// <summary>`ceph osd df`, in bytes.</summary>
-public sealed record OsdDf(IReadOnlyList<OsdUsage> Osds, long TotalBytes, long UsedBytes, long AvailBytes, double AverageUtilizationPercent)
+public sealed record OsdDf(IReadOnlyList<OsdUsage> Osds, long TotalBytes, long UsedBytes, long AvailBytes,
+    double AverageUtilizationPercent)
 {
     public OsdUsage? Find(int id) => Osds.FirstOrDefault(o => o.Id == id);
 }
 
-public sealed record OsdUsage(int Id, string Name, string? DeviceClass, double CrushWeight, double Reweight, long SizeBytes, long UsedBytes,
+public sealed record OsdUsage(int Id, string Name, string? DeviceClass, double CrushWeight, double Reweight,
+    long SizeBytes, long UsedBytes,
     long AvailBytes, double UtilizationPercent, int Pgs, string Status);
 
 /// <summary>

@@ -37,7 +37,8 @@ public sealed record CephPoolInfo(
     IReadOnlyList<string> Flags);
 
 /// <summary>`ceph osd pool get-quota`: limits (0 = none) and current use.</summary>
-public sealed record PoolQuota(string PoolName, int PoolId, long MaxBytes, long MaxObjects, long CurrentBytes, long CurrentObjects);
+public sealed record PoolQuota(string PoolName, int PoolId, long MaxBytes, long MaxObjects, long CurrentBytes,
+    long CurrentObjects);
 
 /// <summary>Arguments of `ceph osd pool create`; null leaves a setting to the cluster's defaults.</summary>
 public sealed record PoolCreateOptions(string Name)

@@ -14,7 +14,9 @@ public sealed record CephStatus(
     long NumObjects,
     bool MgrAvailable);
 
-/// <summary>Overall health and the checks behind it (`ceph health detail` fills <see cref="HealthCheck.Details"/>).</summary>
+/// <summary>
+/// Overall health and the checks behind it (`ceph health detail` fills <see cref="HealthCheck.Details"/>).
+/// </summary>
 public sealed record HealthReport(string Status, IReadOnlyList<HealthCheck> Checks)
 {
     public bool IsOk => Status == "HEALTH_OK";
@@ -28,7 +30,8 @@ public sealed record HealthReport(string Status, IReadOnlyList<HealthCheck> Chec
 }
 
 /// <summary>One health check, e.g. code OSD_DOWN, severity HEALTH_WARN, summary "1 osds down".</summary>
-public sealed record HealthCheck(string Code, string Severity, string Summary, int Count, bool Muted, IReadOnlyList<string> Details);
+public sealed record HealthCheck(string Code, string Severity, string Summary, int Count, bool Muted,
+    IReadOnlyList<string> Details);
 
 public sealed record OsdMapSummary(int Epoch, int NumOsds, int NumUpOsds, int NumInOsds, int NumRemappedPgs);
 
@@ -36,12 +39,15 @@ public sealed record OsdMapSummary(int Epoch, int NumOsds, int NumUpOsds, int Nu
 /// Placement groups by state plus raw capacity (from `ceph status` or `ceph pg stat`). A state is
 /// Ceph's '+'-joined flag list, e.g. "active+clean", "stale+active+clean", "active+undersized+degraded".
 /// </summary>
-public sealed record PgSummary(int NumPgs, IReadOnlyList<PgStateCount> ByState, long DataBytes, long BytesUsed, long BytesAvail, long BytesTotal,
+public sealed record PgSummary(int NumPgs, IReadOnlyList<PgStateCount> ByState, long DataBytes, long BytesUsed,
+    long BytesAvail, long BytesTotal,
     bool Ready)
 {
     public int ActiveClean => ByState.Where(s => s.IsActiveClean).Sum(s => s.Count);
 
-    /// <summary>Share of PGs that are active+clean, 0–100. No PGs at all counts as 100: there is nothing to wait for.</summary>
+    /// <summary>
+    /// Share of PGs that are active+clean, 0–100. No PGs at all counts as 100: there is nothing to wait for.
+    /// </summary>
     public double ActiveCleanPercent => NumPgs == 0 ? 100 : 100.0 * ActiveClean / NumPgs;
 
     /// <summary>True when Ceph has PG statistics (`pg_ready`) and every PG is active+clean.</summary>
@@ -51,7 +57,8 @@ public sealed record PgSummary(int NumPgs, IReadOnlyList<PgStateCount> ByState, 
     public string Describe()
     {
         var others = ByState.Where(s => !s.IsActiveClean).Select(s => $"{s.Count} {s.State}");
-        var text = string.Create(CultureInfo.InvariantCulture, $"{ActiveClean}/{NumPgs} PGs active+clean ({ActiveCleanPercent:0.#}%)");
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{ActiveClean}/{NumPgs} PGs active+clean ({ActiveCleanPercent:0.#}%)");
         var rest = string.Join(", ", others);
         return rest.Length == 0 ? text : text + "; " + rest;
     }
@@ -61,7 +68,8 @@ public sealed record PgStateCount(string State, int Count)
 {
     // Flags that do not make a PG less available or less redundant: scrubbing and snapshot
     // trimming run on healthy PGs all the time, and waiting for them would never end.
-    private static readonly HashSet<string> Harmless = ["active", "clean", "scrubbing", "deep", "snaptrim", "snaptrim_wait", "scrub_scheduling"];
+    private static readonly HashSet<string> Harmless = ["active", "clean", "scrubbing", "deep", "snaptrim",
+        "snaptrim_wait", "scrub_scheduling"];
 
     public bool IsActiveClean
     {

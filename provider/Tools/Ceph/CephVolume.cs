@@ -41,17 +41,24 @@ public sealed class CephVolume
 
     public string[] Argv(params string[] command) => [Tool, .. Context.CephVolumeOptions(), .. command];
 
-    /// <summary>The kernel path behind a device path (`/dev/vdb` → `/dev/loop4`); <see cref="ObjectNotFoundException"/> when nothing is there.</summary>
+    /// <summary>
+    /// The kernel path behind a device path (`/dev/vdb` → `/dev/loop4`); <see cref="ObjectNotFoundException"/> when
+    /// nothing is there.
+    /// </summary>
     public async Task<string> ResolveDeviceAsync(string device, CancellationToken ct)
     {
         CheckDevice(device);
-        var r = await _host.RunAsync(["readlink", "-e", "--", device], null, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        var r = await _host.RunAsync(["readlink", "-e", "--", device], null, TimeSpan.FromSeconds(30), ct)
+            .ConfigureAwait(false);
         if (r.ExitCode != 0 || r.StdoutText.Trim().Length == 0)
-            throw new ObjectNotFoundException(_host.Name, "readlink", "block device", device, "the path does not exist");
+            throw new ObjectNotFoundException(_host.Name, "readlink", "block device", device,
+                "the path does not exist");
         return r.StdoutText.Trim();
     }
 
-    /// <summary>`ceph-volume inventory --format json`: every device ceph-volume considers, with why it is not available.</summary>
+    /// <summary>
+    /// `ceph-volume inventory --format json`: every device ceph-volume considers, with why it is not available.
+    /// </summary>
     public async Task<IReadOnlyList<CephVolumeDevice>> InventoryAsync(CancellationToken ct)
     {
         var r = await RunAsync(["inventory", "--format", "json"], ct).ConfigureAwait(false);
@@ -69,7 +76,9 @@ public sealed class CephVolume
         return ParseInventoryDevice(r.StdoutText);
     }
 
-    /// <summary>`ceph-volume raw list --format json`: BlueStore OSDs found on raw devices (all, or one device).</summary>
+    /// <summary>
+    /// `ceph-volume raw list --format json`: BlueStore OSDs found on raw devices (all, or one device).
+    /// </summary>
     public async Task<IReadOnlyList<RawOsd>> RawListAsync(string? device, CancellationToken ct)
     {
         string[] command = ["raw", "list", "--format", "json"];
@@ -90,16 +99,21 @@ public sealed class CephVolume
         ArgumentNullException.ThrowIfNull(options);
         var data = await ResolveDeviceAsync(options.Device, ct).ConfigureAwait(false);
         var argv = new List<string> { "raw", "prepare", "--bluestore", "--data", data };
-        if (options.CrushDeviceClass is { } cls) argv.AddRange(["--crush-device-class", Ceph.CheckName(cls, "device class")]);
+        if (options.CrushDeviceClass is { } cls)
+            argv.AddRange(["--crush-device-class", Ceph.CheckName(cls, "device class")]);
         if (options.OsdId is { } id) argv.AddRange(["--osd-id", Ceph.OsdId(id)]);
-        if (options.BlockDb is { } db) argv.AddRange(["--block.db", await ResolveDeviceAsync(db, ct).ConfigureAwait(false)]);
-        if (options.BlockWal is { } wal) argv.AddRange(["--block.wal", await ResolveDeviceAsync(wal, ct).ConfigureAwait(false)]);
+        if (options.BlockDb is { } db)
+            argv.AddRange(["--block.db", await ResolveDeviceAsync(db, ct).ConfigureAwait(false)]);
+        if (options.BlockWal is { } wal)
+            argv.AddRange(["--block.wal", await ResolveDeviceAsync(wal, ct).ConfigureAwait(false)]);
         if (options.NoTmpfs) argv.Add("--no-tmpfs");
         var r = await RunAsync([.. argv], ct).ConfigureAwait(false);
         if (r.ExitCode != 0) throw DeviceError(r, options.Device);
         var already = r.StderrText.Contains("is already prepared", StringComparison.Ordinal);
         var osd = (await RawListAsync(data, ct).ConfigureAwait(false)).FirstOrDefault()
-            ?? throw new FormatException($"`{r.CommandLine}` on {_host.Name} succeeded, but `ceph-volume raw list {data}` shows no OSD on the device");
+            ?? throw new
+                FormatException($"`{r.CommandLine}` on {_host.Name} succeeded, but `ceph-volume raw list {data}` " +
+                "shows no OSD on the device");
         return osd with { AlreadyPrepared = already };
     }
 
@@ -112,7 +126,8 @@ public sealed class CephVolume
     public async Task RawActivateAsync(string device, bool noTmpfs, CancellationToken ct)
     {
         var data = await ResolveDeviceAsync(device, ct).ConfigureAwait(false);
-        string[] command = ["raw", "activate", "--device", data, "--no-systemd", .. noTmpfs ? new[] { "--no-tmpfs" } : []];
+        string[] command = ["raw", "activate", "--device", data, "--no-systemd",
+            .. noTmpfs ? new[] { "--no-tmpfs" } : []];
         var r = await RunAsync(command, ct).ConfigureAwait(false);
         if (r.ExitCode != 0) throw DeviceError(r, device);
     }
@@ -153,7 +168,8 @@ public sealed class CephVolume
         var sys = d.Obj("sys_api") is { ValueKind: JsonValueKind.Object } s
             ? s.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Text(), StringComparer.Ordinal)
             : new Dictionary<string, string>();
-        return new CephVolumeDevice(d.RequiredStr("path", "ceph-volume inventory"), d.Bool("available"), d.Strings("rejected_reasons"),
+        return new CephVolumeDevice(d.RequiredStr("path", "ceph-volume inventory"), d.Bool("available"),
+            d.Strings("rejected_reasons"),
             d.Str("device_id") is { Length: > 0 } id ? id : null, d.Bool("ceph_device"), d.Arr("lvs").Count(), sys);
     }
 
@@ -172,24 +188,33 @@ public sealed class CephVolume
     }
 }
 
-/// <summary>A device as `ceph-volume inventory` judges it; <see cref="RejectedReasons"/> says why it cannot become an OSD.</summary>
-public sealed record CephVolumeDevice(string Path, bool Available, IReadOnlyList<string> RejectedReasons, string? DeviceId, bool CephDevice,
+/// <summary>
+/// A device as `ceph-volume inventory` judges it; <see cref="RejectedReasons"/> says why it cannot become an OSD.
+/// </summary>
+public sealed record CephVolumeDevice(string Path, bool Available, IReadOnlyList<string> RejectedReasons,
+    string? DeviceId, bool CephDevice,
     int LogicalVolumes, IReadOnlyDictionary<string, string> SysApi)
 {
     /// <summary>ceph-volume's "Has BlueStore device label": the device already belongs to an OSD.</summary>
-    public bool HasBlueStoreLabel => RejectedReasons.Any(r => r.Contains("BlueStore device label", StringComparison.Ordinal));
+    public bool HasBlueStoreLabel =>
+        RejectedReasons.Any(r => r.Contains("BlueStore device label", StringComparison.Ordinal));
 }
 
 /// <summary>A BlueStore OSD on a raw device (`ceph-volume raw list`).</summary>
-public sealed record RawOsd(int OsdId, string OsdUuid, string ClusterFsid, string Device, string Type, string? DeviceDb, string? DeviceWal)
+public sealed record RawOsd(int OsdId, string OsdUuid, string ClusterFsid, string Device, string Type, string? DeviceDb,
+    string? DeviceWal)
 {
-    /// <summary>Set by <see cref="CephVolume.RawPrepareAsync"/> when the device already had this OSD and nothing was written.</summary>
+    /// <summary>
+    /// Set by <see cref="CephVolume.RawPrepareAsync"/> when the device already had this OSD and nothing was written.
+    /// </summary>
     public bool AlreadyPrepared { get; init; }
 
     public string Name => "osd." + OsdId.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>Arguments of `ceph-volume raw prepare`. Device paths may be symlinks; they are resolved on the host.</summary>
+/// <summary>
+/// Arguments of `ceph-volume raw prepare`. Device paths may be symlinks; they are resolved on the host.
+/// </summary>
 public sealed record RawPrepareOptions(string Device)
 {
     public string? CrushDeviceClass { get; init; }
@@ -197,6 +222,9 @@ public sealed record RawPrepareOptions(string Device)
     public int? OsdId { get; init; }
     public string? BlockDb { get; init; }
     public string? BlockWal { get; init; }
-    /// <summary>Keep the data directory on disk instead of a tmpfs, so `ceph-osd@ID` starts after a reboot without re-activating.</summary>
+    /// <summary>
+    /// Keep the data directory on disk instead of a tmpfs, so `ceph-osd@ID` starts after a reboot without
+    /// re-activating.
+    /// </summary>
     public bool NoTmpfs { get; init; }
 }

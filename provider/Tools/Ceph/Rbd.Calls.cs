@@ -16,24 +16,30 @@ public sealed partial class Rbd
 
     /// <summary>`rbd clone` (see <see cref="CloneAsync"/>).</summary>
     public ToolCall<bool> CloneCall(RbdImageRef parent, string snapshot, RbdImageRef child, RbdImageOptions? options) =>
-        Call(["clone", .. Spec(parent), "--snap", Ceph.CheckName(snapshot, "snapshot name"), .. DestSpec(child), .. ImageOptions(options)],
+        Call(["clone", .. Spec(parent), "--snap", Ceph.CheckName(snapshot, "snapshot name"), .. DestSpec(child),
+            .. ImageOptions(options)],
             r => r.ExitCode == 0 ? true : throw Error(r, parent, "snapshot", $"{parent}@{snapshot}"));
 
     /// <summary>`rbd import --no-progress` of a file on the host (see <see cref="ImportAsync"/>).</summary>
     public ToolCall<bool> ImportCall(string sourcePath, RbdImageRef dest) =>
-        Call(["import", .. DestSpec(dest), "--no-progress", sourcePath], r => r.ExitCode == 0 ? true : throw ImportError(r, dest, sourcePath));
+        Call(["import", .. DestSpec(dest), "--no-progress", sourcePath],
+            r => r.ExitCode == 0 ? true : throw ImportError(r, dest, sourcePath));
 
     /// <summary>`rbd image-meta set` of one key.</summary>
     public ToolCall<bool> ImageMetaSetCall(RbdImageRef image, string key, string value) =>
         Call(["image-meta", "set", .. Spec(image), MetaKey(key), value], r => Ok(r, image));
 
-    /// <summary>`rbd image-meta list` (see <see cref="ImageMetaListAsync"/>); null when the image does not exist.</summary>
+    /// <summary>
+    /// `rbd image-meta list` (see <see cref="ImageMetaListAsync"/>); null when the image does not exist.
+    /// </summary>
     public ToolCall<IReadOnlyDictionary<string, string>?> ImageMetaFindCall(RbdImageRef image) =>
         Call(["image-meta", "list", .. Spec(image), "--format", "json"],
             r => r.ExitCode == CephErrno.ENOENT ? null
                 : r.ExitCode == 0 ? ParseImageMeta(r.StdoutText) : throw Error(r, image));
 
-    /// <summary>The image's metadata, or null when the image does not exist: "is it there, and whose is it" in one round trip.</summary>
+    /// <summary>
+    /// The image's metadata, or null when the image does not exist: "is it there, and whose is it" in one round trip.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, string>?> ImageMetaFindAsync(RbdImageRef image, CancellationToken ct)
     {
         var call = ImageMetaFindCall(image);
@@ -44,7 +50,8 @@ public sealed partial class Rbd
     public async Task RenameAsync(RbdImageRef image, string newName, CancellationToken ct)
     {
         var r = await RunAsync(["rename", .. Spec(image), "--dest-pool", Ceph.CheckName(image.Pool, "pool name"),
-            .. image.Namespace is null ? Array.Empty<string>() : ["--dest-namespace", Ceph.CheckName(image.Namespace, "namespace")],
+            .. image.Namespace is null ? Array.Empty<string>()
+                : ["--dest-namespace", Ceph.CheckName(image.Namespace, "namespace")],
             "--dest", Ceph.CheckName(newName, "image name")], CommandTimeout, ct).ConfigureAwait(false);
         if (r.ExitCode != 0) throw Error(r, image);
     }

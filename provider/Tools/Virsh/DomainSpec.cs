@@ -5,7 +5,8 @@ namespace Mvm.Tools;
 [EnumType("DomainType", "The libvirt domain type VMs run as.")]
 public enum DomainType
 {
-    [EnumValue("kvm", "Hardware virtualisation through KVM; needs the CPU's virtualisation extensions (vmx/svm) and /dev/kvm.")]
+    [EnumValue("kvm",
+        "Hardware virtualisation through KVM; needs the CPU's virtualisation extensions (vmx/svm) and /dev/kvm.")]
     Kvm,
     [EnumValue("qemu", "Software emulation (TCG): slow, for labs and nested setups without KVM.")]
     Qemu,
@@ -65,7 +66,10 @@ public sealed record DomainSpec
     /// <summary>The most vCPUs the domain can have without a reboot (the `&lt;vcpu&gt;` value).</summary>
     public required int MaxVcpus { get; init; }
 
-    /// <summary>vCPUs online at boot (`current`); null means <see cref="MaxVcpus"/>. Lower than the maximum leaves room to hot-add.</summary>
+    /// <summary>
+    /// vCPUs online at boot (`current`); null means <see cref="MaxVcpus"/>. Lower than the maximum leaves room to
+    /// hot-add.
+    /// </summary>
     public int? Vcpus { get; init; }
 
     /// <summary>Null leaves the CPU to libvirt's default.</summary>
@@ -73,7 +77,9 @@ public sealed record DomainSpec
 
     public string Arch { get; init; } = "x86_64";
 
-    /// <summary>`q35` (PCIe, hot-plug through root ports) or `pc`; libvirt expands it to the newest versioned machine.</summary>
+    /// <summary>
+    /// `q35` (PCIe, hot-plug through root ports) or `pc`; libvirt expands it to the newest versioned machine.
+    /// </summary>
     public string Machine { get; init; } = "q35";
 
     public Firmware Firmware { get; init; } = Firmware.Bios;
@@ -125,20 +131,29 @@ public sealed record DomainSpec
     /// </summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first thing libvirt would reject or the provider could not manage.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first thing libvirt would reject or the provider could not
+    /// manage.
+    /// </summary>
     public void Validate()
     {
         DomainNames.Validate(Name);
-        if (MemoryKiB <= 0) throw new ArgumentException($"domain {Name}: memory must be positive (got {MemoryKiB} KiB)");
+        if (MemoryKiB <= 0) throw new
+            ArgumentException($"domain {Name}: memory must be positive (got {MemoryKiB} KiB)");
         if (CurrentMemoryKiB is { } cur && (cur <= 0 || cur > MemoryKiB))
-            throw new ArgumentException($"domain {Name}: current memory {cur} KiB must be between 1 and the maximum {MemoryKiB} KiB");
-        if (MaxVcpus < 1) throw new ArgumentException($"domain {Name}: the vCPU maximum must be at least 1 (got {MaxVcpus})");
+            throw new
+                ArgumentException($"domain {Name}: current memory {cur} KiB must be between 1 and the " +
+                $"maximum {MemoryKiB} KiB");
+        if (MaxVcpus < 1) throw new
+            ArgumentException($"domain {Name}: the vCPU maximum must be at least 1 (got {MaxVcpus})");
         if (Vcpus is { } v && (v < 1 || v > MaxVcpus))
             throw new ArgumentException($"domain {Name}: {v} vCPUs is outside 1..{MaxVcpus} (the maximum)");
         if (Cpu is { Mode: CpuMode.Custom, Model: null or "" })
             throw new ArgumentException($"domain {Name}: a custom CPU needs a model name");
         if (HotplugSlots < 0) throw new ArgumentException($"domain {Name}: hotplug slots cannot be negative");
-        if (SecureBoot && Firmware != Firmware.Uefi) throw new ArgumentException($"domain {Name}: Secure Boot needs UEFI firmware");
+        if (SecureBoot
+            && Firmware != Firmware.Uefi) throw new
+            ArgumentException($"domain {Name}: Secure Boot needs UEFI firmware");
         foreach (var dev in BootDevices)
         {
             if (dev is not ("hd" or "cdrom" or "network" or "fd"))
@@ -148,9 +163,11 @@ public sealed record DomainSpec
         foreach (var i in Interfaces) i.Validate(Name);
         if (Disks.GroupBy(d => d.TargetDev).FirstOrDefault(g => g.Count() > 1) is { } dupDisk)
             throw new ArgumentException($"domain {Name}: two disks use target {dupDisk.Key}");
-        if (Interfaces.Where(i => i.Mac is not null).GroupBy(i => i.Mac!.ToLowerInvariant()).FirstOrDefault(g => g.Count() > 1) is { } dupMac)
+        if (Interfaces.Where(i => i.Mac is not null).GroupBy(i => i.Mac!.ToLowerInvariant())
+            .FirstOrDefault(g => g.Count() > 1) is { } dupMac)
             throw new ArgumentException($"domain {Name}: two interfaces use MAC {dupMac.Key}");
-        if (Metadata.Keys.Any(string.IsNullOrEmpty)) throw new ArgumentException($"domain {Name}: metadata keys cannot be empty");
+        if (Metadata.Keys.Any(string.IsNullOrEmpty)) throw new
+            ArgumentException($"domain {Name}: metadata keys cannot be empty");
     }
 }
 
@@ -212,14 +229,19 @@ public sealed record DiskSpec
     internal void Validate(string domain)
     {
         if (string.IsNullOrEmpty(TargetDev) || !TargetDev.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
-            throw new ArgumentException($"domain {domain}: disk target '{TargetDev}' must be a device name like vda or sdb");
+            throw new
+                ArgumentException($"domain {domain}: disk target '{TargetDev}' must be a device name like vda or sdb");
         var expected = Bus == DiskBus.Virtio ? "vd" : "sd";
         if (!TargetDev.StartsWith(expected, StringComparison.Ordinal))
-            throw new ArgumentException($"domain {domain}: disk target '{TargetDev}' on bus {Bus.ToString().ToLowerInvariant()} should start with '{expected}'");
+            throw new
+                ArgumentException($"domain {domain}: disk target '{TargetDev}' on " +
+                $"bus {Bus.ToString().ToLowerInvariant()} should start with '{expected}'");
         if (Device == DiskDevice.Cdrom && Bus == DiskBus.Virtio)
             throw new ArgumentException($"domain {domain}: CD-ROM {TargetDev} cannot be on virtio; use sata or scsi");
         if (Serial is { } s && (s.Length > 20 || s.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')))
-            throw new ArgumentException($"domain {domain}: disk serial '{s}' must be at most 20 letters, digits, '-' or '_' (virtio-blk truncates longer ones)");
+            throw new
+                ArgumentException($"domain {domain}: disk serial '{s}' must be at most 20 letters, digits, '-' or " +
+                "'_' (virtio-blk truncates longer ones)");
         Source.Validate(domain, TargetDev);
     }
 }
@@ -235,8 +257,10 @@ public sealed record FileDiskSource(string Path, string Format = "qcow2") : Disk
 {
     internal override void Validate(string domain, string target)
     {
-        if (!Path.StartsWith('/')) throw new ArgumentException($"domain {domain}: disk {target} path '{Path}' must be absolute");
-        if (Format is not ("qcow2" or "raw")) throw new ArgumentException($"domain {domain}: disk {target} format '{Format}' must be qcow2 or raw");
+        if (!Path.StartsWith('/')) throw new
+            ArgumentException($"domain {domain}: disk {target} path '{Path}' must be absolute");
+        if (Format is not ("qcow2" or "raw")) throw new
+            ArgumentException($"domain {domain}: disk {target} format '{Format}' must be qcow2 or raw");
     }
 }
 
@@ -250,25 +274,33 @@ public sealed record CephAuth(string Username, Guid SecretUuid);
 /// An RBD image opened by QEMU through librbd (a `&lt;disk type='network'&gt;`), always raw.
 /// With no monitors, librbd reads /etc/ceph/ceph.conf on the host.
 /// </summary>
-public sealed record RbdDiskSource(string Pool, string Image, IReadOnlyList<CephMonitor> Monitors, CephAuth? Auth) : DiskSource
+public sealed record RbdDiskSource(string Pool, string Image, IReadOnlyList<CephMonitor> Monitors, CephAuth? Auth)
+    : DiskSource
 {
     // By value, monitors included: specs are compared to what was read back from a host.
     public bool Equals(RbdDiskSource? other) =>
-        other is not null && Pool == other.Pool && Image == other.Image && Auth == other.Auth && Monitors.SequenceEqual(other.Monitors);
+        other is not null && Pool == other.Pool && Image == other.Image && Auth == other.Auth
+            && Monitors.SequenceEqual(other.Monitors);
 
     public override int GetHashCode() => HashCode.Combine(Pool, Image, Auth, Monitors.Count);
 
     internal override void Validate(string domain, string target)
     {
-        if (string.IsNullOrEmpty(Pool) || Pool.Contains('/')) throw new ArgumentException($"domain {domain}: disk {target} RBD pool '{Pool}' must be a pool name");
-        if (string.IsNullOrEmpty(Image)) throw new ArgumentException($"domain {domain}: disk {target} needs an RBD image name");
-        if (Auth is { Username: null or "" }) throw new ArgumentException($"domain {domain}: disk {target} cephx auth needs a user name");
+        if (string.IsNullOrEmpty(Pool)
+            || Pool.Contains('/')) throw new
+            ArgumentException($"domain {domain}: disk {target} RBD pool '{Pool}' must be a pool name");
+        if (string.IsNullOrEmpty(Image)) throw new
+            ArgumentException($"domain {domain}: disk {target} needs an RBD image name");
+        if (Auth is { Username: null or "" }) throw new
+            ArgumentException($"domain {domain}: disk {target} cephx auth needs a user name");
     }
 }
 
 public enum InterfaceKind
 {
-    /// <summary>A bridge on the host by name (an OVS bridge with <see cref="InterfaceSpec.OpenVSwitch"/>, else a Linux bridge).</summary>
+    /// <summary>
+    /// A bridge on the host by name (an OVS bridge with <see cref="InterfaceSpec.OpenVSwitch"/>, else a Linux bridge).
+    /// </summary>
     Bridge,
 
     /// <summary>A libvirt network, optionally a port group of it (how OVS VLAN port groups are offered).</summary>
@@ -292,7 +324,9 @@ public sealed record InterfaceSpec
     /// <summary>Access VLAN set on the OVS port (needs Open vSwitch or a network that uses it).</summary>
     public int? VlanTag { get; init; }
 
-    /// <summary>Fixed by the provider so the NIC can be found again (detach matches on it); null lets libvirt pick one.</summary>
+    /// <summary>
+    /// Fixed by the provider so the NIC can be found again (detach matches on it); null lets libvirt pick one.
+    /// </summary>
     public string? Mac { get; init; }
 
     public string Model { get; init; } = "virtio";
@@ -305,14 +339,26 @@ public sealed record InterfaceSpec
 
     internal void Validate(string domain)
     {
-        if (string.IsNullOrEmpty(Source)) throw new ArgumentException($"domain {domain}: an interface needs a {Kind.ToString().ToLowerInvariant()} name");
-        if (VlanTag is { } tag && (tag < 1 || tag > 4094)) throw new ArgumentException($"domain {domain}: VLAN {tag} is outside 1..4094");
-        if (Mac is { } mac && !MacAddresses.IsValid(mac)) throw new ArgumentException($"domain {domain}: '{mac}' is not a MAC address like 52:54:00:12:34:56");
-        if (Mac is { } m && MacAddresses.IsMulticast(m)) throw new ArgumentException($"domain {domain}: MAC {m} is a multicast address; a NIC needs a unicast one");
-        if (PortGroup is not null && Kind != InterfaceKind.Network) throw new ArgumentException($"domain {domain}: a port group needs a network interface");
-        if (OpenVSwitch && Kind != InterfaceKind.Bridge) throw new ArgumentException($"domain {domain}: Open vSwitch is set on the network, not on its interfaces");
+        if (string.IsNullOrEmpty(Source)) throw new
+            ArgumentException($"domain {domain}: an interface needs a {Kind.ToString().ToLowerInvariant()} name");
+        if (VlanTag is { } tag
+            && (tag < 1 || tag > 4094)) throw new ArgumentException($"domain {domain}: VLAN {tag} is outside 1..4094");
+        if (Mac is { } mac
+            && !MacAddresses.IsValid(mac)) throw new
+            ArgumentException($"domain {domain}: '{mac}' is not a MAC address like 52:54:00:12:34:56");
+        if (Mac is { } m
+            && MacAddresses.IsMulticast(m)) throw new
+            ArgumentException($"domain {domain}: MAC {m} is a multicast address; a NIC needs a unicast one");
+        if (PortGroup is not null
+            && Kind != InterfaceKind.Network) throw new
+            ArgumentException($"domain {domain}: a port group needs a network interface");
+        if (OpenVSwitch
+            && Kind != InterfaceKind.Bridge) throw new
+            ArgumentException($"domain {domain}: Open vSwitch is set on the network, not on its interfaces");
         if (VlanTag is not null && Kind == InterfaceKind.Bridge && !OpenVSwitch)
-            throw new ArgumentException($"domain {domain}: a VLAN tag on bridge {Source} needs Open vSwitch (libvirt cannot tag on a Linux bridge)");
+            throw new
+                ArgumentException($"domain {domain}: a VLAN tag on bridge {Source} needs Open vSwitch (libvirt " +
+                "cannot tag on a Linux bridge)");
         if (string.IsNullOrEmpty(Model) || !Model.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             throw new ArgumentException($"domain {domain}: NIC model '{Model}' is not a model name");
     }
@@ -330,7 +376,9 @@ public static class MacAddresses
     public static string Normalize(string mac) => mac.ToLowerInvariant();
 }
 
-/// <summary>Which names libvirt accepts for domains, networks and pools (and the provider can pass safely as one argv word).</summary>
+/// <summary>
+/// Which names libvirt accepts for domains, networks and pools (and the provider can pass safely as one argv word).
+/// </summary>
 public static class DomainNames
 {
     public static void Validate(string name, string kind = "domain")
@@ -340,7 +388,10 @@ public static class DomainNames
         // read as an option to tools that take positional names; control characters break its
         // line-oriented listings.
         if (name.Contains('/') || name[0] == '-' || name.Any(char.IsControl) || name.Trim() != name)
-            throw new ArgumentException($"{kind} name '{name}' may not contain '/' or control characters, start with '-', or start or end with spaces");
-        if (name.Length > 200) throw new ArgumentException($"{kind} name '{name[..20]}…' is longer than 200 characters");
+            throw new
+                ArgumentException($"{kind} name '{name}' may not contain '/' or control characters, start with '-', " +
+                "or start or end with spaces");
+        if (name.Length > 200) throw new
+            ArgumentException($"{kind} name '{name[..20]}…' is longer than 200 characters");
     }
 }

@@ -79,12 +79,16 @@ public sealed class DomainXml
         {
             "kvm" => DomainType.Kvm,
             "qemu" => DomainType.Qemu,
-            var t => throw new FormatException($"domain {Name} has type '{t}'; the provider manages only kvm and qemu domains"),
+            var t =>
+                throw new
+                FormatException($"domain {Name} has type '{t}'; the provider manages only kvm and qemu domains"),
         };
         set => Root.SetAttributeValue("type", value == DomainType.Kvm ? "kvm" : "qemu");
     }
 
-    /// <summary>The running domain's id (only in live XML); null when it is not running or the XML is the inactive definition.</summary>
+    /// <summary>
+    /// The running domain's id (only in live XML); null when it is not running or the XML is the inactive definition.
+    /// </summary>
     public int? Id => (string?)Root.Attribute("id") is { } id ? int.Parse(id, CultureInfo.InvariantCulture) : null;
 
     public string? Description
@@ -106,14 +110,18 @@ public sealed class DomainXml
         set => WriteSize("memory", value, ["name", "uuid", "genid", "title", "description", "metadata", "maxMemory"]);
     }
 
-    /// <summary>`&lt;currentMemory&gt;`: the balloon target; libvirt treats a missing one as equal to <see cref="MemoryKiB"/>.</summary>
+    /// <summary>
+    /// `&lt;currentMemory&gt;`: the balloon target; libvirt treats a missing one as equal to <see cref="MemoryKiB"/>.
+    /// </summary>
     public long CurrentMemoryKiB
     {
         get => ReadSize("currentMemory") ?? MemoryKiB;
         set
         {
-            if (value > MemoryKiB) throw new ArgumentOutOfRangeException(nameof(value), $"current memory {value} KiB exceeds the maximum {MemoryKiB} KiB");
-            WriteSize("currentMemory", value, ["name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory"]);
+            if (value > MemoryKiB) throw new ArgumentOutOfRangeException(nameof(value),
+                $"current memory {value} KiB exceeds the maximum {MemoryKiB} KiB");
+            WriteSize("currentMemory", value,
+                ["name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory"]);
         }
     }
 
@@ -134,11 +142,14 @@ public sealed class DomainXml
     /// <summary>vCPUs online at boot (`current`), or the maximum when the attribute is absent.</summary>
     public int Vcpus
     {
-        get => (string?)Vcpu.Attribute("current") is { } c ? int.Parse(c, NumberStyles.None, CultureInfo.InvariantCulture) : MaxVcpus;
+        get =>
+            (string?)Vcpu.Attribute("current") is { } c ? int.Parse(c, NumberStyles.None, CultureInfo.InvariantCulture)
+            : MaxVcpus;
         set
         {
             if (value < 1 || value > MaxVcpus)
-                throw new ArgumentOutOfRangeException(nameof(value), $"{value} vCPUs is outside 1..{MaxVcpus} (the maximum)");
+                throw new ArgumentOutOfRangeException(nameof(value),
+                    $"{value} vCPUs is outside 1..{MaxVcpus} (the maximum)");
             Vcpu.SetAttributeValue("current", value.ToString(CultureInfo.InvariantCulture));
         }
     }
@@ -161,7 +172,8 @@ public sealed class DomainXml
                 "maximum" => new CpuSpec(CpuMode.Maximum),
                 // libvirt's default mode is custom: a <cpu> with only a <model> is one.
                 "custom" or null => model is null ? null : new CpuSpec(CpuMode.Custom, model),
-                var m => throw new FormatException($"domain {Name} has CPU mode '{m}', which the provider does not know"),
+                var m =>
+                    throw new FormatException($"domain {Name} has CPU mode '{m}', which the provider does not know"),
             };
         }
     }
@@ -176,8 +188,10 @@ public sealed class DomainXml
         if (cpu == Cpu) return;
         Root.Element("cpu")?.Remove();
         if (cpu is null) return;
-        LibvirtXml.InsertAfter(Root, DomainXmlBuilder.Cpu(cpu), ["name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory",
-            "currentMemory", "blkiotune", "memtune", "memoryBacking", "vcpu", "vcpus", "iothreads", "iothreadids", "cputune", "numatune", "resource",
+        LibvirtXml.InsertAfter(Root, DomainXmlBuilder.Cpu(cpu),
+            ["name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory",
+            "currentMemory", "blkiotune", "memtune", "memoryBacking", "vcpu", "vcpus", "iothreads", "iothreadids",
+                "cputune", "numatune", "resource",
             "sysinfo", "bootloader", "bootloader_args", "os", "idmap", "features"]);
     }
 
@@ -195,7 +209,8 @@ public sealed class DomainXml
 
     /// <summary>UEFI when the XML asks for automatic EFI firmware or names a pflash loader.</summary>
     public Firmware Firmware =>
-        (string?)Os.Attribute("firmware") == "efi" || (string?)Os.Element("loader")?.Attribute("type") == "pflash" ? Firmware.Uefi : Firmware.Bios;
+        (string?)Os.Attribute("firmware") == "efi"
+            || (string?)Os.Element("loader")?.Attribute("type") == "pflash" ? Firmware.Uefi : Firmware.Bios;
 
     /// <summary>The firmware code image libvirt chose or was given (e.g. /usr/share/OVMF/OVMF_CODE_4M.fd).</summary>
     public string? LoaderPath => Os.Element("loader")?.Value is { Length: > 0 } v ? v : null;
@@ -207,14 +222,17 @@ public sealed class DomainXml
 
     /// <summary>Secure Boot as the firmware feature list or the loader says.</summary>
     public bool SecureBoot =>
-        Os.Element("firmware")?.Elements("feature").FirstOrDefault(f => (string?)f.Attribute("name") == "secure-boot") is { } f
+        Os.Element("firmware")?.Elements("feature")
+            .FirstOrDefault(f => (string?)f.Attribute("name") == "secure-boot") is { } f
             ? (string?)f.Attribute("enabled") == "yes"
             : (string?)Os.Element("loader")?.Attribute("secure") == "yes";
 
-    public IReadOnlyList<string> BootDevices => Os.Elements("boot").Select(b => (string?)b.Attribute("dev") ?? "").ToList();
+    public IReadOnlyList<string> BootDevices =>
+        Os.Elements("boot").Select(b => (string?)b.Attribute("dev") ?? "").ToList();
 
     /// <summary>Names of the `&lt;features&gt;` children (`acpi`, `apic`, `smm` …).</summary>
-    public IReadOnlyList<string> Features => Root.Element("features")?.Elements().Select(e => e.Name.LocalName).ToList() ?? [];
+    public IReadOnlyList<string> Features =>
+        Root.Element("features")?.Elements().Select(e => e.Name.LocalName).ToList() ?? [];
 
     // ---- devices --------------------------------------------------------------------------
 
@@ -224,15 +242,20 @@ public sealed class DomainXml
     public IReadOnlyList<DomainDisk> Disks => Devices.Elements("disk").Select(e => new DomainDisk(e)).ToList();
 
     /// <summary>NICs in device order (the order the guest enumerates them).</summary>
-    public IReadOnlyList<DomainInterface> Interfaces => Devices.Elements("interface").Select(e => new DomainInterface(e)).ToList();
+    public IReadOnlyList<DomainInterface> Interfaces =>
+        Devices.Elements("interface").Select(e => new DomainInterface(e)).ToList();
 
     /// <summary>Serial ports and consoles (a console on a serial port is listed twice, as libvirt does).</summary>
     public IReadOnlyList<DomainCharDevice> CharDevices =>
-        Devices.Elements().Where(e => e.Name.LocalName is "serial" or "console").Select(e => new DomainCharDevice(e)).ToList();
+        Devices.Elements().Where(e => e.Name.LocalName is "serial" or "console").Select(e => new DomainCharDevice(e))
+            .ToList();
 
-    /// <summary>Devices the typed view does not model (controllers, inputs, channels, rng …), as their element names.</summary>
+    /// <summary>
+    /// Devices the typed view does not model (controllers, inputs, channels, rng …), as their element names.
+    /// </summary>
     public IReadOnlyList<string> OtherDevices =>
-        Devices.Elements().Select(e => e.Name.LocalName).Where(n => n is not ("disk" or "interface" or "serial" or "console")).ToList();
+        Devices.Elements().Select(e => e.Name.LocalName)
+            .Where(n => n is not ("disk" or "interface" or "serial" or "console")).ToList();
 
     public DomainDisk? FindDisk(string targetDev) => Disks.FirstOrDefault(d => d.TargetDev == targetDev);
 
@@ -243,7 +266,8 @@ public sealed class DomainXml
     public DomainDisk AddDisk(DiskSpec disk)
     {
         disk.Validate(Name);
-        if (FindDisk(disk.TargetDev) is not null) throw new ArgumentException($"domain {Name} already has a disk {disk.TargetDev}");
+        if (FindDisk(disk.TargetDev) is not null) throw new
+            ArgumentException($"domain {Name} already has a disk {disk.TargetDev}");
         var e = DomainXmlBuilder.Disk(disk);
         LibvirtXml.InsertAmongDevices(Devices, e);
         return new DomainDisk(e);
@@ -259,7 +283,9 @@ public sealed class DomainXml
     public DomainInterface AddInterface(InterfaceSpec nic)
     {
         nic.Validate(Name);
-        if (nic.Mac is { } mac && FindInterface(mac) is not null) throw new ArgumentException($"domain {Name} already has a NIC with MAC {mac}");
+        if (nic.Mac is { } mac
+            && FindInterface(mac) is not null) throw new
+            ArgumentException($"domain {Name} already has a NIC with MAC {mac}");
         var e = DomainXmlBuilder.Interface(nic);
         LibvirtXml.InsertAmongDevices(Devices, e);
         return new DomainInterface(e);
@@ -285,7 +311,8 @@ public sealed class DomainXml
     public void SetMetadata(string key, string? value)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        var existing = MetadataElement(create: false)?.Elements(Mvm + "item").FirstOrDefault(i => (string?)i.Attribute("name") == key);
+        var existing = MetadataElement(create: false)?.Elements(Mvm + "item")
+            .FirstOrDefault(i => (string?)i.Attribute("name") == key);
         if (value is null)
         {
             existing?.Remove();
@@ -300,7 +327,8 @@ public sealed class DomainXml
         var metadata = Root.Element("metadata");
         var mine = metadata?.Element(Mvm + "domain");
         if (mine is not null || !create) return mine;
-        metadata ??= LibvirtXml.InsertAfter(Root, new XElement("metadata"), ["name", "uuid", "genid", "title", "description"]);
+        metadata ??= LibvirtXml.InsertAfter(Root, new XElement("metadata"),
+            ["name", "uuid", "genid", "title", "description"]);
         mine = DomainXmlBuilder.MetadataRoot();
         metadata.Add(mine);
         return mine;
@@ -332,9 +360,11 @@ public sealed class DomainXml
         Interfaces = Interfaces.Select(i => i.ToSpec()).OfType<InterfaceSpec>().ToList(),
         SerialConsole = CharDevices.Any(c => c.Kind == "console"),
         MemoryBalloon = Devices.Element("memballoon") is { } b && (string?)b.Attribute("model") != "none",
-        GuestAgent = Devices.Elements("channel").Any(c => (string?)c.Element("target")?.Attribute("name") == DomainXmlBuilder.GuestAgentChannel),
+        GuestAgent = Devices.Elements("channel")
+            .Any(c => (string?)c.Element("target")?.Attribute("name") == DomainXmlBuilder.GuestAgentChannel),
         Rng = Devices.Elements("rng").Any(),
-        ScsiController = Devices.Elements("controller").Any(c => (string?)c.Attribute("type") == "scsi" && (string?)c.Attribute("model") == "virtio-scsi"),
+        ScsiController = Devices.Elements("controller")
+            .Any(c => (string?)c.Attribute("type") == "scsi" && (string?)c.Attribute("model") == "virtio-scsi"),
         Description = Description,
         Metadata = Metadata,
     };
@@ -354,10 +384,13 @@ public sealed class DomainXml
 /// <summary>XML plumbing shared by the domain, network, pool and secret models.</summary>
 internal static class LibvirtXml
 {
-    /// <summary>Parses libvirt XML without DTD processing (never needed, and a way to make a parser fetch or expand things).</summary>
+    /// <summary>
+    /// Parses libvirt XML without DTD processing (never needed, and a way to make a parser fetch or expand things).
+    /// </summary>
     public static XElement ParseRoot(string xml, string expectedRoot)
     {
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreWhitespace = true };
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null,
+            IgnoreWhitespace = true };
         using var reader = XmlReader.Create(new StringReader(xml), settings);
         XDocument doc;
         try
@@ -375,7 +408,9 @@ internal static class LibvirtXml
         return root;
     }
 
-    /// <summary>The child element, created after the last of <paramref name="after"/> present (or first) when missing.</summary>
+    /// <summary>
+    /// The child element, created after the last of <paramref name="after"/> present (or first) when missing.
+    /// </summary>
     public static XElement Child(XElement parent, string name, string[] after) =>
         parent.Element(name) ?? InsertAfter(parent, new XElement(name), after);
 
@@ -392,7 +427,9 @@ internal static class LibvirtXml
         return e;
     }
 
-    /// <summary>A new device goes after the last device of its kind (device order is the guest's enumeration order).</summary>
+    /// <summary>
+    /// A new device goes after the last device of its kind (device order is the guest's enumeration order).
+    /// </summary>
     public static void InsertAmongDevices(XElement devices, XElement e)
     {
         var last = devices.Elements(e.Name).LastOrDefault();
@@ -403,5 +440,6 @@ internal static class LibvirtXml
     }
 
     public static int? IntAttr(XElement? e, string name) =>
-        (string?)e?.Attribute(name) is { } v && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+        (string?)e?.Attribute(name) is { } v
+            && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 }

@@ -25,13 +25,15 @@ internal static class DomainXmlBuilder
         if (spec.Metadata.Count > 0)
         {
             var mine = MetadataRoot();
-            foreach (var (key, value) in spec.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal)) mine.Add(MetadataItem(key, value));
+            foreach (var (key, value) in spec.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                mine.Add(MetadataItem(key, value));
             domain.Add(new XElement("metadata", mine));
         }
         domain.Add(
             Size("memory", spec.MemoryKiB),
             Size("currentMemory", spec.CurrentMemoryKiB ?? spec.MemoryKiB),
-            new XElement("vcpu", new XAttribute("placement", "static"), new XAttribute("current", Num(spec.Vcpus ?? spec.MaxVcpus)), Num(spec.MaxVcpus)),
+            new XElement("vcpu", new XAttribute("placement", "static"),
+                new XAttribute("current", Num(spec.Vcpus ?? spec.MaxVcpus)), Num(spec.MaxVcpus)),
             Os(spec),
             Features(spec));
         if (spec.Cpu is { } cpu) domain.Add(Cpu(cpu));
@@ -41,11 +43,14 @@ internal static class DomainXmlBuilder
         return domain;
     }
 
-    public static XElement MetadataRoot() => new(Mvm + "domain", new XAttribute(XNamespace.Xmlns + "mvm", DomainXml.MetadataNamespace));
+    public static XElement MetadataRoot() =>
+        new(Mvm + "domain", new XAttribute(XNamespace.Xmlns + "mvm", DomainXml.MetadataNamespace));
 
-    public static XElement MetadataItem(string key, string value) => new(Mvm + "item", new XAttribute("name", key), value);
+    public static XElement MetadataItem(string key, string value) =>
+        new(Mvm + "item", new XAttribute("name", key), value);
 
-    private static XElement Size(string name, long kib) => new(name, new XAttribute("unit", "KiB"), LibvirtUnits.Format(kib));
+    private static XElement Size(string name, long kib) =>
+        new(name, new XAttribute("unit", "KiB"), LibvirtUnits.Format(kib));
 
     private static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
 
@@ -92,22 +97,27 @@ internal static class DomainXmlBuilder
         var devices = new XElement("devices");
         foreach (var d in spec.Disks) devices.Add(Disk(d));
         var scsi = spec.ScsiController || spec.Disks.Any(d => d.Bus == DiskBus.Scsi);
-        if (scsi) devices.Add(new XElement("controller", new XAttribute("type", "scsi"), new XAttribute("index", "0"), new XAttribute("model", "virtio-scsi")));
+        if (scsi)
+            devices.Add(new XElement("controller", new XAttribute("type", "scsi"), new XAttribute("index", "0"),
+            new XAttribute("model", "virtio-scsi")));
         // No USB: nothing the provider attaches uses it, and on q35 it would take a PCIe port.
         devices.Add(new XElement("controller", new XAttribute("type", "usb"), new XAttribute("model", "none")));
         if (IsQ35(spec.Machine))
         {
             var pciDevices = spec.Disks.Count(d => d.Bus == DiskBus.Virtio) + spec.Interfaces.Count
                 + (scsi ? 1 : 0) + (spec.MemoryBalloon ? 1 : 0) + (spec.GuestAgent ? 1 : 0) + (spec.Rng ? 1 : 0);
-            devices.Add(new XElement("controller", new XAttribute("type", "pci"), new XAttribute("index", "0"), new XAttribute("model", "pcie-root")));
+            devices.Add(new XElement("controller", new XAttribute("type", "pci"), new XAttribute("index", "0"),
+                new XAttribute("model", "pcie-root")));
             // Unnumbered ports: libvirt numbers them and assigns the devices above to the first ones.
             for (var i = 0; i < pciDevices + spec.HotplugSlots; i++)
-                devices.Add(new XElement("controller", new XAttribute("type", "pci"), new XAttribute("model", "pcie-root-port")));
+                devices.Add(new XElement("controller", new XAttribute("type", "pci"),
+                    new XAttribute("model", "pcie-root-port")));
         }
         foreach (var nic in spec.Interfaces) devices.Add(Interface(nic));
         if (spec.SerialConsole)
         {
-            devices.Add(new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", "0"))));
+            devices.Add(new XElement("serial", new XAttribute("type", "pty"),
+                new XElement("target", new XAttribute("port", "0"))));
             devices.Add(new XElement("console", new XAttribute("type", "pty"),
                 new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", "0"))));
         }
@@ -126,9 +136,13 @@ internal static class DomainXmlBuilder
         return devices;
     }
 
-    private static bool IsQ35(string machine) => machine == "q35" || machine.StartsWith("pc-q35", StringComparison.Ordinal);
+    private static bool IsQ35(string machine) =>
+        machine == "q35" || machine.StartsWith("pc-q35", StringComparison.Ordinal);
 
-    /// <summary>A `&lt;disk&gt;` element: also what <see cref="Virsh.AttachDeviceAsync(string, DiskSpec, ChangeScope, CancellationToken)"/> sends.</summary>
+    /// <summary>
+    /// A `&lt;disk&gt;` element: also what
+    /// <see cref="Virsh.AttachDeviceAsync(string, DiskSpec, ChangeScope, CancellationToken)"/> sends.
+    /// </summary>
     public static XElement Disk(DiskSpec d)
     {
         var disk = new XElement("disk", new XAttribute("type", d.Source is RbdDiskSource ? "network" : "file"),
@@ -144,7 +158,8 @@ internal static class DomainXmlBuilder
             case RbdDiskSource r:
                 // RBD images are raw block devices to QEMU; any format lives inside the guest's view.
                 driver.SetAttributeValue("type", "raw");
-                var source = new XElement("source", new XAttribute("protocol", "rbd"), new XAttribute("name", $"{r.Pool}/{r.Image}"));
+                var source = new XElement("source", new XAttribute("protocol", "rbd"),
+                    new XAttribute("name", $"{r.Pool}/{r.Image}"));
                 foreach (var m in r.Monitors)
                 {
                     var host = new XElement("host", new XAttribute("name", m.Host));
@@ -159,7 +174,8 @@ internal static class DomainXmlBuilder
         }
         if (d.Cache is { } cache) driver.SetAttributeValue("cache", cache);
         if (d.Discard) driver.SetAttributeValue("discard", "unmap");
-        disk.Add(new XElement("target", new XAttribute("dev", d.TargetDev), new XAttribute("bus", d.Bus.ToString().ToLowerInvariant())));
+        disk.Add(new XElement("target", new XAttribute("dev", d.TargetDev),
+            new XAttribute("bus", d.Bus.ToString().ToLowerInvariant())));
         if (d.ReadOnly || d.Device == DiskDevice.Cdrom) disk.Add(new XElement("readonly"));
         if (d.Serial is { } serial) disk.Add(new XElement("serial", serial));
         return disk;
@@ -168,12 +184,14 @@ internal static class DomainXmlBuilder
     /// <summary>cephx credentials by reference: the key itself stays in libvirt's secret store.</summary>
     public static XElement Auth(CephAuth auth) =>
         new("auth", new XAttribute("username", auth.Username),
-            new XElement("secret", new XAttribute("type", "ceph"), new XAttribute("uuid", auth.SecretUuid.ToString("D"))));
+            new XElement("secret", new XAttribute("type", "ceph"),
+                new XAttribute("uuid", auth.SecretUuid.ToString("D"))));
 
     /// <summary>An `&lt;interface&gt;` element: also what attach-device sends for a NIC.</summary>
     public static XElement Interface(InterfaceSpec nic)
     {
-        var e = new XElement("interface", new XAttribute("type", nic.Kind == InterfaceKind.Bridge ? "bridge" : "network"));
+        var e = new XElement("interface",
+            new XAttribute("type", nic.Kind == InterfaceKind.Bridge ? "bridge" : "network"));
         if (nic.Mac is { } mac) e.Add(new XElement("mac", new XAttribute("address", MacAddresses.Normalize(mac))));
         var source = nic.Kind == InterfaceKind.Bridge
             ? new XElement("source", new XAttribute("bridge", nic.Source))

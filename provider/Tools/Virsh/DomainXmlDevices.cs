@@ -47,14 +47,20 @@ public sealed class DomainDisk(XElement element)
     /// <summary>For RBD: `pool/image`.</summary>
     public string? SourceName => (string?)Source?.Attribute("name");
 
-    public string? RbdPool => Protocol == "rbd" && SourceName is { } n && n.IndexOf('/') is > 0 and var i ? n[..i] : null;
+    public string? RbdPool =>
+        Protocol == "rbd" && SourceName is { } n && n.IndexOf('/') is > 0 and var i ? n[..i] : null;
 
-    public string? RbdImage => Protocol == "rbd" && SourceName is { } n && n.IndexOf('/') is > 0 and var i ? n[(i + 1)..] : null;
+    public string? RbdImage =>
+        Protocol == "rbd" && SourceName is { } n && n.IndexOf('/') is > 0 and var i ? n[(i + 1)..] : null;
 
     public IReadOnlyList<CephMonitor> Hosts =>
-        Source?.Elements("host").Select(h => new CephMonitor((string?)h.Attribute("name") ?? "", LibvirtXml.IntAttr(h, "port"))).ToList() ?? [];
+        Source?.Elements("host")
+            .Select(h => new CephMonitor((string?)h.Attribute("name") ?? "", LibvirtXml.IntAttr(h, "port"))).ToList()
+            ?? [];
 
-    /// <summary>cephx user and secret: libvirt accepts `&lt;auth&gt;` inside `&lt;source&gt;` or directly in `&lt;disk&gt;`.</summary>
+    /// <summary>
+    /// cephx user and secret: libvirt accepts `&lt;auth&gt;` inside `&lt;source&gt;` or directly in `&lt;disk&gt;`.
+    /// </summary>
     public CephAuth? Auth
     {
         get
@@ -70,7 +76,9 @@ public sealed class DomainDisk(XElement element)
 
     public string ToXml() => Element.ToString();
 
-    /// <summary>The spec that builds this disk, or null for shapes the provider does not make (block devices, floppies, LUNs …).</summary>
+    /// <summary>
+    /// The spec that builds this disk, or null for shapes the provider does not make (block devices, floppies, LUNs …).
+    /// </summary>
     public DiskSpec? ToSpec()
     {
         if (Device is not { } device || TargetDev is not { } target) return null;
@@ -116,7 +124,8 @@ public sealed class DomainInterface(XElement element)
     public string Type => (string?)Element.Attribute("type") ?? "";
 
     /// <summary>Lower-case, as libvirt prints it; null only in a definition that left it to libvirt.</summary>
-    public string? Mac => (string?)Element.Element("mac")?.Attribute("address") is { } m ? MacAddresses.Normalize(m) : null;
+    public string? Mac =>
+        (string?)Element.Element("mac")?.Attribute("address") is { } m ? MacAddresses.Normalize(m) : null;
 
     public string? Bridge => (string?)Source?.Attribute("bridge");
 
@@ -128,7 +137,8 @@ public sealed class DomainInterface(XElement element)
     public string? VirtualPortType => (string?)Element.Element("virtualport")?.Attribute("type");
 
     /// <summary>The OVS port's interface-id (libvirt generates one; OVS records it as external_ids:iface-id).</summary>
-    public string? OvsInterfaceId => (string?)Element.Element("virtualport")?.Element("parameters")?.Attribute("interfaceid");
+    public string? OvsInterfaceId =>
+        (string?)Element.Element("virtualport")?.Element("parameters")?.Attribute("interfaceid");
 
     /// <summary>VLAN tags on the NIC itself (one for an access port). A network's port group carries its own.</summary>
     public IReadOnlyList<int> VlanTags =>
@@ -176,7 +186,9 @@ public sealed class DomainInterface(XElement element)
         return e.ToString();
     }
 
-    /// <summary>The spec that builds this NIC, or null for kinds the provider does not make (trunks, direct, user …).</summary>
+    /// <summary>
+    /// The spec that builds this NIC, or null for kinds the provider does not make (trunks, direct, user …).
+    /// </summary>
     public InterfaceSpec? ToSpec()
     {
         if (VlanTrunk || VlanTags.Count > 1) return null;
@@ -185,7 +197,8 @@ public sealed class DomainInterface(XElement element)
         {
             // Live XML of a NIC on a network: the tag and virtualport shown are what the port
             // group resolved to, not something the NIC itself says.
-            return new InterfaceSpec { Kind = InterfaceKind.Network, Source = Network!, PortGroup = PortGroup, Mac = Mac, Model = Model ?? "virtio" };
+            return new InterfaceSpec { Kind = InterfaceKind.Network, Source = Network!, PortGroup = PortGroup,
+                Mac = Mac, Model = Model ?? "virtio" };
         }
         return Type switch
         {

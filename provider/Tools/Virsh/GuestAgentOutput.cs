@@ -17,9 +17,12 @@ public static class GuestAgentOutput
         stderr.Contains("Guest agent not available for now", StringComparison.Ordinal);
 
     /// <summary>guest-file-open's error for a path that does not exist in the guest.</summary>
-    public static bool IsNoSuchFile(string stderr) => stderr.Contains("No such file or directory", StringComparison.Ordinal);
+    public static bool IsNoSuchFile(string stderr) =>
+        stderr.Contains("No such file or directory", StringComparison.Ordinal);
 
-    /// <summary>The `return` member of the agent's reply (null for commands that return `{}` are still an object, not null).</summary>
+    /// <summary>
+    /// The `return` member of the agent's reply (null for commands that return `{}` are still an object, not null).
+    /// </summary>
     public static JsonNode? ParseReturn(string stdout, string command)
     {
         JsonNode? reply;
@@ -38,12 +41,14 @@ public static class GuestAgentOutput
 
     /// <summary>guest-exec's reply: the pid to ask guest-exec-status about.</summary>
     public static long ParseExecPid(JsonNode? ret) =>
-        ret?["pid"]?.GetValue<long>() ?? throw new FormatException($"guest-exec returned no pid: {ret?.ToJsonString()}");
+        ret?["pid"]?.GetValue<long>()
+            ?? throw new FormatException($"guest-exec returned no pid: {ret?.ToJsonString()}");
 
     /// <summary>guest-exec-status: null while the program runs, its result once it exited.</summary>
     public static GuestExecResult? ParseExecStatus(JsonNode? ret)
     {
-        if (ret is not JsonObject o) throw new FormatException($"guest-exec-status returned {ret?.ToJsonString() ?? "null"}");
+        if (ret is not JsonObject o) throw new
+            FormatException($"guest-exec-status returned {ret?.ToJsonString() ?? "null"}");
         if (o["exited"]?.GetValue<bool>() != true) return null;
         // A program killed by a signal has "signal" and no "exitcode"; report it the way a shell would.
         var exit = o["exitcode"]?.GetValue<int>() ?? (o["signal"]?.GetValue<int>() is { } sig ? 128 + sig : -1);
@@ -53,15 +58,19 @@ public static class GuestAgentOutput
 
     /// <summary>guest-file-open: the handle, a bare number.</summary>
     public static long ParseHandle(JsonNode? ret) =>
-        ret is JsonValue v && v.TryGetValue<long>(out var handle) ? handle : throw new FormatException($"guest-file-open returned {ret?.ToJsonString() ?? "null"}, not a handle");
+        ret is JsonValue v
+            && v.TryGetValue<long>(out var handle) ? handle
+            : throw new FormatException($"guest-file-open returned {ret?.ToJsonString() ?? "null"}, not a handle");
 
     /// <summary>guest-file-read: the bytes read and whether the end of the file was reached.</summary>
     public static (byte[] Bytes, bool Eof) ParseFileRead(JsonNode? ret)
     {
-        if (ret is not JsonObject o) throw new FormatException($"guest-file-read returned {ret?.ToJsonString() ?? "null"}");
+        if (ret is not JsonObject o) throw new
+            FormatException($"guest-file-read returned {ret?.ToJsonString() ?? "null"}");
         var bytes = Bytes(o["buf-b64"]);
         var count = o["count"]?.GetValue<long>() ?? bytes.Length;
-        if (count != bytes.Length) throw new FormatException($"guest-file-read said {count} bytes but sent {bytes.Length}");
+        if (count != bytes.Length) throw new
+            FormatException($"guest-file-read said {count} bytes but sent {bytes.Length}");
         return (bytes, o["eof"]?.GetValue<bool>() == true);
     }
 
@@ -99,15 +108,20 @@ public static class GuestAgentOutput
             }
             if (family == "N/A") continue;
             var slash = address.LastIndexOf('/');
-            if (slash <= 0 || !int.TryParse(address[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix))
+            if (slash <= 0
+                || !int.TryParse(address[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture,
+                out var prefix))
                 throw new FormatException($"unexpected address '{address}' in `virsh domifaddr` line: {line}");
             entry.Addresses.Add(new GuestAddress(family, address[..slash], prefix));
         }
-        if (!seenRule && stdout.Trim().Length > 0) throw new FormatException($"`virsh domifaddr` printed no table: {Short(stdout)}");
+        if (!seenRule
+            && stdout.Trim()
+            .Length > 0) throw new FormatException($"`virsh domifaddr` printed no table: {Short(stdout)}");
         return order.Select(n => new GuestInterface(n, byName[n].Mac, byName[n].Addresses)).ToList();
     }
 
-    private static byte[] Bytes(JsonNode? base64) => base64 is null ? [] : Convert.FromBase64String(base64.GetValue<string>());
+    private static byte[] Bytes(JsonNode? base64) =>
+        base64 is null ? [] : Convert.FromBase64String(base64.GetValue<string>());
 
     private static string Short(string text) => text.Length <= 300 ? text.Trim() : text[..300] + "…";
 }

@@ -66,7 +66,9 @@ public static class LibvirtUnits
 
     public static long MiBToKiB(long mib) => checked(mib * 1024);
 
-    /// <summary>Whole MiB in <paramref name="kib"/> (rounded toward zero), as sizes are declared and reported.</summary>
+    /// <summary>
+    /// Whole MiB in <paramref name="kib"/> (rounded toward zero), as sizes are declared and reported.
+    /// </summary>
     public static long KiBToMiB(long kib) => kib / 1024;
 
     internal static string Format(long n) => n.ToString(CultureInfo.InvariantCulture);

@@ -13,7 +13,9 @@ public sealed record MigrateOptions(string DestinationUri)
     public bool Persistent { get; init; } = true;
     public bool UndefineSource { get; init; } = true;
 
-    /// <summary>Moves only the definition of a shut-off domain (`--offline`): nothing runs, so nothing streams.</summary>
+    /// <summary>
+    /// Moves only the definition of a shut-off domain (`--offline`): nothing runs, so nothing streams.
+    /// </summary>
     public bool Offline { get; init; }
 
     /// <summary>
@@ -26,7 +28,10 @@ public sealed record MigrateOptions(string DestinationUri)
     /// <summary>Throttle the guest's CPUs if its memory changes faster than the link copies it.</summary>
     public bool AutoConverge { get; init; }
 
-    /// <summary>Where QEMU sends the memory (e.g. `tcp://10.20.1.13` to use the storage network); null: the destination's hostname.</summary>
+    /// <summary>
+    /// Where QEMU sends the memory (e.g. `tcp://10.20.1.13` to use the storage network); null: the destination's
+    /// hostname.
+    /// </summary>
     public string? MigrateUri { get; init; }
 
     /// <summary>Limit in MiB/s; null: unlimited.</summary>
@@ -34,12 +39,19 @@ public sealed record MigrateOptions(string DestinationUri)
 
     internal void Validate()
     {
-        if (!DestinationUri.Contains("://", StringComparison.Ordinal)) throw new ArgumentException($"'{DestinationUri}' is not a libvirt URI");
+        if (!DestinationUri.Contains("://", StringComparison.Ordinal)) throw new
+            ArgumentException($"'{DestinationUri}' is not a libvirt URI");
         if (BandwidthMiBs is < 1) throw new ArgumentException("migration bandwidth must be positive");
-        if (PersistentXml is not null && !Persistent) throw new ArgumentException("--persistent-xml needs --persistent");
-        if (Offline && (Live || !Persistent)) throw new ArgumentException("an offline migration moves the persistent definition: it needs --persistent and cannot be --live");
+        if (PersistentXml is not null
+            && !Persistent) throw new ArgumentException("--persistent-xml needs --persistent");
+        if (Offline
+            && (Live || !Persistent)) throw new
+            ArgumentException("an offline migration moves the persistent definition: it needs --persistent and " +
+            "cannot be --live");
         if (UndefineSource && !Persistent)
-            throw new ArgumentException("undefining the source without --persistent would leave the domain defined nowhere once it stops");
+            throw new
+                ArgumentException("undefining the source without --persistent would leave the domain defined nowhere " +
+                "once it stops");
     }
 }
 
@@ -55,15 +67,20 @@ public static class LibvirtUri
     {
         if (string.IsNullOrEmpty(host) || host.Any(c => c is '/' or '@' or '?' or '#' or ' ' || char.IsControl(c)))
             throw new ArgumentException($"'{host}' is not a host name or address");
-        if (user is { } u && (u.Length == 0 || u.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))))
+        if (user is { } u
+            && (u.Length == 0 || u.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))))
             throw new ArgumentException($"'{u}' is not a user name");
         if (port is < 1 or > 65535) throw new ArgumentException($"port {port} is outside 1..65535");
         // Query values are not escaped: libvirt's URI parser would unescape them, but a path
         // limited to these characters never needs it and cannot smuggle another parameter.
-        if (keyFile is { } k && (!k.StartsWith('/') || k.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('/' or '.' or '-' or '_'))))
-            throw new ArgumentException($"key file '{keyFile}' must be an absolute path of letters, digits, '/', '.', '-' and '_'");
+        if (keyFile is { } k
+            && (!k.StartsWith('/') || k.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('/' or '.' or '-' or '_'))))
+            throw new
+                ArgumentException($"key file '{keyFile}' must be an absolute path of letters, digits, '/', '.', '-' " +
+                "and '_'");
         var h = host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
-        var uri = "qemu+ssh://" + (user is null ? "" : user + "@") + h + (port is { } p ? ":" + p.ToString(CultureInfo.InvariantCulture) : "") + "/system";
+        var uri = "qemu+ssh://" + (user is null ? "" : user + "@") + h
+            + (port is { } p ? ":" + p.ToString(CultureInfo.InvariantCulture) : "") + "/system";
         return keyFile is null ? uri : uri + "?keyfile=" + keyFile;
     }
 }

@@ -19,19 +19,27 @@ public sealed record OvsNetworkSpec(string Name, string Bridge, IReadOnlyList<Po
     {
         DomainNames.Validate(Name, "network");
         if (string.IsNullOrEmpty(Bridge) || Bridge.Length > 15 || Bridge.Any(c => c is '/' or ' ' || char.IsControl(c)))
-            throw new ArgumentException($"network {Name}: bridge '{Bridge}' is not a Linux interface name (at most 15 characters, no '/' or spaces)");
+            throw new
+                ArgumentException($"network {Name}: bridge '{Bridge}' is not a Linux interface name (at most 15 " +
+                "characters, no '/' or spaces)");
         foreach (var pg in PortGroups)
         {
-            if (string.IsNullOrEmpty(pg.Name)) throw new ArgumentException($"network {Name}: a port group needs a name");
-            if (pg.VlanTag is { } t && (t < 1 || t > 4094)) throw new ArgumentException($"network {Name}: port group {pg.Name} VLAN {t} is outside 1..4094");
+            if (string.IsNullOrEmpty(pg.Name)) throw new
+                ArgumentException($"network {Name}: a port group needs a name");
+            if (pg.VlanTag is { } t
+                && (t < 1 || t > 4094)) throw new
+                ArgumentException($"network {Name}: port group {pg.Name} VLAN {t} is outside 1..4094");
         }
         if (PortGroups.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1) is { } dup)
             throw new ArgumentException($"network {Name}: port group {dup.Key} is listed twice");
-        if (PortGroups.Count(p => p.IsDefault) > 1) throw new ArgumentException($"network {Name}: only one port group can be the default");
+        if (PortGroups.Count(p => p.IsDefault) > 1) throw new
+            ArgumentException($"network {Name}: only one port group can be the default");
     }
 }
 
-/// <summary>A libvirt network definition (net-dumpxml), typed for the parts the provider manages; the rest is kept.</summary>
+/// <summary>
+/// A libvirt network definition (net-dumpxml), typed for the parts the provider manages; the rest is kept.
+/// </summary>
 public sealed class NetworkXml
 {
     private NetworkXml(XElement root) => Root = root;
@@ -53,14 +61,17 @@ public sealed class NetworkXml
     }
 
     /// <summary>One `&lt;portgroup&gt;` element as text, for `virsh net-update … portgroup`.</summary>
-    public static string PortGroupXml(PortGroupSpec portGroup) => PortGroupElement(portGroup).ToString(SaveOptions.DisableFormatting);
+    public static string PortGroupXml(PortGroupSpec portGroup) =>
+        PortGroupElement(portGroup).ToString(SaveOptions.DisableFormatting);
 
     private static XElement PortGroupElement(PortGroupSpec pg)
     {
         if (string.IsNullOrEmpty(pg.Name)) throw new ArgumentException("a port group needs a name");
         var e = new XElement("portgroup", new XAttribute("name", pg.Name));
         if (pg.IsDefault) e.SetAttributeValue("default", "yes");
-        if (pg.VlanTag is { } tag) e.Add(new XElement("vlan", new XElement("tag", new XAttribute("id", tag.ToString(CultureInfo.InvariantCulture)))));
+        if (pg.VlanTag is { } tag)
+            e.Add(new XElement("vlan",
+            new XElement("tag", new XAttribute("id", tag.ToString(CultureInfo.InvariantCulture)))));
         return e;
     }
 

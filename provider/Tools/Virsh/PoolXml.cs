@@ -14,7 +14,9 @@ public sealed record RbdPoolSpec(string Name, string CephPool, IReadOnlyList<Cep
     public void Validate()
     {
         DomainNames.Validate(Name, "pool");
-        if (string.IsNullOrEmpty(CephPool) || CephPool.Contains('/')) throw new ArgumentException($"pool {Name}: '{CephPool}' is not a Ceph pool name");
+        if (string.IsNullOrEmpty(CephPool)
+            || CephPool.Contains('/')) throw new
+            ArgumentException($"pool {Name}: '{CephPool}' is not a Ceph pool name");
     }
 }
 
@@ -64,7 +66,8 @@ public sealed class PoolXml
     public IReadOnlyList<CephMonitor> Hosts => Root.Element("source")?.Elements("host")
         .Select(h => new CephMonitor((string?)h.Attribute("name") ?? "", LibvirtXml.IntAttr(h, "port"))).ToList() ?? [];
 
-    public CephAuth? Auth => Root.Element("source")?.Element("auth") is { } a && (string?)a.Element("secret")?.Attribute("uuid") is { } u
+    public CephAuth? Auth =>
+        Root.Element("source")?.Element("auth") is { } a && (string?)a.Element("secret")?.Attribute("uuid") is { } u
         ? new CephAuth((string?)a.Attribute("username") ?? "", Guid.Parse(u))
         : null;
 

@@ -30,9 +30,11 @@ public sealed class SecretXml
 
     public static SecretXml FromSpec(SecretSpec spec)
     {
-        if (string.IsNullOrEmpty(spec.UsageName)) throw new ArgumentException($"secret {spec.Uuid}: a usage name is required (libvirt keys secrets by it too)");
+        if (string.IsNullOrEmpty(spec.UsageName)) throw new
+            ArgumentException($"secret {spec.Uuid}: a usage name is required (libvirt keys secrets by it too)");
         var secret = new XElement("secret",
-            new XAttribute("ephemeral", spec.Ephemeral ? "yes" : "no"), new XAttribute("private", spec.Private ? "yes" : "no"),
+            new XAttribute("ephemeral", spec.Ephemeral ? "yes" : "no"),
+                new XAttribute("private", spec.Private ? "yes" : "no"),
             new XElement("uuid", spec.Uuid.ToString("D")));
         if (spec.Description is { } d) secret.Add(new XElement("description", d));
         var usageElement = spec.UsageType switch
@@ -42,13 +44,15 @@ public sealed class SecretXml
             "iscsi" => "target",
             _ => "name",
         };
-        secret.Add(new XElement("usage", new XAttribute("type", spec.UsageType), new XElement(usageElement, spec.UsageName)));
+        secret.Add(new XElement("usage", new XAttribute("type", spec.UsageType),
+            new XElement(usageElement, spec.UsageName)));
         return new SecretXml(secret);
     }
 
     public string ToXml() => Root.ToString();
 
-    public Guid Uuid => Guid.Parse(Root.Element("uuid")?.Value ?? throw new FormatException("secret XML has no <uuid>"));
+    public Guid Uuid =>
+        Guid.Parse(Root.Element("uuid")?.Value ?? throw new FormatException("secret XML has no <uuid>"));
 
     public string? UsageType => (string?)Root.Element("usage")?.Attribute("type");
 

@@ -38,7 +38,9 @@ public sealed partial class Virsh
     /// </summary>
     internal static readonly string[] Prefix = ["env", "LC_ALL=C", "virsh", "-c", SystemUri];
 
-    /// <summary>virsh reads XML and secret values from its stdin through this path (libvirt 9.0 accepts it for --file).</summary>
+    /// <summary>
+    /// virsh reads XML and secret values from its stdin through this path (libvirt 9.0 accepts it for --file).
+    /// </summary>
     internal const string Stdin = "/dev/stdin";
 
     private readonly IHost _host;
@@ -64,7 +66,8 @@ public sealed partial class Virsh
     /// </summary>
     internal TimeSpan ShutdownRepeat { get; init; } = TimeSpan.FromSeconds(10);
 
-    private Task<CommandResult> RunRawAsync(IReadOnlyList<string> args, byte[]? stdin, TimeSpan? timeout, CancellationToken ct) =>
+    private Task<CommandResult> RunRawAsync(IReadOnlyList<string> args, byte[]? stdin, TimeSpan? timeout,
+        CancellationToken ct) =>
         _host.RunAsync([.. Prefix, .. args], stdin, timeout ?? _timeout, ct);
 
     /// <summary>Runs and throws the mapped exception on failure.</summary>
@@ -81,7 +84,8 @@ public sealed partial class Virsh
     /// false). The phrases are libvirt's exact wording, with the object's name where libvirt
     /// prints it, so an unrelated error (a domain whose *network* "is not active") is not mistaken for one.
     /// </summary>
-    private async Task<bool> RunUnlessAsync(IReadOnlyList<string> args, VirshObject target, string benign, CancellationToken ct)
+    private async Task<bool> RunUnlessAsync(IReadOnlyList<string> args, VirshObject target, string benign,
+        CancellationToken ct)
     {
         var result = await RunRawAsync(args, null, null, ct).ConfigureAwait(false);
         if (result.ExitCode == 0) return true;

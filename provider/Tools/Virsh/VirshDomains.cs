@@ -10,7 +10,8 @@ public sealed record BlockInfo(long CapacityBytes, long AllocationBytes, long Ph
 public sealed partial class Virsh
 {
     /// <summary>`virsh define`: creates or replaces the persistent definition (XML on stdin).</summary>
-    /// <param name="validate">`--validate`: libvirt checks the XML against its schema first, so a typo fails here, not as a silently ignored element.</param>
+    /// <param name="validate">`--validate`: libvirt checks the XML against its schema first, so a typo fails here, not
+    /// as a silently ignored element.</param>
     public Task DefineAsync(DomainXml domain, bool validate = true, CancellationToken ct = default) =>
         DefineAsync(domain.ToXml(), validate, ct);
 
@@ -33,10 +34,12 @@ public sealed partial class Virsh
     /// (or that ignores ACPI) never stops.
     /// </summary>
     /// <param name="mode">`acpi`, `agent` …; null lets libvirt choose.</param>
-    public async Task<bool> ShutdownAsync(string domain, TimeSpan wait, string? mode = null, CancellationToken ct = default)
+    public async Task<bool> ShutdownAsync(string domain, TimeSpan wait, string? mode = null,
+        CancellationToken ct = default)
     {
         var target = VirshObject.Domain(domain);
-        string[] args = mode is null ? ["shutdown", "--domain", domain] : ["shutdown", "--domain", domain, "--mode", mode];
+        string[] args = mode is null ? ["shutdown", "--domain", domain]
+            : ["shutdown", "--domain", domain, "--mode", mode];
         if (!await RunUnlessAsync(args, target, "domain is not running", ct).ConfigureAwait(false)) return true;
         var deadline = DateTime.UtcNow + wait;
         var askAgain = DateTime.UtcNow + ShutdownRepeat;
@@ -74,10 +77,14 @@ public sealed partial class Virsh
     /// domain only makes it transient (it keeps running): destroy it first.
     /// </summary>
     public async Task UndefineAsync(string domain, bool keepNvram = false, CancellationToken ct = default) =>
-        await RunAsync(["undefine", "--domain", domain, "--managed-save", "--snapshots-metadata", "--checkpoints-metadata",
+        await
+            RunAsync(["undefine", "--domain", domain, "--managed-save", "--snapshots-metadata",
+            "--checkpoints-metadata",
             keepNvram ? "--keep-nvram" : "--nvram"], VirshObject.Domain(domain), ct).ConfigureAwait(false);
 
-    /// <summary>`virsh dumpxml`: the live definition (or with <paramref name="inactive"/>, the one the next boot uses).</summary>
+    /// <summary>
+    /// `virsh dumpxml`: the live definition (or with <paramref name="inactive"/>, the one the next boot uses).
+    /// </summary>
     public async Task<DomainXml> DumpXmlAsync(string domain, bool inactive = false, CancellationToken ct = default)
     {
         string[] args = inactive ? ["dumpxml", "--domain", domain, "--inactive"] : ["dumpxml", "--domain", domain];
@@ -87,13 +94,15 @@ public sealed partial class Virsh
 
     public async Task<DomainStateInfo> DomStateAsync(string domain, CancellationToken ct = default)
     {
-        var result = await RunAsync(["domstate", "--domain", domain, "--reason"], VirshObject.Domain(domain), ct).ConfigureAwait(false);
+        var result = await RunAsync(["domstate", "--domain", domain, "--reason"], VirshObject.Domain(domain), ct)
+            .ConfigureAwait(false);
         return VirshOutput.ParseDomState(result.StdoutText);
     }
 
     public async Task<DomainInfo> DomInfoAsync(string domain, CancellationToken ct = default)
     {
-        var result = await RunAsync(["dominfo", "--domain", domain], VirshObject.Domain(domain), ct).ConfigureAwait(false);
+        var result = await RunAsync(["dominfo", "--domain", domain], VirshObject.Domain(domain), ct)
+            .ConfigureAwait(false);
         return VirshOutput.ParseDomInfo(result.StdoutText);
     }
 
@@ -108,14 +117,18 @@ public sealed partial class Virsh
     public async Task SetVcpusAsync(string domain, int count, ChangeScope scope, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        await RunAsync(["setvcpus", "--domain", domain, "--count", Num(count), .. Scope(scope)], VirshObject.Domain(domain), ct).ConfigureAwait(false);
+        await RunAsync(["setvcpus", "--domain", domain, "--count", Num(count), .. Scope(scope)],
+            VirshObject.Domain(domain), ct).ConfigureAwait(false);
     }
 
-    /// <summary>`virsh setvcpus --maximum --config`: the maximum can only change in the definition (next cold boot).</summary>
+    /// <summary>
+    /// `virsh setvcpus --maximum --config`: the maximum can only change in the definition (next cold boot).
+    /// </summary>
     public async Task SetMaxVcpusAsync(string domain, int count, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        await RunAsync(["setvcpus", "--domain", domain, "--count", Num(count), "--maximum", "--config"], VirshObject.Domain(domain), ct).ConfigureAwait(false);
+        await RunAsync(["setvcpus", "--domain", domain, "--count", Num(count), "--maximum", "--config"],
+            VirshObject.Domain(domain), ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -126,19 +139,23 @@ public sealed partial class Virsh
     public async Task SetMemAsync(string domain, long kib, ChangeScope scope, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(kib, 1);
-        await RunAsync(["setmem", "--domain", domain, "--size", Num(kib) + "KiB", .. Scope(scope)], VirshObject.Domain(domain), ct).ConfigureAwait(false);
+        await RunAsync(["setmem", "--domain", domain, "--size", Num(kib) + "KiB", .. Scope(scope)],
+            VirshObject.Domain(domain), ct).ConfigureAwait(false);
     }
 
     /// <summary>`virsh setmaxmem --config`: the boot-time maximum, for the next cold boot.</summary>
     public async Task SetMaxMemAsync(string domain, long kib, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(kib, 1);
-        await RunAsync(["setmaxmem", "--domain", domain, "--size", Num(kib) + "KiB", "--config"], VirshObject.Domain(domain), ct).ConfigureAwait(false);
+        await RunAsync(["setmaxmem", "--domain", domain, "--size", Num(kib) + "KiB", "--config"],
+            VirshObject.Domain(domain), ct).ConfigureAwait(false);
     }
 
     /// <summary>`virsh attach-device` with the device XML on stdin.</summary>
-    public async Task AttachDeviceAsync(string domain, string deviceXml, ChangeScope scope, CancellationToken ct = default) =>
-        await RunAsync(["attach-device", "--domain", domain, "--file", Stdin, .. Scope(scope)], VirshObject.Domain(domain), ct, Utf8(deviceXml))
+    public async Task AttachDeviceAsync(string domain, string deviceXml, ChangeScope scope,
+        CancellationToken ct = default) =>
+        await RunAsync(["attach-device", "--domain", domain, "--file", Stdin, .. Scope(scope)],
+            VirshObject.Domain(domain), ct, Utf8(deviceXml))
             .ConfigureAwait(false);
 
     public Task AttachDeviceAsync(string domain, DiskSpec disk, ChangeScope scope, CancellationToken ct = default)
@@ -160,16 +177,24 @@ public sealed partial class Virsh
     /// device may stay until the guest acts, so read the live XML back to know it is gone.
     /// Disks on the SCSI bus detach at once.
     /// </summary>
-    public async Task DetachDeviceAsync(string domain, string deviceXml, ChangeScope scope, string? deviceName = null, CancellationToken ct = default) =>
-        await RunAsync(["detach-device", "--domain", domain, "--file", Stdin, .. Scope(scope)], VirshObject.Domain(domain), ct, Utf8(deviceXml),
+    public async Task DetachDeviceAsync(string domain, string deviceXml, ChangeScope scope, string? deviceName = null,
+        CancellationToken ct = default) =>
+        await RunAsync(["detach-device", "--domain", domain, "--file", Stdin, .. Scope(scope)],
+            VirshObject.Domain(domain), ct, Utf8(deviceXml),
             new VirshObject("device", deviceName ?? "(from XML)")).ConfigureAwait(false);
 
-    /// <summary>Detaches a disk as the domain's own XML describes it (libvirt matches disks on the target alone, so live XML works for both scopes).</summary>
+    /// <summary>
+    /// Detaches a disk as the domain's own XML describes it (libvirt matches disks on the target alone, so live XML
+    /// works for both scopes).
+    /// </summary>
     public Task DetachDeviceAsync(string domain, DomainDisk disk, ChangeScope scope, CancellationToken ct = default) =>
         DetachDeviceAsync(domain, disk.ToXml(), scope, disk.TargetDev, ct);
 
-    /// <summary>Detaches a NIC read from the domain's XML, identified by its MAC (<see cref="DomainInterface.DetachXml"/>).</summary>
-    public Task DetachDeviceAsync(string domain, DomainInterface nic, ChangeScope scope, CancellationToken ct = default) =>
+    /// <summary>
+    /// Detaches a NIC read from the domain's XML, identified by its MAC (<see cref="DomainInterface.DetachXml"/>).
+    /// </summary>
+    public Task DetachDeviceAsync(string domain, DomainInterface nic, ChangeScope scope,
+        CancellationToken ct = default) =>
         DetachDeviceAsync(domain, nic.DetachXml(), scope, nic.Mac, ct);
 
     public Task DetachDeviceAsync(string domain, DiskSpec disk, ChangeScope scope, CancellationToken ct = default) =>
@@ -177,18 +202,23 @@ public sealed partial class Virsh
 
     public Task DetachDeviceAsync(string domain, InterfaceSpec nic, ChangeScope scope, CancellationToken ct = default)
     {
-        if (nic.Mac is null) throw new ArgumentException($"domain {domain}: a NIC is detached by its MAC, and this spec has none");
+        if (nic.Mac is null) throw new
+            ArgumentException($"domain {domain}: a NIC is detached by its MAC, and this spec has none");
         return DetachDeviceAsync(domain, DomainXmlBuilder.Interface(nic).ToString(), scope, nic.Mac, ct);
     }
 
-    /// <summary>`virsh domblkinfo` for one disk (by target, e.g. `vda`); libvirt 9.0 prints bytes unless --human.</summary>
+    /// <summary>
+    /// `virsh domblkinfo` for one disk (by target, e.g. `vda`); libvirt 9.0 prints bytes unless --human.
+    /// </summary>
     public async Task<BlockInfo> DomBlkInfoAsync(string domain, string disk, CancellationToken ct = default)
     {
-        var result = await RunAsync(["domblkinfo", "--domain", domain, "--device", disk], VirshObject.Domain(domain), ct,
+        var result = await RunAsync(["domblkinfo", "--domain", domain, "--device", disk], VirshObject.Domain(domain),
+            ct,
             device: new VirshObject("disk", disk)).ConfigureAwait(false);
         var values = result.StdoutText.Split('\n').Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
             .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.Ordinal);
-        long Get(string key) => values.TryGetValue(key, out var v) ? long.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture)
+        long Get(string key) =>
+            values.TryGetValue(key, out var v) ? long.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture)
             : throw new FormatException($"`virsh domblkinfo` printed no {key} line on {_host.Name}");
         return new BlockInfo(Get("Capacity"), Get("Allocation"), Get("Physical"));
     }
@@ -198,17 +228,21 @@ public sealed partial class Virsh
     /// shrinks as willingly as it grows, destroying the data past the new end, so a smaller size
     /// is refused unless <paramref name="allowShrink"/> (which costs one extra read of the size).
     /// </summary>
-    public async Task BlockResizeAsync(string domain, string disk, long bytes, bool allowShrink = false, CancellationToken ct = default)
+    public async Task BlockResizeAsync(string domain, string disk, long bytes, bool allowShrink = false,
+        CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bytes, 1);
         if (!allowShrink)
         {
             var current = await DomBlkInfoAsync(domain, disk, ct).ConfigureAwait(false);
             if (bytes < current.CapacityBytes)
-                throw new ArgumentException($"refusing to shrink disk {disk} of domain {domain} on {_host.Name} from {current.CapacityBytes} to {bytes} bytes: " +
+                throw new
+                    ArgumentException($"refusing to shrink disk {disk} of domain {domain} on {_host.Name} " +
+                    $"from {current.CapacityBytes} to {bytes} bytes: " +
                     "the guest would lose the data past the new end");
         }
-        await RunAsync(["blockresize", "--domain", domain, "--path", disk, "--size", Num(bytes) + "B"], VirshObject.Domain(domain), ct,
+        await RunAsync(["blockresize", "--domain", domain, "--path", disk, "--size", Num(bytes) + "B"],
+            VirshObject.Domain(domain), ct,
             device: new VirshObject("disk", disk)).ConfigureAwait(false);
     }
 
@@ -217,7 +251,8 @@ public sealed partial class Virsh
     /// source needs SSH access to it), QEMU streams the memory, and with the default options the
     /// domain ends up defined only on the destination. Disks must be shared (RBD).
     /// </summary>
-    public async Task MigrateAsync(string domain, MigrateOptions options, TimeSpan timeout, CancellationToken ct = default) =>
+    public async Task MigrateAsync(string domain, MigrateOptions options, TimeSpan timeout,
+        CancellationToken ct = default) =>
         await RunAsync(MigrateArgs(domain, options), VirshObject.Domain(domain), ct,
             stdin: options.PersistentXml is { } xml ? Utf8(xml) : null, timeout: timeout).ConfigureAwait(false);
 
@@ -225,12 +260,16 @@ public sealed partial class Virsh
     /// `virsh metadata --set`: replaces the provider's metadata element (all its items) in the
     /// running domain and/or its definition, without redefining the domain.
     /// </summary>
-    public async Task SetMetadataAsync(string domain, IReadOnlyDictionary<string, string> items, ChangeScope scope, CancellationToken ct = default)
+    public async Task SetMetadataAsync(string domain, IReadOnlyDictionary<string, string> items, ChangeScope scope,
+        CancellationToken ct = default)
     {
         // libvirt puts the element into the namespace itself (prefix = key); given one already namespaced it fails.
         var root = new System.Xml.Linq.XElement("domain", items.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => new System.Xml.Linq.XElement("item", new System.Xml.Linq.XAttribute("name", kv.Key), kv.Value)));
-        await RunAsync(["metadata", "--domain", domain, "--uri", DomainXml.MetadataNamespace, "--key", "mvm", "--set", root.ToString(System.Xml.Linq.SaveOptions.DisableFormatting), .. Scope(scope)],
+            .Select(kv =>
+                new System.Xml.Linq.XElement("item", new System.Xml.Linq.XAttribute("name", kv.Key), kv.Value)));
+        await
+            RunAsync(["metadata", "--domain", domain, "--uri", DomainXml.MetadataNamespace, "--key", "mvm", "--set",
+            root.ToString(System.Xml.Linq.SaveOptions.DisableFormatting), .. Scope(scope)],
             VirshObject.Domain(domain), ct).ConfigureAwait(false);
     }
 

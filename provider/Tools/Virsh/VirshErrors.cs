@@ -21,7 +21,9 @@ internal static partial class VirshErrors
 {
     public const string Tool = "virsh";
 
-    /// <summary>Throws the typed exception for a failed run, else the transport's <see cref="RemoteCommandFailedException"/>.</summary>
+    /// <summary>
+    /// Throws the typed exception for a failed run, else the transport's <see cref="RemoteCommandFailedException"/>.
+    /// </summary>
     [DoesNotReturn]
     public static void Throw(string host, CommandResult result, VirshObject? target, VirshObject? device = null)
     {
@@ -36,7 +38,8 @@ internal static partial class VirshErrors
     /// (<paramref name="target"/>) or the device it acts on: a pool whose start fails because its
     /// secret is missing still exists, and saying otherwise would make a Delete believe it is gone.
     /// </summary>
-    public static Exception? Classify(string host, CommandResult result, VirshObject? target, VirshObject? device = null)
+    public static Exception? Classify(string host, CommandResult result, VirshObject? target,
+        VirshObject? device = null)
     {
         // 127: the shell (or env) could not find virsh at all.
         if (result.ExitCode == 127) return new ToolMissingException(host, Tool, "libvirt-clients");
@@ -45,17 +48,20 @@ internal static partial class VirshErrors
         if (MissingBackend().Match(stderr) is { Success: true } backend)
         {
             var type = backend.Groups[1].Value;
-            return new ToolMissingException(host, $"libvirt's {type} storage backend", $"libvirt-daemon-driver-storage-{type}");
+            return new ToolMissingException(host, $"libvirt's {type} storage backend",
+                $"libvirt-daemon-driver-storage-{type}");
         }
         if (target is not null)
         {
             // virsh's own lookup of the object named on the command line.
             foreach (Match m in FailedToGet().Matches(stderr))
             {
-                if (m.Groups[1].Value == target.Kind) return new ObjectNotFoundException(host, Tool, target.Kind, m.Groups[2].Value, detail);
+                if (m.Groups[1].Value == target.Kind) return new ObjectNotFoundException(host, Tool, target.Kind,
+                    m.Groups[2].Value, detail);
             }
             // The object vanished between virsh's lookup and the operation (e.g. undefined by hand meanwhile).
-            if (NotFoundPrefix(target.Kind) is { } prefix && stderr.Contains("error: " + prefix, StringComparison.Ordinal))
+            if (NotFoundPrefix(target.Kind) is { } prefix
+                && stderr.Contains("error: " + prefix, StringComparison.Ordinal))
                 return new ObjectNotFoundException(host, Tool, target.Kind, target.Name, detail);
         }
         if (device is not null && DeviceNotFound().IsMatch(stderr))
@@ -63,11 +69,16 @@ internal static partial class VirshErrors
         return null;
     }
 
-    /// <summary>Whether virsh's error says <paramref name="phrase"/> (e.g. "is not running"); for outcomes a caller treats as fine.</summary>
+    /// <summary>
+    /// Whether virsh's error says <paramref name="phrase"/> (e.g. "is not running"); for outcomes a caller treats as
+    /// fine.
+    /// </summary>
     public static bool Says(CommandResult result, string phrase) =>
         result.ExitCode != 0 && result.StderrText.Contains(phrase, StringComparison.Ordinal);
 
-    /// <summary>The error lines without their "error: " prefix, joined: libvirt puts the cause on the last one.</summary>
+    /// <summary>
+    /// The error lines without their "error: " prefix, joined: libvirt puts the cause on the last one.
+    /// </summary>
     public static string Detail(string stderr)
     {
         var lines = stderr.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)
@@ -90,7 +101,8 @@ internal static partial class VirshErrors
 
     // "device not found: no target device sda", "… matching MAC address …", blockresize's
     // "disk 'sda' was not found in the domain config", domblkinfo's "invalid path vdz not assigned to domain".
-    [GeneratedRegex(@"error: (device not found:|.*\bwas not found in the domain config|.*\binvalid path \S+ not assigned to domain)")]
+    [GeneratedRegex(@"error: (device not found:|.*\bwas not found in the domain config|.*\binvalid path \S+ " +
+        @"not assigned to domain)")]
     private static partial Regex DeviceNotFound();
 
     [GeneratedRegex(@"missing backend for pool type \d+ \((\w+)\)")]

@@ -16,9 +16,12 @@ public sealed partial class Virsh
         await RunAsync(args, null, ct, Utf8(poolXml)).ConfigureAwait(false);
     }
 
-    /// <summary>`virsh pool-start` (for RBD: connects to Ceph with the pool's secret). Returns false when it was already active.</summary>
+    /// <summary>
+    /// `virsh pool-start` (for RBD: connects to Ceph with the pool's secret). Returns false when it was already active.
+    /// </summary>
     public Task<bool> PoolStartAsync(string pool, CancellationToken ct = default) =>
-        RunUnlessAsync(["pool-start", "--pool", pool], VirshObject.Pool(pool), $"storage pool '{pool}' is already active", ct);
+        RunUnlessAsync(["pool-start", "--pool", pool], VirshObject.Pool(pool),
+            $"storage pool '{pool}' is already active", ct);
 
     public async Task PoolAutostartAsync(string pool, bool enable = true, CancellationToken ct = default)
     {
@@ -36,7 +39,8 @@ public sealed partial class Virsh
     /// <summary>`virsh pool-info --bytes`.</summary>
     public async Task<PoolInfo> PoolInfoAsync(string pool, CancellationToken ct = default)
     {
-        var result = await RunAsync(["pool-info", "--pool", pool, "--bytes"], VirshObject.Pool(pool), ct).ConfigureAwait(false);
+        var result = await RunAsync(["pool-info", "--pool", pool, "--bytes"], VirshObject.Pool(pool), ct)
+            .ConfigureAwait(false);
         return VirshOutput.ParsePoolInfo(result.StdoutText);
     }
 
@@ -47,9 +51,12 @@ public sealed partial class Virsh
         return PoolXml.Parse(result.StdoutText);
     }
 
-    /// <summary>`virsh pool-destroy` (stops it; images and definition stay). Returns false when it was not active.</summary>
+    /// <summary>
+    /// `virsh pool-destroy` (stops it; images and definition stay). Returns false when it was not active.
+    /// </summary>
     public Task<bool> PoolDestroyAsync(string pool, CancellationToken ct = default) =>
-        RunUnlessAsync(["pool-destroy", "--pool", pool], VirshObject.Pool(pool), $"storage pool '{pool}' is not active", ct);
+        RunUnlessAsync(["pool-destroy", "--pool", pool], VirshObject.Pool(pool), $"storage pool '{pool}' is not active",
+            ct);
 
     public async Task PoolUndefineAsync(string pool, CancellationToken ct = default) =>
         await RunAsync(["pool-undefine", "--pool", pool], VirshObject.Pool(pool), ct).ConfigureAwait(false);

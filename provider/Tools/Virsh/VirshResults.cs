@@ -24,7 +24,9 @@ public enum DomainState
 public sealed record DomainStateInfo(DomainState State, string? Reason)
 {
     /// <summary>Has a QEMU process (anything but shut off, crashed or no state).</summary>
-    public bool IsActive => State is DomainState.Running or DomainState.Blocked or DomainState.Paused or DomainState.ShuttingDown or DomainState.PmSuspended;
+    public bool IsActive =>
+        State is DomainState.Running or DomainState.Blocked or DomainState.Paused or DomainState.ShuttingDown or
+        DomainState.PmSuspended;
 }
 
 /// <summary>`virsh dominfo`, typed. Memory in KiB as virsh prints it.</summary>
@@ -48,7 +50,8 @@ public sealed record DomainListEntry(Guid Uuid, string Name);
 public sealed record NetworkInfo(string Name, Guid Uuid, bool Active, bool Persistent, bool Autostart, string? Bridge);
 
 /// <summary>`virsh pool-info --bytes`; sizes are null while the pool is not running.</summary>
-public sealed record PoolInfo(string Name, Guid Uuid, string State, bool Persistent, bool Autostart, long? CapacityBytes, long? AllocationBytes, long? AvailableBytes)
+public sealed record PoolInfo(string Name, Guid Uuid, string State, bool Persistent, bool Autostart,
+    long? CapacityBytes, long? AllocationBytes, long? AvailableBytes)
 {
     public bool IsRunning => State == "running";
 }
@@ -56,7 +59,9 @@ public sealed record PoolInfo(string Name, Guid Uuid, string State, bool Persist
 /// <summary>One row of `virsh secret-list`: the UUID and its usage (e.g. `ceph client.libvirt secret`).</summary>
 public sealed record SecretListEntry(Guid Uuid, string Usage);
 
-/// <summary>Parsers for virsh's human-oriented output; the unit tests feed them text captured from libvirt 9.0.</summary>
+/// <summary>
+/// Parsers for virsh's human-oriented output; the unit tests feed them text captured from libvirt 9.0.
+/// </summary>
 public static partial class VirshOutput
 {
     /// <summary>virsh's state words (virshDomainStateToString), with LC_ALL=C.</summary>
@@ -78,7 +83,8 @@ public static partial class VirshOutput
     {
         var line = text.Trim().Split('\n')[0].Trim();
         var m = StateWithReason().Match(line);
-        return m.Success ? new DomainStateInfo(ParseState(m.Groups[1].Value), m.Groups[2].Value) : new DomainStateInfo(ParseState(line), null);
+        return m.Success ? new DomainStateInfo(ParseState(m.Groups[1].Value), m.Groups[2].Value)
+            : new DomainStateInfo(ParseState(line), null);
     }
 
     public static DomainInfo ParseDomInfo(string text)
@@ -115,24 +121,28 @@ public static partial class VirshOutput
     }
 
     /// <summary>`--name` listings: one name per line, blank lines between groups.</summary>
-    /// <remarks>pool-list pads names with spaces to its column width; names cannot end in spaces, so trimming is safe.</remarks>
+    /// <remarks>pool-list pads names with spaces to its column width; names cannot end in spaces, so trimming is
+    /// safe.</remarks>
     public static IReadOnlyList<string> ParseNames(string text) =>
         text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
 
     public static NetworkInfo ParseNetInfo(string text)
     {
         var f = KeyValues(text, "net-info");
-        return new NetworkInfo(f.Get("Name"), Guid.Parse(f.Get("UUID")), YesNo(f.Get("Active")), YesNo(f.Get("Persistent")),
+        return new NetworkInfo(f.Get("Name"), Guid.Parse(f.Get("UUID")), YesNo(f.Get("Active")),
+            YesNo(f.Get("Persistent")),
             YesNo(f.Get("Autostart")), f.Find("Bridge") is { Length: > 0 } b ? b : null);
     }
 
     public static PoolInfo ParsePoolInfo(string text)
     {
         var f = KeyValues(text, "pool-info");
-        return new PoolInfo(f.Get("Name"), Guid.Parse(f.Get("UUID")), f.Get("State"), YesNo(f.Get("Persistent")), YesNo(f.Get("Autostart")),
+        return new PoolInfo(f.Get("Name"), Guid.Parse(f.Get("UUID")), f.Get("State"), YesNo(f.Get("Persistent")),
+            YesNo(f.Get("Autostart")),
             Bytes(f.Find("Capacity")), Bytes(f.Find("Allocation")), Bytes(f.Find("Available")));
 
-        static long? Bytes(string? v) => v is null ? null : long.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture);
+        static long? Bytes(string? v) =>
+            v is null ? null : long.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture);
     }
 
     /// <summary>The table of `virsh secret-list` (it has no --uuid or --name mode in libvirt 9.0).</summary>
@@ -178,7 +188,9 @@ public static partial class VirshOutput
 
     private sealed class Fields(Dictionary<string, string> values, string command)
     {
-        public string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new FormatException($"`virsh {command}` printed no '{key}' line");
+        public string Get(string key) =>
+            values.TryGetValue(key, out var v) ? v
+            : throw new FormatException($"`virsh {command}` printed no '{key}' line");
         public string? Find(string key) => values.GetValueOrDefault(key);
     }
 

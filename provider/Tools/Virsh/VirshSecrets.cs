@@ -12,7 +12,8 @@ public sealed partial class Virsh
     /// <summary>`virsh secret-define` (XML on stdin). Defining the same UUID again updates it.</summary>
     public async Task SecretDefineAsync(string secretXml, bool validate = true, CancellationToken ct = default)
     {
-        string[] args = validate ? ["secret-define", "--file", Stdin, "--validate"] : ["secret-define", "--file", Stdin];
+        string[] args = validate ? ["secret-define", "--file", Stdin, "--validate"]
+            : ["secret-define", "--file", Stdin];
         await RunAsync(args, null, ct, Utf8(secretXml)).ConfigureAwait(false);
     }
 
@@ -42,9 +43,11 @@ public sealed partial class Virsh
     }
 
     private async Task SendSecretAsync(Guid secret, string base64, CancellationToken ct) =>
-        await RunAsync(SecretSetValueArgs(secret), VirshObject.Secret(secret), ct, Encoding.ASCII.GetBytes(base64 + "\n")).ConfigureAwait(false);
+        await RunAsync(SecretSetValueArgs(secret), VirshObject.Secret(secret), ct,
+            Encoding.ASCII.GetBytes(base64 + "\n")).ConfigureAwait(false);
 
-    internal static string[] SecretSetValueArgs(Guid secret) => ["secret-set-value", "--secret", secret.ToString("D"), "--file", Stdin];
+    internal static string[] SecretSetValueArgs(Guid secret) =>
+        ["secret-set-value", "--secret", secret.ToString("D"), "--file", Stdin];
 
     /// <summary>`virsh secret-list`: UUIDs and usages.</summary>
     public async Task<IReadOnlyList<SecretListEntry>> SecretListAsync(CancellationToken ct = default)
@@ -55,10 +58,12 @@ public sealed partial class Virsh
 
     public async Task<SecretXml> SecretDumpXmlAsync(Guid secret, CancellationToken ct = default)
     {
-        var result = await RunAsync(["secret-dumpxml", "--secret", secret.ToString("D")], VirshObject.Secret(secret), ct).ConfigureAwait(false);
+        var result = await RunAsync(["secret-dumpxml", "--secret", secret.ToString("D")], VirshObject.Secret(secret),
+            ct).ConfigureAwait(false);
         return SecretXml.Parse(result.StdoutText);
     }
 
     public async Task SecretUndefineAsync(Guid secret, CancellationToken ct = default) =>
-        await RunAsync(["secret-undefine", "--secret", secret.ToString("D")], VirshObject.Secret(secret), ct).ConfigureAwait(false);
+        await RunAsync(["secret-undefine", "--secret", secret.ToString("D")], VirshObject.Secret(secret), ct)
+            .ConfigureAwait(false);
 }

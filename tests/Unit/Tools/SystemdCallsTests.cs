@@ -20,17 +20,17 @@ public class SystemdCallsTests
     public void EnablesSeveralUnitsInOneCommand()
     {
         Assert.Equal(["systemctl", "enable", "ceph.target", "ceph-mon.target"],
-            SystemdCalls.Enable(["ceph.target", "ceph-mon.target"]).Argv);
+            Systemd.Enable(["ceph.target", "ceph-mon.target"]).Argv);
         Assert.Equal(["systemctl", "enable", "--now", "ceph-mon@h5"],
-            SystemdCalls.Enable(["ceph-mon@h5"], now: true).Argv);
-        Assert.Throws<ArgumentException>(() => SystemdCalls.Enable(["-now"]));
-        Assert.Throws<ArgumentException>(() => SystemdCalls.Enable([]));
+            Systemd.Enable(["ceph-mon@h5"], now: true).Argv);
+        Assert.Throws<ArgumentException>(() => Systemd.Enable(["-now"]));
+        Assert.Throws<ArgumentException>(() => Systemd.Enable([]));
     }
 
     [Fact]
     public void DisablesOneUnitAfterDoubleDash()
     {
-        var call = SystemdCalls.Disable("ceph-mon@h5.service", now: true);
+        var call = Systemd.Disable("ceph-mon@h5.service", now: true);
         Assert.Equal(["systemctl", "disable", "--now", "--", "ceph-mon@h5.service"], call.Argv);
         Assert.True(call.Read(Result(call, 0)));
         var e = Assert.Throws<ObjectNotFoundException>(() =>
@@ -41,7 +41,7 @@ public class SystemdCallsTests
     [Fact]
     public void ShowReadsEveryUnitOfTheBatch()
     {
-        var call = SystemdCalls.Show(["ceph-mon@h5", "ceph-mgr@h5"]);
+        var call = Systemd.Show(["ceph-mon@h5", "ceph-mgr@h5"]);
         Assert.Equal(Systemd.ShowArgv(["ceph-mon@h5", "ceph-mgr@h5"]), call.Argv);
         var units = call.Read(Result(call, 0, Fixture("systemctl-252-show-ceph-mon-mgr-running.txt")));
         Assert.Equal(2, units.Count);
@@ -51,7 +51,7 @@ public class SystemdCallsTests
     [Fact]
     public void IsActiveAnswersByExitCode()
     {
-        var call = SystemdCalls.IsActive("ceph-osd@3");
+        var call = Systemd.IsActive("ceph-osd@3");
         Assert.Equal(["systemctl", "is-active", "--quiet", "ceph-osd@3"], call.Argv);
         Assert.True(call.Read(Result(call, 0)));
         Assert.False(call.Read(Result(call, 3)));
@@ -60,13 +60,13 @@ public class SystemdCallsTests
     [Fact]
     public void DetectsAContainerAndTailsAJournal()
     {
-        var virt = SystemdCalls.DetectContainer();
+        var virt = Systemd.DetectContainer();
         Assert.Equal(["systemd-detect-virt", "--container"], virt.Argv);
         Assert.Equal("systemd-nspawn", virt.Read(Result(virt, 0, "systemd-nspawn\n")));
         Assert.Equal("none", virt.Read(Result(virt, 1, "none\n")));
 
-        var journal = SystemdCalls.JournalTail("ceph-mon@h6", 15);
+        var journal = Systemd.JournalTail("ceph-mon@h6", 15);
         Assert.Equal(["journalctl", "-u", "ceph-mon@h6", "-n", "15", "--no-pager", "-o", "cat"], journal.Argv);
-        Assert.Throws<ArgumentException>(() => SystemdCalls.JournalTail("x;reboot", 15));
+        Assert.Throws<ArgumentException>(() => Systemd.JournalTail("x;reboot", 15));
     }
 }

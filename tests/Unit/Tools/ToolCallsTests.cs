@@ -83,7 +83,7 @@ public sealed class ToolCallsTests
     [Fact]
     public void FindBridgeReadsExternalIdsAndIsNullForNoRow()
     {
-        var call = OvsVsctlCalls.FindBridge("br-mvm", T);
+        var call = OvsVsctl.FindBridge("br-mvm", T);
         Assert.Equal(["ovs-vsctl", "--timeout=29", "--format=json", "--", "--columns=_uuid,name,datapath_type,fail_mode,ports,external_ids,other_config", "list", "Bridge", "br-mvm"], call.Argv);
         var bridge = call.Read(Result(call.Argv, stdout: Fixture("OvsVsctl", "ovs-vsctl-3.1.0-list-bridge-external-ids.json")))!;
         Assert.Equal(("br-mvm", "netdev", "web2"), (bridge.Name, bridge.DatapathType, bridge.ExternalIds["mvm-vlan-22"]));
@@ -93,13 +93,13 @@ public sealed class ToolCallsTests
     [Fact]
     public void BridgeExternalIdsAreSetAsOneJsonQuotedValueAndRemovedTolerantly()
     {
-        var set = OvsVsctlCalls.SetBridgeExternalIds("br-mvm", new Dictionary<string, string> { ["mvm-vlan-22"] = "web, x=y" }, T);
+        var set = OvsVsctl.SetBridgeExternalIds("br-mvm", new Dictionary<string, string> { ["mvm-vlan-22"] = "web, x=y" }, T);
         Assert.Equal(["ovs-vsctl", "--timeout=29", "--", "set", "Bridge", "br-mvm", "external_ids:mvm-vlan-22=\"web, x=y\""], set.Argv);
         var missing = Assert.Throws<ObjectNotFoundException>(() => set.Read(Result(set, 1, stderr: Fixture("OvsVsctl", "ovs-vsctl-3.1.0-set-bridge-no-row.stderr").Replace("br-nope", "br-mvm", StringComparison.Ordinal))));
         Assert.Equal(("bridge", "br-mvm"), (missing.Kind, missing.Name));
 
-        var remove = OvsVsctlCalls.RemoveBridgeExternalIds("br-mvm", ["mvm-vlan-22"], T);
+        var remove = OvsVsctl.RemoveBridgeExternalIds("br-mvm", ["mvm-vlan-22"], T);
         Assert.Equal(["ovs-vsctl", "--timeout=29", "--", "--if-exists", "remove", "Bridge", "br-mvm", "external_ids", "mvm-vlan-22"], remove.Argv);
-        Assert.Throws<ArgumentException>(() => OvsVsctlCalls.RemoveBridgeExternalIds("br-mvm", ["bad key"], T));
+        Assert.Throws<ArgumentException>(() => OvsVsctl.RemoveBridgeExternalIds("br-mvm", ["bad key"], T));
     }
 }

@@ -6,7 +6,8 @@ namespace Mvm.Tools;
 // VLAN port group), so `ovs-vsctl list Bridge` on a host shows it without libvirt.
 public sealed partial class OvsVsctl
 {
-    internal static string[] SetBridgeExternalIdsArgv(string bridge, IReadOnlyDictionary<string, string> ids, TimeSpan timeout)
+    internal static string[] SetBridgeExternalIdsArgv(string bridge, IReadOnlyDictionary<string, string> ids,
+        TimeSpan timeout)
     {
         if (ids.Count == 0) throw new ArgumentException("no external ids to set", nameof(ids));
         return Command(timeout, ["set", "Bridge", ValidName(bridge), .. ExternalIds(ids)]);
@@ -16,10 +17,12 @@ public sealed partial class OvsVsctl
     {
         if (keys.Count == 0) throw new ArgumentException("no external ids to remove", nameof(keys));
         // `remove` of a map key that is not there is a no-op; --if-exists covers the bridge itself.
-        return Command(timeout, ["--if-exists", "remove", "Bridge", ValidName(bridge), "external_ids", .. keys.Select(ValidKey)]);
+        return Command(timeout,
+            ["--if-exists", "remove", "Bridge", ValidName(bridge), "external_ids", .. keys.Select(ValidKey)]);
     }
 
-    internal static string[] FindBridgeArgv(string bridge, TimeSpan timeout) => Json(timeout, List("Bridge", OvsBridge.Columns, ValidName(bridge)));
+    internal static string[] FindBridgeArgv(string bridge, TimeSpan timeout) =>
+        Json(timeout, List("Bridge", OvsBridge.Columns, ValidName(bridge)));
 
     /// <summary>Reads a `list Bridge NAME` result: null for "no row", else the one record.</summary>
     internal static OvsBridge? ReadBridge(CommandResult result)
@@ -33,18 +36,17 @@ public sealed partial class OvsVsctl
             return null;
         }
     }
-}
 
-/// <summary>ovs-vsctl commands as <see cref="ToolCall{T}"/>s for a <see cref="ToolBatch"/>: same argv and error mapping as <see cref="OvsVsctl"/>.</summary>
-public static class OvsVsctlCalls
-{
+    // The same commands as ToolCalls for a ToolBatch (same argv and error mapping).
+
     /// <summary>The bridge's record, or null when it does not exist.</summary>
     public static ToolCall<OvsBridge?> FindBridge(string bridge, TimeSpan timeout) =>
-        new(OvsVsctl.FindBridgeArgv(bridge, timeout), null, OvsVsctl.ReadBridge);
+        new(FindBridgeArgv(bridge, timeout), null, ReadBridge);
 
-    public static ToolCall<bool> SetBridgeExternalIds(string bridge, IReadOnlyDictionary<string, string> ids, TimeSpan timeout) =>
-        new(OvsVsctl.SetBridgeExternalIdsArgv(bridge, ids, timeout), null, r => OvsVsctl.Check(r) is not null);
+    public static ToolCall<bool> SetBridgeExternalIds(string bridge, IReadOnlyDictionary<string, string> ids,
+        TimeSpan timeout) =>
+        new(SetBridgeExternalIdsArgv(bridge, ids, timeout), null, r => Check(r) is not null);
 
     public static ToolCall<bool> RemoveBridgeExternalIds(string bridge, IReadOnlyList<string> keys, TimeSpan timeout) =>
-        new(OvsVsctl.RemoveBridgeExternalIdsArgv(bridge, keys, timeout), null, r => OvsVsctl.Check(r) is not null);
+        new(RemoveBridgeExternalIdsArgv(bridge, keys, timeout), null, r => Check(r) is not null);
 }

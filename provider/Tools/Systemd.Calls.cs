@@ -4,7 +4,7 @@ namespace Mvm.Tools;
 /// systemctl commands as <see cref="ToolCall{T}"/>s for a <see cref="ToolBatch"/> (or one alone):
 /// a daemon's store made and its units enabled in one round trip.
 /// </summary>
-public static class SystemdCalls
+public sealed partial class Systemd
 {
     /// <summary>
     /// `systemctl enable [--now] UNIT…`: several units at once (targets with their instance).
