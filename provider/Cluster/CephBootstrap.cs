@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -56,7 +55,7 @@ public static class CephBootstrap
     ]);
 
     /// <summary>Runs the whole bootstrap up to monitors in quorum, managers running and settings applied.</summary>
-    public static async Task RunAsync(CephPlan plan, IReadOnlyList<ClusterNode> nodes, OperationContext ctx)
+    public static async Task RunAsync(CephPlan plan, IReadOnlyList<ClusterNode> nodes, IOperationSteps ctx)
     {
         var first = plan.Monitors[0].Node;
         var ceph = new Ceph(first.Host, ClusterConnection.CephContext);
@@ -87,14 +86,14 @@ public static class CephBootstrap
             var status = await ceph.StatusAsync(ct).ConfigureAwait(false);
             return status.Fsid == plan.Fsid && status.QuorumNames.Count >= plan.Monitors.Count;
         }
-        catch (Exception e) when (e is CephUnreachableException or RemoteCommandFailedException or ToolMissingException)
+        catch (Exception e) when (e is CephUnreachableException or ToolMissingException || HostErrors.CommandFailed(e))
         {
             return false;
         }
     }
 
     private static async Task FormMonitorsAsync(CephPlan plan, IReadOnlyList<ClusterNode> nodes, Ceph ceph,
-        OperationContext ctx)
+        IOperationSteps ctx)
     {
         var first = plan.Monitors[0].Node;
         await ctx.StepAsync("create Ceph keys and monitor map", first.Name,
@@ -115,7 +114,7 @@ public static class CephBootstrap
     /// admin and bootstrap-osd keyrings) from <paramref name="source"/>: how a joining host learns the cluster.
     /// </summary>
     public static async Task ShareMemberFilesAsync(IHost source, string fsid, IReadOnlyList<ClusterNode> nodes,
-        OperationContext ctx)
+        IOperationSteps ctx)
     {
         var missing = new List<ClusterNode>();
         foreach (var n in nodes.Where(n => n.Host != source))
@@ -216,7 +215,7 @@ public static class CephBootstrap
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
-    private static async Task WaitForQuorumAsync(Ceph ceph, int monitors, OperationContext ctx, CancellationToken ct)
+    private static async Task WaitForQuorumAsync(Ceph ceph, int monitors, IOperationSteps ctx, CancellationToken ct)
     {
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(5);
         string last = "no answer yet";
@@ -230,7 +229,7 @@ public static class CephBootstrap
                     $"({string.Join(", ", status.QuorumNames)})";
                 await ctx.StatusAsync("Ceph: " + last).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CephUnreachableException or RemoteCommandFailedException)
+            catch (Exception e) when (e is CephUnreachableException || HostErrors.CommandFailed(e))
             {
                 last = e.Message.Split('\n')[0];
             }

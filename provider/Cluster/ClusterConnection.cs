@@ -1,5 +1,4 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -25,8 +24,8 @@ public sealed class ClusterConnection
     /// <summary>
     /// Decodes the connect string (already validated by Check) and binds it to the operation's transport.
     /// </summary>
-    public static ClusterConnection Open(string? connectString, OperationContext ctx) =>
-        new(ConnectString.Decode(connectString), ctx.Hosts);
+    public static ClusterConnection Open(string? connectString, IHostConnector hosts) =>
+        new(ConnectString.Decode(connectString), hosts);
 
     public ClusterInfo Info { get; }
 

@@ -1,5 +1,4 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -37,7 +36,7 @@ public static class ClusterRemoval
     /// messages).</remarks>
     public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterConnection conn, MemberHost host,
         string hostname, IHost connection,
-        OperationContext ctx, IReadOnlyDictionary<int, string?>? knownDevices = null)
+        IOperationSteps ctx, IReadOnlyDictionary<int, string?>? knownDevices = null)
     {
         var tree = await ctx.StepAsync("read OSD tree", ceph.Host.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
         var mons = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
@@ -52,7 +51,7 @@ public static class ClusterRemoval
     }
 
     /// <summary>Refuses, before any change, a removal the cluster could not stay healthy without.</summary>
-    public static async Task CheckAsync(Ceph ceph, RemovalWork work, string where, OperationContext ctx)
+    public static async Task CheckAsync(Ceph ceph, RemovalWork work, string where, IOperationSteps ctx)
     {
         // All OSDs together for pool sizes and capacity; each host on its own for its bucket and monitor.
         var ids = work.Osds.Select(o => o.OsdId).ToList();
@@ -74,7 +73,7 @@ public static class ClusterRemoval
     /// <summary>
     /// Carries out checked removal work; the callbacks keep the caller's state in step, so a failure leaves it true.
     /// </summary>
-    public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, OperationContext ctx,
+    public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, IOperationSteps ctx,
         Action<int> osdRemoved, Action<string> hostRemoved, Func<HostToRemove, Task>? beforeMonitorRemoval = null,
             PhaseClock? phases = null)
     {
@@ -125,7 +124,7 @@ public static class ClusterRemoval
     /// host while it still has its configuration and then fail once that is gone.
     /// </summary>
     private static async Task<IReadOnlyList<(MemberHost, IHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn,
-        RemovalWork work, OperationContext ctx)
+        RemovalWork work, IOperationSteps ctx)
     {
         var registry = await ctx.StepAsync("read cluster members", ceph.Host.Name,
             ct => ceph.ConfigKeyDumpAsync(ClusterNames.MemberKeyPrefix, ct), readOnly: true);
@@ -141,7 +140,7 @@ public static class ClusterRemoval
     /// <summary>
     /// The id of the OSD on <paramref name="device"/>, read from the host (ceph-volume), or null when it carries none.
     /// </summary>
-    public static async Task<int?> FindOsdAsync(IHost host, string name, string device, OperationContext ctx)
+    public static async Task<int?> FindOsdAsync(IHost host, string name, string device, IOperationSteps ctx)
     {
         var list = await ctx.StepAsync("find OSD of device", name,
             ct => new CephVolume(host, ClusterConnection.CephContext).RawListAsync(device, ct), readOnly: true);

@@ -1,5 +1,4 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -23,9 +22,9 @@ public static class ClusterTeardown
     /// <paramref name="wipeDataDevices"/> wiping each member's data devices too.
     /// </summary>
     public static async Task RunAsync(ClusterInfo info, IReadOnlyList<MemberHost> hosts, bool force,
-        bool wipeDataDevices, OperationContext ctx)
+        bool wipeDataDevices, IOperationSteps ctx, IHostConnector connector)
     {
-        var conn = new ClusterConnection(info, ctx.Hosts);
+        var conn = new ClusterConnection(info, connector);
         List<ClusterMember> members = hosts.Select(h => new ClusterMember { Host = h, Hostname = h.Name! }).ToList();
         if (info.IsHci)
         {
@@ -65,7 +64,7 @@ public static class ClusterTeardown
     }
 
     private static async Task RefuseIfInUseAsync(ClusterConnection conn, IReadOnlyList<ClusterMember> members,
-        ClusterInfo info, OperationContext ctx)
+        ClusterInfo info, IOperationSteps ctx)
     {
         var blockers = new List<string>();
         var unknown = new List<string>();
@@ -118,7 +117,7 @@ public static class ClusterTeardown
     /// <summary>
     /// The host's part of the cluster's libvirt and OVS setup: RBD pool, secret, VLAN networks, bridge.
     /// </summary>
-    public static Task LeaveAsync(IHost host, string name, ClusterInfo info, OperationContext ctx) =>
+    public static Task LeaveAsync(IHost host, string name, ClusterInfo info, IOperationSteps ctx) =>
         ctx.StepAsync("remove libvirt and Open vSwitch setup", name, async ct =>
         {
             var virsh = new Virsh(host);

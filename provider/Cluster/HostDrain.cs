@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -22,7 +21,7 @@ public static class HostDrain
     /// <paramref name="leaving"/> are hosts that cannot take VMs either (others leaving in the same update).
     /// </summary>
     public static async Task<DrainPlan> PlanAsync(ClusterConnection conn, MemberHost source, IHost sourceHost,
-        IReadOnlyCollection<string> leaving, OperationContext ctx)
+        IReadOnlyCollection<string> leaving, IOperationSteps ctx)
     {
         var vms = await ctx.StepAsync("list VMs", source.Name, ct => ReadVmsAsync(sourceHost, ct), readOnly: true);
         if (vms.Count == 0) return new DrainPlan(source.Name!, [], []);
@@ -59,7 +58,7 @@ public static class HostDrain
     /// Moves the planned VMs one at a time; a VM already on its target (an interrupted run) is skipped.
     /// </summary>
     public static async Task RunAsync(ClusterConnection conn, DrainPlan plan, MemberHost source, IHost sourceHost,
-        OperationContext ctx)
+        IOperationSteps ctx)
     {
         RefuseUnlessPossible(plan, "be drained");
         if (plan.Moves.Count == 0) return;

@@ -1,5 +1,5 @@
 using System.Text;
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -27,7 +27,7 @@ public static class HostSetup
     public static IReadOnlyList<string> Packages(bool ceph) =>
         ceph ? [.. ComputePackages, .. CephPackages] : ComputePackages;
 
-    public static async Task RunAsync(ClusterNode node, bool ceph, OperationContext ctx)
+    public static async Task RunAsync(ClusterNode node, bool ceph, IOperationSteps ctx)
     {
         var host = node.Host;
         var install = await ctx.StepAsync("install packages", node.Name,

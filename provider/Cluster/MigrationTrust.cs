@@ -1,6 +1,5 @@
 using System.Text;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
 using Mvm.Transport;
 
@@ -42,7 +41,7 @@ public static class MigrationTrust
     /// of all the others. Idempotent: a file is written only when its managed lines differ.
     /// </summary>
     public static async Task EnsureAsync(ClusterInfo info, IReadOnlyList<(MemberHost Spec, IHost Host)> members,
-        OperationContext ctx)
+        IOperationSteps ctx)
     {
         if (members.Count < 2) return;
         // A member that cannot be reached keeps what it had: the others still trust each other,
@@ -76,7 +75,7 @@ public static class MigrationTrust
 
     /// <summary>Takes a leaving host's key and host keys off the remaining members.</summary>
     public static Task ForgetAsync(ClusterInfo info, string leaving,
-        IReadOnlyList<(MemberHost Spec, IHost Host)> remaining, OperationContext ctx) =>
+        IReadOnlyList<(MemberHost Spec, IHost Host)> remaining, IOperationSteps ctx) =>
         Task.WhenAll(remaining.Select(m => ctx.StepAsync("forget migration trust", m.Spec.Name, async ct =>
         {
             foreach (var file in new[] { AuthorizedKeys, KnownHosts })

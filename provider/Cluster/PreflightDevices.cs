@@ -157,7 +157,7 @@ internal static class PreflightDevices
                 $"and ceph-volume is not installed to tell which. {wipe}");
             return null;
         }
-        catch (Exception e) when (e is ProviderException or RemoteCommandFailedException or FormatException)
+        catch (Exception e) when (e is ProviderException or FormatException || HostErrors.CommandFailed(e))
         {
             found.Problem($"Host {n}: data device {device}{Via(device, kernel)} carries a Ceph BlueStore label, and " +
                 $"`ceph-volume raw list` could not read it: {FirstLine(e.Message)}. {wipe}");

@@ -10,7 +10,7 @@ public sealed partial class MvmCluster
     protected override async Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args,
         OperationContext ctx)
     {
-        var p = new ClusterProvisioner(SettingsOf(args), ctx);
+        var p = Provisioners.For(SettingsOf(args), ctx);
         var hosts = Declared(args);
         var nodes = await p.InspectAsync(hosts, existingFsid: null);
         var id = await p.NewUuidAsync(nodes[0]);

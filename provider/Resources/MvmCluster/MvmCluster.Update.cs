@@ -18,7 +18,7 @@ public sealed partial class MvmCluster
         var state = StateOf(news, info);
         state.Osds = olds.Osds;
         state.HostStates = olds.HostStates;
-        var p = new ClusterProvisioner(SettingsOf(news), ctx);
+        var p = Provisioners.For(SettingsOf(news), ctx);
         try
         {
             await ChangeAsync(p, olds, oldInfo, news, info, state, ctx);

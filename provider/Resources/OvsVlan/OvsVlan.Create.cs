@@ -9,7 +9,7 @@ public sealed partial class OvsVlan
 {
     protected override async Task<(string Id, OvsVlanState State)> CreateAsync(OvsVlanArgs args, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(args.ConnectString, ctx);
+        var conn = ClusterConnection.Open(args.ConnectString, ctx.Hosts);
         var target = Target(args);
         var id = target.VlanId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var members = await MembersAsync(conn, ctx);

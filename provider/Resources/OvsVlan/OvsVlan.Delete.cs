@@ -9,7 +9,7 @@ public sealed partial class OvsVlan
 {
     protected override async Task DeleteAsync(string id, OvsVlanState state, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.Hosts);
         var vlanId = state.VlanId ?? ParseId(id);
         var bridge = state.Bridge ?? conn.Info.OvsBridge;
         var members = await MembersAsync(conn, ctx);

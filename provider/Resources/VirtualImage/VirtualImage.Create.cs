@@ -13,7 +13,7 @@ public sealed partial class VirtualImage
     protected override async Task<(string Id, VirtualImageState State)> CreateAsync(VirtualImageArgs args,
         OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(args.ConnectString, ctx);
+        var conn = ClusterConnection.Open(args.ConnectString, ctx.Hosts);
         var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct),
             readOnly: true);
         var target = new RbdImageRef(args.Pool ?? conn.Info.VmPool, args.Name!);

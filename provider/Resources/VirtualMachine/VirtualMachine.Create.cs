@@ -16,7 +16,7 @@ public sealed partial class VirtualMachine
     protected override async Task<(string Id, VirtualMachineState State)> CreateAsync(VirtualMachineArgs a,
         OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(a.ConnectString, ctx);
+        var conn = ClusterConnection.Open(a.ConnectString, ctx.Hosts);
         var info = conn.Info;
         // A domain already under this name is carried on only when this resource defined it (a
         // create cut short after `virsh define`: the plugin killed, the engine never got an answer);

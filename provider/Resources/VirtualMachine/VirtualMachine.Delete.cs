@@ -10,7 +10,7 @@ public sealed partial class VirtualMachine
 {
     protected override async Task DeleteAsync(string id, VirtualMachineState state, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.Hosts);
         var found = await VmHosts.FindAsync(conn, id, state.CurrentHost, ctx);
         IHost? host = found?.Host;
         if (found is not null)

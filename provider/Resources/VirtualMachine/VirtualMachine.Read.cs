@@ -16,7 +16,7 @@ public sealed partial class VirtualMachine
                 $"provider's importConnectString to the MvmCluster's connectString " +
                 "(`pulumi config set --secret mvm:importConnectString …`), " +
                 "then import again by the domain's name or UUID.");
-        var conn = ClusterConnection.Open(connectString, ctx);
+        var conn = ClusterConnection.Open(connectString, ctx.Hosts);
         var s = state ?? new VirtualMachineState { ConnectString = connectString };
         return await ReadIntoAsync(s, conn, id, ctx) ? s : null;
     }

@@ -15,7 +15,7 @@ public sealed partial class VirtualMachine
         VirtualMachineArgs a, DiffResult diff,
         OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(a.ConnectString, ctx);
+        var conn = ClusterConnection.Open(a.ConnectString, ctx.Hosts);
         var info = conn.Info;
         var state = States.FromInputs<VirtualMachineArgs, VirtualMachineState>(a);
         state.Uuid = olds.Uuid ?? id;

@@ -9,25 +9,6 @@ public static class KnownViolations
 {
     public static readonly IReadOnlyList<(string File, string Namespace)> Entries =
     [
-        // Cluster -> Framework: the framework's OperationContext (steps, progress, the operation's host
-        // connector) and the provider configuration (ProviderConfig, JumpHost). The cluster layer is to take
-        // typed settings and a context of its own.
-        ("provider/Cluster/CephBootstrap.cs", "Mvm.Framework"),
-        ("provider/Cluster/CephMonitors.cs", "Mvm.Framework"),
-        ("provider/Cluster/ClusterConnection.cs", "Mvm.Framework"),
-        ("provider/Cluster/ClusterProvisioner.cs", "Mvm.Framework"),
-        ("provider/Cluster/ClusterRemoval.cs", "Mvm.Framework"),
-        ("provider/Cluster/ClusterTeardown.cs", "Mvm.Framework"),
-        ("provider/Cluster/HealthWait.cs", "Mvm.Framework"),
-        ("provider/Cluster/HealthWait.cs", "Mvm.Framework.Config"),
-        ("provider/Cluster/HostDrain.cs", "Mvm.Framework"),
-        ("provider/Cluster/HostOutage.cs", "Mvm.Framework"),
-        ("provider/Cluster/HostSetup.cs", "Mvm.Framework"),
-        ("provider/Cluster/MigrationTrust.cs", "Mvm.Framework"),
-        ("provider/Cluster/OsdProvisioning.cs", "Mvm.Framework"),
-        ("provider/Cluster/OvsNetworking.cs", "Mvm.Framework"),
-        ("provider/Cluster/VmStorage.cs", "Mvm.Framework"),
-
         // Cluster -> Transport: IHost, RemoteScript and raw commands. The cluster layer is to reach hosts only
         // through typed tool clients.
         ("provider/Cluster/CephBootstrap.cs", "Mvm.Transport"),
@@ -37,9 +18,7 @@ public static class KnownViolations
         ("provider/Cluster/ClusterProvisioner.cs", "Mvm.Transport"),
         ("provider/Cluster/ClusterRemoval.cs", "Mvm.Transport"),
         ("provider/Cluster/ClusterTeardown.cs", "Mvm.Transport"),
-        ("provider/Cluster/HealthWait.cs", "Mvm.Transport"),
         ("provider/Cluster/HostDrain.cs", "Mvm.Transport"),
-        ("provider/Cluster/HostOutage.cs", "Mvm.Transport"),
         ("provider/Cluster/HostPreflight.cs", "Mvm.Transport"),
         ("provider/Cluster/HostSetup.cs", "Mvm.Transport"),
         ("provider/Cluster/MemberHost.cs", "Mvm.Transport"),
@@ -51,7 +30,6 @@ public static class KnownViolations
 
         // Resources -> Transport: IHost and RemoteScript. Resources are to go through the cluster layer and
         // tool clients.
-        ("provider/Resources/MvmHost/MvmHost.Read.cs", "Mvm.Transport"),
         ("provider/Resources/OvsVlan/VlanReader.cs", "Mvm.Transport"),
         ("provider/Resources/VirtualImage/ImageImport.cs", "Mvm.Transport"),
         ("provider/Resources/VirtualImage/VirtualImage.Create.cs", "Mvm.Transport"),
