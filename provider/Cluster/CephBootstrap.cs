@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -113,7 +112,7 @@ public static class CephBootstrap
     /// Gives every node without this cluster's configuration the member files (ceph.conf, the
     /// admin and bootstrap-osd keyrings) from <paramref name="source"/>: how a joining host learns the cluster.
     /// </summary>
-    public static async Task ShareMemberFilesAsync(IHost source, string fsid, IReadOnlyList<ClusterNode> nodes,
+    public static async Task ShareMemberFilesAsync(RemoteHost source, string fsid, IReadOnlyList<ClusterNode> nodes,
         IOperationSteps ctx)
     {
         var missing = new List<ClusterNode>();
@@ -127,13 +126,13 @@ public static class CephBootstrap
     }
 
     /// <summary>Reads the fsid of the Ceph configuration on a host, or null when it has none.</summary>
-    public static async Task<string?> ConfiguredFsidAsync(IHost host, CancellationToken ct)
+    public static async Task<string?> ConfiguredFsidAsync(RemoteHost host, CancellationToken ct)
     {
         var fsid = await CephConf.ReadOption(Conf, "fsid").RunAsync(host, T, ct).ConfigureAwait(false);
         return fsid is { Length: > 0 } ? fsid : null;
     }
 
-    private static async Task CreateKeysAsync(IHost host, CephPlan plan, CancellationToken ct)
+    private static async Task CreateKeysAsync(RemoteHost host, CephPlan plan, CancellationToken ct)
     {
         if (await ConfiguredFsidAsync(host, ct).ConfigureAwait(false) == plan.Fsid
             && await HostFileCalls.IsNonEmpty(AdminKeyring).RunAsync(host, T, ct).ConfigureAwait(false))
@@ -158,7 +157,7 @@ public static class CephBootstrap
     }
 
     /// <summary>The named files as a tar stream (binary, kept in memory only to hand them to other hosts).</summary>
-    public static async Task<byte[]> TarAsync(IHost host, IReadOnlyList<string> paths, CancellationToken ct)
+    public static async Task<byte[]> TarAsync(RemoteHost host, IReadOnlyList<string> paths, CancellationToken ct)
     {
         return await HostFileCalls.Archive(paths).RunAsync(host, T, ct).ConfigureAwait(false);
     }
@@ -167,7 +166,7 @@ public static class CephBootstrap
     /// Unpacks a bundle from <see cref="TarAsync"/>; ownership is set here because the ceph user's uid differs between
     /// hosts.
     /// </summary>
-    public static async Task UntarAsync(IHost host, byte[] bundle, CancellationToken ct)
+    public static async Task UntarAsync(RemoteHost host, byte[] bundle, CancellationToken ct)
     {
         var batch = new ToolBatch();
         batch.Add(HostFileCalls.MakeDirectories("0755", [EtcCeph]));
@@ -199,7 +198,7 @@ public static class CephBootstrap
     private static Task StartManagerAsync(ClusterNode node, CancellationToken ct) =>
         StartManagerAsync(node.Host, node.Name, ct);
 
-    public static async Task StartManagerAsync(IHost host, string id, CancellationToken ct)
+    public static async Task StartManagerAsync(RemoteHost host, string id, CancellationToken ct)
     {
         var dir = $"/var/lib/ceph/mgr/ceph-{id}";
         var batch = new ToolBatch();

@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -10,14 +9,14 @@ namespace Mvm.Cluster;
 /// networks on every host, then HEALTH_OK. Each step checks the host first, so running it again
 /// after an interruption continues where it stopped.
 /// </summary>
-public sealed class ClusterProvisioner(ClusterSettings settings, IOperationSteps ctx, IHostConnector connector,
+public sealed class ClusterProvisioner(ClusterSettings settings, IOperationSteps ctx, RemoteHosts connector,
     TimeSpan healthLimit)
 {
     public const int MaxMonitors = 3;
 
     public bool Hci => settings.IsHci;
 
-    public IHost Connect(MemberHost h) => h.Connect(connector);
+    public RemoteHost Connect(MemberHost h) => h.Connect(connector);
 
     /// <summary>
     /// Connects to and inspects the hosts concurrently; refuses, naming every problem of every host, before any change.
@@ -108,7 +107,7 @@ public sealed class ClusterProvisioner(ClusterSettings settings, IOperationSteps
     /// member, their OSDs, the member registry, VM storage and networks. At creation every node joins.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>> JoinAsync(ClusterInfo info,
-        IHost source,
+        RemoteHost source,
         IReadOnlyList<ClusterNode> joining, IReadOnlyList<int> vlanIds, string joinedBy, bool copyNetworks)
     {
         var osds = new Dictionary<string, IReadOnlyDictionary<string, int>>();
@@ -163,7 +162,7 @@ public sealed class ClusterProvisioner(ClusterSettings settings, IOperationSteps
     /// Waits for HEALTH_OK (HCI only), bounded by the provider's cephHealthTimeout; MON_DOWN for a departed monitor
     /// ends it at once.
     /// </summary>
-    public Task WaitHealthyAsync(IHost source, IReadOnlyCollection<string>? departedMonitors = null) =>
+    public Task WaitHealthyAsync(RemoteHost source, IReadOnlyCollection<string>? departedMonitors = null) =>
         Hci ? HealthWait.WaitAsync(new Ceph(source, ClusterConnection.CephContext),
             new HealthWaitOptions { Limit = healthLimit,
                 DepartedMonitors = departedMonitors ?? [] }, ctx) : Task.CompletedTask;

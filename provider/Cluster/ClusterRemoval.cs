@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -35,7 +34,7 @@ public static class ClusterRemoval
     /// <remarks><paramref name="knownDevices"/>: the data device of each OSD id, where the caller knows it (for
     /// messages).</remarks>
     public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterConnection conn, MemberHost host,
-        string hostname, IHost connection,
+        string hostname, RemoteHost connection,
         IOperationSteps ctx, IReadOnlyDictionary<int, string?>? knownDevices = null)
     {
         var tree = await ctx.StepAsync("read OSD tree", ceph.Host.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
@@ -123,7 +122,7 @@ public static class ClusterRemoval
     /// own Ceph CLI (on a host that stays), not the connection's, which could settle on the leaving
     /// host while it still has its configuration and then fail once that is gone.
     /// </summary>
-    private static async Task<IReadOnlyList<(MemberHost, IHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn,
+    private static async Task<IReadOnlyList<(MemberHost, RemoteHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn,
         RemovalWork work, IOperationSteps ctx)
     {
         var registry = await ctx.StepAsync("read cluster members", ceph.Host.Name,
@@ -140,7 +139,7 @@ public static class ClusterRemoval
     /// <summary>
     /// The id of the OSD on <paramref name="device"/>, read from the host (ceph-volume), or null when it carries none.
     /// </summary>
-    public static async Task<int?> FindOsdAsync(IHost host, string name, string device, IOperationSteps ctx)
+    public static async Task<int?> FindOsdAsync(RemoteHost host, string name, string device, IOperationSteps ctx)
     {
         var list = await ctx.StepAsync("find OSD of device", name,
             ct => new CephVolume(host, ClusterConnection.CephContext).RawListAsync(device, ct), readOnly: true);

@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -22,7 +21,7 @@ public static class ClusterTeardown
     /// <paramref name="wipeDataDevices"/> wiping each member's data devices too.
     /// </summary>
     public static async Task RunAsync(ClusterInfo info, IReadOnlyList<MemberHost> hosts, bool force,
-        bool wipeDataDevices, IOperationSteps ctx, IHostConnector connector)
+        bool wipeDataDevices, IOperationSteps ctx, RemoteHosts connector)
     {
         var conn = new ClusterConnection(info, connector);
         List<ClusterMember> members = hosts.Select(h => new ClusterMember { Host = h, Hostname = h.Name! }).ToList();
@@ -117,7 +116,7 @@ public static class ClusterTeardown
     /// <summary>
     /// The host's part of the cluster's libvirt and OVS setup: RBD pool, secret, VLAN networks, bridge.
     /// </summary>
-    public static Task LeaveAsync(IHost host, string name, ClusterInfo info, IOperationSteps ctx) =>
+    public static Task LeaveAsync(RemoteHost host, string name, ClusterInfo info, IOperationSteps ctx) =>
         ctx.StepAsync("remove libvirt and Open vSwitch setup", name, async ct =>
         {
             var virsh = new Virsh(host);
@@ -142,6 +141,6 @@ public static class ClusterTeardown
     /// <summary>
     /// Stops every Ceph daemon on the host and removes its Ceph state and configuration; wipes the listed devices.
     /// </summary>
-    public static async Task RemoveCephAsync(IHost host, IReadOnlyList<string> wipeDevices, CancellationToken ct) =>
+    public static async Task RemoveCephAsync(RemoteHost host, IReadOnlyList<string> wipeDevices, CancellationToken ct) =>
         await CephHostState.RemoveAll(wipeDevices).RunAsync(host, T, ct);
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -63,7 +62,7 @@ public static class HostSetup
         });
     }
 
-    private static async Task WaitForLibvirtdAsync(IHost host, CancellationToken ct)
+    private static async Task WaitForLibvirtdAsync(RemoteHost host, CancellationToken ct)
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)

@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -53,7 +52,7 @@ public static class OvsNetworking
     /// Defines on <paramref name="node"/> every VLAN network <paramref name="source"/> has and it lacks, from the
     /// source's own definition.
     /// </summary>
-    public static Task CopyVlanNetworksAsync(IHost source, ClusterNode node, IOperationSteps ctx) =>
+    public static Task CopyVlanNetworksAsync(RemoteHost source, ClusterNode node, IOperationSteps ctx) =>
         ctx.StepAsync("copy VLAN networks", node.Name, async ct =>
         {
             var from = new Virsh(source);

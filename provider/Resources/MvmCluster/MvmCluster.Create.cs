@@ -30,7 +30,7 @@ public sealed partial class MvmCluster
                 copyNetworks: false);
             state.Osds = OsdState.ListOf(osds);
             await p.WaitHealthyAsync(nodes[0].Host);
-            await ReadIntoAsync(state, new ClusterConnection(info, ctx.Hosts), ctx);
+            await ReadIntoAsync(state, new ClusterConnection(info, ctx.RemoteHosts()), ctx);
             return (id, state);
         }
         catch (Exception e)

@@ -10,7 +10,7 @@ public sealed partial class MvmHost
 {
     protected override async Task<(string Id, MvmHostState State)> CreateAsync(MvmHostArgs args, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(args.ConnectString, ctx.Hosts);
+        var conn = ClusterConnection.Open(args.ConnectString, ctx.RemoteHosts());
         var spec = SpecOf(args);
         var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);
         if (members.FirstOrDefault(m =>

@@ -14,7 +14,7 @@ public sealed partial class MvmHost
         if (state?.ConnectString is null)
             throw new PreconditionFailedException("an MvmHost cannot be imported by id alone: it needs its SSH " +
                 "settings. Declare it in the program and run `pulumi up`, which adopts a host that already joined.");
-        var conn = ClusterConnection.Open(state.ConnectString, ctx.Hosts);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.RemoteHosts());
         // The member registry (hci) says positively whether the host is still in the cluster. A
         // standard cluster keeps none (its members are only the connect string's hosts), so its
         // absence there says nothing: the host is read as it is, never reported gone.

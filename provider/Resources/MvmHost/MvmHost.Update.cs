@@ -12,7 +12,7 @@ public sealed partial class MvmHost
         DiffResult diff,
         OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(news.ConnectString, ctx.Hosts);
+        var conn = ClusterConnection.Open(news.ConnectString, ctx.RemoteHosts());
         var spec = SpecOf(news);
         var state = StateOf(news, conn.Info);
         state.Osds = olds.Osds;

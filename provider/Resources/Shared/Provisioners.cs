@@ -11,5 +11,5 @@ public static class Provisioners
     /// for Ceph health as long as the provider's cephHealthTimeout says.
     /// </summary>
     public static ClusterProvisioner For(ClusterSettings settings, OperationContext ctx) =>
-        new(settings, ctx, ctx.Hosts, HealthWaitOptions.LimitFrom(ctx.Config.CephHealthTimeout));
+        new(settings, ctx, ctx.RemoteHosts(), HealthWaitOptions.LimitFrom(ctx.Config.CephHealthTimeout));
 }
