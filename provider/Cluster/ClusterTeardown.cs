@@ -141,6 +141,7 @@ public static class ClusterTeardown
     /// <summary>
     /// Stops every Ceph daemon on the host and removes its Ceph state and configuration; wipes the listed devices.
     /// </summary>
-    public static async Task RemoveCephAsync(RemoteHost host, IReadOnlyList<string> wipeDevices, CancellationToken ct) =>
+    public static async Task RemoveCephAsync(RemoteHost host, IReadOnlyList<string> wipeDevices,
+        CancellationToken ct) =>
         await CephHostState.RemoveAll(wipeDevices).RunAsync(host, T, ct);
 }

@@ -111,8 +111,8 @@ public static class HostDrain
     /// destination keeps the source's definition, not the running XML, so changes waiting for a
     /// restart stay waiting. The drain and a VirtualMachine's host change both move VMs this way.
     /// </summary>
-    public static async Task MoveAsync(RemoteHost sourceHost, string sourceName, MemberHost target, RemoteHost targetHost,
-        VmOnHost vm, CancellationToken ct)
+    public static async Task MoveAsync(RemoteHost sourceHost, string sourceName, MemberHost target,
+        RemoteHost targetHost, VmOnHost vm, CancellationToken ct)
     {
         await MigrationTrust.ProbeAsync(sourceHost, sourceName, target, ct).ConfigureAwait(false);
         if (vm.Nvram is { } nvram) await CopyNvramAsync(sourceHost, targetHost, nvram, ct).ConfigureAwait(false);

@@ -54,8 +54,8 @@ public sealed partial class OsdRemoval
     /// removed, so ceph-volume can use it again); a device that carries another OSD is refused.
     /// <paramref name="drainLimit"/> bounds the wait for Ceph to move the OSD's data.
     /// </summary>
-    public async Task<IReadOnlyList<RemovalStep>> RemoveAsync(Ceph ceph, RemoteHost osdHost, int osdId, string? wipeDevice,
-        IProgress<string>? progress,
+    public async Task<IReadOnlyList<RemovalStep>> RemoveAsync(Ceph ceph, RemoteHost osdHost, int osdId,
+        string? wipeDevice, IProgress<string>? progress,
         TimeSpan drainLimit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ceph);

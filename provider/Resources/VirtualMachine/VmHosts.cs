@@ -25,8 +25,8 @@ public static class VmHosts
     /// The host for a VM needing <paramref name="memoryKiB"/>: <paramref name="wanted"/> when set
     /// (refused if unknown, in maintenance or short of memory), else the member with the most room.
     /// </summary>
-    public static async Task<(ClusterMember Member, RemoteHost Host)> ChooseAsync(ClusterConnection conn, string? wanted,
-        long memoryKiB, OperationContext ctx)
+    public static async Task<(ClusterMember Member, RemoteHost Host)> ChooseAsync(ClusterConnection conn,
+        string? wanted, long memoryKiB, OperationContext ctx)
     {
         var members = await MembersAsync(conn, ctx);
         if (wanted is not null)

@@ -88,7 +88,8 @@ public sealed class CloudInitSeedImportTests
     public async Task AFailedBatchStillRemovesTheDirectoryHoldingTheUserData()
     {
         var host = Host(failAt: 5); // xorriso fails
-        await Assert.ThrowsAnyAsync<Exception>(() => Seed.ImportAsync(new RemoteHost(host), Image, Owner, stateNamesIt: false, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<Exception>(() => Seed.ImportAsync(new RemoteHost(host), Image, Owner,
+            stateNamesIt: false, CancellationToken.None));
         Assert.Equal(3, host.RoundTrips);
         Assert.Equal(["rm", "-rf", Dir], host.Calls[^1]);
     }
