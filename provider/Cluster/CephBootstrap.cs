@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -56,7 +54,7 @@ public static class CephBootstrap
     ]);
 
     /// <summary>Runs the whole bootstrap up to monitors in quorum, managers running and settings applied.</summary>
-    public static async Task RunAsync(CephPlan plan, IReadOnlyList<ClusterNode> nodes, OperationContext ctx)
+    public static async Task RunAsync(CephPlan plan, IReadOnlyList<ClusterNode> nodes, IOperationSteps ctx)
     {
         var first = plan.Monitors[0].Node;
         var ceph = new Ceph(first.Host, ClusterConnection.CephContext);
@@ -87,14 +85,14 @@ public static class CephBootstrap
             var status = await ceph.StatusAsync(ct).ConfigureAwait(false);
             return status.Fsid == plan.Fsid && status.QuorumNames.Count >= plan.Monitors.Count;
         }
-        catch (Exception e) when (e is CephUnreachableException or RemoteCommandFailedException or ToolMissingException)
+        catch (Exception e) when (e is CephUnreachableException or ToolMissingException || HostErrors.CommandFailed(e))
         {
             return false;
         }
     }
 
     private static async Task FormMonitorsAsync(CephPlan plan, IReadOnlyList<ClusterNode> nodes, Ceph ceph,
-        OperationContext ctx)
+        IOperationSteps ctx)
     {
         var first = plan.Monitors[0].Node;
         await ctx.StepAsync("create Ceph keys and monitor map", first.Name,
@@ -114,8 +112,8 @@ public static class CephBootstrap
     /// Gives every node without this cluster's configuration the member files (ceph.conf, the
     /// admin and bootstrap-osd keyrings) from <paramref name="source"/>: how a joining host learns the cluster.
     /// </summary>
-    public static async Task ShareMemberFilesAsync(IHost source, string fsid, IReadOnlyList<ClusterNode> nodes,
-        OperationContext ctx)
+    public static async Task ShareMemberFilesAsync(RemoteHost source, string fsid, IReadOnlyList<ClusterNode> nodes,
+        IOperationSteps ctx)
     {
         var missing = new List<ClusterNode>();
         foreach (var n in nodes.Where(n => n.Host != source))
@@ -128,13 +126,13 @@ public static class CephBootstrap
     }
 
     /// <summary>Reads the fsid of the Ceph configuration on a host, or null when it has none.</summary>
-    public static async Task<string?> ConfiguredFsidAsync(IHost host, CancellationToken ct)
+    public static async Task<string?> ConfiguredFsidAsync(RemoteHost host, CancellationToken ct)
     {
         var fsid = await CephConf.ReadOption(Conf, "fsid").RunAsync(host, T, ct).ConfigureAwait(false);
         return fsid is { Length: > 0 } ? fsid : null;
     }
 
-    private static async Task CreateKeysAsync(IHost host, CephPlan plan, CancellationToken ct)
+    private static async Task CreateKeysAsync(RemoteHost host, CephPlan plan, CancellationToken ct)
     {
         if (await ConfiguredFsidAsync(host, ct).ConfigureAwait(false) == plan.Fsid
             && await HostFiles.IsNonEmpty(AdminKeyring).RunAsync(host, T, ct).ConfigureAwait(false))
@@ -159,7 +157,7 @@ public static class CephBootstrap
     }
 
     /// <summary>The named files as a tar stream (binary, kept in memory only to hand them to other hosts).</summary>
-    public static async Task<byte[]> TarAsync(IHost host, IReadOnlyList<string> paths, CancellationToken ct)
+    public static async Task<byte[]> TarAsync(RemoteHost host, IReadOnlyList<string> paths, CancellationToken ct)
     {
         return await HostFiles.Archive(paths).RunAsync(host, T, ct).ConfigureAwait(false);
     }
@@ -168,7 +166,7 @@ public static class CephBootstrap
     /// Unpacks a bundle from <see cref="TarAsync"/>; ownership is set here because the ceph user's uid differs between
     /// hosts.
     /// </summary>
-    public static async Task UntarAsync(IHost host, byte[] bundle, CancellationToken ct)
+    public static async Task UntarAsync(RemoteHost host, byte[] bundle, CancellationToken ct)
     {
         var batch = new ToolBatch();
         batch.Add(HostFiles.MakeDirectories("0755", [EtcCeph]));
@@ -200,7 +198,7 @@ public static class CephBootstrap
     private static Task StartManagerAsync(ClusterNode node, CancellationToken ct) =>
         StartManagerAsync(node.Host, node.Name, ct);
 
-    public static async Task StartManagerAsync(IHost host, string id, CancellationToken ct)
+    public static async Task StartManagerAsync(RemoteHost host, string id, CancellationToken ct)
     {
         var dir = $"/var/lib/ceph/mgr/ceph-{id}";
         var batch = new ToolBatch();
@@ -216,7 +214,7 @@ public static class CephBootstrap
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
-    private static async Task WaitForQuorumAsync(Ceph ceph, int monitors, OperationContext ctx, CancellationToken ct)
+    private static async Task WaitForQuorumAsync(Ceph ceph, int monitors, IOperationSteps ctx, CancellationToken ct)
     {
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(5);
         string last = "no answer yet";
@@ -230,7 +228,7 @@ public static class CephBootstrap
                     $"({string.Join(", ", status.QuorumNames)})";
                 await ctx.StatusAsync("Ceph: " + last).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CephUnreachableException or RemoteCommandFailedException)
+            catch (Exception e) when (e is CephUnreachableException || HostErrors.CommandFailed(e))
             {
                 last = e.Message.Split('\n')[0];
             }

@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -25,7 +23,7 @@ public static class CephMonitors
     /// into the map, its store made from the current map and the mon. key, started under systemd,
     /// then waited for until it is in the quorum; then its manager.
     /// </summary>
-    public static async Task AddAsync(Ceph ceph, IHost host, string name, IPAddress address, OperationContext ctx)
+    public static async Task AddAsync(Ceph ceph, RemoteHost host, string name, IPAddress address, IOperationSteps ctx)
     {
         var clock = Stopwatch.StartNew();
         await ctx.StepAsync($"add monitor {name}", host.Name, async ct =>
@@ -63,7 +61,7 @@ public static class CephMonitors
                 $"started after {started.TotalSeconds:0.0} s, in quorum after {joined.TotalSeconds:0.0} s"));
     }
 
-    private static async Task WaitInQuorumAsync(Ceph ceph, IHost host, string name, OperationContext ctx,
+    private static async Task WaitInQuorumAsync(Ceph ceph, RemoteHost host, string name, IOperationSteps ctx,
         CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -77,7 +75,7 @@ public static class CephMonitors
                 last = $"in quorum: {string.Join(", ", map.Mons.Where(m => map.Quorum.Contains(m.Rank)).Select(m => m.Name))} (map epoch {map.Epoch})";
                 await ctx.StatusAsync($"monitor {name}: waiting to join the quorum; {last}").ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CephUnreachableException or RemoteCommandFailedException)
+            catch (Exception e) when (e is CephUnreachableException || HostErrors.CommandFailed(e))
             {
                 last = e.Message.Split('\n')[0];
             }
@@ -107,8 +105,8 @@ public static class CephMonitors
     /// changed in code (<see cref="CephConf"/>) and written back beside itself, then renamed over
     /// the old one, so a reader sees the old file or the new one, never half of it.
     /// </summary>
-    public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, IHost Host)> members,
-        OperationContext ctx, string? libvirtPool = null)
+    public static async Task SyncMonHostAsync(Ceph ceph, IEnumerable<(string Name, RemoteHost Host)> members,
+        IOperationSteps ctx, string? libvirtPool = null)
     {
         var map = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
         var value = MonHostValue(map);

@@ -1,7 +1,5 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -12,11 +10,11 @@ namespace Mvm.Cluster;
 /// </summary>
 public sealed class ClusterConnection
 {
-    private readonly IHostConnector _hosts;
+    private readonly RemoteHosts _hosts;
     private Ceph? _ceph;
     private IReadOnlyList<ClusterMember>? _members;
 
-    public ClusterConnection(ClusterInfo info, IHostConnector hosts)
+    public ClusterConnection(ClusterInfo info, RemoteHosts hosts)
     {
         Info = info;
         _hosts = hosts;
@@ -25,8 +23,8 @@ public sealed class ClusterConnection
     /// <summary>
     /// Decodes the connect string (already validated by Check) and binds it to the operation's transport.
     /// </summary>
-    public static ClusterConnection Open(string? connectString, OperationContext ctx) =>
-        new(ConnectString.Decode(connectString), ctx.Hosts);
+    public static ClusterConnection Open(string? connectString, RemoteHosts hosts) =>
+        new(ConnectString.Decode(connectString), hosts);
 
     public ClusterInfo Info { get; }
 
@@ -35,7 +33,7 @@ public sealed class ClusterConnection
     /// </summary>
     public static CephContext CephContext { get; } = new() { ConnectTimeout = TimeSpan.FromSeconds(10) };
 
-    public IHost Connect(MemberHost host) => host.Connect(_hosts);
+    public RemoteHost Connect(MemberHost host) => host.Connect(_hosts);
 
     /// <summary>
     /// The `ceph` CLI on the first host that answers for this cluster's fsid: the connect string's

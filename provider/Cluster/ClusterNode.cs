@@ -1,5 +1,5 @@
 using System.Net;
-using Mvm.Transport;
+using Mvm.Tools;
 
 namespace Mvm.Cluster;
 
@@ -7,10 +7,10 @@ namespace Mvm.Cluster;
 /// One host while the cluster works on it: the declared fields, the connection, and what the
 /// preflight found (hostname, interfaces, resolved data devices).
 /// </summary>
-public sealed class ClusterNode(MemberHost spec, IHost host, HostReport report)
+public sealed class ClusterNode(MemberHost spec, RemoteHost host, HostReport report)
 {
     public MemberHost Spec { get; } = spec;
-    public IHost Host { get; } = host;
+    public RemoteHost Host { get; } = host;
     public HostReport Report { get; } = report;
     public string Name => Spec.Name!;
     public string Hostname => Report.Hostname;

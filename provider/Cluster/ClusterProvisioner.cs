@@ -1,7 +1,5 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -11,13 +9,14 @@ namespace Mvm.Cluster;
 /// networks on every host, then HEALTH_OK. Each step checks the host first, so running it again
 /// after an interruption continues where it stopped.
 /// </summary>
-public sealed class ClusterProvisioner(ClusterSettings settings, OperationContext ctx)
+public sealed class ClusterProvisioner(ClusterSettings settings, IOperationSteps ctx, RemoteHosts connector,
+    TimeSpan healthLimit)
 {
     public const int MaxMonitors = 3;
 
     public bool Hci => settings.IsHci;
 
-    public IHost Connect(MemberHost h) => h.Connect(ctx.Hosts);
+    public RemoteHost Connect(MemberHost h) => h.Connect(connector);
 
     /// <summary>
     /// Connects to and inspects the hosts concurrently; refuses, naming every problem of every host, before any change.
@@ -108,7 +107,7 @@ public sealed class ClusterProvisioner(ClusterSettings settings, OperationContex
     /// member, their OSDs, the member registry, VM storage and networks. At creation every node joins.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>> JoinAsync(ClusterInfo info,
-        IHost source,
+        RemoteHost source,
         IReadOnlyList<ClusterNode> joining, IReadOnlyList<int> vlanIds, string joinedBy, bool copyNetworks)
     {
         var osds = new Dictionary<string, IReadOnlyDictionary<string, int>>();
@@ -121,7 +120,7 @@ public sealed class ClusterProvisioner(ClusterSettings settings, OperationContex
             foreach (var (name, map) in created) osds[name] = map;
 
             var ceph = new Ceph(source, ClusterConnection.CephContext);
-            var conn = new ClusterConnection(info, ctx.Hosts);
+            var conn = new ClusterConnection(info, connector);
             foreach (var n in joining)
                 await ctx.StepAsync("register host", n.Name,
                     ct => conn.RegisterAsync(new ClusterMember { Host = n.Spec, Hostname = n.Hostname,
@@ -151,7 +150,7 @@ public sealed class ClusterProvisioner(ClusterSettings settings, OperationContex
     private async Task EnsureMigrationTrustAsync(ClusterInfo info, IReadOnlyList<ClusterNode> joining)
     {
         var all = joining.Select(n => (n.Spec, n.Host)).ToList();
-        var members = await new ClusterConnection(info, ctx.Hosts).MembersAsync(ctx.CancellationToken)
+        var members = await new ClusterConnection(info, connector).MembersAsync(ctx.CancellationToken)
             .ConfigureAwait(false);
         foreach (var m in members.Where(m =>
             !all.Any(a => string.Equals(a.Spec.Name, m.Name, StringComparison.OrdinalIgnoreCase))))
@@ -163,9 +162,9 @@ public sealed class ClusterProvisioner(ClusterSettings settings, OperationContex
     /// Waits for HEALTH_OK (HCI only), bounded by the provider's cephHealthTimeout; MON_DOWN for a departed monitor
     /// ends it at once.
     /// </summary>
-    public Task WaitHealthyAsync(IHost source, IReadOnlyCollection<string>? departedMonitors = null) =>
+    public Task WaitHealthyAsync(RemoteHost source, IReadOnlyCollection<string>? departedMonitors = null) =>
         Hci ? HealthWait.WaitAsync(new Ceph(source, ClusterConnection.CephContext),
-            new HealthWaitOptions { Limit = HealthWaitOptions.LimitFrom(ctx.Config),
+            new HealthWaitOptions { Limit = healthLimit,
                 DepartedMonitors = departedMonitors ?? [] }, ctx) : Task.CompletedTask;
 
     /// <summary>

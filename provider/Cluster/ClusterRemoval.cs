@@ -1,7 +1,5 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -36,8 +34,8 @@ public static class ClusterRemoval
     /// <remarks><paramref name="knownDevices"/>: the data device of each OSD id, where the caller knows it (for
     /// messages).</remarks>
     public static async Task<RemovalWork> PlanHostAsync(Ceph ceph, ClusterConnection conn, MemberHost host,
-        string hostname, IHost connection,
-        OperationContext ctx, IReadOnlyDictionary<int, string?>? knownDevices = null)
+        string hostname, RemoteHost connection,
+        IOperationSteps ctx, IReadOnlyDictionary<int, string?>? knownDevices = null)
     {
         var tree = await ctx.StepAsync("read OSD tree", ceph.Host.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);
         var mons = await ctx.StepAsync("read monitors", ceph.Host.Name, ct => ceph.MonDumpAsync(ct), readOnly: true);
@@ -52,7 +50,7 @@ public static class ClusterRemoval
     }
 
     /// <summary>Refuses, before any change, a removal the cluster could not stay healthy without.</summary>
-    public static async Task CheckAsync(Ceph ceph, RemovalWork work, string where, OperationContext ctx)
+    public static async Task CheckAsync(Ceph ceph, RemovalWork work, string where, IOperationSteps ctx)
     {
         // All OSDs together for pool sizes and capacity; each host on its own for its bucket and monitor.
         var ids = work.Osds.Select(o => o.OsdId).ToList();
@@ -74,7 +72,7 @@ public static class ClusterRemoval
     /// <summary>
     /// Carries out checked removal work; the callbacks keep the caller's state in step, so a failure leaves it true.
     /// </summary>
-    public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, OperationContext ctx,
+    public static async Task RunAsync(RemovalWork work, Ceph ceph, ClusterConnection conn, IOperationSteps ctx,
         Action<int> osdRemoved, Action<string> hostRemoved, Func<HostToRemove, Task>? beforeMonitorRemoval = null,
             PhaseClock? phases = null)
     {
@@ -124,8 +122,8 @@ public static class ClusterRemoval
     /// own Ceph CLI (on a host that stays), not the connection's, which could settle on the leaving
     /// host while it still has its configuration and then fail once that is gone.
     /// </summary>
-    private static async Task<IReadOnlyList<(MemberHost, IHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn,
-        RemovalWork work, OperationContext ctx)
+    private static async Task<IReadOnlyList<(MemberHost, RemoteHost)>> RemainingAsync(Ceph ceph, ClusterConnection conn,
+        RemovalWork work, IOperationSteps ctx)
     {
         var registry = await ctx.StepAsync("read cluster members", ceph.Host.Name,
             ct => ceph.ConfigKeyDumpAsync(ClusterNames.MemberKeyPrefix, ct), readOnly: true);
@@ -141,7 +139,7 @@ public static class ClusterRemoval
     /// <summary>
     /// The id of the OSD on <paramref name="device"/>, read from the host (ceph-volume), or null when it carries none.
     /// </summary>
-    public static async Task<int?> FindOsdAsync(IHost host, string name, string device, OperationContext ctx)
+    public static async Task<int?> FindOsdAsync(RemoteHost host, string name, string device, IOperationSteps ctx)
     {
         var list = await ctx.StepAsync("find OSD of device", name,
             ct => new CephVolume(host, ClusterConnection.CephContext).RawListAsync(device, ct), readOnly: true);

@@ -1,7 +1,5 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -23,9 +21,9 @@ public static class ClusterTeardown
     /// <paramref name="wipeDataDevices"/> wiping each member's data devices too.
     /// </summary>
     public static async Task RunAsync(ClusterInfo info, IReadOnlyList<MemberHost> hosts, bool force,
-        bool wipeDataDevices, OperationContext ctx)
+        bool wipeDataDevices, IOperationSteps ctx, RemoteHosts connector)
     {
-        var conn = new ClusterConnection(info, ctx.Hosts);
+        var conn = new ClusterConnection(info, connector);
         List<ClusterMember> members = hosts.Select(h => new ClusterMember { Host = h, Hostname = h.Name! }).ToList();
         if (info.IsHci)
         {
@@ -65,7 +63,7 @@ public static class ClusterTeardown
     }
 
     private static async Task RefuseIfInUseAsync(ClusterConnection conn, IReadOnlyList<ClusterMember> members,
-        ClusterInfo info, OperationContext ctx)
+        ClusterInfo info, IOperationSteps ctx)
     {
         var blockers = new List<string>();
         var unknown = new List<string>();
@@ -118,7 +116,7 @@ public static class ClusterTeardown
     /// <summary>
     /// The host's part of the cluster's libvirt and OVS setup: RBD pool, secret, VLAN networks, bridge.
     /// </summary>
-    public static Task LeaveAsync(IHost host, string name, ClusterInfo info, OperationContext ctx) =>
+    public static Task LeaveAsync(RemoteHost host, string name, ClusterInfo info, IOperationSteps ctx) =>
         ctx.StepAsync("remove libvirt and Open vSwitch setup", name, async ct =>
         {
             var virsh = new Virsh(host);
@@ -143,6 +141,7 @@ public static class ClusterTeardown
     /// <summary>
     /// Stops every Ceph daemon on the host and removes its Ceph state and configuration; wipes the listed devices.
     /// </summary>
-    public static async Task RemoveCephAsync(IHost host, IReadOnlyList<string> wipeDevices, CancellationToken ct) =>
+    public static async Task RemoveCephAsync(RemoteHost host, IReadOnlyList<string> wipeDevices,
+        CancellationToken ct) =>
         await CephHostState.RemoveAll(wipeDevices).RunAsync(host, T, ct);
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -28,9 +26,9 @@ public sealed record HealthWaitOptions
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The limit from the provider's `cephHealthTimeout` (a duration such as `20m`), or the default.</summary>
-    public static TimeSpan LimitFrom(Framework.Config.ProviderConfig? config) =>
-        config?.CephHealthTimeout is { } text && Durations.TryParse(text, out var limit) && limit > TimeSpan.Zero ?
+    /// <summary>The limit from a `cephHealthTimeout` text (a duration such as `20m`), or the default.</summary>
+    public static TimeSpan LimitFrom(string? cephHealthTimeout) =>
+        cephHealthTimeout is { } text && Durations.TryParse(text, out var limit) && limit > TimeSpan.Zero ?
             limit : DefaultLimit;
 }
 
@@ -47,7 +45,7 @@ public static class HealthWait
 
     private const string Goal = "HEALTH_OK with all PGs active+clean and every OSD up";
 
-    public static Task WaitAsync(Ceph ceph, HealthWaitOptions options, OperationContext ctx) =>
+    public static Task WaitAsync(Ceph ceph, HealthWaitOptions options, IOperationSteps ctx) =>
         ctx.StepAsync("wait for HEALTH_OK", null, async ct =>
         {
             var clock = Stopwatch.StartNew();
@@ -81,7 +79,7 @@ public static class HealthWait
                     if (!s.Health.IsOk) await GiveUpIfHopelessAsync(ceph, s.Health, options, since, clock.Elapsed, ct)
                         .ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is CephUnreachableException or RemoteCommandFailedException)
+                catch (Exception e) when (e is CephUnreachableException || HostErrors.CommandFailed(e))
                 {
                     last = e.Message.Split('\n')[0];
                 }

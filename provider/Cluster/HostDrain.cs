@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -21,8 +19,8 @@ public static class HostDrain
     /// Reads the host's domains and the other members' free memory, and plans where each VM goes.
     /// <paramref name="leaving"/> are hosts that cannot take VMs either (others leaving in the same update).
     /// </summary>
-    public static async Task<DrainPlan> PlanAsync(ClusterConnection conn, MemberHost source, IHost sourceHost,
-        IReadOnlyCollection<string> leaving, OperationContext ctx)
+    public static async Task<DrainPlan> PlanAsync(ClusterConnection conn, MemberHost source, RemoteHost sourceHost,
+        IReadOnlyCollection<string> leaving, IOperationSteps ctx)
     {
         var vms = await ctx.StepAsync("list VMs", source.Name, ct => ReadVmsAsync(sourceHost, ct), readOnly: true);
         if (vms.Count == 0) return new DrainPlan(source.Name!, [], []);
@@ -58,8 +56,8 @@ public static class HostDrain
     /// <summary>
     /// Moves the planned VMs one at a time; a VM already on its target (an interrupted run) is skipped.
     /// </summary>
-    public static async Task RunAsync(ClusterConnection conn, DrainPlan plan, MemberHost source, IHost sourceHost,
-        OperationContext ctx)
+    public static async Task RunAsync(ClusterConnection conn, DrainPlan plan, MemberHost source, RemoteHost sourceHost,
+        IOperationSteps ctx)
     {
         RefuseUnlessPossible(plan, "be drained");
         if (plan.Moves.Count == 0) return;
@@ -101,7 +99,7 @@ public static class HostDrain
     }
 
     /// <summary>MemAvailable of a host in KiB: the room the drain and VM placement measure by.</summary>
-    public static async Task<long> AvailableKiBAsync(IHost host, CancellationToken ct)
+    public static async Task<long> AvailableKiBAsync(RemoteHost host, CancellationToken ct)
     {
         var meminfo = await HostFiles.ReadText("/proc/meminfo").RunAsync(host, ReadLimit, ct).ConfigureAwait(false);
         return HostFacts.ParseMemInfo(meminfo).AvailableBytes / 1024;
@@ -113,8 +111,8 @@ public static class HostDrain
     /// destination keeps the source's definition, not the running XML, so changes waiting for a
     /// restart stay waiting. The drain and a VirtualMachine's host change both move VMs this way.
     /// </summary>
-    public static async Task MoveAsync(IHost sourceHost, string sourceName, MemberHost target, IHost targetHost,
-        VmOnHost vm, CancellationToken ct)
+    public static async Task MoveAsync(RemoteHost sourceHost, string sourceName, MemberHost target,
+        RemoteHost targetHost, VmOnHost vm, CancellationToken ct)
     {
         await MigrationTrust.ProbeAsync(sourceHost, sourceName, target, ct).ConfigureAwait(false);
         if (vm.Nvram is { } nvram) await CopyNvramAsync(sourceHost, targetHost, nvram, ct).ConfigureAwait(false);
@@ -130,7 +128,7 @@ public static class HostDrain
     }
 
     /// <summary>Every domain on the host with the XML the plan needs, in two round trips.</summary>
-    public static async Task<IReadOnlyList<VmOnHost>> ReadVmsAsync(IHost host, CancellationToken ct)
+    public static async Task<IReadOnlyList<VmOnHost>> ReadVmsAsync(RemoteHost host, CancellationToken ct)
     {
         var list = await new Virsh(host).ListAsync(ct).ConfigureAwait(false);
         if (list.Count == 0) return [];
@@ -144,7 +142,7 @@ public static class HostDrain
     /// A UEFI VM's variable store is a file on its host that migration does not carry: the target
     /// gets a copy first, so the VM boots with its own variables there.
     /// </summary>
-    private static async Task CopyNvramAsync(IHost source, IHost target, string path, CancellationToken ct)
+    private static async Task CopyNvramAsync(RemoteHost source, RemoteHost target, string path, CancellationToken ct)
     {
         var read = await HostFiles.ReadIfPresent(path).RunAsync(source, ReadLimit, ct).ConfigureAwait(false);
         if (read is null) return; // never booted: libvirt makes it from the template on the target

@@ -1,5 +1,5 @@
-using Mvm.Framework;
-using Mvm.Transport;
+using Mvm.Core;
+using Mvm.Tools;
 
 namespace Mvm.Cluster;
 
@@ -11,8 +11,7 @@ namespace Mvm.Cluster;
 public static class HostOutage
 {
     public static bool Is(Exception e) =>
-        (e is StepFailedException { InnerException: { } inner } ? inner :
-            e) is HostUnreachableException or ConnectionLostException or CommandTimedOutException;
+        HostErrors.CouldNotAnswer(e is StepFailedException { InnerException: { } inner } ? inner : e);
 
     /// <summary>The first line of the failure, for messages that list several hosts.</summary>
     public static string Reason(Exception e) => e.Message.Split('\n', 2)[0];

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -53,7 +52,7 @@ public static class HostPreflight
     /// device carries a BlueStore label, to ask ceph-volume which cluster it belongs to. Transport
     /// failures (host unreachable, sudo refused) are thrown, not reported.
     /// </summary>
-    public static async Task<HostReport> InspectAsync(IHost host, MemberHost spec, PreflightRequirements req,
+    public static async Task<HostReport> InspectAsync(RemoteHost host, MemberHost spec, PreflightRequirements req,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(host);

@@ -1,7 +1,6 @@
 using System.Text;
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -27,7 +26,7 @@ public static class HostSetup
     public static IReadOnlyList<string> Packages(bool ceph) =>
         ceph ? [.. ComputePackages, .. CephPackages] : ComputePackages;
 
-    public static async Task RunAsync(ClusterNode node, bool ceph, OperationContext ctx)
+    public static async Task RunAsync(ClusterNode node, bool ceph, IOperationSteps ctx)
     {
         var host = node.Host;
         var install = await ctx.StepAsync("install packages", node.Name,
@@ -63,7 +62,7 @@ public static class HostSetup
         });
     }
 
-    private static async Task WaitForLibvirtdAsync(IHost host, CancellationToken ct)
+    private static async Task WaitForLibvirtdAsync(RemoteHost host, CancellationToken ct)
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)

@@ -1,4 +1,4 @@
-using Mvm.Transport;
+using Mvm.Tools;
 
 namespace Mvm.Cluster;
 
@@ -48,11 +48,11 @@ public sealed class MemberHost
     };
 
     /// <summary>A connection to the host through the operation's connector.</summary>
-    public IHost Connect(IHostConnector hosts, string? name = null) =>
-        hosts.Connect(SshSettings(), name ?? Name ?? Address ?? "?");
+    public RemoteHost Connect(RemoteHosts hosts, string? name = null) =>
+        hosts.Connect(Access(), name ?? Name ?? Address ?? "?");
 
-    /// <summary>The transport's per-host settings, as written: the resolver applies the provider's defaults.</summary>
-    public SshHostSettings SshSettings() => new()
+    /// <summary>How to reach the host, as written: the transport's resolver applies the provider's defaults.</summary>
+    public HostAccess Access() => new()
     {
         Address = Address,
         Port = SshPort,
@@ -61,7 +61,7 @@ public sealed class MemberHost
         Password = SshPassword,
         HostKey = HostKey,
         JumpHosts = JumpHosts?.Select(j => j is null ? null
-            : new SshJumpHost { Address = j.Address, Port = j.Port, User = j.User, PrivateKey = j.PrivateKey,
+            : new HostAccessJump { Address = j.Address, Port = j.Port, User = j.User, PrivateKey = j.PrivateKey,
                 HostKey = j.HostKey }).ToList(),
         Sudo = Sudo,
     };

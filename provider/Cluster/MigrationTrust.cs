@@ -1,8 +1,6 @@
 using System.Text;
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -41,8 +39,8 @@ public static class MigrationTrust
     /// Gives every member of <paramref name="members"/> (name → connection) the keys and host keys
     /// of all the others. Idempotent: a file is written only when its managed lines differ.
     /// </summary>
-    public static async Task EnsureAsync(ClusterInfo info, IReadOnlyList<(MemberHost Spec, IHost Host)> members,
-        OperationContext ctx)
+    public static async Task EnsureAsync(ClusterInfo info, IReadOnlyList<(MemberHost Spec, RemoteHost Host)> members,
+        IOperationSteps ctx)
     {
         if (members.Count < 2) return;
         // A member that cannot be reached keeps what it had: the others still trust each other,
@@ -76,7 +74,7 @@ public static class MigrationTrust
 
     /// <summary>Takes a leaving host's key and host keys off the remaining members.</summary>
     public static Task ForgetAsync(ClusterInfo info, string leaving,
-        IReadOnlyList<(MemberHost Spec, IHost Host)> remaining, OperationContext ctx) =>
+        IReadOnlyList<(MemberHost Spec, RemoteHost Host)> remaining, IOperationSteps ctx) =>
         Task.WhenAll(remaining.Select(m => ctx.StepAsync("forget migration trust", m.Spec.Name, async ct =>
         {
             foreach (var file in new[] { AuthorizedKeys, KnownHosts })
@@ -88,7 +86,7 @@ public static class MigrationTrust
     /// <summary>
     /// Removes everything this cluster wrote on a host that leaves it: its key and its lines about the others.
     /// </summary>
-    public static async Task RemoveFromHostAsync(IHost host, string cluster, CancellationToken ct)
+    public static async Task RemoveFromHostAsync(RemoteHost host, string cluster, CancellationToken ct)
     {
         var prefix = " mvm-migration@" + cluster + ":";
         foreach (var file in new[] { AuthorizedKeys, KnownHosts })
@@ -102,7 +100,7 @@ public static class MigrationTrust
     /// Asks the source's ssh, as libvirt will, whether it reaches root on the target: a clear
     /// error before a migration beats libvirt's "Cannot recv data".
     /// </summary>
-    public static async Task ProbeAsync(IHost source, string sourceName, MemberHost target, CancellationToken ct)
+    public static async Task ProbeAsync(RemoteHost source, string sourceName, MemberHost target, CancellationToken ct)
     {
         var error = await OpenSshCalls.Probe(KeyFile, "root", target.Address!,
             target.SshPort is { } p and not 22 ? p : null)
@@ -152,12 +150,12 @@ public static class MigrationTrust
         return kept;
     }
 
-    private static Task ReplaceManagedLinesAsync(IHost host, string path, string mode, string cluster,
+    private static Task ReplaceManagedLinesAsync(RemoteHost host, string path, string mode, string cluster,
         IEnumerable<(string, string)> wanted, CancellationToken ct) =>
         ReplaceManagedLinesAsync(host, path, mode, cluster,
             wanted.Select(w => (w.Item1, (IEnumerable<string>)[w.Item2])), ct);
 
-    private static Task ReplaceManagedLinesAsync(IHost host, string path, string mode, string cluster,
+    private static Task ReplaceManagedLinesAsync(RemoteHost host, string path, string mode, string cluster,
         IEnumerable<(string, IEnumerable<string>)> wanted, CancellationToken ct) =>
         EditAsync(host, path, mode, lines => Replace(lines, cluster, wanted), ct);
 
@@ -165,7 +163,7 @@ public static class MigrationTrust
     /// Reads a file, applies <paramref name="edit"/> to its lines and writes it back (atomically, by rename) only when
     /// they changed.
     /// </summary>
-    private static async Task EditAsync(IHost host, string path, string mode,
+    private static async Task EditAsync(RemoteHost host, string path, string mode,
         Func<IReadOnlyList<string>, List<string>> edit, CancellationToken ct)
     {
         var read = await HostFiles.ReadIfPresent(path).RunAsync(host, T, ct).ConfigureAwait(false);
@@ -183,7 +181,7 @@ public static class MigrationTrust
         await batch.RunCheckedAsync(host, T, ct).ConfigureAwait(false);
     }
 
-    private static async Task<Peer> ReadPeerAsync(MemberHost spec, IHost host, CancellationToken ct)
+    private static async Task<Peer> ReadPeerAsync(MemberHost spec, RemoteHost host, CancellationToken ct)
     {
         if (!await HostFiles.IsFile(KeyFile).RunAsync(host, T, ct).ConfigureAwait(false))
         {

@@ -1,5 +1,4 @@
 using Mvm.Core;
-using Mvm.Framework;
 using Mvm.Tools;
 
 namespace Mvm.Cluster;
@@ -18,7 +17,7 @@ public static class OsdProvisioning
     /// id.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, int>> EnsureAsync(ClusterNode node, string fsid,
-        IReadOnlyList<string> devices, OperationContext ctx)
+        IReadOnlyList<string> devices, IOperationSteps ctx)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
         var volume = new CephVolume(node.Host, ClusterConnection.CephContext, TimeSpan.FromMinutes(10));

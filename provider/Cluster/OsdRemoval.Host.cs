@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -19,7 +18,7 @@ public sealed partial class OsdRemoval
     /// keep the cluster in MON_DOWN for good. Each part is skipped when it is already gone, so it
     /// resumes too. Refuses while the bucket still holds OSDs or when the monitors would lose quorum.
     /// </summary>
-    public async Task<IReadOnlyList<RemovalStep>> RemoveHostAsync(Ceph ceph, IHost host, string hostBucket,
+    public async Task<IReadOnlyList<RemovalStep>> RemoveHostAsync(Ceph ceph, RemoteHost host, string hostBucket,
         string? monName, IProgress<string>? progress,
         CancellationToken ct)
     {
@@ -61,7 +60,7 @@ public sealed partial class OsdRemoval
             .Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>Monitor names from the host's /var/lib/ceph/mon/ceph-NAME directories (cluster name `ceph`).</summary>
-    private async Task<IReadOnlyList<string>> MonitorsOnHostAsync(IHost host, CancellationToken ct)
+    private async Task<IReadOnlyList<string>> MonitorsOnHostAsync(RemoteHost host, CancellationToken ct)
     {
         var names = await HostFiles.ListNames("/var/lib/ceph/mon", "ceph-*").RunAsync(host, HostCommandTimeout, ct)
             .ConfigureAwait(false);
@@ -71,7 +70,7 @@ public sealed partial class OsdRemoval
             .Where(n => n.Length > 0 && !n.StartsWith('-') && !n.Any(char.IsWhiteSpace)).ToList();
     }
 
-    private async Task RemoveMonAndMgrAsync(Ceph ceph, IHost host, string name, Action<string, bool, string> step,
+    private async Task RemoveMonAndMgrAsync(Ceph ceph, RemoteHost host, string name, Action<string, bool, string> step,
         CancellationToken ct)
     {
         var map = await ceph.MonDumpAsync(ct).ConfigureAwait(false);

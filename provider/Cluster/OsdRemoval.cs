@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -55,8 +54,8 @@ public sealed partial class OsdRemoval
     /// removed, so ceph-volume can use it again); a device that carries another OSD is refused.
     /// <paramref name="drainLimit"/> bounds the wait for Ceph to move the OSD's data.
     /// </summary>
-    public async Task<IReadOnlyList<RemovalStep>> RemoveAsync(Ceph ceph, IHost osdHost, int osdId, string? wipeDevice,
-        IProgress<string>? progress,
+    public async Task<IReadOnlyList<RemovalStep>> RemoveAsync(Ceph ceph, RemoteHost osdHost, int osdId,
+        string? wipeDevice, IProgress<string>? progress,
         TimeSpan drainLimit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ceph);
@@ -147,7 +146,7 @@ public sealed partial class OsdRemoval
     /// </summary>
     internal sealed record HostSide(UnitStatus Unit, bool Mounted, bool DirectoryExists);
 
-    private async Task<HostSide> ReadHostAsync(IHost host, int osdId, CancellationToken ct)
+    private async Task<HostSide> ReadHostAsync(RemoteHost host, int osdId, CancellationToken ct)
     {
         var dir = DataDirectory(osdId);
         var batch = new ToolBatch(stopOnFailure: false);
@@ -158,7 +157,7 @@ public sealed partial class OsdRemoval
         return new HostSide(unit.Value.Single(), mounted.Value, exists.Value);
     }
 
-    private async Task CleanHostAsync(IHost host, int osdId, HostSide state, string? wipeDevice,
+    private async Task CleanHostAsync(RemoteHost host, int osdId, HostSide state, string? wipeDevice,
         Action<string, bool, string> step, CancellationToken ct)
     {
         var dir = DataDirectory(osdId);

@@ -1,6 +1,5 @@
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -14,7 +13,7 @@ public static class OvsNetworking
 
     public static string DefaultPortGroup(int vlanId) => $"vlan{vlanId}";
 
-    public static Task EnsureBridgeAsync(ClusterNode node, ClusterInfo info, OperationContext ctx) =>
+    public static Task EnsureBridgeAsync(ClusterNode node, ClusterInfo info, IOperationSteps ctx) =>
         ctx.StepAsync($"create Open vSwitch bridge {info.OvsBridge}", node.Name, async ct =>
         {
             var ovs = new OvsVsctl(node.Host);
@@ -33,7 +32,7 @@ public static class OvsNetworking
     /// Defines, starts and autostarts the networks of <paramref name="vlanIds"/> that the host lacks.
     /// </summary>
     public static Task EnsureVlanNetworksAsync(ClusterNode node, ClusterInfo info, IReadOnlyCollection<int> vlanIds,
-        OperationContext ctx) =>
+        IOperationSteps ctx) =>
         ctx.StepAsync("define VLAN networks", node.Name, async ct =>
         {
             var virsh = new Virsh(node.Host);
@@ -53,7 +52,7 @@ public static class OvsNetworking
     /// Defines on <paramref name="node"/> every VLAN network <paramref name="source"/> has and it lacks, from the
     /// source's own definition.
     /// </summary>
-    public static Task CopyVlanNetworksAsync(IHost source, ClusterNode node, OperationContext ctx) =>
+    public static Task CopyVlanNetworksAsync(RemoteHost source, ClusterNode node, IOperationSteps ctx) =>
         ctx.StepAsync("copy VLAN networks", node.Name, async ct =>
         {
             var from = new Virsh(source);
@@ -74,7 +73,7 @@ public static class OvsNetworking
     /// says so).
     /// </summary>
     public static Task RemoveVlanNetworksAsync(ClusterNode node, IReadOnlyCollection<int> vlanIds,
-        OperationContext ctx) =>
+        IOperationSteps ctx) =>
         ctx.StepAsync("remove VLAN networks", node.Name, async ct =>
         {
             var virsh = new Virsh(node.Host);

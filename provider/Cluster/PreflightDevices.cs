@@ -1,6 +1,5 @@
 using Mvm.Core;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Cluster;
 
@@ -21,7 +20,7 @@ internal static class PreflightDevices
     public static bool IsDevicePath(string device) =>
         device.StartsWith("/dev/", StringComparison.Ordinal) && device.Length > "/dev/".Length;
 
-    public static async Task<PreflightDevicesResult> CheckAsync(IHost host, HostFactsResult facts,
+    public static async Task<PreflightDevicesResult> CheckAsync(RemoteHost host, HostFactsResult facts,
         IReadOnlyList<string> declared, PreflightRequirements req,
         PreflightFindings found, CancellationToken ct)
     {
@@ -134,7 +133,7 @@ internal static class PreflightDevices
     /// OSD of <see cref="PreflightRequirements.ExistingFsid"/> is returned (kept, not refused);
     /// anything else with a label is a problem: the disk belongs to some cluster.
     /// </summary>
-    private static async Task<int?> ExistingOsdAsync(IHost host, DeviceProbe probe, PreflightRequirements req,
+    private static async Task<int?> ExistingOsdAsync(RemoteHost host, DeviceProbe probe, PreflightRequirements req,
         PreflightFindings found, CancellationToken ct)
     {
         var n = found.Host;
@@ -157,7 +156,7 @@ internal static class PreflightDevices
                 $"and ceph-volume is not installed to tell which. {wipe}");
             return null;
         }
-        catch (Exception e) when (e is ProviderException or RemoteCommandFailedException or FormatException)
+        catch (Exception e) when (e is ProviderException or FormatException || HostErrors.CommandFailed(e))
         {
             found.Problem($"Host {n}: data device {device}{Via(device, kernel)} carries a Ceph BlueStore label, and " +
                 $"`ceph-volume raw list` could not read it: {FirstLine(e.Message)}. {wipe}");

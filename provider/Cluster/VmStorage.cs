@@ -1,4 +1,4 @@
-using Mvm.Framework;
+using Mvm.Core;
 using Mvm.Tools;
 
 namespace Mvm.Cluster;
@@ -19,7 +19,7 @@ public static class VmStorage
     /// Creates the VM pool and the client if needed; returns the client's key (registered as a secret).
     /// </summary>
     public static async Task<string> EnsurePoolAndClientAsync(Ceph ceph, ClusterInfo info, int size,
-        OperationContext ctx)
+        IOperationSteps ctx)
     {
         await ctx.StepAsync($"create RBD pool {info.VmPool}", ceph.Host.Name, async ct =>
         {
@@ -36,7 +36,7 @@ public static class VmStorage
 
     /// <summary>Defines the libvirt secret (with the key) and the RBD storage pool on one host.</summary>
     public static Task EnsureOnHostAsync(ClusterNode node, ClusterInfo info, string key,
-        IReadOnlyList<string> monitorAddresses, OperationContext ctx) =>
+        IReadOnlyList<string> monitorAddresses, IOperationSteps ctx) =>
         ctx.StepAsync("define libvirt secret and RBD pool", node.Name, async ct =>
         {
             var virsh = new Virsh(node.Host);

@@ -1,3 +1,5 @@
+using Mvm.Core;
+
 namespace Mvm.Framework;
 
 /// <summary>

@@ -9,7 +9,7 @@ namespace Mvm.Framework;
 /// cancellation (engine Cancel and the operation timeout), progress to the engine, the provider
 /// configuration, secrets to scrub, and the step/host currently running for error messages.
 /// </summary>
-public sealed class OperationContext
+public sealed class OperationContext : IOperationSteps
 {
     private readonly EngineLog _log;
     private readonly ConcurrentDictionary<int, (string Step, string? Host)> _running = new();

@@ -13,11 +13,3 @@ public sealed class ResourceInitFailedException(string id, object state, IReadOn
     public object State { get; } = state;
     public IReadOnlyList<string> Reasons { get; } = reasons;
 }
-
-/// <summary>An error raised inside a named step, carrying the step and host for the message.</summary>
-public sealed class StepFailedException(string step, string? host, Exception inner)
-    : ProviderException(inner.Message, inner)
-{
-    public string StepName { get; } = step;
-    public string? HostName { get; } = host;
-}

@@ -34,7 +34,7 @@ public sealed partial class CephPool : Resource<CephPoolArgs, CephPoolState>
 
     private static async Task<(Ceph Ceph, string Cluster)> ConnectAsync(string? connectString, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(connectString, ctx);
+        var conn = ClusterConnection.Open(connectString, ctx.RemoteHosts());
         var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct),
             readOnly: true);
         return (ceph, conn.Info.Name);

@@ -10,7 +10,7 @@ public sealed partial class MvmCluster
     protected override async Task<(string Id, MvmClusterState State)> CreateAsync(MvmClusterArgs args,
         OperationContext ctx)
     {
-        var p = new ClusterProvisioner(SettingsOf(args), ctx);
+        var p = Provisioners.For(SettingsOf(args), ctx);
         var hosts = Declared(args);
         var nodes = await p.InspectAsync(hosts, existingFsid: null);
         var id = await p.NewUuidAsync(nodes[0]);
@@ -30,7 +30,7 @@ public sealed partial class MvmCluster
                 copyNetworks: false);
             state.Osds = OsdState.ListOf(osds);
             await p.WaitHealthyAsync(nodes[0].Host);
-            await ReadIntoAsync(state, new ClusterConnection(info, ctx.Hosts), ctx);
+            await ReadIntoAsync(state, new ClusterConnection(info, ctx.RemoteHosts()), ctx);
             return (id, state);
         }
         catch (Exception e)

@@ -1,5 +1,6 @@
 using Mvm.Cluster;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.MvmCluster;
 
@@ -8,5 +9,6 @@ public sealed partial class MvmCluster
 {
     protected override Task DeleteAsync(string id, MvmClusterState state, OperationContext ctx) =>
         ClusterTeardown.RunAsync(ConnectString.Decode(state.ConnectString), Declared(state),
-            force: state.ForceDestroy == true, wipeDataDevices: state.WipeDataDevicesOnDestroy == true, ctx);
+            force: state.ForceDestroy == true, wipeDataDevices: state.WipeDataDevicesOnDestroy == true, ctx,
+            ctx.RemoteHosts());
 }

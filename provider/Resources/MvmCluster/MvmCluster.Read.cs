@@ -17,7 +17,7 @@ public sealed partial class MvmCluster
             throw new PreconditionFailedException("an MvmCluster cannot be imported by id alone: it needs the hosts " +
                 "to reach. " +
                 "Declare it in the program and run `pulumi up`, which adopts a cluster whose hosts already carry it.");
-        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.RemoteHosts());
         await ctx.StepAsync("read cluster", null, async _ =>
         {
             try

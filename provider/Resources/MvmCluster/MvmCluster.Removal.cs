@@ -1,5 +1,6 @@
 using Mvm.Cluster;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Resources.MvmCluster;
@@ -35,7 +36,7 @@ public sealed partial class MvmCluster
         var drains = new List<DrainPlan>();
         if (removedHosts.Count > 0)
         {
-            var conn = new ClusterConnection(ConnectString.Decode(olds.ConnectString), ctx.Hosts);
+            var conn = new ClusterConnection(ConnectString.Decode(olds.ConnectString), ctx.RemoteHosts());
             var members = await conn.MembersAsync(ctx.CancellationToken);
             var leaving = removedHosts.Select(r => r.Name!).ToList();
             var tree = await ctx.StepAsync("read OSD tree", source.Name, ct => ceph.OsdTreeAsync(ct), readOnly: true);

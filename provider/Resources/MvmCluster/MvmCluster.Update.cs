@@ -18,11 +18,11 @@ public sealed partial class MvmCluster
         var state = StateOf(news, info);
         state.Osds = olds.Osds;
         state.HostStates = olds.HostStates;
-        var p = new ClusterProvisioner(SettingsOf(news), ctx);
+        var p = Provisioners.For(SettingsOf(news), ctx);
         try
         {
             await ChangeAsync(p, olds, oldInfo, news, info, state, ctx);
-            await ReadIntoAsync(state, new ClusterConnection(info, ctx.Hosts), ctx);
+            await ReadIntoAsync(state, new ClusterConnection(info, ctx.RemoteHosts()), ctx);
             return state;
         }
         catch (Exception e) when (ctx.ChangesMayHaveStarted)
@@ -57,7 +57,7 @@ public sealed partial class MvmCluster
         var drains = new List<(MemberHost Host, DrainPlan Plan)>();
         if (!p.Hci)
         {
-            var conn = new ClusterConnection(oldInfo, ctx.Hosts);
+            var conn = new ClusterConnection(oldInfo, ctx.RemoteHosts());
             foreach (var h in removedHosts)
                 drains.Add((h, await HostDrain.PlanAsync(conn, h, p.Connect(h),
                     removedHosts.Select(r => r.Name!).ToList(), ctx)));
@@ -95,7 +95,7 @@ public sealed partial class MvmCluster
                     if (state.HostStates?.FirstOrDefault(s =>
                         s.Name == h.Host.Name) is { } hs) hs.State = HostStatus.Decommissioning;
                 var departing = removal.Hosts.Where(h => h.MonName is not null).Select(h => h.MonName!).ToList();
-                await ClusterRemoval.RunAsync(removal, ceph, new ClusterConnection(oldInfo, ctx.Hosts), ctx,
+                await ClusterRemoval.RunAsync(removal, ceph, new ClusterConnection(oldInfo, ctx.RemoteHosts()), ctx,
                     id => state.Osds?.RemoveAll(x => x.Id == id),
                     name => state.HostStates?.RemoveAll(x => x.Name == name),
                     h => ReplaceMonitorAsync(ceph, news, nodes, source, h, departing, ctx), phases);
@@ -105,7 +105,7 @@ public sealed partial class MvmCluster
             // checked on every update, so a removal interrupted after its `mon remove` still converges;
             // MvmHost workers too when a monitor left in this run.
             var members = departed.Count == 0 ? nodes.Select(n => (n.Name, n.Host)).ToList()
-                : (await new ClusterConnection(oldInfo, ctx.Hosts).MembersAsync(ctx.CancellationToken))
+                : (await new ClusterConnection(oldInfo, ctx.RemoteHosts()).MembersAsync(ctx.CancellationToken))
                     .Select(m => (m.Name, nodes.FirstOrDefault(n => n.Name == m.Name)?.Host ?? p.Connect(m.Host)))
                         .ToList();
             await CephMonitors.SyncMonHostAsync(ceph, members, ctx, oldInfo.VmPool);
@@ -115,7 +115,7 @@ public sealed partial class MvmCluster
         }
         else
         {
-            var conn = new ClusterConnection(oldInfo, ctx.Hosts);
+            var conn = new ClusterConnection(oldInfo, ctx.RemoteHosts());
             foreach (var (h, plan) in drains) await HostDrain.RunAsync(conn, plan, h, p.Connect(h), ctx);
             foreach (var h in removedHosts)
             {

@@ -10,7 +10,7 @@ public sealed partial class MvmHost
 {
     protected override async Task<(string Id, MvmHostState State)> CreateAsync(MvmHostArgs args, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(args.ConnectString, ctx);
+        var conn = ClusterConnection.Open(args.ConnectString, ctx.RemoteHosts());
         var spec = SpecOf(args);
         var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);
         if (members.FirstOrDefault(m =>
@@ -19,7 +19,7 @@ public sealed partial class MvmHost
             throw new PreconditionFailedException($"cluster {conn.Info.Name} already has a host named {spec.Name} " +
                 $"(at {taken.Host.Address}); choose another name");
 
-        var p = new ClusterProvisioner(conn.Info.Settings, ctx);
+        var p = Provisioners.For(conn.Info.Settings, ctx);
         var node = (await p.InspectAsync([spec], conn.Info.IsHci ? conn.Info.Fsid : null))[0];
         var source = conn.Info.IsHci ? (await conn.CephAsync(ctx.CancellationToken))
             .Host : conn.Connect(members.First(m => m.Name != spec.Name).Host);

@@ -1,5 +1,6 @@
 using Mvm.Cluster;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.MvmHost;
 
@@ -8,7 +9,7 @@ public sealed partial class MvmHost
 {
     protected override async Task DeleteAsync(string id, MvmHostState state, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.RemoteHosts());
         var spec = SpecOf(state);
         var host = conn.Connect(spec);
         var members = await ctx.StepAsync("read cluster members", null, ct => conn.MembersAsync(ct), readOnly: true);

@@ -3,7 +3,6 @@ using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Resources.Shared;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.MvmHost;
 
@@ -15,7 +14,7 @@ public sealed partial class MvmHost
         if (state?.ConnectString is null)
             throw new PreconditionFailedException("an MvmHost cannot be imported by id alone: it needs its SSH " +
                 "settings. Declare it in the program and run `pulumi up`, which adopts a host that already joined.");
-        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.RemoteHosts());
         // The member registry (hci) says positively whether the host is still in the cluster. A
         // standard cluster keeps none (its members are only the connect string's hosts), so its
         // absence there says nothing: the host is read as it is, never reported gone.
@@ -41,7 +40,7 @@ public sealed partial class MvmHost
             state.Vms = (await new Virsh(host).ListAsync(ctx.CancellationToken)).Select(d => d.Name).ToList();
             reachable = true;
         }
-        catch (Exception e) when (e is HostUnreachableException or RemoteCommandFailedException or ToolMissingException)
+        catch (Exception e) when (e is ToolMissingException || HostErrors.Unreachable(e) || HostErrors.CommandFailed(e))
         {
             reachable = false;
         }

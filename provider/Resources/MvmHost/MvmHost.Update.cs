@@ -12,11 +12,11 @@ public sealed partial class MvmHost
         DiffResult diff,
         OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(news.ConnectString, ctx);
+        var conn = ClusterConnection.Open(news.ConnectString, ctx.RemoteHosts());
         var spec = SpecOf(news);
         var state = StateOf(news, conn.Info);
         state.Osds = olds.Osds;
-        var p = new ClusterProvisioner(conn.Info.Settings, ctx);
+        var p = Provisioners.For(conn.Info.Settings, ctx);
         try
         {
             var node = (await p.InspectAsync([spec], conn.Info.IsHci ? conn.Info.Fsid : null))[0];

@@ -1,6 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.OvsVlan;
 
@@ -9,7 +10,7 @@ public sealed partial class OvsVlan
 {
     protected override async Task<(string Id, OvsVlanState State)> CreateAsync(OvsVlanArgs args, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(args.ConnectString, ctx);
+        var conn = ClusterConnection.Open(args.ConnectString, ctx.RemoteHosts());
         var target = Target(args);
         var id = target.VlanId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var members = await MembersAsync(conn, ctx);

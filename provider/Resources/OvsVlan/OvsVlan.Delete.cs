@@ -1,6 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.OvsVlan;
 
@@ -9,7 +10,7 @@ public sealed partial class OvsVlan
 {
     protected override async Task DeleteAsync(string id, OvsVlanState state, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.RemoteHosts());
         var vlanId = state.VlanId ?? ParseId(id);
         var bridge = state.Bridge ?? conn.Info.OvsBridge;
         var members = await MembersAsync(conn, ctx);

@@ -1,6 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.OvsVlan;
 
@@ -22,7 +23,7 @@ public sealed partial class OvsVlan
             if (!ConnectString.TryDecode(connectString, out _, out var error))
                 throw new PreconditionFailedException($"mvm:importConnectString {error}");
         }
-        var conn = ClusterConnection.Open(connectString, ctx);
+        var conn = ClusterConnection.Open(connectString, ctx.RemoteHosts());
         var bridge = state?.Bridge ?? conn.Info.OvsBridge;
         var members = await MembersAsync(conn, ctx);
         // An OvsVlan spans every host and reports per host, so a host that cannot be reached is

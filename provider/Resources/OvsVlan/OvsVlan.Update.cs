@@ -1,5 +1,6 @@
 using Mvm.Cluster;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 
 namespace Mvm.Resources.OvsVlan;
 
@@ -9,7 +10,7 @@ public sealed partial class OvsVlan
     protected override async Task<OvsVlanState> UpdateAsync(string id, OvsVlanState olds, OvsVlanArgs news,
         DiffResult diff, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(news.ConnectString, ctx);
+        var conn = ClusterConnection.Open(news.ConnectString, ctx.RemoteHosts());
         var target = Target(news);
         var members = await MembersAsync(conn, ctx);
         var views = await ReadHostsAsync(conn, members, target.VlanId, target.Bridge, ctx);

@@ -1,6 +1,5 @@
 using Mvm.Cluster;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.OvsVlan;
 
@@ -10,7 +9,7 @@ namespace Mvm.Resources.OvsVlan;
 /// </summary>
 public static class VlanReader
 {
-    public static async Task<VlanOnHost> ReadAsync(IHost host, int vlanId, string bridge, TimeSpan timeout,
+    public static async Task<VlanOnHost> ReadAsync(RemoteHost host, int vlanId, string bridge, TimeSpan timeout,
         CancellationToken ct)
     {
         var network = ClusterNames.VlanNetwork(vlanId);

@@ -3,7 +3,6 @@ using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Resources.Shared;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualImage;
 
@@ -15,8 +14,8 @@ namespace Mvm.Resources.VirtualImage;
 /// the metadata, whose sha256 key marks the import complete. The scratch directory is removed
 /// whatever happens; an RBD image that was started and then failed is removed again.
 /// </summary>
-public sealed class ImageImport(OperationContext ctx, IHost host, Rbd rbd, RbdImageRef target, VirtualImageArgs args,
-    ImageOrigin origin, string owner)
+public sealed class ImageImport(OperationContext ctx, RemoteHost host, Rbd rbd, RbdImageRef target,
+    VirtualImageArgs args, ImageOrigin origin, string owner)
 {
     /// <summary>Scratch space for downloads and uploads: on disk, not /tmp, which is often a small tmpfs.</summary>
     public const string ScratchParent = "/var/tmp";

@@ -3,7 +3,6 @@ using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Resources.Shared;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualImage;
 
@@ -13,7 +12,7 @@ public sealed partial class VirtualImage
     protected override async Task<(string Id, VirtualImageState State)> CreateAsync(VirtualImageArgs args,
         OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(args.ConnectString, ctx);
+        var conn = ClusterConnection.Open(args.ConnectString, ctx.RemoteHosts());
         var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct),
             readOnly: true);
         var target = new RbdImageRef(args.Pool ?? conn.Info.VmPool, args.Name!);
@@ -82,7 +81,7 @@ public sealed partial class VirtualImage
         target with { Image = $"{target.Image}.partial-{Ownership.Token(urn)}" };
 
     /// <summary>The cluster member a `host:path` source names, by its name in the cluster or its hostname.</summary>
-    private static async Task<IHost> HostOfAsync(ClusterConnection conn, string name, OperationContext ctx)
+    private static async Task<RemoteHost> HostOfAsync(ClusterConnection conn, string name, OperationContext ctx)
     {
         var members = await ctx.StepAsync($"list the hosts of cluster {conn.Info.Name}", null,
             ct => conn.MembersAsync(ct), readOnly: true);

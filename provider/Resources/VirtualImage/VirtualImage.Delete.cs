@@ -11,7 +11,7 @@ public sealed partial class VirtualImage
 {
     protected override async Task DeleteAsync(string id, VirtualImageState state, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.RemoteHosts());
         // An id naming what the Rbd client refuses (e.g. "vms/debian\n", accepted by Check before it
         // was anchored) was never imported: every rbd command of the provider, the create's own
         // look-up first of all, refuses that name. Nothing of ours can be there to delete.

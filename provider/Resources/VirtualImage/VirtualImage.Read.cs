@@ -1,6 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Resources.VirtualImage;
@@ -23,7 +24,7 @@ public sealed partial class VirtualImage
             if (!ConnectString.TryDecode(connectString, out _, out var error))
                 throw new PreconditionFailedException($"mvm:importConnectString {error}");
         }
-        var conn = ClusterConnection.Open(connectString, ctx);
+        var conn = ClusterConnection.Open(connectString, ctx.RemoteHosts());
         var target = ParseId(id, conn.Info.VmPool);
         var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct),
             readOnly: true);

@@ -1,6 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Resources.VirtualImage;
@@ -12,7 +13,7 @@ public sealed partial class VirtualImage
     protected override async Task<VirtualImageState> UpdateAsync(string id, VirtualImageState olds,
         VirtualImageArgs news, DiffResult diff, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(news.ConnectString, ctx);
+        var conn = ClusterConnection.Open(news.ConnectString, ctx.RemoteHosts());
         var target = ParseId(id, conn.Info.VmPool);
         var ceph = await ctx.StepAsync($"reach the Ceph cluster {conn.Info.Name}", null, ct => conn.CephAsync(ct),
             readOnly: true);

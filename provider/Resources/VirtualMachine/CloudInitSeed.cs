@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Mvm.Cluster;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualMachine;
 
@@ -59,7 +58,8 @@ public sealed class CloudInitSeed
     /// the directory, all in one round trip; nothing is built when the resource's seed is there
     /// already (see <see cref="OwnedRbdImage"/> for whose seeds are carried on).
     /// </summary>
-    public async Task ImportAsync(IHost host, RbdImageRef image, string owner, bool stateNamesIt, CancellationToken ct)
+    public async Task ImportAsync(RemoteHost host, RbdImageRef image, string owner, bool stateNamesIt,
+        CancellationToken ct)
     {
         var rbd = new Rbd(host, ClusterConnection.CephContext);
         var dir = $"/var/tmp/mvm-seed-{image.Image}";

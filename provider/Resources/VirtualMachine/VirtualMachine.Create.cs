@@ -4,7 +4,6 @@ using Mvm.Framework;
 using Mvm.Resources.Shared;
 using Mvm.Resources.VirtualImage;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualMachine;
 
@@ -16,7 +15,7 @@ public sealed partial class VirtualMachine
     protected override async Task<(string Id, VirtualMachineState State)> CreateAsync(VirtualMachineArgs a,
         OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(a.ConnectString, ctx);
+        var conn = ClusterConnection.Open(a.ConnectString, ctx.RemoteHosts());
         var info = conn.Info;
         // A domain already under this name is carried on only when this resource defined it (a
         // create cut short after `virsh define`: the plugin killed, the engine never got an answer);
@@ -85,7 +84,7 @@ public sealed partial class VirtualMachine
     /// already is carried on only when it is this resource's (<paramref name="stateNamesThem"/>:
     /// the state of a create cut short names them, so unmarked ones are taken too).
     /// </summary>
-    private static async Task MaterializeAsync(VirtualMachineArgs a, ClusterInfo info, string hostName, IHost host,
+    private static async Task MaterializeAsync(VirtualMachineArgs a, ClusterInfo info, string hostName, RemoteHost host,
         Guid uuid, IReadOnlyList<VmDiskLayout> disks, IReadOnlyList<VmNicLayout> nics, RbdImageRef? image,
         CloudInitSeed? seed, RbdImageRef? seedImage, bool stateNamesThem, OperationContext ctx)
     {

@@ -1,7 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualMachine;
 
@@ -10,9 +10,9 @@ public sealed partial class VirtualMachine
 {
     protected override async Task DeleteAsync(string id, VirtualMachineState state, OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(state.ConnectString, ctx);
+        var conn = ClusterConnection.Open(state.ConnectString, ctx.RemoteHosts());
         var found = await VmHosts.FindAsync(conn, id, state.CurrentHost, ctx);
-        IHost? host = found?.Host;
+        RemoteHost? host = found?.Host;
         if (found is not null)
         {
             var virsh = new Virsh(found.Host);

@@ -1,6 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Resources.VirtualMachine;
@@ -16,7 +17,7 @@ public sealed partial class VirtualMachine
                 $"provider's importConnectString to the MvmCluster's connectString " +
                 "(`pulumi config set --secret mvm:importConnectString …`), " +
                 "then import again by the domain's name or UUID.");
-        var conn = ClusterConnection.Open(connectString, ctx);
+        var conn = ClusterConnection.Open(connectString, ctx.RemoteHosts());
         var s = state ?? new VirtualMachineState { ConnectString = connectString };
         return await ReadIntoAsync(s, conn, id, ctx) ? s : null;
     }

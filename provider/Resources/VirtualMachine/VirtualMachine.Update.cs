@@ -1,6 +1,7 @@
 using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
+using Mvm.Resources.Shared;
 using Mvm.Tools;
 
 namespace Mvm.Resources.VirtualMachine;
@@ -15,7 +16,7 @@ public sealed partial class VirtualMachine
         VirtualMachineArgs a, DiffResult diff,
         OperationContext ctx)
     {
-        var conn = ClusterConnection.Open(a.ConnectString, ctx);
+        var conn = ClusterConnection.Open(a.ConnectString, ctx.RemoteHosts());
         var info = conn.Info;
         var state = States.FromInputs<VirtualMachineArgs, VirtualMachineState>(a);
         state.Uuid = olds.Uuid ?? id;

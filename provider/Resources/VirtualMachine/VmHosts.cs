@@ -2,7 +2,6 @@ using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualMachine;
 
@@ -11,7 +10,7 @@ namespace Mvm.Resources.VirtualMachine;
 /// off), <paramref name="Config"/> its persistent definition — what the next boot applies. The
 /// memory balloon's live size lags until the guest's driver loads, so declared memory is read from the definition.
 /// </summary>
-public sealed record FoundVm(ClusterMember Member, IHost Host, DomainXml Xml, DomainXml Config);
+public sealed record FoundVm(ClusterMember Member, RemoteHost Host, DomainXml Xml, DomainXml Config);
 
 /// <summary>
 /// The cluster's hosts as VMs see them: where a new VM goes (the declared host, or the member in
@@ -26,8 +25,8 @@ public static class VmHosts
     /// The host for a VM needing <paramref name="memoryKiB"/>: <paramref name="wanted"/> when set
     /// (refused if unknown, in maintenance or short of memory), else the member with the most room.
     /// </summary>
-    public static async Task<(ClusterMember Member, IHost Host)> ChooseAsync(ClusterConnection conn, string? wanted,
-        long memoryKiB, OperationContext ctx)
+    public static async Task<(ClusterMember Member, RemoteHost Host)> ChooseAsync(ClusterConnection conn,
+        string? wanted, long memoryKiB, OperationContext ctx)
     {
         var members = await MembersAsync(conn, ctx);
         if (wanted is not null)
@@ -55,7 +54,7 @@ public static class VmHosts
             }
             catch (StepFailedException)
             {
-                return (m, (IHost?)null, Room: -1L);
+                return (m, (RemoteHost?)null, Room: -1L);
             }
         }));
         var best = rooms.Where(r => r.Item2 is not null).OrderByDescending(r => r.Room)
@@ -69,7 +68,7 @@ public static class VmHosts
     }
 
     /// <summary>MemAvailable less the reserve a host keeps for itself (the drain uses the same rule).</summary>
-    private static async Task<long> RoomAsync(IHost host, string name, OperationContext ctx)
+    private static async Task<long> RoomAsync(RemoteHost host, string name, OperationContext ctx)
     {
         return await ctx.StepAsync("read free memory", name, ct => HostDrain.AvailableKiBAsync(host, ct),
             readOnly: true) - DrainPlanner.ReserveKiB;

@@ -3,7 +3,6 @@ using Mvm.Cluster;
 using Mvm.Core;
 using Mvm.Resources.Shared;
 using Mvm.Tools;
-using Mvm.Transport;
 
 namespace Mvm.Resources.VirtualMachine;
 
@@ -15,7 +14,7 @@ public sealed class VmNetworks(IReadOnlyDictionary<string, (int VlanId, string P
 {
     private static readonly TimeSpan T = TimeSpan.FromMinutes(1);
 
-    public static async Task<VmNetworks> ReadAsync(IHost host, CancellationToken ct)
+    public static async Task<VmNetworks> ReadAsync(RemoteHost host, CancellationToken ct)
     {
         var names = (await new Virsh(host).NetListAsync(ct).ConfigureAwait(false))
             .Where(n => n.StartsWith("mvm-vlan", StringComparison.Ordinal)).ToList();

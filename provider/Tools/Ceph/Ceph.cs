@@ -34,7 +34,7 @@ public sealed partial class Ceph
         CommandTimeout = commandTimeout ?? Context.ConnectTimeout + TimeSpan.FromSeconds(60);
     }
 
-    public IHost Host => _host;
+    public RemoteHost Host => RemoteHost.Of(_host);
     public CephContext Context { get; }
     public TimeSpan CommandTimeout { get; }
 

@@ -53,7 +53,7 @@ public sealed class HostPreflightLabTests(LabFixture lab, ITestOutputHelper outp
     [Fact]
     public async Task H1IsFitWithQemuAndSmallLabMinimums()
     {
-        var r = await HostPreflight.InspectAsync(H1, Spec(), SmallLab, default);
+        var r = await HostPreflight.InspectAsync(new RemoteHost(H1), Spec(), SmallLab, default);
         output.WriteLine(Show(r));
 
         Assert.Empty(r.Problems);
@@ -68,7 +68,8 @@ public sealed class HostPreflightLabTests(LabFixture lab, ITestOutputHelper outp
         Assert.DoesNotContain(r.Warnings, w => w.Contains("KVM", StringComparison.Ordinal));
 
         // Addressed by name, the management NIC is found through the host's own resolver.
-        var byName = await HostPreflight.InspectAsync(H1, Spec(h => (h.Address, h.ManagementInterface) = ("h1", null)), SmallLab, default);
+        var byName = await HostPreflight.InspectAsync(new RemoteHost(H1),
+            Spec(h => (h.Address, h.ManagementInterface) = ("h1", null)), SmallLab, default);
         Assert.Empty(byName.Problems);
         Assert.Equal("eth0", byName.ManagementInterface);
     }
@@ -76,7 +77,8 @@ public sealed class HostPreflightLabTests(LabFixture lab, ITestOutputHelper outp
     [Fact]
     public async Task KvmOnH1IsAProblemThatPointsToQemu()
     {
-        var r = await HostPreflight.InspectAsync(H1, Spec(), SmallLab with { DomainType = DomainType.Kvm }, default);
+        var r = await HostPreflight.InspectAsync(new RemoteHost(H1), Spec(),
+            SmallLab with { DomainType = DomainType.Kvm }, default);
         output.WriteLine(HostPreflight.Describe([r]));
         var p = Assert.Single(r.Problems);
         Assert.Contains("Host h1 has no hardware virtualisation", p);
@@ -86,7 +88,8 @@ public sealed class HostPreflightLabTests(LabFixture lab, ITestOutputHelper outp
     [Fact]
     public async Task AMissingDeviceAndNicAreProblems()
     {
-        var r = await HostPreflight.InspectAsync(H1, Spec(h => (h.DataDevices, h.StorageInterface) = (["/dev/vdb", "/dev/vdz"], "eth7")), SmallLab, default);
+        var r = await HostPreflight.InspectAsync(new RemoteHost(H1),
+            Spec(h => (h.DataDevices, h.StorageInterface) = (["/dev/vdb", "/dev/vdz"], "eth7")), SmallLab, default);
         output.WriteLine(HostPreflight.Describe([r]));
         Assert.Equal(2, r.Problems.Count);
         Assert.Contains(r.Problems, p => p.StartsWith("Host h1 has no network interface eth7 (storageInterface); its interfaces are eth0 10.20.0.11/24, eth1 10.20.1.11/24, eth2", StringComparison.Ordinal));
@@ -102,7 +105,7 @@ public sealed class HostPreflightLabTests(LabFixture lab, ITestOutputHelper outp
         try
         {
             await host.RunCheckedAsync(["mkfs.ext4", "-q", "-F", "/dev/vdc"], T, default);
-            var dirty = await HostPreflight.InspectAsync(host, Spec(), SmallLab, default);
+            var dirty = await HostPreflight.InspectAsync(new RemoteHost(host), Spec(), SmallLab, default);
             output.WriteLine(HostPreflight.Describe([dirty]));
             var p = Assert.Single(dirty.Problems);
             Assert.StartsWith($"Host h1: data device /dev/vdc ({KernelDevices()["/dev/vdc"]}) is not empty: it holds an ext4 filesystem.", p);
@@ -113,7 +116,7 @@ public sealed class HostPreflightLabTests(LabFixture lab, ITestOutputHelper outp
             await host.RunCheckedAsync(["wipefs", "-a", "/dev/vdc"], T, default);
         }
         // The fix the message gives is enough.
-        Assert.Empty((await HostPreflight.InspectAsync(host, Spec(), SmallLab, default)).Problems);
+        Assert.Empty((await HostPreflight.InspectAsync(new RemoteHost(host), Spec(), SmallLab, default)).Problems);
     }
 
     [Fact]
@@ -127,7 +130,8 @@ public sealed class HostPreflightLabTests(LabFixture lab, ITestOutputHelper outp
             // The label's first line is what libblkid recognises; the device comes in as $1, never as script text.
             await host.RunCheckedAsync(["bash", "-c", "printf 'bluestore block device\\n%s\\n' \"$(cat /proc/sys/kernel/random/uuid)\" | dd of=\"$1\" conv=notrunc status=none",
                 "mvm-test", "/dev/vdc"], T, default);
-            var r = await HostPreflight.InspectAsync(host, Spec(), SmallLab with { ExistingFsid = "8061f588-4e8c-45ca-93c1-6b8465267382" }, default);
+            var r = await HostPreflight.InspectAsync(new RemoteHost(host), Spec(),
+                SmallLab with { ExistingFsid = "8061f588-4e8c-45ca-93c1-6b8465267382" }, default);
             output.WriteLine(HostPreflight.Describe([r]));
             var p = Assert.Single(r.Problems);
             Assert.Contains("/dev/vdc", p);

@@ -46,7 +46,8 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
             var lines = new List<string>();
             clock.Restart();
             var steps = await new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(250) }
-                .RemoveAsync(s.Ceph, host, s.OsdId, CephLabCluster.SpareDevice, new Lines(lines), DrainLimit, None);
+                .RemoveAsync(s.Ceph, new RemoteHost(host), s.OsdId, CephLabCluster.SpareDevice, new Lines(lines),
+                    DrainLimit, None);
             output.WriteLine($"setup (OSD added, 64 MiB image written) {added.TotalSeconds:F1} s; removal {clock.Elapsed.TotalSeconds:F1} s");
             output.WriteLine("progress:\n  " + string.Join("\n  ", lines));
             Assert.Equal(["out", "drain", "ok-to-stop", "stop", "purge", "data directory", "wipe"], steps.Select(x => x.Name));
@@ -75,7 +76,8 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
             var first = new List<string>();
             // Cancelled the moment `out` is reported, as an engine Cancel would arrive mid-step.
             var progress = new Lines(first, line => { if (line.Contains(": out:", StringComparison.Ordinal)) cts.Cancel(); });
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => removal.RemoveAsync(s.Ceph, host, s.OsdId, CephLabCluster.SpareDevice, progress, DrainLimit, cts.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => removal.RemoveAsync(s.Ceph,
+                new RemoteHost(host), s.OsdId, CephLabCluster.SpareDevice, progress, DrainLimit, cts.Token));
             output.WriteLine("interrupted run:\n  " + string.Join("\n  ", first));
 
             // Where it stopped, per the host: out, but still in the map, its daemon running.
@@ -85,7 +87,8 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
 
             var second = new List<string>();
             var clock = Stopwatch.StartNew();
-            var steps = await removal.RemoveAsync(s.Ceph, host, s.OsdId, CephLabCluster.SpareDevice, new Lines(second), DrainLimit, None);
+            var steps = await removal.RemoveAsync(s.Ceph, new RemoteHost(host), s.OsdId, CephLabCluster.SpareDevice,
+                new Lines(second), DrainLimit, None);
             output.WriteLine($"resumed run ({clock.Elapsed.TotalSeconds:F1} s):\n  " + string.Join("\n  ", second));
             Assert.Equal(new RemovalStep("out", true, "already out"), steps[0]);
             Assert.Equal(["drain", "ok-to-stop", "stop", "purge", "data directory", "wipe"], steps.Skip(1).Where(x => !x.Skipped).Select(x => x.Name));
@@ -93,7 +96,7 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
             await AssertRemovedAsync(s);
 
             // A third run finds nothing left to do and says so.
-            var third = await removal.RemoveAsync(s.Ceph, host, s.OsdId, null, null, DrainLimit, None);
+            var third = await removal.RemoveAsync(s.Ceph, new RemoteHost(host), s.OsdId, null, null, DrainLimit, None);
             Assert.All(third, x => Assert.True(x.Skipped, x.ToString()));
         }
         finally
@@ -129,7 +132,8 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Contains(reasons, r => r.Contains($"monitor {cluster.MonName} is the cluster's only monitor", StringComparison.Ordinal));
 
         // Host removal refuses on its own too, before touching anything.
-        var busy = await Assert.ThrowsAsync<PreconditionFailedException>(() => new OsdRemoval().RemoveHostAsync(ceph, host, "h3", cluster.MonName, null, None));
+        var busy = await Assert.ThrowsAsync<PreconditionFailedException>(() => new OsdRemoval().RemoveHostAsync(ceph,
+            new RemoteHost(host), "h3", cluster.MonName, null, None));
         Assert.Contains($"osd.{cluster.OsdId}", busy.Message);
         var osd = (await RawTreeAsync(host)).Single(n => n.GetProperty("id").GetInt32() == cluster.OsdId);
         Assert.Equal(("up", 1.0), (osd.GetProperty("status").GetString(), osd.GetProperty("reweight").GetDouble()));
@@ -151,10 +155,11 @@ public sealed class OsdRemovalLabTests(LabFixture lab, ITestOutputHelper output)
         await host.RunCheckedAsync(["ceph", "osd", "crush", "add-bucket", bucket, "host"], T, None);
         try
         {
-            var steps = await new OsdRemoval().RemoveHostAsync(ceph, gone, bucket, null, null, None);
+            var steps = await new OsdRemoval().RemoveHostAsync(ceph, new RemoteHost(gone), bucket, null, null, None);
             Assert.Equal(new RemovalStep("crush", false, $"removed host bucket {bucket}"), Assert.Single(steps));
             Assert.DoesNotContain(bucket, (await RawTreeAsync(host)).Select(n => n.GetProperty("name").GetString()));
-            Assert.True(Assert.Single(await new OsdRemoval().RemoveHostAsync(ceph, gone, bucket, null, null, None)).Skipped);
+            Assert.True(Assert.Single(await new OsdRemoval().RemoveHostAsync(ceph, new RemoteHost(gone), bucket,
+                null, null, None)).Skipped);
         }
         finally
         {

@@ -82,7 +82,8 @@ public sealed class LabFixture
     {
         var h = new ClusterHost { Name = host.Name, Address = host.Management };
         overrides?.Invoke(h);
-        return SshTargetResolver.Resolve(Config(config).ToSshDefaults(), h.ToMember().SshSettings(), host.Name, environment ?? (_ => null));
+        return SshTargetResolver.Resolve(Config(config).ToSshDefaults(), h.ToMember().Access().SshSettings(), host.Name,
+            environment ?? (_ => null));
     }
 
     public string PrivateKeyFile => Path.Combine(OutDir, "id_ed25519");

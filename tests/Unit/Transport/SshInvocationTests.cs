@@ -25,7 +25,7 @@ public sealed class SshInvocationTests : IDisposable
         {
             Name = "h1", Address = "10.0.0.1", SshUser = "mvm",
             JumpHosts = [new JumpHost { Address = "10.9.0.1", User = "jump", PrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nhopkeyhopkeyhopkey\n-----END OPENSSH PRIVATE KEY-----" }, new JumpHost { Address = "10.9.0.2" }],
-        }.ToMember().SshSettings(), "h1", _ => null);
+        }.ToMember().Access().SshSettings(), "h1", _ => null);
 
     /// <summary>A fake ssh that records argv and environment, prints <paramref name="stderr"/> and exits <paramref name="exit"/>.</summary>
     private string FakeSsh(string stderr, int exit)
@@ -161,7 +161,7 @@ public sealed class SshInvocationTests : IDisposable
         var target = SshTargetResolver.Resolve(
             new ProviderConfig { SshPrivateKey = TestKeys.Ed25519Private, SshAgent = false, TrustOnFirstUse = true, KnownHosts = $"10.0.0.1 {TestKeys.RsaPublic}",
                 HostKeys = new() { ["10.0.0.1"] = TestKeys.Ed25519Public } }.ToSshDefaults(),
-            new ClusterHost { Name = "h1", Address = "10.0.0.1" }.ToMember().SshSettings(), "h1", _ => null);
+            new ClusterHost { Name = "h1", Address = "10.0.0.1" }.ToMember().Access().SshSettings(), "h1", _ => null);
         var config = SshConfigFile.Build(target, new SshHostFiles("/tmp/d"), "/usr/bin/ssh", new SshTransportOptions());
         Assert.Contains("  StrictHostKeyChecking yes\n  UserKnownHostsFile \"/tmp/d/pinned_target\"\n", config);
         Assert.DoesNotContain("known_hosts", config);

@@ -9,7 +9,8 @@ public class SshTargetResolverTests
     private static readonly Func<string, string?> NoAgent = _ => null;
 
     private static SshTarget Resolve(ProviderConfig config, ClusterHost host, Func<string, string?>? env = null) =>
-        SshTargetResolver.Resolve(config.ToSshDefaults(), host.ToMember().SshSettings(), host.Name, env ?? NoAgent);
+        SshTargetResolver.Resolve(config.ToSshDefaults(), host.ToMember().Access().SshSettings(), host.Name,
+            env ?? NoAgent);
 
     [Fact]
     public void DefaultsAreRootPort22NoSudoAndVerifiedHostKeys()

@@ -38,7 +38,8 @@ public class CephMonitorsTests
     {
         var stale = Member("10.20.1.15,10.20.1.16,10.20.1.17");
         var current = Member("10.20.1.16,10.20.1.17,10.20.1.18");
-        await CephMonitors.SyncMonHostAsync(new Ceph(current), [("h6", stale), ("h7", current)], Context());
+        await CephMonitors.SyncMonHostAsync(new Ceph(current), 
+            [("h6", new RemoteHost(stale)), ("h7", new RemoteHost(current))], Context());
 
         // Read, changed in code, written beside the file and renamed over it; no value reaches a command line.
         Assert.Equal(["cat /etc/ceph/ceph.conf", "install -m 0644 /dev/stdin /etc/ceph/ceph.conf.mvm-new", "mv -f /etc/ceph/ceph.conf.mvm-new /etc/ceph/ceph.conf"],

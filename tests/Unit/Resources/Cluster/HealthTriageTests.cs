@@ -100,6 +100,6 @@ public class HealthTriageTests
     {
         var config = Mvm.Framework.Config.ConfigLoader.Defaults(_ => null);
         config.CephHealthTimeout = setting;
-        Assert.Equal(TimeSpan.FromMinutes(minutes), HealthWaitOptions.LimitFrom(config));
+        Assert.Equal(TimeSpan.FromMinutes(minutes), HealthWaitOptions.LimitFrom(config.CephHealthTimeout));
     }
 }

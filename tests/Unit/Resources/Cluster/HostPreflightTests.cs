@@ -29,7 +29,7 @@ public class HostPreflightTests
     }
 
     private static Task<HostReport> Inspect(PreflightTestHost captured, MemberHost? spec = null, PreflightRequirements? req = null) =>
-        HostPreflight.InspectAsync(captured.Build(), spec ?? H1(), req ?? Lab, default);
+        HostPreflight.InspectAsync(new RemoteHost(captured.Build()), spec ?? H1(), req ?? Lab, default);
 
     private static string OneProblem(HostReport report) => Assert.Single(report.Problems);
 
@@ -38,7 +38,7 @@ public class HostPreflightTests
     {
         var captured = new PreflightTestHost();
         var host = captured.Build();
-        var r = await HostPreflight.InspectAsync(host, H1(), Lab, default);
+        var r = await HostPreflight.InspectAsync(new RemoteHost(host), H1(), Lab, default);
 
         Assert.Empty(r.Problems);
         Assert.Equal(("h1", "h1", "debian", "12"), (r.Name, r.Hostname, r.OsId, r.OsVersion));
@@ -96,7 +96,8 @@ public class HostPreflightTests
     {
         var captured = new PreflightTestHost();
         var host = captured.Build();
-        var r = await HostPreflight.InspectAsync(host, H1(), Lab with { Ceph = false, MinimumMemoryGiB = 27, MemoryPerOsdGiB = 64 }, default);
+        var r = await HostPreflight.InspectAsync(new RemoteHost(host), H1(), Lab with { Ceph = false,
+            MinimumMemoryGiB = 27, MemoryPerOsdGiB = 64 }, default);
 
         Assert.Equal("Host h1 has 23.5 GiB of memory but needs at least 27 GiB (minimumMemoryGiB). Add memory; for a small lab, lower `minimumMemoryGiB` on the cluster.",
             OneProblem(r));
@@ -252,7 +253,8 @@ public class HostPreflightTests
     {
         var captured = WithOsdOnVdb();
         var host = captured.Build();
-        var r = await HostPreflight.InspectAsync(host, H1(), Lab with { ExistingFsid = LabFsid.ToUpperInvariant() }, default);
+        var r = await HostPreflight.InspectAsync(new RemoteHost(host), H1(),
+            Lab with { ExistingFsid = LabFsid.ToUpperInvariant() }, default);
 
         Assert.Empty(r.Problems);
         Assert.Equal(new Dictionary<string, int> { ["/dev/vdb"] = 1 }, r.ExistingOsds);
@@ -342,7 +344,8 @@ public class HostPreflightTests
     public async Task DescribeListsEveryProblemOfEveryHostAndClashesBetweenThem()
     {
         var h1 = await Inspect(new PreflightTestHost(), req: Lab with { DomainType = DomainType.Kvm });
-        var h2 = await HostPreflight.InspectAsync(new PreflightTestHost().Build("h2"), H1(h => (h.Name, h.StorageInterface) = ("h2", "eno2")), Lab, default);
+        var h2 = await HostPreflight.InspectAsync(new RemoteHost(new PreflightTestHost().Build("h2")),
+            H1(h => (h.Name, h.StorageInterface) = ("h2", "eno2")), Lab, default);
         var fit = await Inspect(new PreflightTestHost());
 
         var message = HostPreflight.Describe([h1, h2]);

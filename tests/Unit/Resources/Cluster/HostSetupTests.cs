@@ -3,6 +3,7 @@ using Mvm.Core;
 using Mvm.Framework;
 using Mvm.Protocol;
 using Mvm.Resources.Shared;
+using Mvm.Tools;
 
 namespace Mvm.Tests.Unit.Resources.Cluster;
 
@@ -30,7 +31,8 @@ public sealed class HostSetupTests
             new EngineLog(null, line => { lock (log) log.Add(line); }), new SecretScrubber(), CancellationToken.None, null);
         var report = new HostReport("h1", "h1", "debian", "12", 24L << 30, 2, false, false, "eth0", "eth1", "eth2",
             new Dictionary<string, IReadOnlyList<string>>(), new Dictionary<string, string>(), new Dictionary<string, int>(), [], []);
-        await HostSetup.RunAsync(new ClusterNode(new MemberHost { Name = "h1", Address = "10.20.0.11" }, host, report), ceph: true, ctx);
+        await HostSetup.RunAsync(new ClusterNode(new MemberHost { Name = "h1", Address = "10.20.0.11" },
+            new RemoteHost(host), report), ceph: true, ctx);
         return new Run(host, log);
     }
 

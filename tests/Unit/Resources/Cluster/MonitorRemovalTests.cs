@@ -60,7 +60,8 @@ public class MonitorRemovalTests
     {
         var w = new World();
         var host = Host(w);
-        var steps = await new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(1) }.RemoveHostAsync(new Ceph(host), host, "h5", "h5", null, default);
+        var steps = await new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(1) }.RemoveHostAsync(new Ceph(host),
+            new RemoteHost(host), "h5", "h5", null, default);
 
         Assert.Equal(["mon remove", "stop", "mgr fail", "mgr key", "data directories", "crush"], steps.Select(s => s.Name));
         Assert.True(At(host, "mon remove h5") < At(host, "disable --now -- ceph-mon@h5.service"), string.Join("\n", host.Lines));
@@ -77,7 +78,7 @@ public class MonitorRemovalTests
         var w = new World { RemoveIsLost = true };
         var host = Host(w);
         var e = await Assert.ThrowsAsync<ProviderException>(() => new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(1), MonGoneLimit = TimeSpan.FromMilliseconds(50) }
-            .RemoveHostAsync(new Ceph(host), host, "h5", "h5", null, default));
+            .RemoveHostAsync(new Ceph(host), new RemoteHost(host), "h5", "h5", null, default));
         Assert.StartsWith("`ceph mon remove h5` returned, but monitor h5 is still in the monitor map (epoch 2", e.Message);
         Assert.True(w.Running && w.DirsExist);
         Assert.DoesNotContain(host.Lines, l => l.StartsWith("systemctl disable", StringComparison.Ordinal) || l.StartsWith("rm ", StringComparison.Ordinal));
@@ -89,7 +90,8 @@ public class MonitorRemovalTests
         // The plan named no monitor (its map was read under another name); the host's data directory tells.
         var w = new World();
         var host = Host(w);
-        var steps = await new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(1) }.RemoveHostAsync(new Ceph(host), host, "h5", null, null, default);
+        var steps = await new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(1) }.RemoveHostAsync(new Ceph(host),
+            new RemoteHost(host), "h5", null, null, default);
         Assert.Contains(steps, s => s is { Name: "mon remove", Skipped: false });
         Assert.False(w.InMap);
     }
@@ -99,7 +101,8 @@ public class MonitorRemovalTests
     {
         var w = new World { InMap = false };
         var host = Host(w);
-        var steps = await new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(1) }.RemoveHostAsync(new Ceph(host), host, "h5", "h5", null, default);
+        var steps = await new OsdRemoval { PollInterval = TimeSpan.FromMilliseconds(1) }.RemoveHostAsync(new Ceph(host),
+            new RemoteHost(host), "h5", "h5", null, default);
         Assert.Contains(steps, s => s is { Name: "mon remove", Skipped: true });
         Assert.DoesNotContain(host.Lines, l => l.Contains("mon remove", StringComparison.Ordinal));
         Assert.False(w.Running || w.DirsExist);

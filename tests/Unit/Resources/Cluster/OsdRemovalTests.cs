@@ -77,7 +77,8 @@ public class OsdRemovalTests
         var w = new World { In = false, Up = true, UnitActive = true, UnitEnabled = true, Mounted = true, DirExists = true };
         var host = Host(w);
         var progress = new List<string>();
-        var steps = await Removal.RemoveAsync(new Ceph(host), host, 1, null, new Lines(progress), Drain, default);
+        var steps = await Removal.RemoveAsync(new Ceph(host), new RemoteHost(host), 1, null, new Lines(progress),
+            Drain, default);
 
         Assert.False(Ran(host, "osd out"));
         Assert.Equal(new RemovalStep("out", true, "already out"), steps[0]);
@@ -97,7 +98,7 @@ public class OsdRemovalTests
     {
         var w = new World { In = false, Up = false, Mounted = true, DirExists = true };
         var host = Host(w);
-        var steps = await Removal.RemoveAsync(new Ceph(host), host, 1, null, null, Drain, default);
+        var steps = await Removal.RemoveAsync(new Ceph(host), new RemoteHost(host), 1, null, null, Drain, default);
 
         Assert.False(Ran(host, "osd out") || Ran(host, "ok-to-stop") || Ran(host, "disable"));
         Assert.Equal([("out", true), ("drain", false), ("ok-to-stop", true), ("stop", true), ("purge", false), ("data directory", false)],
@@ -110,7 +111,8 @@ public class OsdRemovalTests
     {
         var w = new World { Exists = false, DirExists = true };
         var host = Host(w);
-        var steps = await Removal.RemoveAsync(new Ceph(host), host, 1, "/dev/vdc", null, Drain, default);
+        var steps = await Removal.RemoveAsync(new Ceph(host), new RemoteHost(host), 1, "/dev/vdc", null, Drain,
+            default);
 
         Assert.Equal(["ceph --connect-timeout 30 osd tree -f json"], host.Lines.Where(l => l.StartsWith("ceph ", StringComparison.Ordinal)));
         Assert.False(Ran(host, "umount"));
@@ -120,7 +122,8 @@ public class OsdRemovalTests
 
         // Nothing left: a further run changes nothing on the host.
         var again = Host(w);
-        Assert.All(await Removal.RemoveAsync(new Ceph(again), again, 1, null, null, Drain, default), s => Assert.True(s.Skipped, s.ToString()));
+        Assert.All(await Removal.RemoveAsync(new Ceph(again), new RemoteHost(again), 1, null, null, Drain, default),
+            s => Assert.True(s.Skipped, s.ToString()));
         Assert.False(Ran(again, "rm -rf"));
     }
 
@@ -137,7 +140,8 @@ public class OsdRemovalTests
             _ when argv[0] is "mountpoint" or "test" => ClusterTestHost.Result(argv, 1),
             var other => throw new InvalidOperationException("unexpected command: " + other),
         });
-        var e = await Assert.ThrowsAsync<PreconditionFailedException>(() => Removal.RemoveAsync(new Ceph(host), host, 2, "/dev/vdc", null, Drain, default));
+        var e = await Assert.ThrowsAsync<PreconditionFailedException>(() => Removal.RemoveAsync(new Ceph(host),
+            new RemoteHost(host), 2, "/dev/vdc", null, Drain, default));
         Assert.StartsWith("/dev/vdc (/dev/loop5) on h3 carries osd.1 (cluster 8061f588-4e8c-45ca-93c1-6b8465267382), not osd.2; it was not wiped.", e.Message);
         Assert.False(Ran(host, "wipefs"));
     }
@@ -146,7 +150,8 @@ public class OsdRemovalTests
     public async Task AHostIsNotRemovedWhileItsBucketHoldsOsds()
     {
         var host = new ClusterTestHost(argv => CapturedRun.Load(V + "osd-tree-3-hosts").As(argv));
-        var e = await Assert.ThrowsAsync<PreconditionFailedException>(() => Removal.RemoveHostAsync(new Ceph(host), host, "h2", "h2", null, default));
+        var e = await Assert.ThrowsAsync<PreconditionFailedException>(() => Removal.RemoveHostAsync(new Ceph(host),
+            new RemoteHost(host), "h2", "h2", null, default));
         Assert.Equal("CRUSH host h2 still holds osd.1, osd.2; remove those OSDs (one at a time, OSD-safe) before the host.", e.Message);
         Assert.Single(host.Commands);
     }

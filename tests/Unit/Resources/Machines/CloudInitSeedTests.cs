@@ -1,4 +1,5 @@
 using Mvm.Resources.VirtualMachine;
+using Mvm.Tools;
 
 namespace Mvm.Tests.Unit.Resources.Machines;
 
@@ -66,7 +67,7 @@ public sealed class CloudInitSeedImportTests
     public async Task TheSeedIsMadeImportedMarkedAndCleanedUpInOneRoundTrip()
     {
         var host = Host();
-        await Seed.ImportAsync(host, Image, Owner, stateNamesIt: false, CancellationToken.None);
+        await Seed.ImportAsync(new RemoteHost(host), Image, Owner, stateNamesIt: false, CancellationToken.None);
         Assert.Equal(2, host.RoundTrips); // the look-up, then the batch
         var batch = host.Calls.Skip(2).ToList(); // after the look-up and the script carrying the batch
         Assert.Equal(["rm", "-rf", Dir], batch[0]);
@@ -87,7 +88,8 @@ public sealed class CloudInitSeedImportTests
     public async Task AFailedBatchStillRemovesTheDirectoryHoldingTheUserData()
     {
         var host = Host(failAt: 5); // xorriso fails
-        await Assert.ThrowsAnyAsync<Exception>(() => Seed.ImportAsync(host, Image, Owner, stateNamesIt: false, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<Exception>(() => Seed.ImportAsync(new RemoteHost(host), Image, Owner,
+            stateNamesIt: false, CancellationToken.None));
         Assert.Equal(3, host.RoundTrips);
         Assert.Equal(["rm", "-rf", Dir], host.Calls[^1]);
     }

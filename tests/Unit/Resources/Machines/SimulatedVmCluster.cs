@@ -5,6 +5,7 @@ using Mvm.Protocol;
 using Mvm.Resources.Shared;
 using Mvm.Tests.Unit.Resources.Cluster;
 using Mvm.Tests.Unit.Tools.CephClients;
+using Mvm.Tools;
 using Mvm.Transport;
 
 namespace Mvm.Tests.Unit.Resources.Machines;
@@ -69,7 +70,7 @@ internal sealed class SimulatedVmCluster
         Name = "bench",
         Fsid = "4c5f6c01-26f7-436c-b511-a2aff85653d0",
         Hosts = Names.Select((n, i) => new MemberHost { Name = n, Address = $"10.20.0.1{i + 1}" }).ToList(),
-    }, new Connector(Hosts));
+    }, new RemoteHosts(new Connector(Hosts)));
 
     public OperationContext Ctx() => new("read", "mvm:index:VirtualMachine", "vm", "urn", false, Mvm.Framework.Config.ConfigLoader.Defaults(_ => null),
         new EngineLog(null, _ => { }), new SecretScrubber(), CancellationToken.None, null, new Connector(Hosts));
