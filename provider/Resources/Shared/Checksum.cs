@@ -24,8 +24,8 @@ public static partial class Checksum
         }
         else if (digest.Length != expected || !Hex().IsWholeMatch(digest))
             ctx.Fail(path, $"{Quoted.Value(value)}: a {algorithm} digest is {expected} hex digits, got " +
-                $"{digest.Length} " +
-                $"character(s){(Hex().IsWholeMatch(digest) || digest.Length == 0 ? "" : " including non-hex ones")}");
+                $"{digest.Length} character(s)" +
+                $"{(Hex().IsWholeMatch(digest) || digest.Length == 0 ? "" : " including non-hex ones")}");
     }
 
     private static string Abbreviate(string hex) => hex[..8] + "…";

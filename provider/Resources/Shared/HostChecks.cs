@@ -45,8 +45,9 @@ public static class DataDevices
         if (device is null) return;
         if (!device.StartsWith("/dev/", StringComparison.Ordinal))
         {
-            var hint = device.Length > 0 && !device.Contains('/') ? $", e.g. {Quoted.Value("/dev/" + device)}" : ", " +
-                "e.g. /dev/vdb or /dev/disk/by-id/…";
+            var hint = device.Length > 0 && !device.Contains('/')
+                ? $", e.g. {Quoted.Value("/dev/" + device)}"
+                : ", e.g. /dev/vdb or /dev/disk/by-id/…";
             ctx.Fail(path, $"{Quoted.Value(device)} must be an absolute device path under /dev/{hint}");
         }
         else if (device.Length == "/dev/".Length || device.EndsWith('/'))

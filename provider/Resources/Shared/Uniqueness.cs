@@ -20,7 +20,7 @@ public static class Uniqueness
             if (seen.TryGetValue(k, out var first))
                 ctx.Fail(PropertyPath.Field(PropertyPath.Index(listPath, i), field),
                     $"{what} {Quoted.Value(k)} is already used by {PropertyPath.Index(listPath, first)}; each {what} " +
-                        $"must be unique{(comparer == StringComparer.OrdinalIgnoreCase ? " (ignoring case)" : "")}");
+                    $"must be unique{(comparer == StringComparer.OrdinalIgnoreCase ? " (ignoring case)" : "")}");
             else seen[k] = i;
         }
     }

@@ -117,8 +117,7 @@ public static class YamlSyntax
             column++;
             if (c == '\t' && !allowed.Any(a => i >= a.From && i < a.To))
                 return new YamlProblem(line, column, "a tab character where YAML needs spaces (cloud-init's YAML " +
-                    "parser " +
-                    "rejects tabs outside quoted values and block text); use spaces");
+                    "parser rejects tabs outside quoted values and block text); use spaces");
         }
         return null;
     }
