@@ -72,7 +72,9 @@ public static class CephMonitors
             {
                 var map = await ceph.MonDumpAsync(ct).ConfigureAwait(false);
                 if (map.InQuorum(name)) return;
-                last = $"in quorum: {string.Join(", ", map.Mons.Where(m => map.Quorum.Contains(m.Rank)).Select(m => m.Name))} (map epoch {map.Epoch})";
+                last = "in quorum: " +
+                    $"{string.Join(", ", map.Mons.Where(m => map.Quorum.Contains(m.Rank)).Select(m => m.Name))} " +
+                    $"(map epoch {map.Epoch})";
                 await ctx.StatusAsync($"monitor {name}: waiting to join the quorum; {last}").ConfigureAwait(false);
             }
             catch (Exception e) when (e is CephUnreachableException || HostErrors.CommandFailed(e))

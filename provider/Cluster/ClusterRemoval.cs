@@ -91,7 +91,10 @@ public static class ClusterRemoval
             osdRemoved(o.OsdId);
             await ctx.InfoAsync($"osd.{o.OsdId} on {o.Host.Name} ({o.Device ?? "device unknown"}) removed in " +
                 $"{clock.Elapsed.TotalSeconds:0.0} s " +
-                $"({string.Join("; ", steps.Select(s => s.Skipped ? s.Name + " (skipped)" : s.Detail is { Length: > 0 } d ? $"{s.Name}: {d}" : s.Name))}); the data it held is on the other OSDs");
+                $"({string.Join("; ", steps.Select(s => s.Skipped
+                    ? s.Name + " (skipped)"
+                    : s.Detail is { Length: > 0 } d ? $"{s.Name}: {d}" : s.Name))}); " +
+                "the data it held is on the other OSDs");
         }
         phases?.Lap("OSD removals");
         foreach (var h in work.Hosts)

@@ -73,7 +73,8 @@ public static class ClusterTeardown
             {
                 var domains = await ctx.StepAsync("list VMs", m.Name,
                     ct => new Virsh(conn.Connect(m.Host)).ListAsync(ct), readOnly: true);
-                if (domains.Count > 0) blockers.Add($"VMs on {m.Name}: {string.Join(", ", domains.Select(d => d.Name))}");
+                if (domains.Count > 0) blockers.Add($"VMs on {m.Name}: " +
+                    $"{string.Join(", ", domains.Select(d => d.Name))}");
             }
             // Without virsh the host never got libvirt, so it has no VMs.
             catch (StepFailedException e) when (e.InnerException is ToolMissingException) { }

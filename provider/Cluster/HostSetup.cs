@@ -12,7 +12,8 @@ public static class HostSetup
 {
     // qemu-block-extra: qemu-img writes images straight into RBD; curl: VirtualImage downloads on the host.
     public static readonly string[] ComputePackages =
-        ["qemu-system-x86", "qemu-utils", "qemu-block-extra", "libvirt-daemon-system", "libvirt-clients", "openvswitch-switch", "ovmf", "xorriso", "curl"];
+        ["qemu-system-x86", "qemu-utils", "qemu-block-extra", "libvirt-daemon-system", "libvirt-clients",
+            "openvswitch-switch", "ovmf", "xorriso", "curl"];
 
     // udev provides udevadm, which ceph-volume calls to describe devices (minimal images lack it).
     public static readonly string[] CephPackages = ["ceph-mon", "ceph-mgr", "ceph-osd", "ceph-common", "udev",

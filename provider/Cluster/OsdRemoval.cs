@@ -189,7 +189,8 @@ public sealed partial class OsdRemoval
             throw new ProviderException($"`wipefs -a {device}` on {host.Name} ran, but ceph-volume still finds " +
                 $"{left.Name} on it; wipe it by hand " +
                 $"(`ceph-volume lvm zap {device}`) before reusing the disk.");
-        step("wipe", false, $"wiped {wipeDevice}{(device == wipeDevice ? "" : $" ({device})")}; no BlueStore label left");
+        step("wipe", false,
+            $"wiped {wipeDevice}{(device == wipeDevice ? "" : $" ({device})")}; no BlueStore label left");
     }
 
     private static IProgress<PgSummary>? PgProgress(string name, IProgress<string>? progress)

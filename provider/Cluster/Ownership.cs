@@ -21,7 +21,8 @@ public static class Ownership
     /// finds.
     /// </summary>
     public static string Token(string urn) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(urn)))[..8];
+        Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(urn)))[..8];
 
     /// <summary>Who made it, for a refusal: the other owner's URN, or that nobody marked it.</summary>
     public static string Describe(IReadOnlyDictionary<string, string>? marks, string key) =>

@@ -27,5 +27,6 @@ public sealed class PhaseClock
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{_clock.Elapsed.TotalSeconds:0.0} s: " +
-            $"{string.Join(", ", _phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Took.TotalSeconds:0.0} s")))}");
+            $"{string.Join(", ", _phases.Select(p =>
+                string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Took.TotalSeconds:0.0} s")))}");
 }

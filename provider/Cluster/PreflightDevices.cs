@@ -107,7 +107,8 @@ internal static class PreflightDevices
         if (probe.PartitionTableType is { } pt) uses.Add($"holds a {pt} partition table");
         if (lsblk.Children.Count > 0) uses.Add($"has partitions or holders " +
             $"({string.Join(", ", lsblk.Children.Select(c => c.Name))})");
-        if (probe.SignatureType is { } type) uses.Add($"holds {Signature(type, probe.Signature.GetValueOrDefault("USAGE"))}");
+        if (probe.SignatureType is { } type) uses.Add("holds " +
+            $"{Signature(type, probe.Signature.GetValueOrDefault("USAGE"))}");
         else if (lsblk.FsType is { } fs) uses.Add($"holds {Signature(fs, null)} (lsblk)");
         if (probe.AmbivalentSignature) uses.Add("holds several conflicting signatures (blkid: ambivalent result)");
         // lsblk shows an active swap area as the mount point "[SWAP]"; /proc/swaps is the authority for it.

@@ -140,7 +140,9 @@ internal static class PreflightNetwork
             found.Problem($"Host {n}: computeInterface {why}. The Open vSwitch bridge for VM traffic takes the " +
                 $"compute NIC over, which would cut the host off from SSH and its cluster peers. " +
                 $"Name a separate NIC for VM traffic in " +
-                    $"`computeInterface`{(candidate is not null ? $" (e.g. {candidate.Name}, which is up and has no address)" : "")}.");
+                    $"`computeInterface`{(candidate is not null
+                        ? $" (e.g. {candidate.Name}, which is up and has no address)"
+                        : "")}.");
             return;
         }
         var v4 = iface.Addresses.Where(a => a.Family == "inet").Select(a => a.ToString()).ToList();

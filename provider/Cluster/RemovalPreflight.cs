@@ -188,7 +188,8 @@ public static partial class RemovalPreflight
         var now = capacityNow > 0 ? (double)used / capacityNow : 0;
         reasons.Add(string.Create(CultureInfo.InvariantCulture,
             $"raw usage would rise from {now * 100:0.0}% to {after * 100:0.0}% ({Bytes(used)} on " +
-                $"{Bytes(capacityAfter)} remaining), at or above the nearfull ratio {dump.NearfullRatio * 100:0.#}%. ") +
+                $"{Bytes(capacityAfter)} remaining), at or above the nearfull ratio " +
+                $"{dump.NearfullRatio * 100:0.#}%. ") +
             "Free space or add OSDs first.");
     }
 

@@ -23,7 +23,9 @@ public sealed class MvmProvider : IResourceProviderHandler
     private readonly Lazy<Transport.SshTransport> _transport;
     private readonly HostConnectorDecorator? _decorateHosts;
 
-    /// <param name="decorateHosts">Wraps each operation's host connector; none in production (see HostConnectorDecorator).</param>
+    /// <param name="decorateHosts">
+    /// Wraps each operation's host connector; none in production (see HostConnectorDecorator).
+    /// </param>
     public MvmProvider(ResourceRegistry registry, EngineLog log, string version, Func<string, string?> env,
         HostConnectorDecorator? decorateHosts = null)
     {
@@ -84,21 +86,25 @@ public sealed class MvmProvider : IResourceProviderHandler
         foreach (var hop in config.JumpHosts ?? []) _secrets.Add(hop?.PrivateKey);
         if (failures.Count > 0)
             throw new RpcException(GrpcStatusCode.InvalidArgument, _secrets.Scrub(
-                "invalid provider configuration:\n" + string.Join("\n", failures.Select(f => $"  mvm:{f.Property}: {f.Reason}"))));
+                "invalid provider configuration:\n" +
+                string.Join("\n", failures.Select(f => $"  mvm:{f.Property}: {f.Reason}"))));
         if (ConfigLoader.LacksCredentials(config, _env))
         {
             var missing = new ConfigureErrorMissingKeys();
             missing.MissingKeys.Add(new MissingKey
             {
                 Name = "sshPrivateKey",
-                Description = "the private key used to log in to the hosts (or set mvm:sshPrivateKeyFile or mvm:sshPassword, or run an ssh-agent); " +
-                              "e.g. `pulumi config set --secret mvm:sshPrivateKey < ~/.ssh/id_ed25519`",
+                Description = "the private key used to log in to the hosts (or set mvm:sshPrivateKeyFile or " +
+                    "mvm:sshPassword, or run an ssh-agent); " +
+                    "e.g. `pulumi config set --secret mvm:sshPrivateKey < ~/.ssh/id_ed25519`",
             });
             throw new RpcException(GrpcStatusCode.InvalidArgument,
-                "missing required configuration key mvm:sshPrivateKey: no way to log in to hosts is configured", missing);
+                "missing required configuration key mvm:sshPrivateKey: no way to log in to hosts is configured",
+                missing);
         }
         _config = config;
-        return Task.FromResult(new ConfigureResponse { AcceptSecrets = true, SupportsPreview = true, AcceptResources = false });
+        return Task.FromResult(
+            new ConfigureResponse { AcceptSecrets = true, SupportsPreview = true, AcceptResources = false });
     }
 
     // ---- resources -------------------------------------------------------------------------
@@ -117,8 +123,11 @@ public sealed class MvmProvider : IResourceProviderHandler
     {
         var resource = Lookup(request.Type, request.Urn);
         var olds = PropertyValueCodec.Decode(request.Olds);
-        var oldInputs = request.OldInputs is null ? ProjectInputs(resource, olds) : PropertyValueCodec.Decode(request.OldInputs);
-        var diff = resource.Diff(NameOf(request.Name, request.Urn), request.Id, oldInputs, olds, PropertyValueCodec.Decode(request.News));
+        var oldInputs = request.OldInputs is null
+            ? ProjectInputs(resource, olds)
+            : PropertyValueCodec.Decode(request.OldInputs);
+        var diff = resource.Diff(NameOf(request.Name, request.Urn), request.Id, oldInputs, olds,
+            PropertyValueCodec.Decode(request.News));
         diff.DropIgnored(request.IgnoreChanges);
         return Task.FromResult(ToResponse(diff));
     }
@@ -132,8 +141,8 @@ public sealed class MvmProvider : IResourceProviderHandler
             await LogPlanAsync(resource, null, news, request.Urn).ConfigureAwait(false);
             return new CreateResponse { Properties = PropertyValueCodec.Encode(resource.PreviewCreate(news)) };
         }
-        var (id, outputs) = await RunAsync("create", request.Type, request.Name, request.Urn, request.Timeout, _config.CreateTimeout, news, ct,
-            ctx => resource.CreateAsync(news, ctx)).ConfigureAwait(false);
+        var (id, outputs) = await RunAsync("create", request.Type, request.Name, request.Urn, request.Timeout,
+            _config.CreateTimeout, news, ct, ctx => resource.CreateAsync(news, ctx)).ConfigureAwait(false);
         return new CreateResponse { Id = id, Properties = PropertyValueCodec.Encode(outputs) };
     }
 
@@ -159,8 +168,9 @@ public sealed class MvmProvider : IResourceProviderHandler
         var resource = Lookup(request.Type, request.Urn);
         var state = request.Properties is null ? null : PropertyValueCodec.Decode(request.Properties);
         var inputs = request.Inputs is null ? null : PropertyValueCodec.Decode(request.Inputs);
-        var result = await RunAsync("read", request.Type, request.Name, request.Urn, request.Timeout, _config.ReadTimeout,
-            state ?? ObjectProperty.Empty, ct, ctx => resource.ReadAsync(request.Id, state, inputs, ctx)).ConfigureAwait(false);
+        var result = await RunAsync("read", request.Type, request.Name, request.Urn, request.Timeout,
+            _config.ReadTimeout, state ?? ObjectProperty.Empty, ct,
+            ctx => resource.ReadAsync(request.Id, state, inputs, ctx)).ConfigureAwait(false);
         if (result is null) return new ReadResponse { Id = "" }; // gone: the engine drops it from state
         return new ReadResponse
         {
@@ -180,11 +190,14 @@ public sealed class MvmProvider : IResourceProviderHandler
             await LogPlanAsync(resource, olds, news, request.Urn).ConfigureAwait(false);
             return new UpdateResponse { Properties = PropertyValueCodec.Encode(resource.PreviewUpdate(olds, news)) };
         }
-        var oldInputs = request.OldInputs is null ? ProjectInputs(resource, olds) : PropertyValueCodec.Decode(request.OldInputs);
+        var oldInputs = request.OldInputs is null
+            ? ProjectInputs(resource, olds)
+            : PropertyValueCodec.Decode(request.OldInputs);
         var diff = resource.Diff(request.Name, request.Id, oldInputs, olds, news);
         diff.DropIgnored(request.IgnoreChanges);
-        var outputs = await RunAsync("update", request.Type, request.Name, request.Urn, request.Timeout, _config.UpdateTimeout,
-            news, ct, ctx => resource.UpdateAsync(request.Id, olds, oldInputs, news, diff, ctx), request.Id, olds).ConfigureAwait(false);
+        var outputs = await RunAsync("update", request.Type, request.Name, request.Urn, request.Timeout,
+            _config.UpdateTimeout, news, ct, ctx => resource.UpdateAsync(request.Id, olds, oldInputs, news, diff, ctx),
+            request.Id, olds).ConfigureAwait(false);
         return new UpdateResponse { Properties = PropertyValueCodec.Encode(outputs) };
     }
 
@@ -192,13 +205,18 @@ public sealed class MvmProvider : IResourceProviderHandler
     {
         var resource = Lookup(request.Type, request.Urn);
         var olds = PropertyValueCodec.Decode(request.Properties);
-        await RunAsync("delete", request.Type, request.Name, request.Urn, request.Timeout, _config.DeleteTimeout, olds, ct,
-            async ctx => { await resource.DeleteAsync(request.Id, olds, ctx).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        await RunAsync("delete", request.Type, request.Name, request.Urn, request.Timeout, _config.DeleteTimeout, olds,
+            ct, async ctx =>
+            {
+                await resource.DeleteAsync(request.Id, olds, ctx).ConfigureAwait(false);
+                return true;
+            }).ConfigureAwait(false);
     }
 
     public Task<InvokeResponse> InvokeAsync(InvokeRequest request, CancellationToken ct) =>
         throw new RpcException(GrpcStatusCode.InvalidArgument,
-            $"unknown function '{request.Tok}': the mvm provider declares no functions (see the schema's \"functions\")");
+            $"unknown function '{request.Tok}': the mvm provider declares no functions " +
+            "(see the schema's \"functions\")");
 
     public void Cancel() => _shutdown.Cancel();
 
@@ -209,7 +227,8 @@ public sealed class MvmProvider : IResourceProviderHandler
         if (string.IsNullOrEmpty(type)) type = TypeFromUrn(urn);
         if (_registry.TryGet(type, out var resource)) return resource;
         throw new RpcException(GrpcStatusCode.InvalidArgument,
-            $"unknown resource type '{type}'; this provider has: {string.Join(", ", _registry.All.Select(r => r.Token))}");
+            $"unknown resource type '{type}'; this provider has: " +
+            $"{string.Join(", ", _registry.All.Select(r => r.Token))}");
     }
 
     private static string TypeFromUrn(string urn)
@@ -223,7 +242,8 @@ public sealed class MvmProvider : IResourceProviderHandler
 
     private static ObjectProperty ProjectInputs(IResource resource, ObjectProperty outputs)
     {
-        var inputNames = ObjectModel.Of(resource.ArgsType).Inputs.Select(p => p.WireName).ToHashSet(StringComparer.Ordinal);
+        var inputNames = ObjectModel.Of(resource.ArgsType).Inputs.Select(p => p.WireName)
+            .ToHashSet(StringComparer.Ordinal);
         return (ObjectProperty)PropertyValue.Of(outputs.Fields.Where(kv => inputNames.Contains(kv.Key)));
     }
 
@@ -231,14 +251,17 @@ public sealed class MvmProvider : IResourceProviderHandler
     {
         var response = new DiffResponse
         {
-            Changes = diff.HasChanges ? DiffResponse.Types.DiffChanges.DiffSome : DiffResponse.Types.DiffChanges.DiffNone,
+            Changes = diff.HasChanges
+                ? DiffResponse.Types.DiffChanges.DiffSome
+                : DiffResponse.Types.DiffChanges.DiffNone,
             HasDetailedDiff = true,
             DeleteBeforeReplace = diff.DeleteBeforeReplace,
         };
         response.Diffs.AddRange(diff.ChangedRoots);
         response.Replaces.AddRange(diff.ReplacedRoots);
         foreach (var (path, kind) in diff.Entries)
-            response.DetailedDiff[path] = new PropertyDiff { Kind = (PropertyDiff.Types.Kind)(int)kind, InputDiff = true };
+            response.DetailedDiff[path] =
+                new PropertyDiff { Kind = (PropertyDiff.Types.Kind)(int)kind, InputDiff = true };
         return response;
     }
 
@@ -248,13 +271,14 @@ public sealed class MvmProvider : IResourceProviderHandler
     /// resource, operation, step and host, with secrets scrubbed.
     /// </summary>
     private async Task<T> RunAsync<T>(string operation, string type, string name, string urn, double timeoutSeconds,
-        string? defaultTimeout, ObjectProperty properties, CancellationToken requestCt, Func<OperationContext, Task<T>> work,
-        string? id = null, ObjectProperty? olds = null)
+        string? defaultTimeout, ObjectProperty properties, CancellationToken requestCt,
+        Func<OperationContext, Task<T>> work, string? id = null, ObjectProperty? olds = null)
     {
         TimeSpan? timeout = timeoutSeconds > 0 ? TimeSpan.FromSeconds(timeoutSeconds)
             : Durations.TryParse(defaultTimeout, out var d) && d > TimeSpan.Zero ? d : null;
         using var timeoutCts = new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, requestCt, timeoutCts.Token);
+        using var linked =
+            CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, requestCt, timeoutCts.Token);
         if (timeout is { } t) timeoutCts.CancelAfter(t);
         var secrets = _secrets.Fork();
         secrets.AddRange(properties.SecretStrings());
@@ -262,37 +286,49 @@ public sealed class MvmProvider : IResourceProviderHandler
         var config = _config;
         Transport.IHostConnector hosts = new Transport.SshHostConnector(_transport.Value, config.ToSshDefaults());
         if (_decorateHosts is not null) hosts = _decorateHosts(hosts, operation, type);
-        var ctx = new OperationContext(operation, type, name, urn, false, config, _log, secrets, linked.Token, timeout, hosts);
+        var ctx = new OperationContext(operation, type, name, urn, false, config, _log, secrets, linked.Token,
+            timeout, hosts);
         var what = $"{operation} of {type} '{name}'";
 
         string Where()
         {
             var step = ctx.InterruptedStep ?? ctx.CurrentStep;
-            return step is null ? "" : $" during step '{step.Value.Step}'" + (step.Value.Host is null ? "" : $" on host {step.Value.Host}");
+            return step is null
+                ? ""
+                : $" during step '{step.Value.Step}'" + (step.Value.Host is null ? "" : $" on host {step.Value.Host}");
         }
 
         try
         {
             if (_shutdown.IsCancellationRequested)
-                throw new RpcException(GrpcStatusCode.Cancelled, $"{what} was not started: the engine cancelled this provider");
+                throw new RpcException(GrpcStatusCode.Cancelled,
+                    $"{what} was not started: the engine cancelled this provider");
             return await work(ctx).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested)
         {
             throw new RpcException(GrpcStatusCode.DeadlineExceeded, secrets.Scrub(
                 $"{what} timed out after {Durations.Format(timeout!.Value)}{Where()}. " +
-                $"Check that the host is reachable, or raise customTimeouts.{operation} (default: mvm:{operation}Timeout)."));
+                $"Check that the host is reachable, or raise customTimeouts.{operation} " +
+                $"(default: mvm:{operation}Timeout)."));
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
         {
-            throw new RpcException(GrpcStatusCode.Cancelled, secrets.Scrub($"{what} was cancelled by the engine{Where()}"));
+            throw new RpcException(GrpcStatusCode.Cancelled,
+                secrets.Scrub($"{what} was cancelled by the engine{Where()}"));
         }
         catch (ResourceInitFailedException e) when (e.State is ObjectProperty partial)
         {
             var reasons = e.Reasons.Select(secrets.Scrub).ToList();
-            var detail = new ErrorResourceInitFailed { Id = id ?? e.Id, Properties = PropertyValueCodec.Encode(partial), Inputs = PropertyValueCodec.Encode(properties) };
+            var detail = new ErrorResourceInitFailed
+            {
+                Id = id ?? e.Id,
+                Properties = PropertyValueCodec.Encode(partial),
+                Inputs = PropertyValueCodec.Encode(properties),
+            };
             detail.Reasons.AddRange(reasons);
-            throw new RpcException(GrpcStatusCode.Unknown, $"{what} did not finish{Where()}: {string.Join("; ", reasons)}", detail);
+            throw new RpcException(GrpcStatusCode.Unknown,
+                $"{what} did not finish{Where()}: {string.Join("; ", reasons)}", detail);
         }
         catch (StepFailedException e)
         {
@@ -305,20 +341,25 @@ public sealed class MvmProvider : IResourceProviderHandler
                 _ => GrpcStatusCode.Unknown,
             };
             throw new RpcException(code, secrets.Scrub(
-                $"{what} failed at step '{e.StepName}'" + (e.HostName is null ? "" : $" on host {e.HostName}") + $": {e.Message}"));
+                $"{what} failed at step '{e.StepName}'" + (e.HostName is null ? "" : $" on host {e.HostName}") +
+                $": {e.Message}"));
         }
         catch (PreconditionFailedException e)
         {
-            throw new RpcException(GrpcStatusCode.FailedPrecondition, secrets.Scrub($"{what} cannot proceed: {e.Message}"));
+            throw new RpcException(GrpcStatusCode.FailedPrecondition,
+                secrets.Scrub($"{what} cannot proceed: {e.Message}"));
         }
         catch (ProviderException e)
         {
-            throw new RpcException(ctx.ChangesMayHaveStarted ? GrpcStatusCode.Unknown : GrpcStatusCode.FailedPrecondition, secrets.Scrub($"{what} failed{Where()}: {e.Message}"));
+            throw new RpcException(
+                ctx.ChangesMayHaveStarted ? GrpcStatusCode.Unknown : GrpcStatusCode.FailedPrecondition,
+                secrets.Scrub($"{what} failed{Where()}: {e.Message}"));
         }
         catch (Exception e) when (e is not RpcException)
         {
             await _log.DebugAsync(secrets.Scrub(e.ToString()), urn).ConfigureAwait(false);
-            throw new RpcException(GrpcStatusCode.Unknown, secrets.Scrub($"{what} failed{Where()}: internal error {e.GetType().Name}: {e.Message}"));
+            throw new RpcException(GrpcStatusCode.Unknown,
+                secrets.Scrub($"{what} failed{Where()}: internal error {e.GetType().Name}: {e.Message}"));
         }
     }
 }

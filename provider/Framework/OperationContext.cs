@@ -16,8 +16,8 @@ public sealed class OperationContext : IOperationSteps
     private int _nextStep;
 
     public OperationContext(string operation, string type, string name, string urn, bool preview,
-        Config.ProviderConfig config, EngineLog log, SecretScrubber secrets, CancellationToken cancellationToken, TimeSpan? timeout,
-        Transport.IHostConnector? hosts = null)
+        Config.ProviderConfig config, EngineLog log, SecretScrubber secrets, CancellationToken cancellationToken,
+        TimeSpan? timeout, Transport.IHostConnector? hosts = null)
     {
         Hosts = hosts ?? Transport.NoHostConnector.Instance;
         Operation = operation;
@@ -60,7 +60,8 @@ public sealed class OperationContext : IOperationSteps
     /// Runs one named step (optionally on one host): reports it as progress, and turns any failure
     /// into a <see cref="StepFailedException"/> that names the step and host.
     /// </summary>
-    public async Task<T> StepAsync<T>(string step, string? host, Func<CancellationToken, Task<T>> work, bool readOnly = false)
+    public async Task<T> StepAsync<T>(
+        string step, string? host, Func<CancellationToken, Task<T>> work, bool readOnly = false)
     {
         // A step that may change a host makes the outcome uncertain if the operation fails later.
         if (!readOnly) ChangesMayHaveStarted = true;

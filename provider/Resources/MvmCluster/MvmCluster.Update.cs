@@ -48,7 +48,8 @@ public sealed partial class MvmCluster
         var removedHosts = oldHosts.Where(o => !newHosts.Any(h => SameHost(o, h))).ToList();
         if (kept.Count == 0)
             throw new PreconditionFailedException("at least one host must stay in the cluster across an update (it " +
-                "carries the cluster to the new hosts); add the new hosts first, remove the old ones in a later update");
+                "carries the cluster to the new hosts); add the new hosts first, remove the old ones in a later " +
+                "update");
 
         var phases = new PhaseClock();
         var nodes = await p.InspectAsync(newHosts, p.Hci ? info.Fsid : null);

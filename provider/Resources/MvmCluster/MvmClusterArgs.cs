@@ -62,7 +62,8 @@ public class MvmClusterArgs
         "when they name no pool.", Default = DefaultVmPool)]
     public string? VmPool { get; set; }
 
-    [Input("Name of the Open vSwitch bridge created on every host's compute interface for VM traffic.", Default = DefaultBridge)]
+    [Input("Name of the Open vSwitch bridge created on every host's compute interface for VM traffic.",
+        Default = DefaultBridge)]
     public string? OvsBridge { get; set; }
 
     [Input("libvirt domain type for VMs: `kvm` (hardware virtualisation) or `qemu` (software emulation, for labs " +
@@ -73,10 +74,12 @@ public class MvmClusterArgs
         "kernel module).", Default = "system")]
     public OvsDatapath? OvsDatapath { get; set; }
 
-    [Input("Memory a host needs before its Ceph data disks are counted, in GiB; lower it only for small labs.", Default = 4)]
+    [Input("Memory a host needs before its Ceph data disks are counted, in GiB; lower it only for small labs.",
+        Default = 4)]
     public int? MinimumMemoryGiB { get; set; }
 
-    [Input("Additional memory a host needs per Ceph data device (each OSD), in GiB; lower it only for small labs.", Default = 4)]
+    [Input("Additional memory a host needs per Ceph data device (each OSD), in GiB; lower it only for small " +
+        "labs.", Default = 4)]
     public int? MemoryPerOsdGiB { get; set; }
 
     [Input("Ceph options set in the monitors' configuration database for every daemon (`ceph config set global KEY " +
@@ -127,7 +130,8 @@ public sealed class ClusterHostState
     [Output("True when the host is in maintenance (out of the placement pool).")]
     public bool? Maintenance { get; set; }
 
-    [Output("Host public key learned on first connection (when trust-on-first-use was allowed); pin it with `hostKey`.")]
+    [Output("Host public key learned on first connection (when trust-on-first-use was allowed); pin it with " +
+        "`hostKey`.")]
     public string? LearnedHostKey { get; set; }
 }
 

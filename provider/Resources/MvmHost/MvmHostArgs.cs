@@ -32,7 +32,8 @@ public sealed class MvmHostState : MvmHostArgs
     [Output("Names of the VMs currently running on this host.")]
     public List<string>? Vms { get; set; }
 
-    [Output("Host public key learned on first connection (when trust-on-first-use was allowed); pin it with `hostKey`.")]
+    [Output("Host public key learned on first connection (when trust-on-first-use was allowed); pin it with " +
+        "`hostKey`.")]
     public string? LearnedHostKey { get; set; }
 
     [Output("Ceph cluster id (fsid) of the cluster the host joined.", Stable = true)]

@@ -19,10 +19,13 @@ public static partial class Checksum
             var hint = colon < 0 && Hex().IsWholeMatch(value) && value.Length is 64 or 128
                 ? $"; prefix the digest with its algorithm, e.g. \"sha{value.Length * 4}:{Abbreviate(value)}\""
                 : "";
-            ctx.Fail(path, $"{Quoted.Value(value)} must be \"sha256:<64 hex digits>\" or \"sha512:<128 hex digits>\"{hint}");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be \"sha256:<64 hex digits>\" or \"sha512:<128 hex " +
+                $"digits>\"{hint}");
         }
         else if (digest.Length != expected || !Hex().IsWholeMatch(digest))
-            ctx.Fail(path, $"{Quoted.Value(value)}: a {algorithm} digest is {expected} hex digits, got {digest.Length} character(s){(Hex().IsWholeMatch(digest) || digest.Length == 0 ? "" : " including non-hex ones")}");
+            ctx.Fail(path, $"{Quoted.Value(value)}: a {algorithm} digest is {expected} hex digits, got " +
+                $"{digest.Length} character(s)" +
+                $"{(Hex().IsWholeMatch(digest) || digest.Length == 0 ? "" : " including non-hex ones")}");
     }
 
     private static string Abbreviate(string hex) => hex[..8] + "…";

@@ -6,7 +6,9 @@ using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;
 
-/// <summary>A network in CIDR notation (`10.0.10.0/24`, `fd00:10::/64`), as Ceph's public/cluster network options take it.</summary>
+/// <summary>
+/// A network in CIDR notation (`10.0.10.0/24`, `fd00:10::/64`), as Ceph's public/cluster network options take it.
+/// </summary>
 public static class Cidr
 {
     public static void Check(CheckContext ctx, string path, string? value)
@@ -16,7 +18,8 @@ public static class Cidr
         // printable ASCII reaches them, so what Check accepts is what Ceph reads.
         if (value.Any(c => c is <= ' ' or > '~'))
         {
-            ctx.Fail(path, $"{Quoted.Value(value)} must be a network in CIDR notation, e.g. 10.0.10.0/24, without spaces or other characters");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be a network in CIDR notation, e.g. 10.0.10.0/24, without " +
+                "spaces or other characters");
             return;
         }
         var slash = value.IndexOf('/');
@@ -34,9 +37,11 @@ public static class Cidr
             return;
         }
         var maxPrefix = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-        if (!int.TryParse(prefixText, NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > maxPrefix)
+        if (!int.TryParse(prefixText, NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) ||
+            prefix > maxPrefix)
         {
-            ctx.Fail(path, $"{Quoted.Value(value)}: the prefix length must be 0-{maxPrefix}, got {Quoted.Value(prefixText)}");
+            ctx.Fail(path, $"{Quoted.Value(value)}: the prefix length must be 0-{maxPrefix}, got " +
+                $"{Quoted.Value(prefixText)}");
             return;
         }
         var network = Mask(address, prefix);

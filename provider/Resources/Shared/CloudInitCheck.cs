@@ -24,7 +24,8 @@ public static class CloudInitCheck
             // A Jinja template is only YAML after rendering in the guest; check its second line only.
             var second = lines.Length > 1 ? lines[1].TrimEnd('\r', ' ', '\t') : "";
             if (!IsKnownHeader(second))
-                ctx.Fail(path, "line 2: after \"## template: jinja\" cloud-init expects a user-data header such as \"#cloud-config\" or \"#!\"");
+                ctx.Fail(path, "line 2: after \"## template: jinja\" cloud-init expects a user-data header such as " +
+                    "\"#cloud-config\" or \"#!\"");
             return;
         }
         if (first.StartsWith("#cloud-config-archive", StringComparison.Ordinal))
@@ -38,7 +39,9 @@ public static class CloudInitCheck
             return;
         }
         if (!IsKnownHeader(first))
-            ctx.Fail(path, "line 1: cloud-init ignores user data that does not start with a known header; start it with \"#cloud-config\" (a YAML config) or \"#!\" (a script); MIME multipart and \"#include\" are accepted too");
+            ctx.Fail(path, "line 1: cloud-init ignores user data that does not start with a known header; start it " +
+                "with \"#cloud-config\" (a YAML config) or \"#!\" (a script); MIME multipart and \"#include\" are " +
+                "accepted too");
     }
 
     /// <summary>meta-data and network-config are plain YAML documents (JSON is YAML too).</summary>
@@ -70,7 +73,8 @@ public static class CloudInitCheck
             var t = line.TrimStart(' ');
             if (t.Length == 0 || t.StartsWith('#') || t.StartsWith('%') || t == "---") continue;
             if (t == "-" || t.StartsWith("- ", StringComparison.Ordinal) || t.StartsWith('['))
-                ctx.Fail(path, $"line {i + 1}: #cloud-config must be a mapping of settings (e.g. `packages:`, `runcmd:`), not a list");
+                ctx.Fail(path, $"line {i + 1}: #cloud-config must be a mapping of settings (e.g. `packages:`, " +
+                    "`runcmd:`), not a list");
             return;
         }
     }

@@ -9,7 +9,9 @@ namespace Mvm.Resources.Shared;
 public static class ClusterReference
 {
     public const string Description =
-        "The `connectString` output of the MvmCluster this belongs to (pass `cluster.connectString`, or read it from another stack through a stack reference). It carries what is needed to reach and join the cluster, so it is secret.";
+        "The `connectString` output of the MvmCluster this belongs to (pass `cluster.connectString`, or read it from " +
+            "another stack through a stack reference). It carries what is needed to reach and join the cluster, so " +
+            "it is secret.";
 
     /// <summary>A known value must decode as a connect string; unknown (preview) values pass.</summary>
     public static void Check(CheckContext ctx, string path, string? value)

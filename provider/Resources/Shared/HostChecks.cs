@@ -22,7 +22,9 @@ public static class HostChecks
         Names.CheckInterfaceName(ctx, PropertyPath.Field(prefix, "computeInterface"), host.ComputeInterface);
     }
 
-    /// <summary>Host display names are simple names; the message says where the name came from when defaulted.</summary>
+    /// <summary>
+    /// Host display names are simple names; the message says where the name came from when defaulted.
+    /// </summary>
     public static void CheckName(CheckContext ctx, string path, string? name, string hint = "") =>
         Names.CheckSimpleName(ctx, path, name, 63, hint);
 }
@@ -43,14 +45,18 @@ public static class DataDevices
         if (device is null) return;
         if (!device.StartsWith("/dev/", StringComparison.Ordinal))
         {
-            var hint = device.Length > 0 && !device.Contains('/') ? $", e.g. {Quoted.Value("/dev/" + device)}" : ", e.g. /dev/vdb or /dev/disk/by-id/…";
+            var hint = device.Length > 0 && !device.Contains('/')
+                ? $", e.g. {Quoted.Value("/dev/" + device)}"
+                : ", e.g. /dev/vdb or /dev/disk/by-id/…";
             ctx.Fail(path, $"{Quoted.Value(device)} must be an absolute device path under /dev/{hint}");
         }
         else if (device.Length == "/dev/".Length || device.EndsWith('/'))
             ctx.Fail(path, $"{Quoted.Value(device)} must name a device, e.g. /dev/vdb");
         else if (device.Split('/').Any(s => s is "." or ".."))
-            ctx.Fail(path, $"{Quoted.Value(device)} must not contain '.' or '..' segments; write the device path directly");
+            ctx.Fail(path, $"{Quoted.Value(device)} must not contain '.' or '..' segments; write the device path " +
+                "directly");
         else if (device.Any(c => c is <= ' ' or > '~' or '"' or '\'' or '\\'))
-            ctx.Fail(path, $"{Quoted.Value(device)} must be printable ASCII without spaces, quotes or '\\' (udev's /dev/disk/by-id names are)");
+            ctx.Fail(path, $"{Quoted.Value(device)} must be printable ASCII without spaces, quotes or '\\' (udev's " +
+                "/dev/disk/by-id names are)");
     }
 }

@@ -4,7 +4,9 @@ using Mvm.Framework;
 
 namespace Mvm.Resources.Shared;
 
-/// <summary>Where an image's bytes are: an http(s) URL, a file on the machine running Pulumi, or a file on a cluster host.</summary>
+/// <summary>
+/// Where an image's bytes are: an http(s) URL, a file on the machine running Pulumi, or a file on a cluster host.
+/// </summary>
 public enum ImageOriginKind
 {
     Url,
@@ -37,8 +39,10 @@ public static partial class ImageSource
     /// <summary>Parses a source that <see cref="Check"/> accepted.</summary>
     public static ImageOrigin Parse(string source)
     {
-        if (source.Contains("://", StringComparison.Ordinal)) return new ImageOrigin(ImageOriginKind.Url, "", new Uri(source, UriKind.Absolute));
-        if (HostFile().Match(source) is { Success: true } m) return new ImageOrigin(ImageOriginKind.HostFile, m.Groups["path"].Value, Host: m.Groups["host"].Value);
+        if (source.Contains("://", StringComparison.Ordinal))
+            return new ImageOrigin(ImageOriginKind.Url, "", new Uri(source, UriKind.Absolute));
+        if (HostFile().Match(source) is { Success: true } m)
+            return new ImageOrigin(ImageOriginKind.HostFile, m.Groups["path"].Value, Host: m.Groups["host"].Value);
         return new ImageOrigin(ImageOriginKind.LocalFile, source);
     }
 
@@ -47,7 +51,8 @@ public static partial class ImageSource
         if (source is null) return;
         if (source.Length == 0 || source.Trim() != source)
         {
-            ctx.Fail(path, $"{Quoted.Value(source)} must be an http(s) URL, an absolute file path, or <host>:<absolute path>, without leading or trailing spaces");
+            ctx.Fail(path, $"{Quoted.Value(source)} must be an http(s) URL, an absolute file path, or " +
+                "<host>:<absolute path>, without leading or trailing spaces");
             return;
         }
         if (source.Any(char.IsControl))
@@ -58,7 +63,8 @@ public static partial class ImageSource
         if (source.Contains("://", StringComparison.Ordinal))
         {
             if (!Uri.TryCreate(source, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                ctx.Fail(path, $"{Quoted.Value(source)}: only http:// and https:// URLs are supported; for a local file give its absolute path");
+                ctx.Fail(path, $"{Quoted.Value(source)}: only http:// and https:// URLs are supported; for a local " +
+                    "file give its absolute path");
             else if (string.IsNullOrEmpty(uri.Host))
                 ctx.Fail(path, $"{Quoted.Value(source)} has no host name");
             else if (uri.AbsolutePath is "" or "/")
@@ -69,13 +75,15 @@ public static partial class ImageSource
         if (HostFile().Match(source) is { Success: true } m) file = m.Groups["path"].Value;
         else if (source.Contains(':') && !source.StartsWith('/'))
         {
-            ctx.Fail(path, $"{Quoted.Value(source)}: a file on a cluster host is written <host>:<absolute path>, e.g. h1:/var/lib/images/debian.qcow2");
+            ctx.Fail(path, $"{Quoted.Value(source)}: a file on a cluster host is written <host>:<absolute path>, " +
+                "e.g. h1:/var/lib/images/debian.qcow2");
             return;
         }
         if (!file.StartsWith('/'))
         {
             var hint = file.StartsWith('~') ? " (~ is not expanded)" : "";
-            ctx.Fail(path, $"{Quoted.Value(source)} must be an http(s) URL or an absolute file path{hint}; resolve relative paths in the program (e.g. path.resolve)");
+            ctx.Fail(path, $"{Quoted.Value(source)} must be an http(s) URL or an absolute file path{hint}; resolve " +
+                "relative paths in the program (e.g. path.resolve)");
         }
         else if (file.EndsWith('/'))
             ctx.Fail(path, $"{Quoted.Value(source)} is a directory; give the path of the image file");

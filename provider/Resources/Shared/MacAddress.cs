@@ -13,12 +13,14 @@ public static partial class MacAddress
         if (mac is null) return;
         if (!Form().IsWholeMatch(mac))
         {
-            ctx.Fail(path, $"{Quoted.Value(mac)} is not a MAC address; write six hex pairs separated by ':', e.g. 52:54:00:12:34:56");
+            ctx.Fail(path, $"{Quoted.Value(mac)} is not a MAC address; write six hex pairs separated by ':', e.g. " +
+                "52:54:00:12:34:56");
             return;
         }
         var first = byte.Parse(mac[..2], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         if ((first & 1) == 1)
-            ctx.Fail(path, $"{Quoted.Value(mac)} is a multicast address; a NIC needs a unicast MAC (even first octet), e.g. 52:54:00:12:34:56");
+            ctx.Fail(path, $"{Quoted.Value(mac)} is a multicast address; a NIC needs a unicast MAC (even first " +
+                "octet), e.g. 52:54:00:12:34:56");
         else if (mac.Replace(":", "", StringComparison.Ordinal).All(c => c == '0'))
             ctx.Fail(path, $"{Quoted.Value(mac)} is the all-zero address; leave mac out to have one generated");
     }

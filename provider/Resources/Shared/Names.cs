@@ -16,7 +16,8 @@ public static partial class Names
     {
         if (value is null) return;
         if (!DnsLabel().IsWholeMatch(value))
-            ctx.Fail(path, $"{Quoted.Value(value)} must be 1-63 letters, digits or '-', starting and ending with a letter or digit{hint}");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be 1-63 letters, digits or '-', starting and ending with a " +
+                $"letter or digit{hint}");
     }
 
     /// <summary>
@@ -27,7 +28,8 @@ public static partial class Names
     {
         if (value is null) return;
         if (value.Length == 0 || value.Length > max || !SimpleName().IsWholeMatch(value))
-            ctx.Fail(path, $"{Quoted.Value(value)} must be 1-{max} characters: letters, digits, '.', '_' or '-', starting with a letter or digit{hint}");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be 1-{max} characters: letters, digits, '.', '_' or '-', " +
+                $"starting with a letter or digit{hint}");
     }
 
     /// <summary>
@@ -38,9 +40,11 @@ public static partial class Names
     {
         if (value is null) return;
         if (value.StartsWith('.'))
-            ctx.Fail(path, $"{Quoted.Value(value)}: pool names starting with '.' are reserved for Ceph's own pools (e.g. .mgr); choose another name");
+            ctx.Fail(path, $"{Quoted.Value(value)}: pool names starting with '.' are reserved for Ceph's own pools " +
+                "(e.g. .mgr); choose another name");
         else if (value.Length == 0 || value.Length > 127 || !PoolName().IsWholeMatch(value))
-            ctx.Fail(path, $"{Quoted.Value(value)} must be 1-127 characters: letters, digits, '.', '_' or '-' (no '/', '@' or spaces, which break RBD image specs)");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be 1-127 characters: letters, digits, '.', '_' or '-' (no " +
+                "'/', '@' or spaces, which break RBD image specs)");
     }
 
     /// <summary>
@@ -53,9 +57,11 @@ public static partial class Names
     {
         if (value is null) return;
         if (value.Length == 0 || value.Length > 15)
-            ctx.Fail(path, $"{Quoted.Value(value)} must be a Linux interface name of 1-15 characters, got {value.Length}");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be a Linux interface name of 1-15 characters, got " +
+                $"{value.Length}");
         else if (!InterfaceName().IsWholeMatch(value))
-            ctx.Fail(path, $"{Quoted.Value(value)} must be a Linux interface name: letters, digits, '_', '.' or '-', not starting with '.' or '-' (e.g. eno1, bond0, eth1.100)");
+            ctx.Fail(path, $"{Quoted.Value(value)} must be a Linux interface name: letters, digits, '_', '.' or '-', " +
+                "not starting with '.' or '-' (e.g. eno1, bond0, eth1.100)");
     }
 
     /// <summary>
@@ -66,7 +72,8 @@ public static partial class Names
     {
         if (value is null) return;
         if (value.Length == 0 || value.Length > 64 || !SimpleName().IsWholeMatch(value))
-            ctx.Fail(path, $"{Quoted.Value(value)} is not a CPU model name; use host-model, host-passthrough, maximum or a model from `virsh cpu-models x86_64` (e.g. EPYC-Rome)");
+            ctx.Fail(path, $"{Quoted.Value(value)} is not a CPU model name; use host-model, host-passthrough, " +
+                "maximum or a model from `virsh cpu-models x86_64` (e.g. EPYC-Rome)");
     }
 
     /// <summary>A short identifier such as a Ceph application or erasure-code profile name (1-64 characters).</summary>

@@ -25,5 +25,6 @@ public sealed class OsdState
 
     /// <summary>The OSDs a join created (host → device → id), in id order.</summary>
     public static List<OsdState> ListOf(IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> byHost) =>
-        byHost.SelectMany(h => h.Value.Select(d => new OsdState { Id = d.Value, Host = h.Key, Device = d.Key })).OrderBy(o => o.Id).ToList();
+        byHost.SelectMany(h => h.Value.Select(d => new OsdState { Id = d.Value, Host = h.Key, Device = d.Key }))
+            .OrderBy(o => o.Id).ToList();
 }

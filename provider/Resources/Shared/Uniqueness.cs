@@ -19,7 +19,8 @@ public static class Uniqueness
             if (items[i] is not { } item || key(item) is not { } k) continue;
             if (seen.TryGetValue(k, out var first))
                 ctx.Fail(PropertyPath.Field(PropertyPath.Index(listPath, i), field),
-                    $"{what} {Quoted.Value(k)} is already used by {PropertyPath.Index(listPath, first)}; each {what} must be unique{(comparer == StringComparer.OrdinalIgnoreCase ? " (ignoring case)" : "")}");
+                    $"{what} {Quoted.Value(k)} is already used by {PropertyPath.Index(listPath, first)}; each {what} " +
+                    $"must be unique{(comparer == StringComparer.OrdinalIgnoreCase ? " (ignoring case)" : "")}");
             else seen[k] = i;
         }
     }

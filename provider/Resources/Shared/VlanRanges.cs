@@ -13,7 +13,8 @@ public readonly record struct VlanRange(int First, int Last)
 
     public bool Overlaps(VlanRange other) => First <= other.Last && other.First <= Last;
     public IEnumerable<int> Ids => Enumerable.Range(First, Last - First + 1);
-    public override string ToString() => First == Last ? First.ToString(CultureInfo.InvariantCulture) : $"{First}-{Last}";
+    public override string ToString() =>
+        First == Last ? First.ToString(CultureInfo.InvariantCulture) : $"{First}-{Last}";
 }
 
 /// <summary>
@@ -39,10 +40,12 @@ public static partial class VlanRanges
             error = $"{Quoted.Value(text)}: expected a VLAN id like \"22\" or a range like \"22-25\"";
             return false;
         }
-        if (!TryId(m.Groups[1].Value, out var first) | !TryId(m.Groups[2].Success ? m.Groups[2].Value : m.Groups[1].Value, out var last))
+        if (!TryId(m.Groups[1].Value, out var first) |
+            !TryId(m.Groups[2].Success ? m.Groups[2].Value : m.Groups[1].Value, out var last))
         {
             var bad = first is < VlanRange.MinId or > VlanRange.MaxId ? m.Groups[1].Value : m.Groups[2].Value;
-            error = $"{Quoted.Value(text)}: VLAN ids are {VlanRange.MinId}-{VlanRange.MaxId}, got {bad.TrimStart('0').PadLeft(1, '0')}";
+            error = $"{Quoted.Value(text)}: VLAN ids are {VlanRange.MinId}-{VlanRange.MaxId}, got " +
+                $"{bad.TrimStart('0').PadLeft(1, '0')}";
             return false;
         }
         if (first > last)
@@ -55,7 +58,9 @@ public static partial class VlanRanges
         return true;
     }
 
-    /// <summary>Checks a list of items, failing on the exact item (`computeVlans[1]`); returns the ranges that parsed.</summary>
+    /// <summary>
+    /// Checks a list of items, failing on the exact item (`computeVlans[1]`); returns the ranges that parsed.
+    /// </summary>
     public static IReadOnlyList<VlanRange> Check(CheckContext ctx, string path, IReadOnlyList<string?>? items)
     {
         var ranges = new List<(VlanRange Range, int Index, string Text)>();
@@ -72,14 +77,16 @@ public static partial class VlanRanges
             }
             var clash = ranges.FirstOrDefault(r => r.Range.Overlaps(range));
             if (clash.Text is not null)
-                ctx.Fail(itemPath, $"{Quoted.Value(text)} overlaps {Quoted.Value(clash.Text)} ({PropertyPath.Index(path, clash.Index)}); list each VLAN id once");
+                ctx.Fail(itemPath, $"{Quoted.Value(text)} overlaps {Quoted.Value(clash.Text)} " +
+                    $"({PropertyPath.Index(path, clash.Index)}); list each VLAN id once");
             else ranges.Add((range, i, text));
         }
         return ranges.Select(r => r.Range).ToList();
     }
 
     /// <summary>Checks a single VLAN id.</summary>
-    public static void CheckId(CheckContext ctx, string path, long? id) => ctx.RequireRange(path, id, VlanRange.MinId, VlanRange.MaxId);
+    public static void CheckId(CheckContext ctx, string path, long? id) =>
+        ctx.RequireRange(path, id, VlanRange.MinId, VlanRange.MaxId);
 
     private static bool TryId(string digits, out int id)
     {

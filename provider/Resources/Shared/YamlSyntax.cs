@@ -20,7 +20,8 @@ public static class YamlSyntax
 {
     // A misplaced tab wins over a parse error: YamlDotNet places "found invalid tab as indentation" at the
     // start of the document, while the tab rule names the tab's own line and column.
-    public static YamlProblem? FindProblem(string text) => DisallowedCharacter(text) ?? MisplacedTab(text) ?? Parse(text);
+    public static YamlProblem? FindProblem(string text) =>
+        DisallowedCharacter(text) ?? MisplacedTab(text) ?? Parse(text);
 
     private static YamlProblem? Parse(string text)
     {
@@ -115,8 +116,8 @@ public static class YamlSyntax
             if (i == 0 && c == '\uFEFF') continue;
             column++;
             if (c == '\t' && !allowed.Any(a => i >= a.From && i < a.To))
-                return new YamlProblem(line, column, "a tab character where YAML needs spaces (cloud-init's YAML parser " +
-                    "rejects tabs outside quoted values and block text); use spaces");
+                return new YamlProblem(line, column, "a tab character where YAML needs spaces (cloud-init's YAML " +
+                    "parser rejects tabs outside quoted values and block text); use spaces");
         }
         return null;
     }
