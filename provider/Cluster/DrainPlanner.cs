@@ -30,7 +30,7 @@ public sealed record DrainPlan(string Source, IReadOnlyList<VmMove> Moves, IRead
         $"{(m.Vm.Running ? "live-migrate" : "move (shut off)")} VM {m.Vm.Name} ({Mib(m.Vm.MemoryKiB)}) from {Source} " +
             $"to {m.Target}");
 
-    internal static string Mib(long kib) => (kib / 1024).ToString(CultureInfo.InvariantCulture) + " MiB";
+    internal static string Mib(long kib) => LibvirtUnits.KiBToMiB(kib).ToString(CultureInfo.InvariantCulture) + " MiB";
 }
 
 /// <summary>
@@ -42,7 +42,7 @@ public sealed record DrainPlan(string Source, IReadOnlyList<VmMove> Moves, IRead
 public static class DrainPlanner
 {
     /// <summary>Memory a target keeps free beyond the VMs it takes, for its own daemons' growth.</summary>
-    public const long ReserveKiB = 512 * 1024;
+    public static readonly long ReserveKiB = LibvirtUnits.MiBToKiB(512);
 
     public static DrainPlan Plan(string source, IReadOnlyList<VmOnHost> vms, IReadOnlyList<HostRoom> targets)
     {
