@@ -49,15 +49,11 @@ public sealed partial class HostFiles(IHost host)
     /// <summary>
     /// Removes a directory made by <see cref="MakeTempDirectoryAsync"/> with everything in it; an absent one is fine.
     /// </summary>
-    public async Task RemoveTreeAsync(string directory, CancellationToken ct)
-    {
-        // Only scratch directories are ever removed recursively: a path like /var/tmp/mvm-image.AbC12345.
-        if (!ScratchPath()
-            .IsWholeMatch(directory)) throw new ArgumentException($"\"{directory}\" is not a scratch directory",
-            nameof(directory));
-        await RemoveTrees([directory]).RunAsync(host, Short, ct).ConfigureAwait(false);
-    }
+    public async Task RemoveTreeAsync(string directory, CancellationToken ct) =>
+        // The one removal guard (HostFiles.Calls.ScratchDirectory): only mvm-* directories go recursively.
+        await RemoveTrees([ScratchDirectory(directory)]).RunAsync(host, Short, ct).ConfigureAwait(false);
 
+    // The shape of a scratch directory this client makes: parent/mvm-prefix.token.
     [GeneratedRegex(@"\A(/[A-Za-z0-9._-]+)+/mvm-[a-z]+\.[A-Za-z0-9]{8}\z")]
     private static partial Regex ScratchPath();
 
