@@ -84,7 +84,7 @@ public sealed partial class OsdRemoval
             await ceph.WaitForOsdsDrainedAsync([osdId], drainLimit, PgProgress(name, progress), ct, PollInterval)
                 .ConfigureAwait(false);
             Step("drain", false, string.Create(CultureInfo.InvariantCulture,
-                $"PGs active+clean and safe-to-destroy after {clock.Elapsed.TotalSeconds:0.#} s"));
+                $"PGs active+clean, safe-to-destroy and none left on the OSD after {clock.Elapsed.TotalSeconds:0.#} s"));
 
             if (osd.Up) await WaitOkToStopAsync(ceph, osdId, ct).ConfigureAwait(false);
             Step("ok-to-stop", !osd.Up, osd.Up ? "yes" : "the daemon is already down");

@@ -56,10 +56,28 @@ public sealed partial class Ceph
     }
 
     /// <summary>
-    /// After `osd out`, waits until Ceph has moved every PG off the OSDs: all PGs active+clean and
-    /// safe-to-destroy says yes. Active+clean alone proves nothing here: right after `osd out`,
-    /// `pg stat` still shows the all-clean picture from before (the PGs have not re-peered in the
-    /// new OSD map yet), which the lab saw as "100% active+clean" with 9 PGs still on the OSD.
+    /// `ceph tell osd.N status`: the OSD daemon's own account, with how many PGs it holds, strays
+    /// included. The manager cannot say that for an OSD that is out: it keeps an out OSD's stats
+    /// zeroed (`pg dump osds` shows 0 PGs and 0 KiB for it while it still holds data), and the PG
+    /// counts of `osd df` only count PGs mapped to the OSD. Null when the daemon does not answer.
+    /// </summary>
+    public async Task<OsdDaemonStatus?> OsdDaemonStatusAsync(int id, CancellationToken ct)
+    {
+        var r = await RunAsync(["tell", "osd." + OsdId(id), "status"], ct).ConfigureAwait(false);
+        return r.ExitCode == 0 ? ParseOsdDaemonStatus(r.StdoutText) : null;
+    }
+
+    /// <summary>
+    /// After `osd out`, waits until Ceph has moved every PG off the OSDs: all PGs active+clean,
+    /// safe-to-destroy says yes, and each OSD that is up says itself that it holds no PG.
+    /// Active+clean alone proves nothing here: right after `osd out`, `pg stat` still shows the
+    /// all-clean picture from before (the PGs have not re-peered in the new OSD map yet), which the
+    /// lab saw as "100% active+clean" with 9 PGs still on the OSD. Safe-to-destroy alone is not
+    /// enough either: the manager keeps an out OSD's stats zeroed, so to Ceph it "stores no PGs",
+    /// while PGs that recover by log from it (it is then a stray, in neither up nor acting) can
+    /// already look clean. CI lost two PGs that way after an
+    /// interrupted removal resumed 0.6 s after the `out`. A down OSD cannot report; Ceph's own
+    /// answer has to do for it, as its data can only come back from the other copies anyway.
     /// Each `pg stat` reading is reported for the engine's progress line.
     /// </summary>
     public async Task<SafeToDestroyResult> WaitForOsdsDrainedAsync(IReadOnlyCollection<int> ids, TimeSpan limit,
@@ -76,14 +94,30 @@ public sealed partial class Ceph
             if (pgs.AllActiveClean)
             {
                 var safe = await OsdSafeToDestroyAsync(ids, ct).ConfigureAwait(false);
-                if (safe.Safe) return safe;
-                last += "; " + safe.Reason;
+                var storing = safe.Safe ? await StillStoringAsync(ids, ct).ConfigureAwait(false) : safe.Reason;
+                if (storing is null) return safe;
+                last += "; " + storing;
             }
             if (clock.Elapsed >= limit)
                 throw new CephWaitTimedOutException(_host.Name,
                     $"{string.Join(", ", ids.Select(i => "osd." + i))} drained and safe to destroy", limit, last);
             await Task.Delay(interval, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Why one of the OSDs that are up may still hold data by its own account, or null when none may.</summary>
+    private async Task<string?> StillStoringAsync(IReadOnlyCollection<int> ids, CancellationToken ct)
+    {
+        var tree = await OsdTreeAsync(ct).ConfigureAwait(false);
+        foreach (var id in ids)
+        {
+            if (tree.FindOsd(id) is not { Up: true }) continue;
+            var status = await OsdDaemonStatusAsync(id, ct).ConfigureAwait(false);
+            if (status is null) return $"osd.{id} is up but did not answer `ceph tell osd.{id} status`";
+            if (status.Pgs < 0) return $"osd.{id} did not say how many PGs it holds";
+            if (status.Pgs > 0) return $"osd.{id} still holds {status.Pgs} PG(s)";
+        }
+        return null;
     }
 
     /// <summary>`ceph osd out N`: stop placing data on the OSD, so Ceph moves its PGs elsewhere. Idempotent.</summary>
@@ -188,6 +222,13 @@ public sealed partial class Ceph
             Ratio(j, "nearfull_ratio", 0.85),
             (j.Str("flags") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
             j.Arr("osds").Select(o => o.Int("osd")).ToList());
+    }
+
+    public static OsdDaemonStatus ParseOsdDaemonStatus(string json)
+    {
+        using var doc = CephJson.Parse(json, "ceph tell osd status");
+        var j = doc.RootElement;
+        return new OsdDaemonStatus(j.Int("whoami", -1), j.Str("state") ?? "", j.Int("num_pgs", -1));
     }
 
     public static OsdDf ParseOsdDf(string json)

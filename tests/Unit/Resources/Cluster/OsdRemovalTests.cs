@@ -38,6 +38,9 @@ public class OsdRemovalTests
                 return Captured(V + (!w.Exists ? "osd-tree" : w.In ? throw new InvalidOperationException("no capture of osd.1 in") : w.Up ? "osd-tree-one-out-up" : "osd-tree-one-out-down"));
             case "ceph --connect-timeout 30 pg stat -f json": return Captured(V + "pg-stat-active-clean");
             case "ceph --connect-timeout 30 osd safe-to-destroy 1 -f json": return Captured(V + "osd-safe-to-destroy-safe");
+            case "ceph --connect-timeout 30 tell osd.1 status -f json":
+                // Asked only while the daemon is up; by then its PGs have moved (drained by `out`).
+                return w.Up ? Captured(V + "tell-osd-status-no-pgs") : throw new InvalidOperationException("osd.1 is down");
             case "ceph --connect-timeout 30 osd ok-to-stop 1 -f json": return Captured(V + "osd-ok-to-stop-ok");
             case "ceph --connect-timeout 30 osd purge 1 --yes-i-really-mean-it -f json":
                 if (w.Up) return Captured(V + "osd-purge-up"); // Ceph: "Error EBUSY: osd.N is not `down`."

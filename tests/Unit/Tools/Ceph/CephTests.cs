@@ -137,20 +137,51 @@ public class CephTests
     public async Task DrainingWaitsForSafeToDestroyNotJustActiveClean()
     {
         // Right after `osd out`, pg stat still says all active+clean while the OSD still maps PGs:
-        // only safe-to-destroy ends the wait.
+        // safe-to-destroy must say yes too.
         var host = Replies(Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-active"), Captured(V + "pg-stat-peering"),
-            Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-safe"));
+            Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-safe"), Captured(V + "osd-tree-one-out-up"),
+            Captured(V + "tell-osd-status-no-pgs"));
         var seen = new List<double>();
         var safe = await new Ceph(host).WaitForOsdsDrainedAsync([1], TimeSpan.FromMinutes(1), new SyncProgress<PgSummary>(p => seen.Add(Math.Round(p.ActiveCleanPercent, 1))),
             None, TimeSpan.FromMilliseconds(1));
         Assert.True(safe.Safe);
         Assert.Equal([100, 29.4, 100], seen);
-        Assert.Equal(5, host.Calls.Count);
+        Assert.Equal(7, host.Calls.Count);
 
         var stuck = Replies(Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-active"));
         var e = await Assert.ThrowsAsync<CephWaitTimedOutException>(() => new Ceph(stuck).WaitForOsdsDrainedAsync([1], TimeSpan.Zero, null, None));
         Assert.Contains("osd.1 drained and safe to destroy", e.Message);
         Assert.Contains("osd.1 still serve PGs", e.Message);
+    }
+
+    [Fact]
+    public async Task DrainingWaitsUntilTheOsdItselfHoldsNoPg()
+    {
+        // Safe-to-destroy said yes 0.6 s after `osd out` in CI while osd.1 was the only holder of two PGs
+        // recovering by log (the manager zeroes an out OSD's stats): only the daemon's own count ends the wait.
+        var host = Replies(Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-safe"), Captured(V + "osd-tree-one-out-up"),
+            Captured(V + "tell-osd-status-holding-pgs"), Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-safe"),
+            Captured(V + "osd-tree-one-out-up"), Captured(V + "tell-osd-status-no-pgs"));
+        var safe = await new Ceph(host).WaitForOsdsDrainedAsync([1], TimeSpan.FromMinutes(1), null, None, TimeSpan.FromMilliseconds(1));
+        Assert.True(safe.Safe);
+        Assert.Equal(8, host.Calls.Count);
+        Assert.Equal(["ceph", "--connect-timeout", "30", "tell", "osd.1", "status", "-f", "json"], host.Calls[3]);
+
+        var holding = Replies(Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-safe"), Captured(V + "osd-tree-one-out-up"),
+            Captured(V + "tell-osd-status-holding-pgs"));
+        var e = await Assert.ThrowsAsync<CephWaitTimedOutException>(() => new Ceph(holding).WaitForOsdsDrainedAsync([1], TimeSpan.Zero, null, None));
+        Assert.Contains("osd.1 still holds 10 PG(s)", e.Message);
+
+        // A daemon that is up in the map but does not answer is not taken as empty.
+        var silent = Replies(Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-safe"), Captured(V + "osd-tree-one-out-up"),
+            Reply(2, "\n", "Error ENXIO: problem getting command descriptions from osd.1\n"));
+        e = await Assert.ThrowsAsync<CephWaitTimedOutException>(() => new Ceph(silent).WaitForOsdsDrainedAsync([1], TimeSpan.Zero, null, None));
+        Assert.Contains("osd.1 is up but did not answer", e.Message);
+
+        // A down OSD cannot be asked; its data comes back from the other copies, so Ceph's answer stands.
+        var down = Replies(Captured(V + "pg-stat-active-clean"), Captured(V + "osd-safe-to-destroy-safe"), Captured(V + "osd-tree-one-out-down"));
+        Assert.True((await new Ceph(down).WaitForOsdsDrainedAsync([1], TimeSpan.FromMinutes(1), null, None)).Safe);
+        Assert.Equal(3, down.Calls.Count);
     }
 
     [Fact]
