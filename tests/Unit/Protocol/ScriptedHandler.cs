@@ -7,11 +7,12 @@ namespace Mvm.Tests.Unit.Protocol;
 /// A provider whose Check runs the function a test gives it, so the server's treatment of what a handler
 /// returns or throws can be seen on the wire. Every other RPC is unused by the tests and fails loudly.
 /// </summary>
-internal sealed class ScriptedHandler(Func<CheckRequest, Task<CheckResponse>> check) : IResourceProviderHandler
+internal sealed class ScriptedHandler(Func<CheckRequest, CancellationToken, Task<CheckResponse>> check)
+    : IResourceProviderHandler
 {
     public string Version => "9.9.9";
     public int Cancels { get; private set; }
-    public Task<CheckResponse> CheckAsync(CheckRequest request, CancellationToken ct) => check(request);
+    public Task<CheckResponse> CheckAsync(CheckRequest request, CancellationToken ct) => check(request, ct);
     public void Cancel() => Cancels++;
 
     public ProviderHandshakeResponse Handshake(ProviderHandshakeRequest request) => throw Unused();
