@@ -39,7 +39,7 @@ public static class PluginMain
 
         using var log = new EngineLog(launch.EngineAddress, Stderr);
         var provider = new MvmProvider(registry, log, version, env, decorateHosts);
-        await using var server = new GrpcServer(ResourceProviderService.Methods(provider), Stderr);
+        await using var server = new GrpcServer(new ResourceProviderService(provider, Stderr));
         var port = await server.StartAsync();
         Console.Out.Write(port + "\n");
         Console.Out.Flush();

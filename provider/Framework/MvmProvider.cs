@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Mvm.Framework.Config;
 using Mvm.Core;
 using Mvm.Protocol;
@@ -85,7 +86,7 @@ public sealed class MvmProvider : IResourceProviderHandler
         _secrets.Add(config.ImportConnectString);
         foreach (var hop in config.JumpHosts ?? []) _secrets.Add(hop?.PrivateKey);
         if (failures.Count > 0)
-            throw new RpcException(GrpcStatusCode.InvalidArgument, _secrets.Scrub(
+            throw RpcErrors.Of(StatusCode.InvalidArgument, _secrets.Scrub(
                 "invalid provider configuration:\n" +
                 string.Join("\n", failures.Select(f => $"  mvm:{f.Property}: {f.Reason}"))));
         if (ConfigLoader.LacksCredentials(config, _env))
@@ -98,7 +99,7 @@ public sealed class MvmProvider : IResourceProviderHandler
                     "mvm:sshPassword, or run an ssh-agent); " +
                     "e.g. `pulumi config set --secret mvm:sshPrivateKey < ~/.ssh/id_ed25519`",
             });
-            throw new RpcException(GrpcStatusCode.InvalidArgument,
+            throw RpcErrors.Of(StatusCode.InvalidArgument,
                 "missing required configuration key mvm:sshPrivateKey: no way to log in to hosts is configured",
                 missing);
         }
@@ -214,7 +215,7 @@ public sealed class MvmProvider : IResourceProviderHandler
     }
 
     public Task<InvokeResponse> InvokeAsync(InvokeRequest request, CancellationToken ct) =>
-        throw new RpcException(GrpcStatusCode.InvalidArgument,
+        throw RpcErrors.Of(StatusCode.InvalidArgument,
             $"unknown function '{request.Tok}': the mvm provider declares no functions " +
             "(see the schema's \"functions\")");
 
@@ -226,7 +227,7 @@ public sealed class MvmProvider : IResourceProviderHandler
     {
         if (string.IsNullOrEmpty(type)) type = TypeFromUrn(urn);
         if (_registry.TryGet(type, out var resource)) return resource;
-        throw new RpcException(GrpcStatusCode.InvalidArgument,
+        throw RpcErrors.Of(StatusCode.InvalidArgument,
             $"unknown resource type '{type}'; this provider has: " +
             $"{string.Join(", ", _registry.All.Select(r => r.Token))}");
     }
@@ -301,20 +302,20 @@ public sealed class MvmProvider : IResourceProviderHandler
         try
         {
             if (_shutdown.IsCancellationRequested)
-                throw new RpcException(GrpcStatusCode.Cancelled,
+                throw RpcErrors.Of(StatusCode.Cancelled,
                     $"{what} was not started: the engine cancelled this provider");
             return await work(ctx).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested)
         {
-            throw new RpcException(GrpcStatusCode.DeadlineExceeded, secrets.Scrub(
+            throw RpcErrors.Of(StatusCode.DeadlineExceeded, secrets.Scrub(
                 $"{what} timed out after {Durations.Format(timeout!.Value)}{Where()}. " +
                 $"Check that the host is reachable, or raise customTimeouts.{operation} " +
                 $"(default: mvm:{operation}Timeout)."));
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
         {
-            throw new RpcException(GrpcStatusCode.Cancelled,
+            throw RpcErrors.Of(StatusCode.Cancelled,
                 secrets.Scrub($"{what} was cancelled by the engine{Where()}"));
         }
         catch (ResourceInitFailedException e) when (e.State is ObjectProperty partial)
@@ -327,7 +328,7 @@ public sealed class MvmProvider : IResourceProviderHandler
                 Inputs = PropertyValueCodec.Encode(properties),
             };
             detail.Reasons.AddRange(reasons);
-            throw new RpcException(GrpcStatusCode.Unknown,
+            throw RpcErrors.Of(StatusCode.Unknown,
                 $"{what} did not finish{Where()}: {string.Join("; ", reasons)}", detail);
         }
         catch (StepFailedException e)
@@ -335,30 +336,30 @@ public sealed class MvmProvider : IResourceProviderHandler
             // UNKNOWN tells the engine the object may be half-made; only say so when a changing step ran.
             var code = e.InnerException switch
             {
-                PreconditionFailedException => GrpcStatusCode.FailedPrecondition,
-                Transport.HostUnreachableException when !ctx.ChangesMayHaveStarted => GrpcStatusCode.Unavailable,
-                _ when !ctx.ChangesMayHaveStarted => GrpcStatusCode.FailedPrecondition,
-                _ => GrpcStatusCode.Unknown,
+                PreconditionFailedException => StatusCode.FailedPrecondition,
+                Transport.HostUnreachableException when !ctx.ChangesMayHaveStarted => StatusCode.Unavailable,
+                _ when !ctx.ChangesMayHaveStarted => StatusCode.FailedPrecondition,
+                _ => StatusCode.Unknown,
             };
-            throw new RpcException(code, secrets.Scrub(
+            throw RpcErrors.Of(code, secrets.Scrub(
                 $"{what} failed at step '{e.StepName}'" + (e.HostName is null ? "" : $" on host {e.HostName}") +
                 $": {e.Message}"));
         }
         catch (PreconditionFailedException e)
         {
-            throw new RpcException(GrpcStatusCode.FailedPrecondition,
+            throw RpcErrors.Of(StatusCode.FailedPrecondition,
                 secrets.Scrub($"{what} cannot proceed: {e.Message}"));
         }
         catch (ProviderException e)
         {
-            throw new RpcException(
-                ctx.ChangesMayHaveStarted ? GrpcStatusCode.Unknown : GrpcStatusCode.FailedPrecondition,
+            throw RpcErrors.Of(
+                ctx.ChangesMayHaveStarted ? StatusCode.Unknown : StatusCode.FailedPrecondition,
                 secrets.Scrub($"{what} failed{Where()}: {e.Message}"));
         }
         catch (Exception e) when (e is not RpcException)
         {
             await _log.DebugAsync(secrets.Scrub(e.ToString()), urn).ConfigureAwait(false);
-            throw new RpcException(GrpcStatusCode.Unknown,
+            throw RpcErrors.Of(StatusCode.Unknown,
                 secrets.Scrub($"{what} failed{Where()}: internal error {e.GetType().Name}: {e.Message}"));
         }
     }

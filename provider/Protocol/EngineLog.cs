@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Http.Headers;
-using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Mvm.Protocol.Wire;
 
 namespace Mvm.Protocol;
@@ -12,20 +11,19 @@ namespace Mvm.Protocol;
 /// </summary>
 public sealed class EngineLog : IDisposable
 {
-    private readonly HttpClient _http;
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
     private readonly Action<string> _stderr;
+    private readonly Lock _gate = new();
+    // Every channel made, so Dispose closes them all; the address changes at most at Handshake or Attach.
+    private readonly List<GrpcChannel> _channels = [];
     private volatile string? _address;
+    private (string Address, Engine.EngineClient Client)? _client;
+    private bool _disposed;
 
     public EngineLog(string? engineAddress, Action<string> stderr)
     {
         _stderr = stderr;
         _address = engineAddress;
-        _http = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true })
-        {
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = TimeSpan.FromSeconds(30),
-        };
     }
 
     public string? Address
@@ -53,30 +51,42 @@ public sealed class EngineLog : IDisposable
         var request = new LogRequest { Severity = severity, Message = message, Urn = urn ?? "", Ephemeral = ephemeral };
         try
         {
-            using var content = new ByteArrayContent(GrpcFraming.Frame(request.ToByteArray()));
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-            // The client's default version applies only to its helper methods; a hand-built request must say h2c
-            // itself.
-            using var httpRequest = new HttpRequestMessage(HttpMethod.Post, $"http://{address}/pulumirpc.Engine/Log")
-            {
-                Content = content,
-                Version = HttpVersion.Version20,
-                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            };
-            httpRequest.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
-            using var response = await _http.SendAsync(httpRequest).ConfigureAwait(false);
-            await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-            var status = response.TrailingHeaders.TryGetValues("grpc-status", out var v) ? v.FirstOrDefault()
-                : response.Headers.TryGetValues("grpc-status", out var h) ? h.FirstOrDefault() : null;
-            if (!response.IsSuccessStatusCode)
-                _stderr($"engine Log answered HTTP {(int)response.StatusCode}: {message}");
-            else if (status != "0") _stderr($"engine Log returned grpc-status {status ?? "(none)"}: {message}");
+            using var call = ClientFor(address).LogAsync(request, deadline: DateTime.UtcNow + SendTimeout);
+            await call.ResponseAsync.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        catch (RpcException e)
         {
-            _stderr($"could not send log to engine at {address}: {e.Message}; message was: {message}");
+            _stderr($"could not send log to engine at {address}: {e.StatusCode}: {e.Status.Detail}; " +
+                $"message was: {message}");
+        }
+        catch (ObjectDisposedException)
+        {
+            _stderr($"[{severity}] {message}"); // the plugin is shutting down
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    private Engine.EngineClient ClientFor(string address)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_client is { } c && c.Address == address) return c.Client;
+            // The engine listens on cleartext HTTP/2 (prior knowledge), which the client speaks for http://.
+            var channel = GrpcChannel.ForAddress("http://" + address);
+            _channels.Add(channel);
+            var client = new Engine.EngineClient(channel);
+            _client = (address, client);
+            return client;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            foreach (var channel in _channels) channel.Dispose();
+            _channels.Clear();
+        }
+    }
 }

@@ -1,31 +1,25 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Net;
-using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Mvm.Protocol;
 
 /// <summary>
-/// gRPC over cleartext HTTP/2 (prior knowledge, as the engine dials) on Kestrel, unary calls only.
-/// Kestrel must be HTTP/2-only here: with HTTP/1+2 on cleartext the client's preface is rejected.
+/// Grpc.AspNetCore serving <see cref="ResourceProviderService"/> over cleartext HTTP/2 (prior knowledge, as the
+/// engine dials) on 127.0.0.1. The host is the empty builder: no configuration files, no environment-driven
+/// settings, no logging providers; the slim and default builders read appsettings from the working directory,
+/// which is the user's Pulumi program directory. Kestrel must be HTTP/2-only: with HTTP/1+2 on cleartext the
+/// client's preface is rejected.
 /// </summary>
-public sealed class GrpcServer : IAsyncDisposable
+public sealed class GrpcServer(ResourceProviderService service) : IAsyncDisposable
 {
-    private readonly Dictionary<string, UnaryMethod> _methods = new(StringComparer.Ordinal);
-    private readonly Action<string> _diagnostics;
     private WebApplication? _app;
-
-    public GrpcServer(IEnumerable<UnaryMethod> methods, Action<string> diagnostics)
-    {
-        foreach (var m in methods) _methods[m.Path] = m;
-        _diagnostics = diagnostics;
-    }
 
     public int Port { get; private set; }
 
@@ -37,15 +31,22 @@ public sealed class GrpcServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(o =>
         {
-            o.Limits.MaxRequestBodySize = null; // the engine allows 400 MiB messages
+            o.Limits.MaxRequestBodySize = null; // the engine allows 400 MiB messages; its limit is the one that counts
             o.Limits.Http2.MaxStreamsPerConnection = 1000;
             o.Listen(IPAddress.Loopback, port, lo => lo.Protocols = HttpProtocols.Http2);
         });
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = null;
+            // A malformed request is answered with the reason (e.g. the protobuf parser's), not a generic text.
+            o.EnableDetailedErrors = true;
+        });
+        builder.Services.AddSingleton(service);
         _app = builder.Build();
-        _app.Run(HandleAsync);
+        _app.MapGrpcService<ResourceProviderService>();
         await _app.StartAsync().ConfigureAwait(false);
-        var address = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
         Port = new Uri(address).Port;
         return Port;
     }
@@ -68,65 +69,6 @@ public sealed class GrpcServer : IAsyncDisposable
 
     /// <summary>How long requests in flight get to finish once the engine asks the plugin to stop.</summary>
     public static TimeSpan StopGrace { get; } = TimeSpan.FromSeconds(2);
-
-    private async Task HandleAsync(HttpContext ctx)
-    {
-        var response = ctx.Response;
-        if (!HttpMethods.IsPost(ctx.Request.Method) || !IsGrpcContentType(ctx.Request.ContentType))
-        {
-            response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-            return;
-        }
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/grpc";
-        try
-        {
-            if (!_methods.TryGetValue(ctx.Request.Path.Value ?? "", out var method))
-                throw new RpcException(GrpcStatusCode.Unimplemented, $"unknown method {ctx.Request.Path.Value}");
-            var body = await ReadBodyAsync(ctx.Request, ctx.RequestAborted).ConfigureAwait(false);
-            var payload = GrpcFraming.ReadUnary(body);
-            var result = await method.InvokeAsync(payload, ctx.RequestAborted).ConfigureAwait(false);
-            await response.Body.WriteAsync(GrpcFraming.Frame(result.ToByteArray()), ctx.RequestAborted)
-                .ConfigureAwait(false);
-            response.AppendTrailer("grpc-status", "0");
-        }
-        catch (RpcException e)
-        {
-            WriteStatus(response, e);
-        }
-        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
-        {
-            // The caller went away; there is nobody to answer.
-        }
-        catch (Exception e)
-        {
-            _diagnostics($"unhandled error in {ctx.Request.Path}: {e}");
-            WriteStatus(response,
-                new RpcException(GrpcStatusCode.Unknown, $"internal provider error: {e.GetType().Name}: {e.Message}"));
-        }
-    }
-
-    private static void WriteStatus(HttpResponse response, RpcException e)
-    {
-        response.AppendTrailer("grpc-status",
-            ((int)e.Code).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        response.AppendTrailer("grpc-message", GrpcMessageText.Encode(e.Message));
-        if (e.Details.Count > 0)
-            response.AppendTrailer("grpc-status-details-bin", Convert.ToBase64String(e.ToStatus().ToByteArray()));
-    }
-
-    private static bool IsGrpcContentType(string? contentType) =>
-        contentType is not null &&
-        (contentType == "application/grpc" || contentType.StartsWith("application/grpc+", StringComparison.Ordinal) ||
-         contentType.StartsWith("application/grpc;", StringComparison.Ordinal));
-
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength
-            : 256);
-        await request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-    }
 
     public async ValueTask DisposeAsync()
     {
