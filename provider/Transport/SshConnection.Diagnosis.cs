@@ -8,7 +8,7 @@ namespace Mvm.Transport;
 // cause; only their type and the verifier's verdict are read, never their text for a decision.
 internal sealed partial class SshConnection
 {
-    private static SshFailure Classify(Exception x, HostKeyVerifier verifier, bool forwarded, TimeSpan timeout)
+    internal static SshFailure Classify(Exception x, HostKeyVerifier verifier, bool forwarded, TimeSpan timeout)
     {
         if (verifier.Refusal is { } refusal)
             return new SshFailure(refusal,

@@ -51,7 +51,7 @@ internal sealed class SshCredentials : IDisposable
 
     // Only a prompt that asks for a password gets it; anything else (a one-time code) gets an
     // empty answer, so the password never goes to a prompt that did not ask for it.
-    private static void Answer(AuthenticationPromptEventArgs e, string password)
+    internal static void Answer(AuthenticationPromptEventArgs e, string password)
     {
         foreach (var p in e.Prompts)
             p.Response = p.Request.Contains("password", StringComparison.OrdinalIgnoreCase) ? password : "";
