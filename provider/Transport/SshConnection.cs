@@ -75,7 +75,9 @@ internal sealed partial class SshConnection : IDisposable
                 {
                     await client.ConnectAsync(ct).ConfigureAwait(false);
                 }
-                catch (Exception x) when (x is not OperationCanceledException || !ct.IsCancellationRequested)
+                // An unusable key (ArgumentException) is a configuration error, reported as itself.
+                catch (Exception x) when (x is not ArgumentException
+                                          && (x is not OperationCanceledException || !ct.IsCancellationRequested))
                 {
                     throw new ChainFailure(i, Classify(x, e.Verifier, i > 0, connectTimeout), x);
                 }

@@ -1,5 +1,6 @@
 using Renci.SshNet;
 using Renci.SshNet.Common;
+using Renci.SshNet.Security;
 
 namespace Mvm.Transport;
 
@@ -19,8 +20,9 @@ internal sealed class SshCredentials : IDisposable
     {
         User = user;
         var sources = new List<IPrivateKeySource>();
-        if (ReadKey(keyText, keyFile, passphrase, owner) is { } key)
+        if (keyText is not null || keyFile is not null)
         {
+            var key = new LazyKey(() => ReadKey(keyText, keyFile, passphrase, owner));
             sources.Add(key);
             _owned.Add(key);
         }
@@ -57,7 +59,23 @@ internal sealed class SshCredentials : IDisposable
             p.Response = p.Request.Contains("password", StringComparison.OrdinalIgnoreCase) ? password : "";
     }
 
-    private static PrivateKeyFile? ReadKey(string? text, string? file, string? passphrase, string owner)
+    /// <summary>
+    /// Reads the key when authentication first needs it: a host that cannot be reached says so,
+    /// whatever its key; a key that cannot be used fails the login with an ArgumentException.
+    /// </summary>
+    private sealed class LazyKey(Func<PrivateKeyFile> read) : IPrivateKeySource, IDisposable
+    {
+        private readonly Lazy<PrivateKeyFile> _key = new(read, LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public IReadOnlyCollection<HostAlgorithm> HostKeyAlgorithms => _key.Value.HostKeyAlgorithms;
+
+        public void Dispose()
+        {
+            if (_key.IsValueCreated) _key.Value.Dispose();
+        }
+    }
+
+    internal static PrivateKeyFile ReadKey(string? text, string? file, string? passphrase, string owner)
     {
         if (text is null && file is not null)
         {
@@ -70,7 +88,7 @@ internal sealed class SshCredentials : IDisposable
                 throw new ArgumentException($"the private key file {file} for {owner} cannot be read: {e.Message}");
             }
         }
-        if (text is null) return null;
+        ArgumentNullException.ThrowIfNull(text);
         // Pasted keys arrive with CRLF line ends or surrounding blanks; the parsers want neither.
         text = text.Replace("\r\n", "\n", StringComparison.Ordinal).Trim() + "\n";
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text), writable: false);

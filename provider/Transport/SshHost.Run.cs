@@ -78,7 +78,8 @@ public sealed partial class SshHost
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw new CommandTimedOutException(Name, display, timeout, phase == "running"
-                ? "its channel was closed" + (killed is { } p ? $" and the remote process (PID {p}) was sent SIGTERM" : "")
+                ? "its channel was closed"
+                    + (killed is { } p ? $" and the remote process (PID {p}) was sent SIGTERM" : "")
                 : $"it was still {phase}");
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)

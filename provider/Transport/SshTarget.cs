@@ -63,13 +63,15 @@ public sealed record SshTarget
         var sb = new StringBuilder();
         void Add(string? s) => sb.Append(s?.Length ?? -1).Append(':').Append(s).Append('|');
         Add(Name); Add(Address); Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(User);
-        Add(PrivateKey); Add(PrivateKeyFile); Add(PrivateKeyPassphrase); Add(Password); Add(UseAgent ? "agent" : ""); Add(AgentSocket);
+        Add(PrivateKey); Add(PrivateKeyFile); Add(PrivateKeyPassphrase); Add(Password);
+        Add(UseAgent ? "agent" : ""); Add(AgentSocket);
         Add(KnownHosts); Add(KnownHostsFile); foreach (var k in PinnedHostKeys) Add(k);
         Add(TrustOnFirstUse ? "tofu" : ""); Add(Sudo ? "sudo"
             : ""); Add(ConnectTimeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var h in JumpHosts)
             { Add(h.Address); Add(h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(h.User);
-            Add(h.PrivateKey); Add(h.PrivateKeyFile); Add(h.PrivateKeyPassphrase); foreach (var k in h.PinnedHostKeys) Add(k); }
+            Add(h.PrivateKey); Add(h.PrivateKeyFile); Add(h.PrivateKeyPassphrase);
+            foreach (var k in h.PinnedHostKeys) Add(k); }
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
