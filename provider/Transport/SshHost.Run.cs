@@ -110,10 +110,27 @@ public sealed partial class SshHost
         using var _ = command;
         // Opening the channel and sending the request wait for the server synchronously.
         var start = StartAsync(command);
+        var stderr = new MemoryStream();
         Task running;
         try
         {
             running = await start.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The request may still reach the host: let the start finish, so a command that did
+            // start is found by its marker and killed like any other.
+            try
+            {
+                running = await start.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SshException or ObjectDisposedException or SocketException
+                                          or TimeoutException)
+            {
+                throw new OperationCanceledException(ct);
+            }
+            await StopAsync(connection, command, running, stderr, onKill).ConfigureAwait(false);
+            throw new OperationCanceledException(ct);
         }
         catch (SshException e) when (e.Message.StartsWith("Failed to open a channel", StringComparison.Ordinal))
         {
@@ -125,19 +142,13 @@ public sealed partial class SshHost
                 "the connection closed as the command was sent: " + Scrub(e.Message));
         }
         var feed = FeedAsync(command, stdin);
-        var stderr = new MemoryStream();
         try
         {
             await running.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            Drain(command.ExtendedOutputStream, stderr);
-            if (RemoteCommandLine.FindPid(stderr.GetBuffer().AsSpan(0, (int)stderr.Length)) is { } pid)
-            {
-                onKill(pid);
-                await KillRemoteAsync(connection, pid).ConfigureAwait(false);
-            }
+            await StopAsync(connection, command, running, stderr, onKill).ConfigureAwait(false);
             throw;
         }
         catch (Exception e) when (e is SshException or ObjectDisposedException or SocketException)
@@ -155,6 +166,28 @@ public sealed partial class SshHost
         if (exit < 0)
             throw new ConnectionLostException(Name, display, "the channel closed without an exit status");
         return (exit, stdout.ToArray(), rest);
+    }
+
+    /// <summary>
+    /// Stops a command given up on: waits briefly for its start marker (the first thing it
+    /// writes) unless it ended, and kills the PID the marker names. The caller then closes the channel.
+    /// </summary>
+    private async Task StopAsync(SshConnection connection, SshCommand command, Task running, MemoryStream stderr,
+        Action<int> onKill)
+    {
+        var until = Environment.TickCount64 + 1000;
+        while (true)
+        {
+            Drain(command.ExtendedOutputStream, stderr);
+            if (RemoteCommandLine.FindPid(stderr.GetBuffer().AsSpan(0, (int)stderr.Length)) is { } pid)
+            {
+                onKill(pid);
+                await KillRemoteAsync(connection, pid).ConfigureAwait(false);
+                return;
+            }
+            if (running.IsCompleted || Environment.TickCount64 > until) return;
+            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     // sshd refuses signal requests for root's sessions, and a closed channel leaves the command

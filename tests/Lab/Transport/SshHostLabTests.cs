@@ -227,6 +227,18 @@ public sealed class SshHostLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.All(results, r => Assert.InRange(int.Parse(r.StdoutText.Trim(), System.Globalization.CultureInfo.InvariantCulture), 1, 2));
     }
 
+    [Fact]
+    public async Task MoreCommandsThanSshdAllowsSessionsWaitTheirTurnOnTheOneConnection()
+    {
+        // Allowed past sshd's MaxSessions (10): the channels beyond it wait instead of failing.
+        await using var transport = new SshTransport(options: new SshTransportOptions { MaxConcurrentCommandsPerHost = 16 });
+        var host = transport.Host(lab.Target(lab.H2));
+        var results = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            host.RunCheckedAsync(["sh", "-c", "sleep 0.3; echo $0", i.ToString(System.Globalization.CultureInfo.InvariantCulture)], T, default)));
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"{i}\n"), results.Select(r => r.StdoutText));
+        Assert.Equal(1, host.ConnectCount);
+    }
+
     // Counted on the host itself (not through SSH, which would add a connection).
     private int EstablishedFromHere(LabHost host)
     {
