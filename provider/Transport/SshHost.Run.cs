@@ -214,7 +214,8 @@ public sealed partial class SshHost
     /// reads stdin ends). The remote side closing early is its choice; a failure to read the
     /// source is returned, so a half-sent upload is reported rather than looking like a short file.
     /// </summary>
-    private static Task<Exception?> FeedAsync(SshCommand command, Stream? data) => Task.Run(async () =>
+    private static Task<Exception?> FeedAsync(SshCommand command, Stream? data) =>
+        data is null ? Task.FromResult(CloseInput(command)) : Task.Run(async () =>
     {
         Stream input;
         try
@@ -253,6 +254,20 @@ public sealed partial class SshHost
             }
         }
     });
+
+    // EOF at once: sending it does not wait for the host.
+    private static Exception? CloseInput(SshCommand command)
+    {
+        try
+        {
+            command.CreateInputStream().Dispose();
+        }
+        catch (Exception e) when (e is InvalidOperationException or SshException or ObjectDisposedException
+                                      or SocketException)
+        {
+        }
+        return null;
+    }
 
     /// <summary>
     /// Opens the channel and sends the request on a pool thread (SSH.NET waits for both replies
