@@ -13,6 +13,7 @@ namespace Mvm.Transport;
 /// </summary>
 internal sealed partial class SshConnection : IDisposable
 {
+    private static readonly TimeSpan ChannelWait = TimeSpan.FromMinutes(10);
     private readonly List<SshClient> _clients = [];
     private readonly List<ForwardedPortLocal> _ports = [];
 
@@ -81,6 +82,10 @@ internal sealed partial class SshConnection : IDisposable
                 {
                     throw new ChainFailure(i, Classify(x, e.Verifier, i > 0, connectTimeout), x);
                 }
+                // Connected, the timeout bounds SSH.NET's own waits (a channel's reply, room in the
+                // host's window for stdin): a host slow to consume an upload is not a dead one, and
+                // each command has its own timeout.
+                info.Timeout = ChannelWait > connectTimeout ? ChannelWait : connectTimeout;
                 if (e.Verifier.Learned is { } learned) connection.Learned[KnownHosts.LookupName(e.Address, e.Port)] =
                     learned;
                 if (i + 1 < chain.Count)

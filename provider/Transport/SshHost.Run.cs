@@ -141,9 +141,16 @@ public sealed partial class SshHost
             throw new ConnectionLostException(Name, display,
                 "the connection closed as the command was sent: " + Scrub(e.Message));
         }
-        var feed = FeedAsync(command, stdin);
+        var feed = FeedAsync(command, stdin, running);
         try
         {
+            await Task.WhenAny(running, feed).WaitAsync(ct).ConfigureAwait(false);
+            if (!running.IsCompleted && await feed.ConfigureAwait(false) is { } stuck)
+            {
+                await StopAsync(connection, command, running, stderr, _ => { }).ConfigureAwait(false);
+                throw new IOException($"sending the input of `{display}` to {Name} failed after the command " +
+                    $"started, so it was stopped: {Scrub(stuck.Message)}", stuck);
+            }
             await running.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -157,7 +164,7 @@ public sealed partial class SshHost
         }
         if (await feed.ConfigureAwait(false) is { } readFailure)
             throw new IOException($"reading the input for `{display}` on {Name} failed after the command " +
-                $"started: {readFailure.Message}", readFailure);
+                $"started: {Scrub(readFailure.Message)}", readFailure);
         var stdout = new MemoryStream();
         Drain(command.OutputStream, stdout);
         Drain(command.ExtendedOutputStream, stderr);
@@ -183,6 +190,16 @@ public sealed partial class SshHost
             {
                 onKill(pid);
                 await KillRemoteAsync(connection, pid).ConfigureAwait(false);
+                // Closing a channel sends EOF first: wait for the killed command's channel to end,
+                // so a command stopped half way through its stdin never reads a clean end of it.
+                try
+                {
+                    await running.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is TimeoutException or SshException or ObjectDisposedException
+                                              or SocketException or OperationCanceledException)
+                {
+                }
                 return;
             }
             if (running.IsCompleted || Environment.TickCount64 > until) return;
@@ -210,85 +227,12 @@ public sealed partial class SshHost
     }
 
     /// <summary>
-    /// Copies stdin into the channel, then sends EOF (also when there is none, so a command that
-    /// reads stdin ends). The remote side closing early is its choice; a failure to read the
-    /// source is returned, so a half-sent upload is reported rather than looking like a short file.
-    /// </summary>
-    private static Task<Exception?> FeedAsync(SshCommand command, Stream? data) =>
-        data is null ? Task.FromResult(CloseInput(command)) : Task.Run(async () =>
-    {
-        Stream input;
-        try
-        {
-            input = command.CreateInputStream();
-        }
-        catch (InvalidOperationException)
-        {
-            return null; // the command already ended
-        }
-        await using (input.ConfigureAwait(false))
-        {
-            if (data is null) return null;
-            var buffer = new byte[256 * 1024];
-            while (true)
-            {
-                int n;
-                try
-                {
-                    n = await data.ReadAsync(buffer).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    return e;
-                }
-                if (n == 0) return null;
-                try
-                {
-                    input.Write(buffer, 0, n);
-                }
-                catch (Exception e) when (e is SshException or ObjectDisposedException or SocketException
-                                              or InvalidOperationException)
-                {
-                    return null;
-                }
-            }
-        }
-    });
-
-    // EOF at once: sending it does not wait for the host.
-    private static Exception? CloseInput(SshCommand command)
-    {
-        try
-        {
-            command.CreateInputStream().Dispose();
-        }
-        catch (Exception e) when (e is InvalidOperationException or SshException or ObjectDisposedException
-                                      or SocketException)
-        {
-        }
-        return null;
-    }
-
-    /// <summary>
     /// Opens the channel and sends the request on a pool thread (SSH.NET waits for both replies
     /// synchronously); the result is the task of the running command.
     /// </summary>
     private static Task<Task> StartAsync(SshCommand command) =>
         Task.Factory.StartNew(() => command.ExecuteAsync(CancellationToken.None), CancellationToken.None,
             TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-
-    /// <summary>Moves what the stream holds now into <paramref name="to"/> without waiting for more.</summary>
-    private static void Drain(Stream from, MemoryStream to)
-    {
-        var buffer = new byte[64 * 1024];
-        // The pipe blocks only when empty and open; its Length says how much is there.
-        while (from.Length > 0)
-        {
-            var n = from.Read(buffer, 0, buffer.Length);
-            if (n <= 0) return;
-            to.Write(buffer, 0, n);
-        }
-    }
 
     private static int SignalNumber(string name) => name switch
     {

@@ -6,7 +6,7 @@ namespace Mvm.Transport;
 /// <summary>
 /// Everything needed to reach and log in to one host, resolved from the provider configuration
 /// and the host's own overrides (see <see cref="SshTargetResolver"/>). Holds secrets: its
-/// ToString masks them, and the transport writes them only to private files or environment.
+/// ToString masks them, and the transport keeps them in memory only (never a file, argv or environment).
 /// </summary>
 public sealed record SshTarget
 {

@@ -239,6 +239,32 @@ public sealed class SshHostLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Equal(1, host.ConnectCount);
     }
 
+    private sealed class FailingStream(int goodBytes) : MemoryStream(new byte[goodBytes])
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+            Position < Length ? base.ReadAsync(buffer, ct) : throw new IOException("disk read error");
+    }
+
+    [Fact]
+    public async Task StreamsStdinAndAFailingSourceStopsTheCommandInsteadOfEndingItsInput()
+    {
+        await using var transport = new SshTransport();
+        var host = transport.Host(lab.Target(lab.H1));
+        // Far more than a channel window (2 MiB): the upload is streamed, all of it arrives.
+        var big = await host.RunStreamingAsync(["wc", "-c"], new MemoryStream(new byte[24_000_000]), T, default);
+        Assert.Equal("24000000\n", big.StdoutText);
+
+        // A source that fails half way: no EOF is sent, so `wc` never reports a short count; it is stopped.
+        var e = await Assert.ThrowsAsync<IOException>(() =>
+            host.RunStreamingAsync(["sh", "-c", "wc -c >/tmp/mvm-short-count"], new FailingStream(3_000_000), T, default));
+        output.WriteLine(e.GetType().Name + ": " + e.Message);
+        Assert.Contains("disk read error", e.Message);
+        Assert.Contains("was stopped", e.Message);
+        await Task.Delay(500);
+        var (_, count) = lab.Exec(lab.H1, "sh", "-c", "cat /tmp/mvm-short-count 2>/dev/null; rm -f /tmp/mvm-short-count");
+        Assert.Equal("", count.Trim());
+    }
+
     // Counted on the host itself (not through SSH, which would add a connection).
     private int EstablishedFromHere(LabHost host)
     {
