@@ -14,7 +14,7 @@ public interface IHostConnector
 
 /// <summary>
 /// The production connector: the provider-wide SSH settings plus the host's overrides, resolved by
-/// <see cref="SshTargetResolver"/>, on the process-wide transport (one ControlMaster per host).
+/// <see cref="SshTargetResolver"/>, on the process-wide transport (one SSH connection per host).
 /// </summary>
 public sealed class SshHostConnector(SshTransport transport, SshDefaults defaults) : IHostConnector
 {

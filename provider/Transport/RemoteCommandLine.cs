@@ -63,6 +63,17 @@ internal static class RemoteCommandLine
         return (pid, rest);
     }
 
+    /// <summary>sudo -n refused before running the command because it would have asked for a password.</summary>
+    public static bool SudoRefused(string stderr)
+    {
+        var s = stderr.TrimStart();
+        return s.StartsWith("sudo: a password is required", StringComparison.Ordinal)
+            || s.StartsWith("sudo: a terminal is required", StringComparison.Ordinal)
+            || s.StartsWith("sudo: no tty present", StringComparison.Ordinal)
+            || (s.StartsWith("sudo:", StringComparison.Ordinal)
+                && s.Contains("is not in the sudoers file", StringComparison.Ordinal));
+    }
+
     public static int? FindPid(ReadOnlySpan<byte> stderr) => Find(stderr).Pid;
 
     private static (int Start, int End, int? Pid) Find(ReadOnlySpan<byte> data)

@@ -13,6 +13,8 @@ public sealed record SshDefaults
     public string? PrivateKey { get; init; }
     /// <summary>Private key file on this machine; used when no key text is set.</summary>
     public string? PrivateKeyFile { get; init; }
+    /// <summary>Passphrase of an encrypted private key (secret); the hops' default keys use it too.</summary>
+    public string? PrivateKeyPassphrase { get; init; }
     /// <summary>Login password (secret).</summary>
     public string? Password { get; init; }
     /// <summary>Offer the agent's keys; unset = when SSH_AUTH_SOCK is set.</summary>

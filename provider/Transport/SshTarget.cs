@@ -6,7 +6,7 @@ namespace Mvm.Transport;
 /// <summary>
 /// Everything needed to reach and log in to one host, resolved from the provider configuration
 /// and the host's own overrides (see <see cref="SshTargetResolver"/>). Holds secrets: its
-/// ToString masks them, and the transport writes them only to private files or environment.
+/// ToString masks them, and the transport keeps them in memory only (never a file, argv or environment).
 /// </summary>
 public sealed record SshTarget
 {
@@ -20,12 +20,14 @@ public sealed record SshTarget
     public string? PrivateKey { get; init; }
     /// <summary>Private key file on this machine; used when <see cref="PrivateKey"/> is not set.</summary>
     public string? PrivateKeyFile { get; init; }
-    /// <summary>Login password (secret), given to ssh through SSH_ASKPASS.</summary>
+    /// <summary>Passphrase of <see cref="PrivateKey"/> or <see cref="PrivateKeyFile"/> (secret).</summary>
+    public string? PrivateKeyPassphrase { get; init; }
+    /// <summary>Login password (secret), for password and keyboard-interactive authentication.</summary>
     public string? Password { get; init; }
     /// <summary>Offer the keys of an SSH agent.</summary>
     public bool UseAgent { get; init; }
     /// <summary>
-    /// The agent's socket (SSH_AUTH_SOCK when the target was resolved); null = ssh's own SSH_AUTH_SOCK.
+    /// The agent's socket (SSH_AUTH_SOCK when the target was resolved); null = the process's SSH_AUTH_SOCK.
     /// </summary>
     public string? AgentSocket { get; init; }
 
@@ -61,13 +63,15 @@ public sealed record SshTarget
         var sb = new StringBuilder();
         void Add(string? s) => sb.Append(s?.Length ?? -1).Append(':').Append(s).Append('|');
         Add(Name); Add(Address); Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(User);
-        Add(PrivateKey); Add(PrivateKeyFile); Add(Password); Add(UseAgent ? "agent" : ""); Add(AgentSocket);
+        Add(PrivateKey); Add(PrivateKeyFile); Add(PrivateKeyPassphrase); Add(Password);
+        Add(UseAgent ? "agent" : ""); Add(AgentSocket);
         Add(KnownHosts); Add(KnownHostsFile); foreach (var k in PinnedHostKeys) Add(k);
         Add(TrustOnFirstUse ? "tofu" : ""); Add(Sudo ? "sudo"
             : ""); Add(ConnectTimeout.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var h in JumpHosts)
             { Add(h.Address); Add(h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)); Add(h.User);
-            Add(h.PrivateKey); Add(h.PrivateKeyFile); foreach (var k in h.PinnedHostKeys) Add(k); }
+            Add(h.PrivateKey); Add(h.PrivateKeyFile); Add(h.PrivateKeyPassphrase);
+            foreach (var k in h.PinnedHostKeys) Add(k); }
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
@@ -75,9 +79,13 @@ public sealed record SshTarget
     public IEnumerable<string> Secrets()
     {
         if (!string.IsNullOrEmpty(PrivateKey)) yield return PrivateKey;
+        if (!string.IsNullOrEmpty(PrivateKeyPassphrase)) yield return PrivateKeyPassphrase;
         if (!string.IsNullOrEmpty(Password)) yield return Password;
         foreach (var h in JumpHosts)
+        {
             if (!string.IsNullOrEmpty(h.PrivateKey)) yield return h.PrivateKey;
+            if (!string.IsNullOrEmpty(h.PrivateKeyPassphrase)) yield return h.PrivateKeyPassphrase;
+        }
     }
 
     // The compiler-generated ToString would print the key and password into any log line.
@@ -96,6 +104,8 @@ public sealed record SshHop
     public string User { get; init; } = "root";
     public string? PrivateKey { get; init; }
     public string? PrivateKeyFile { get; init; }
+    /// <summary>Passphrase of the hop's key (secret).</summary>
+    public string? PrivateKeyPassphrase { get; init; }
     /// <summary>Public keys (`type base64`) pinned for this hop: when any is set, only these are accepted.</summary>
     public IReadOnlyList<string> PinnedHostKeys { get; init; } = [];
     /// <summary>Only <see cref="PinnedHostKeys"/> are accepted for a pinned hop.</summary>

@@ -74,6 +74,8 @@ public static partial class SshTargetResolver
                 User = hopUser,
                 PrivateKey = hopKey,
                 PrivateKeyFile = hopKey is null ? NonEmpty(defaults.PrivateKeyFile) : null,
+                // The provider's passphrase belongs to the provider's key, not to a hop's own.
+                PrivateKeyPassphrase = NonEmpty(j.PrivateKey) is null ? NonEmpty(defaults.PrivateKeyPassphrase) : null,
                 PinnedHostKeys = hopPins,
             });
         }
@@ -86,6 +88,7 @@ public static partial class SshTargetResolver
             User = user,
             PrivateKey = key,
             PrivateKeyFile = keyFile,
+            PrivateKeyPassphrase = hostKeyText is null ? NonEmpty(defaults.PrivateKeyPassphrase) : null,
             Password = password,
             UseAgent = agent,
             AgentSocket = agent ? agentSocket : null,
@@ -113,8 +116,8 @@ public static partial class SshTargetResolver
 
     private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
-    // These values end up in a generated ssh_config file: whitespace, quotes, '%' (token
-    // expansion) or a leading '-' could change what ssh does, so only plain names pass.
+    // Only plain names pass: these values appear in messages and known_hosts lookups, and a
+    // leading '-' or whitespace has no business in a host or user name.
     internal static void ValidateAddress(string host, string field, string address)
     {
         if (!AddressPattern().IsWholeMatch(address))

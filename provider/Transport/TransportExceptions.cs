@@ -75,7 +75,7 @@ public sealed class SudoPasswordRequiredException(string host, string user, stri
     public string CommandLine { get; } = commandLine;
 }
 
-/// <summary>The command did not finish in time; the ssh client was killed and the remote process signalled.</summary>
+/// <summary>The command did not finish in time; its channel was closed and the remote process signalled.</summary>
 public sealed class CommandTimedOutException(string host, string commandLine, TimeSpan timeout, string whatHappened)
     : TransportException(host,
         $"`{commandLine}` on {host} did not finish within {Durations.Format(timeout)}: {whatHappened}. " +

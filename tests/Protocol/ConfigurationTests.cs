@@ -231,8 +231,8 @@ public sealed class ConfigurationTests(ConfiguredSession fixture, ITestOutputHel
             Urn = s.Urn("mvm:index:MvmCluster", "c"), Name = "c", Type = "mvm:index:MvmCluster", Properties = inputs, Timeout = 20,
         }));
         Assert.True(host.Connections > 0, $"ssh did not connect to the configured port {host.Port}: {e.StatusMessage}");
-        // It was the OpenSSH client (its identification line arrived), not a bare TCP connect.
-        Assert.Contains(host.ClientIdentifications, id => id.StartsWith("SSH-2.0-OpenSSH", StringComparison.Ordinal));
+        // It was the provider's SSH client (its identification line arrived), not a bare TCP connect.
+        Assert.Contains(host.ClientIdentifications, id => id.StartsWith("SSH-2.0-Renci.SshNet", StringComparison.Ordinal));
         Assert.Equal(GrpcStatusCode.FailedPrecondition, e.Code);
         Assert.Contains("Host h1 (127.0.0.1) could not be inspected", e.StatusMessage);
         Assert.Contains($"127.0.0.1:{host.Port}", e.StatusMessage);

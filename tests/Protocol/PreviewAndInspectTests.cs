@@ -11,7 +11,7 @@ namespace Mvm.Tests.Protocol;
 
 /// <summary>
 /// Preview never contacts a host and prints the planned steps; a real Create does contact them (its first step,
-/// "inspect host", logs in with the real OpenSSH client), reports progress to the engine as ephemeral status
+/// "inspect host", logs in with the provider's SSH client), reports progress to the engine as ephemeral status
 /// tied to the resource, and refuses with FAILED_PRECONDITION naming every host it could not inspect and saying
 /// nothing was changed. The "hosts" are loopback listeners this test owns, so contact is counted exactly; they
 /// answer the SSH identification exchange and then drop the connection, so OpenSSH's handshake fails at once.
@@ -73,8 +73,8 @@ public sealed class PreviewAndInspectTests(ConfiguredSession fixture, ITestOutpu
         var e = await Assert.ThrowsAsync<RpcFailure>(() => s.Client.CreateAsync(Create("pv", inputs, preview: false, timeout: 20)));
         output.WriteLine($"{e.Code}: {e.StatusMessage}");
         Assert.True(host.Connections >= 1, "the real Create did not connect to the host's SSH port");
-        // The real OpenSSH client spoke to it (its identification line arrived), not just a TCP probe.
-        Assert.Contains(host.ClientIdentifications, id => id.StartsWith("SSH-2.0-OpenSSH", StringComparison.Ordinal));
+        // The provider's SSH client spoke to it (its identification line arrived), not just a TCP probe.
+        Assert.Contains(host.ClientIdentifications, id => id.StartsWith("SSH-2.0-Renci.SshNet", StringComparison.Ordinal));
         Assert.Equal(GrpcStatusCode.FailedPrecondition, e.Code);
         Assert.Contains("nothing was changed on any host", e.StatusMessage);
         Assert.Contains("Host h1 (127.0.0.1) could not be inspected", e.StatusMessage);

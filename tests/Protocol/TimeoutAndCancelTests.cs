@@ -10,7 +10,7 @@ namespace Mvm.Tests.Protocol;
 /// An unreachable host (SYNs dropped by iptables on one loopback port, see <see cref="Blackhole"/>): the
 /// operation's timeout turns into DEADLINE_EXCEEDED naming the step and host, and the engine's Cancel into
 /// CANCELLED, both promptly — through direct calls (MvmCluster, whose first step "inspect host" hangs in the
-/// OpenSSH client's connect) and through a YAML program's customTimeouts (the test fixture's banner probe).
+/// SSH client's connect) and through a YAML program's customTimeouts (the test fixture's banner probe).
 /// </summary>
 public sealed class TimeoutAndCancelTests(Blackhole blackhole, ITestOutputHelper output) : IClassFixture<Blackhole>
 {

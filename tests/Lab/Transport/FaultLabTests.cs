@@ -88,8 +88,8 @@ public sealed class FaultLabTests(LabFixture lab, ITestOutputHelper output)
         Assert.Contains("`sleep 317` on h1", e.Message);
         Assert.Contains("2s", e.Message);
         Assert.Contains("SIGTERM", e.Message);
-        // Locally only the master is left; on the host the command is gone too.
-        Assert.Equal([host.MasterProcessId], LabFixture.ProcessesMentioning(transport.PrivateDirectoryPath).Select(p => p.Pid));
+        // No local process was involved, and on the host the command is gone too.
+        Assert.Empty(LabFixture.SshProcessesOfOurs());
         await WaitUntilAsync(() => lab.Exec(lab.H1, "pgrep", "-f", "sleep 317").Exit != 0, "the remote sleep to end");
 
         // Cancel behaves the same, and the host stays usable.
@@ -107,63 +107,62 @@ public sealed class FaultLabTests(LabFixture lab, ITestOutputHelper output)
     public async Task SshdKilledMidCommandIsReportedOnceAndTheHostRecovers()
     {
         await using var transport = new SshTransport();
-        var host = transport.Host(lab.Target(lab.H3));
+        var host = transport.Host(lab.Target(lab.H2));
         try
         {
             var run = host.RunAsync(["sh", "-c", "echo started; sleep 319"], null, TimeSpan.FromSeconds(30), default);
-            await WaitUntilAsync(() => lab.Exec(lab.H3, "pgrep", "-f", "sleep 319").Exit == 0, "the command to start");
+            await WaitUntilAsync(() => lab.Exec(lab.H2, "pgrep", "-f", "sleep 319").Exit == 0, "the command to start");
             var clock = Stopwatch.StartNew();
-            var kill = lab.Exec(lab.H3, "pkill", "-KILL", "-x", "sshd");
+            var kill = lab.Exec(lab.H2, "pkill", "-KILL", "-x", "sshd");
             Assert.Equal(0, kill.Exit);
             var e = await Assert.ThrowsAsync<ConnectionLostException>(() => run);
             output.WriteLine(e.GetType().Name + ": " + e.Message);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
-            Assert.Contains("h3", e.Message);
+            Assert.Contains("h2", e.Message);
             Assert.Contains("may or may not have completed", e.Message);
             Assert.Contains("sshd", e.Message);
             Assert.False(host.IsConnected);
-            Assert.Empty(LabFixture.ProcessesMentioning(transport.PrivateDirectoryPath));
+            Assert.Empty(LabFixture.SshProcessesOfOurs());
         }
         finally
         {
-            lab.Exec(lab.H3, "pkill", "-f", "sleep 319");
-            lab.Exec(lab.H3, "systemctl", "start", "ssh");
-            await LabFixture.WaitForSshAsync(lab.H3, TimeSpan.FromSeconds(20));
+            lab.Exec(lab.H2, "pkill", "-f", "sleep 319");
+            lab.Exec(lab.H2, "systemctl", "start", "ssh");
+            await LabFixture.WaitForSshAsync(lab.H2, TimeSpan.FromSeconds(20));
         }
         // The next command opens a new connection by itself.
-        Assert.Equal("h3\n", (await host.RunCheckedAsync(["hostname"], TimeSpan.FromSeconds(20), default)).StdoutText);
+        Assert.Equal("h2\n", (await host.RunCheckedAsync(["hostname"], TimeSpan.FromSeconds(20), default)).StdoutText);
         Assert.Equal(2, host.ConnectCount);
     }
 
     [Fact]
-    public async Task DisposingLeavesNoSshProcessSocketOrFile()
+    public async Task DisposingLeavesNoConnectionNorProcess()
     {
+        var before = LabFixture.OurSshConnections();
         var transport = new SshTransport();
-        var dir = transport.PrivateDirectoryPath;
         var hosts = new[]
         {
             transport.Host(lab.Target(lab.H1)),
             transport.Host(lab.Target(lab.H2, c => c.SshUser = "mvm")),
-            transport.Host(lab.Target(lab.H3, c => c.JumpHosts = [new Mvm.Framework.Config.JumpHost { Address = lab.H1.Management }])),
+            transport.Host(lab.Target(lab.H2, c => c.JumpHosts = [new Mvm.Framework.Config.JumpHost { Address = lab.H1.Management }])),
         };
         foreach (var h in hosts) await h.RunCheckedAsync(["true"], TimeSpan.FromSeconds(20), default);
-        // Three masters plus the nested ssh carrying the jump.
-        Assert.True(LabFixture.ProcessesMentioning(dir).Count >= 4);
-        Assert.NotEmpty(Directory.EnumerateFileSystemEntries(dir, "ctl", SearchOption.AllDirectories));
+        // Three connections to port 22 (h1, h2, and h1 as the jump host; h2 behind it is reached through
+        // a forwarded local port), and no ssh process.
+        Assert.Equal(before + 3, LabFixture.OurSshConnections());
+        Assert.Empty(LabFixture.SshProcessesOfOurs());
 
         await transport.DisposeAsync();
-        Assert.Empty(LabFixture.ProcessesMentioning(dir));
-        Assert.False(Directory.Exists(dir));
+        Assert.Equal(before, LabFixture.OurSshConnections());
         Assert.All(hosts, h => Assert.False(h.IsConnected));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => hosts[0].RunAsync(["true"], null, TimeSpan.FromSeconds(5), default));
     }
 
     private static async Task AssertNothingLeftAsync(SshTransport transport)
     {
-        var dir = transport.PrivateDirectoryPath;
         await transport.DisposeAsync();
-        Assert.Empty(LabFixture.ProcessesMentioning(dir));
-        Assert.False(Directory.Exists(dir));
+        Assert.Empty(LabFixture.SshProcessesOfOurs());
+        Assert.All(transport.Hosts, h => Assert.False(h.IsConnected));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)

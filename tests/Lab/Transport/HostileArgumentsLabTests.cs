@@ -47,7 +47,7 @@ public sealed class HostileArgumentsLabTests(LabFixture lab)
         // Not even a connection was opened.
         Assert.Equal(0, host.ConnectCount);
         Assert.False(host.IsConnected);
-        Assert.Empty(LabFixture.ProcessesMentioning(transport.PrivateDirectoryPath));
+        Assert.Equal(0, LabFixture.OurSshConnections());
         Assert.Throws<ArgumentException>(() => new RemoteScript().Add(["echo", "\0"]));
     }
 

@@ -38,7 +38,9 @@ public sealed class LabFixture
         KnownHosts = File.ReadAllText(root.GetProperty("knownHosts").GetString()!);
         Password = File.ReadAllText(root.GetProperty("users").GetProperty("mvm").GetProperty("passwordFile").GetString()!).Trim();
 
-        foreach (var h in Hosts)
+        // LAB_ONLY=h1,h2 probes only those hosts: hosts shared with other runs are not touched.
+        var only = Environment.GetEnvironmentVariable("LAB_ONLY")?.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var h in Hosts.Where(h => only is null || only.Contains(h.Name)))
         {
             try
             {
@@ -157,6 +159,48 @@ public sealed class LabFixture
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// `ssh` processes descended from this one: the transport is in-process and must start none.
+    /// </summary>
+    public static IReadOnlyList<int> SshProcessesOfOurs()
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "ssh") continue;
+                for (var p = pid; p > 1; p = ParentOf(p))
+                    if (p == Environment.ProcessId) { found.Add(pid); break; }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    private static int ParentOf(int pid)
+    {
+        var line = File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal));
+        return int.Parse(line[5..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>This process's established TCP connections to SSH port 22 of lab hosts (from `ss -p`).</summary>
+    public static int OurSshConnections()
+    {
+        var psi = new ProcessStartInfo("ss", ["-Htnp", "state", "established", "( dport = :22 )"]) { RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Count(l => l.Contains($"pid={Environment.ProcessId},", StringComparison.Ordinal));
     }
 
     /// <summary>Every process on this machine whose environment or command line contains <paramref name="secret"/>.</summary>

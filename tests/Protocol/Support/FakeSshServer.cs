@@ -11,8 +11,8 @@ namespace Mvm.Tests.Protocol.Support;
 /// </summary>
 /// <remarks>
 /// It speaks no more SSH than the identification exchange. By default it then holds the connection open, so a
-/// real OpenSSH client waits in key exchange (a host that hangs). With <c>closeAfterIdentification</c> it
-/// drops the connection right after reading the client's line, so OpenSSH fails its handshake at once
+/// real SSH client waits in key exchange (a host that hangs). With <c>closeAfterIdentification</c> it
+/// drops the connection right after reading the client's line, so the client fails its handshake at once
 /// ("Connection reset/closed by … port …"): a host whose sshd answers but cannot complete a handshake.
 /// </remarks>
 public sealed class FakeSshServer : IAsyncDisposable

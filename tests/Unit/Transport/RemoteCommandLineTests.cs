@@ -60,4 +60,12 @@ public class RemoteCommandLineTests
         Assert.Equal("exec sudo -n -- kill -TERM 77", RemoteCommandLine.BuildKill(77, sudo: true));
         Assert.Equal("kill -TERM 77", RemoteCommandLine.BuildKill(77, sudo: false));
     }
+
+    [Theory]
+    [InlineData("sudo: a password is required\n", true)]
+    [InlineData("sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper\n", true)]
+    [InlineData("nosudo is not in the sudoers file.\n", false)]
+    [InlineData("sudo: nosudo is not in the sudoers file.  This incident will be reported.\n", true)]
+    [InlineData("E: Could not open lock file /var/lib/dpkg/lock-frontend\n", false)]
+    public void RecognisesSudoRefusals(string stderr, bool refused) => Assert.Equal(refused, RemoteCommandLine.SudoRefused(stderr));
 }
