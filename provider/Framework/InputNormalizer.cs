@@ -10,7 +10,8 @@ namespace Mvm.Framework;
 /// </summary>
 public static class InputNormalizer
 {
-    public static ObjectProperty Normalize([DynamicallyAccessedMembers(ModelMembers.Kept)] Type type, ObjectProperty value) =>
+    public static ObjectProperty Normalize([DynamicallyAccessedMembers(ModelMembers.Kept)] Type type,
+        ObjectProperty value) =>
         NormalizeObject(ObjectModel.Of(type), value);
 
     private static ObjectProperty NormalizeObject(ObjectModel model, ObjectProperty value)

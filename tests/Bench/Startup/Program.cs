@@ -23,7 +23,8 @@ static (double Line, double Reply) TimeToReply(string binary, bool askInfo)
     using var p = Process.Start(psi)!;
     var line = p.StandardOutput.ReadLine();
     var ms = sw.Elapsed.TotalMilliseconds;
-    if (line is null || !int.TryParse(line.Trim(), out var port)) throw new InvalidOperationException($"{binary} printed no port line");
+    if (line is null || !int.TryParse(line.Trim(), out var port))
+        throw new InvalidOperationException($"{binary} printed no port line");
     var reply = ms;
     if (askInfo)
     {
