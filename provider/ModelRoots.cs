@@ -18,7 +18,8 @@ namespace Mvm;
 /// which the trimmer cannot follow; naming each here through an annotated type parameter makes
 /// Native AOT keep the members the model reads (see <see cref="ModelMembers"/>). The records
 /// themselves are kept through Resource's annotated type parameters. ModelRootsTests checks this
-/// list against the records.
+/// list against the records; without it the native plugin's schema lost the nested types' properties
+/// (76 KB instead of 84 KB), which `make plugin-check` reports.
 /// </summary>
 public static class ModelRoots
 {
