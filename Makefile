@@ -17,14 +17,26 @@ EXAMPLE      ?= examples/cluster
 STACK        ?= dev
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-.PHONY: build plugin test-plugin engine schema install tarball test test-unit test-protocol test-lab bench bench-vm demo lab-up lab-down lab-status clean
+.PHONY: build plugin plugin-check test-plugin engine schema install tarball test test-unit test-protocol test-lab bench bench-vm demo lab-up lab-down lab-status clean
 
 build: plugin test-plugin engine
 	dotnet build Provider.sln -c $(CONFIG) --nologo -v quiet
 
-# The plugin is published ReadyToRun: the engine waits for its port line on every launch.
+# The plugin is published Native AOT (Provider.csproj, SDK pinned by global.json): the engine waits for its port
+# line on every launch, and a native binary has no runtime to start nor code to JIT. A trim or AOT diagnostic
+# fails the publish; a managed dll in the output would mean it was not compiled natively.
 plugin:
+	rm -rf $(PLUGIN_DIR)
 	dotnet publish provider/Provider.csproj -c $(CONFIG) -o $(PLUGIN_DIR) --nologo -v quiet
+	@test -x $(PLUGIN) && test ! -e $(PLUGIN_DIR)/pulumi-resource-mvm.dll \
+	  || { echo "$(PLUGIN) is not a Native AOT binary" >&2; exit 1; }
+
+# The trimmed binary must still know every record: one whose properties were trimmed away prints a smaller schema.
+plugin-check: plugin
+	@$(PLUGIN) --emit-schema | cmp -s - schema.json \
+	  || { echo "$(PLUGIN) --emit-schema differs from schema.json: run make schema if the records changed;" \
+	  "otherwise the native build lost types (see provider/ModelRoots.cs)" >&2; exit 1; }
+	@echo "$(PLUGIN): Native AOT, --emit-schema matches schema.json"
 
 test-plugin:
 	dotnet publish tests/TestPlugin/Mvm.TestPlugin.csproj -c $(CONFIG) -o $(TEST_PLUGIN_DIR) --nologo -v quiet
@@ -52,7 +64,7 @@ test-unit:
 	dotnet test tests/Unit/Mvm.Tests.Unit.csproj -c $(CONFIG) --nologo
 	dotnet test tests/EngineTests/Mvm.EngineTests.csproj -c $(CONFIG) --nologo
 
-test-protocol: plugin test-plugin
+test-protocol: plugin-check test-plugin
 	MVM_PLUGIN_PATH=$(CURDIR)/$(PLUGIN) MVM_TEST_PLUGIN_PATH=$(CURDIR)/$(TEST_PLUGIN) \
 	  dotnet test tests/Protocol/Mvm.Tests.Protocol.csproj -c $(CONFIG) --nologo
 

@@ -88,15 +88,9 @@ public static class ConnectString
 {
     private const string Prefix = "mvm1.";
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static string Encode(ClusterInfo info) =>
-        Prefix + Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(info, Json)).TrimEnd('=').Replace('+', '-')
-            .Replace('/', '_');
+        Prefix + Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(info, ClusterJson.Default.ClusterInfo))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Decodes a connect string; a value that is not one gives a message saying what it should be.</summary>
     public static bool TryDecode(string? value, out ClusterInfo info, out string error)
@@ -118,7 +112,7 @@ public static class ConnectString
         {
             var b64 = value[Prefix.Length..].Trim().Replace('-', '+').Replace('_', '/');
             b64 = b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=');
-            var decoded = JsonSerializer.Deserialize<ClusterInfo>(Convert.FromBase64String(b64), Json);
+            var decoded = JsonSerializer.Deserialize(Convert.FromBase64String(b64), ClusterJson.Default.ClusterInfo);
             if (decoded is null || decoded.Hosts.Count == 0 || string.IsNullOrEmpty(decoded.Name))
             {
                 error = "is not a complete MvmCluster connectString (no cluster name or hosts); pass the cluster's " +

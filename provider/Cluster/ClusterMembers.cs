@@ -31,14 +31,14 @@ public static class ClusterMembers
     {
         return JsonSerializer.Serialize(new ClusterMember { Host = member.Host.WithoutSecrets(),
             Hostname = member.Hostname, JoinedBy = member.JoinedBy, Maintenance = member.Maintenance },
-            ConnectString.Json);
+            ClusterJson.Default.ClusterMember);
     }
 
     public static ClusterMember? Deserialize(string json)
     {
         try
         {
-            var m = JsonSerializer.Deserialize<ClusterMember>(json, ConnectString.Json);
+            var m = JsonSerializer.Deserialize(json, ClusterJson.Default.ClusterMember);
             return m?.Host.Name is { Length: > 0 } ? m : null;
         }
         catch (JsonException)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Mvm.Protocol;
 
 namespace Mvm.Framework;
@@ -9,7 +10,8 @@ namespace Mvm.Framework;
 /// </summary>
 public static class DiffEngine
 {
-    public static DiffResult Compare(Type argsType, ObjectProperty olds, ObjectProperty news)
+    public static DiffResult Compare([DynamicallyAccessedMembers(ModelMembers.Kept)] Type argsType, ObjectProperty olds,
+        ObjectProperty news)
     {
         var result = new DiffResult();
         CompareObject(ObjectModel.Of(argsType), olds, news, "", false, result);

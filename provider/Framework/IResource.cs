@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Mvm.Protocol;
 
 namespace Mvm.Framework;
@@ -7,8 +8,8 @@ public interface IResource
 {
     string Token { get; }
     ResourceTypeAttribute Info { get; }
-    Type ArgsType { get; }
-    Type StateType { get; }
+    [DynamicallyAccessedMembers(ModelMembers.Kept)] Type ArgsType { get; }
+    [DynamicallyAccessedMembers(ModelMembers.Kept)] Type StateType { get; }
 
     (ObjectProperty Inputs, IReadOnlyList<CheckFailureInfo> Failures) Check(string name, ObjectProperty olds,
         ObjectProperty news);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Mvm.Protocol;
 
@@ -9,7 +10,8 @@ namespace Mvm.Framework;
 /// </summary>
 public static class InputNormalizer
 {
-    public static ObjectProperty Normalize(Type type, ObjectProperty value) =>
+    public static ObjectProperty Normalize([DynamicallyAccessedMembers(ModelMembers.Kept)] Type type,
+        ObjectProperty value) =>
         NormalizeObject(ObjectModel.Of(type), value);
 
     private static ObjectProperty NormalizeObject(ObjectModel model, ObjectProperty value)
@@ -21,7 +23,7 @@ public static class InputNormalizer
             if (current is null || current.IsNull)
             {
                 if (prop.Input!.Default is null) continue;
-                current = DefaultValue(prop.Input.Default);
+                current = DefaultValue(prop.Shape, prop.Input.Default);
             }
             var normalized = NormalizeValue(prop.Shape, current);
             if (prop.IsSecret && !normalized.IsComputed) normalized = PropertyValue.Secret(normalized);
@@ -47,12 +49,12 @@ public static class InputNormalizer
         return secret ? PropertyValue.Secret(normalized) : normalized;
     }
 
-    public static PropertyValue DefaultValue(object value) => value switch
+    public static PropertyValue DefaultValue(Shape shape, object value) => value switch
     {
         string s => PropertyValue.Of(s),
         bool b => PropertyValue.Of(b),
         int or long or double => PropertyValue.Of(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
-        Enum e => PropertyValue.Of(EnumValues.ToWire(e)),
+        Enum e => PropertyValue.Of(EnumValues.ToWire(shape.ClrType, e)),
         _ => throw new NotSupportedException($"default of type {value.GetType()}"),
     };
 

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using Mvm.Core;
@@ -25,14 +26,12 @@ public static class PropertyMapper
     public static readonly Options Strict = new();
     public static readonly Options Stored = new() { RejectUnknownProperties = false, EnforceRequired = false };
 
-    public static T Decode<T>(ObjectProperty value, MappingReport report, Options? options = null) where T : new() =>
+    public static T Decode<[DynamicallyAccessedMembers(ModelMembers.Kept)] T>(ObjectProperty value,
+        MappingReport report, Options? options = null) where T : new() =>
         (T)DecodeObject(typeof(T), value, "", report, options ?? Strict);
 
-    public static object Decode(Type type, ObjectProperty value, MappingReport report, Options? options = null) =>
-        DecodeObject(type, value, "", report, options ?? Strict);
-
-    private static object DecodeObject(Type type, ObjectProperty value, string path, MappingReport report,
-        Options options)
+    private static object DecodeObject([DynamicallyAccessedMembers(ModelMembers.Kept)] Type type, ObjectProperty value,
+        string path, MappingReport report, Options options)
     {
         var model = ObjectModel.Of(type);
         var target = Activator.CreateInstance(type)!;
@@ -225,9 +224,14 @@ public static class PropertyMapper
     /// <summary>
     /// Encodes a record; properties declared secret are wrapped so state never holds them in plaintext.
     /// </summary>
-    public static ObjectProperty Encode(object value, bool inputsOnly = false)
+    public static ObjectProperty Encode<[DynamicallyAccessedMembers(ModelMembers.Kept)] T>(T value,
+        bool inputsOnly = false) where T : class =>
+        EncodeObject(typeof(T), value, inputsOnly);
+
+    private static ObjectProperty EncodeObject([DynamicallyAccessedMembers(ModelMembers.Kept)] Type type, object value,
+        bool inputsOnly = false)
     {
-        var model = ObjectModel.Of(value.GetType());
+        var model = ObjectModel.Of(type);
         var fields = new List<KeyValuePair<string, PropertyValue>>();
         foreach (var prop in model.Properties)
         {
@@ -249,13 +253,13 @@ public static class PropertyMapper
             ShapeKind.Boolean => PropertyValue.Of((bool)v),
             ShapeKind.Integer => PropertyValue.Of(Convert.ToDouble(v, CultureInfo.InvariantCulture)),
             ShapeKind.Number => PropertyValue.Of((double)v),
-            ShapeKind.Enum => PropertyValue.Of(EnumValues.ToWire(v)),
+            ShapeKind.Enum => PropertyValue.Of(EnumValues.ToWire(shape.ClrType, v)),
             ShapeKind.Array =>
                 PropertyValue.Of(((IEnumerable)v).Cast<object?>().Select(i => EncodeValue(shape.Element!, i))),
             ShapeKind.Map =>
                 PropertyValue.Of(((IDictionary)v).Keys.Cast<string>().OrderBy(k => k, StringComparer.Ordinal)
                 .Select(k => KeyValuePair.Create(k, EncodeValue(shape.Element!, ((IDictionary)v)[k])))),
-            ShapeKind.Object => Encode(v),
+            ShapeKind.Object => EncodeObject(shape.ClrType, v),
             _ => throw new ArgumentOutOfRangeException(nameof(shape)),
         };
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Mvm.Protocol;
 
@@ -8,7 +9,8 @@ namespace Mvm.Framework;
 /// with Check / Diff / Create / Read / Update / Delete written against those records. The base
 /// class does the wire work: decoding, defaults, secrets, unknowns in preview, detailed diffs.
 /// </summary>
-public abstract class Resource<TArgs, TState> : IResource
+public abstract class Resource<[DynamicallyAccessedMembers(ModelMembers.Kept)] TArgs,
+    [DynamicallyAccessedMembers(ModelMembers.Kept)] TState> : IResource
     where TArgs : class, new()
     where TState : class, TArgs, new()
 {
@@ -21,8 +23,8 @@ public abstract class Resource<TArgs, TState> : IResource
 
     public string Token { get; }
     public ResourceTypeAttribute Info { get; }
-    public Type ArgsType => typeof(TArgs);
-    public Type StateType => typeof(TState);
+    [DynamicallyAccessedMembers(ModelMembers.Kept)] public Type ArgsType => typeof(TArgs);
+    [DynamicallyAccessedMembers(ModelMembers.Kept)] public Type StateType => typeof(TState);
 
     /// <summary>The real object's identity is a user-visible name, so a replacement must delete first.</summary>
     protected virtual bool DeleteBeforeReplace => false;

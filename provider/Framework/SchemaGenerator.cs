@@ -18,7 +18,7 @@ public static class SchemaGenerator
 
     public static string Generate(ResourceRegistry registry, string version)
     {
-        var types = new SortedDictionary<string, Type>(StringComparer.Ordinal);
+        var types = new SortedDictionary<string, Shape>(StringComparer.Ordinal);
         using var stream = new MemoryStream();
         using
             (var w = new Utf8JsonWriter(stream,
@@ -116,8 +116,9 @@ public static class SchemaGenerator
         w.WriteEndArray();
     }
 
-    private static void WriteType(Utf8JsonWriter w, string token, Type type, SortedDictionary<string, Type> types)
+    private static void WriteType(Utf8JsonWriter w, string token, Shape shape, SortedDictionary<string, Shape> types)
     {
+        var type = shape.ClrType;
         w.WriteStartObject(token);
         if (type.IsEnum)
         {
@@ -149,7 +150,7 @@ public static class SchemaGenerator
         w.WriteEndObject();
     }
 
-    private static void WriteProperty(Utf8JsonWriter w, PropertyModel p, SortedDictionary<string, Type> types,
+    private static void WriteProperty(Utf8JsonWriter w, PropertyModel p, SortedDictionary<string, Shape> types,
         bool config = false, bool output = false)
     {
         w.WriteStartObject(p.WireName);
@@ -159,7 +160,7 @@ public static class SchemaGenerator
         if (p.Input?.Default is { } def && !output)
         {
             w.WritePropertyName("default");
-            JsonSerializer.Serialize(w, def is Enum e ? EnumValues.ToWire(e) : def);
+            WriteDefault(w, p.Shape, def);
         }
         if (config && p.Input?.Env is { } env)
         {
@@ -173,7 +174,7 @@ public static class SchemaGenerator
         w.WriteEndObject();
     }
 
-    private static void WriteTypeSpec(Utf8JsonWriter w, Shape shape, SortedDictionary<string, Type> types)
+    private static void WriteTypeSpec(Utf8JsonWriter w, Shape shape, SortedDictionary<string, Shape> types)
     {
         switch (shape.Kind)
         {
@@ -182,10 +183,10 @@ public static class SchemaGenerator
             case ShapeKind.Integer: w.WriteString("type", "integer"); break;
             case ShapeKind.Number: w.WriteString("type", "number"); break;
             case ShapeKind.Enum:
-                w.WriteString("$ref", "#/types/" + Register(shape.ClrType, types));
+                w.WriteString("$ref", "#/types/" + Register(shape, types));
                 break;
             case ShapeKind.Object:
-                w.WriteString("$ref", "#/types/" + Register(shape.ClrType, types));
+                w.WriteString("$ref", "#/types/" + Register(shape, types));
                 break;
             case ShapeKind.Array:
                 w.WriteString("type", "array");
@@ -202,15 +203,32 @@ public static class SchemaGenerator
         }
     }
 
-    private static string Register(Type t, SortedDictionary<string, Type> types)
+    // The default values an [Input] attribute can hold, written as the JSON serializer would write them.
+    private static void WriteDefault(Utf8JsonWriter w, Shape shape, object value)
     {
+        switch (value)
+        {
+            case string s: w.WriteStringValue(s); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case int i: w.WriteNumberValue(i); break;
+            case long l: w.WriteNumberValue(l); break;
+            case double d: w.WriteNumberValue(d); break;
+            case Enum: w.WriteStringValue(EnumValues.ToWire(shape.ClrType, value)); break;
+            default: throw new NotSupportedException($"default of type {value.GetType()}");
+        }
+    }
+
+    private static string Register(Shape shape, SortedDictionary<string, Shape> types)
+    {
+        var t = shape.ClrType;
         var name = t.IsEnum ? t.GetCustomAttribute<EnumTypeAttribute>()?.Name
             : t.GetCustomAttribute<ObjectTypeAttribute>()?.Name;
         var token =
             $"{Package}:index:{name ?? throw new InvalidOperationException($"{t} needs [ObjectType] or [EnumType]")}";
-        if (types.TryGetValue(token, out var existing) && existing != t)
-            throw new InvalidOperationException($"two types claim the schema token {token}: {existing} and {t}");
-        types[token] = t;
+        if (types.TryGetValue(token, out var existing) && existing.ClrType != t)
+            throw new InvalidOperationException(
+                $"two types claim the schema token {token}: {existing.ClrType} and {t}");
+        types[token] = shape;
         return token;
     }
 }

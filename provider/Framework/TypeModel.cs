@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Mvm.Core;
 
@@ -9,7 +10,7 @@ public enum ShapeKind { String, Boolean, Integer, Number, Enum, Array, Map, Obje
 /// <summary>The shape of a property's value, derived once from its CLR type.</summary>
 public sealed class Shape
 {
-    private Shape(ShapeKind kind, Type clrType, Shape? element)
+    private Shape(ShapeKind kind, [DynamicallyAccessedMembers(ModelMembers.Kept)] Type clrType, Shape? element)
     {
         Kind = kind;
         ClrType = clrType;
@@ -17,10 +18,19 @@ public sealed class Shape
     }
 
     public ShapeKind Kind { get; }
+    [DynamicallyAccessedMembers(ModelMembers.Kept)]
     public Type ClrType { get; }
     /// <summary>Item shape for arrays and maps.</summary>
     public Shape? Element { get; }
 
+    /// <summary>
+    /// The shape of a record property's declared type. The trimmer cannot follow a Type from
+    /// PropertyInfo.PropertyType, so the members it keeps for these types come from ModelRoots (the
+    /// plugin's list of every record, list, map and enum type its resources declare; a unit test
+    /// checks that list against the resources).
+    /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "property types are rooted by ModelRoots")]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "property types are rooted by ModelRoots")]
     public static Shape Of(Type t)
     {
         t = Nullable.GetUnderlyingType(t) ?? t;
@@ -72,40 +82,45 @@ public sealed class ObjectModel
     public IReadOnlyDictionary<string, PropertyModel> ByWireName { get; }
     public IEnumerable<PropertyModel> Inputs => Properties.Where(p => p.IsInput);
 
-    public static ObjectModel Of(Type type) => Cache.GetOrAdd(type, Build);
+    public static ObjectModel Of([DynamicallyAccessedMembers(ModelMembers.Kept)] Type type) =>
+        Cache.TryGetValue(type, out var model) ? model : Cache.GetOrAdd(type, Build(type));
 
-    private static ObjectModel Build(Type type)
+    private static ObjectModel Build([DynamicallyAccessedMembers(ModelMembers.Kept)] Type type)
     {
         var props = new List<PropertyModel>();
-        // Base-class properties first so Args fields precede State additions in the schema.
-        var chain = new Stack<Type>();
-        for (var t = type; t is not null && t != typeof(object); t = t.BaseType) chain.Push(t);
-        foreach (var t in chain)
-        {
-            foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
-            {
-                var input = p.GetCustomAttribute<InputAttribute>();
-                var output = p.GetCustomAttribute<OutputAttribute>();
-                if (input is null && output is null) continue;
-                var name = input?.Name ?? output?.Name ?? char.ToLowerInvariant(p.Name[0]) + p.Name[1..];
-                props.Add(new PropertyModel { WireName = name, Info = p, Shape = Shape.Of(p.PropertyType),
-                    Input = input, Output = output });
-            }
-        }
+        AddProperties(type, props);
         return new ObjectModel(type, props);
+    }
+
+    // Base-class properties first so Args fields precede State additions in the schema. Recursing on
+    // BaseType (rather than collecting the chain in a list) keeps the trimmer's annotation on each type.
+    private static void AddProperties(
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type t, List<PropertyModel> props)
+    {
+        if (t.BaseType is { } parent && parent != typeof(object)) AddProperties(parent, props);
+        foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+        {
+            var input = p.GetCustomAttribute<InputAttribute>();
+            var output = p.GetCustomAttribute<OutputAttribute>();
+            if (input is null && output is null) continue;
+            var name = input?.Name ?? output?.Name ?? char.ToLowerInvariant(p.Name[0]) + p.Name[1..];
+            props.Add(new PropertyModel { WireName = name, Info = p, Shape = Shape.Of(p.PropertyType),
+                Input = input, Output = output });
+        }
     }
 }
 
 /// <summary>Wire values of enum members.</summary>
 public static class EnumValues
 {
-    public static string ToWire(object value)
+    public static string ToWire([DynamicallyAccessedMembers(ModelMembers.Kept)] Type enumType, object value)
     {
-        var field = value.GetType().GetField(value.ToString()!)!;
+        var field = enumType.GetField(value.ToString()!)!;
         return field.GetCustomAttribute<EnumValueAttribute>()?.Value ?? value.ToString()!;
     }
 
-    public static IReadOnlyList<(string Value, string Description, object Member)> All(Type enumType) =>
+    public static IReadOnlyList<(string Value, string Description, object Member)> All(
+        [DynamicallyAccessedMembers(ModelMembers.Kept)] Type enumType) =>
         enumType.GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(f => (f.GetCustomAttribute<EnumValueAttribute>()?.Value ?? f.Name,
                           f.GetCustomAttribute<EnumValueAttribute>()?.Description ?? f.Name,

@@ -184,9 +184,6 @@ public sealed partial class OvsVsctl(IHost host)
     private static IEnumerable<string> ExternalIds(IReadOnlyDictionary<string, string>? ids) =>
         (ids ?? new Dictionary<string, string>()).Select(kv => $"external_ids:{ValidKey(kv.Key)}={Quote(kv.Value)}");
 
-    private static readonly JsonSerializerOptions QuoteOptions = new()
-        { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>
     /// A string value in ovs-vsctl's own syntax. Unquoted, `,`, `=`, `{`, spaces and the like
     /// would be parsed as structure; OVS reads a double-quoted value as a JSON string, so any text
@@ -195,7 +192,7 @@ public sealed partial class OvsVsctl(IHost host)
     internal static string Quote(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return JsonSerializer.Serialize(value, QuoteOptions);
+        return "\"" + JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping) + "\"";
     }
 
     internal static string Vlan(int vlan) =>
