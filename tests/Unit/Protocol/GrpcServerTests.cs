@@ -147,17 +147,22 @@ public sealed class GrpcServerTests
     [Fact]
     public async Task TheCallersDeadlineCancelsTheHandler()
     {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var s = await StartAsync(new ScriptedHandler(async (_, ct) =>
         {
             using var registration = ct.Register(() => cancelled.TrySetResult());
+            started.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
             return new CheckResponse();
         }));
-        var options = new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(300));
+        // Long enough for the request to reach the handler on a loaded machine: with 300 ms the client's
+        // deadline sometimes passed before the call was sent, and no handler ever ran to be cancelled.
+        var options = new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2));
         var e = await Assert.ThrowsAsync<RpcException>(() =>
             s.Calls.AsyncUnaryCall(Check, null, options, new CheckRequest()).ResponseAsync);
         Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
+        Assert.True(started.Task.IsCompleted, "the call never reached the handler before its deadline");
         await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 }
