@@ -17,8 +17,9 @@ public static class PackageMetadata
     public const string RepositoryUrl = $"https://github.com/{GitHubOwner}/{GitHubRepository}";
 
     /// <summary>
-    /// The CLI's GitHub-releases source: it fetches `pulumi-resource-mvm-v&lt;version&gt;-&lt;os&gt;-&lt;arch&gt;.tar.gz`
-    /// from the release tagged `v&lt;version&gt;` of this repository (`make release` builds exactly those names).
+    /// The CLI's GitHub-releases source: it fetches
+    /// `pulumi-resource-mvm-v&lt;version&gt;-&lt;os&gt;-&lt;arch&gt;.tar.gz` from the release tagged `v&lt;version&gt;`
+    /// of this repository (`make release` builds exactly those names).
     /// </summary>
     public const string PluginDownloadUrl = $"github://api.github.com/{GitHubOwner}/{GitHubRepository}";
 
