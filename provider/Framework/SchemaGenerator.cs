@@ -26,18 +26,8 @@ public static class SchemaGenerator
         {
             w.WriteStartObject();
             w.WriteString("name", Package);
-            w.WriteString("displayName", "MVM: KVM + Ceph + Open vSwitch clusters");
             w.WriteString("version", version);
-            w.WriteString("description",
-                "Turns bare Ubuntu/Debian hosts into a hyperconverged KVM cluster (libvirt/QEMU, Ceph, Open vSwitch) " +
-                "over SSH and keeps the cluster and its virtual machines in the declared state.");
-            w.WriteStartArray("keywords");
-            foreach
-                (var k in new[] { "pulumi", "mvm", "kvm", "libvirt", "ceph", "openvswitch", "category/infrastructure",
-                "kind/native" }) w.WriteStringValue(k);
-            w.WriteEndArray();
-            w.WriteString("license", "Apache-2.0");
-            w.WriteString("publisher", "pulumi-resource-mvm");
+            PackageMetadata.WriteDescriptive(w);
             w.WriteStartObject("meta");
             w.WriteString("moduleFormat", "(.*)");
             w.WriteEndObject();
@@ -90,18 +80,7 @@ public static class SchemaGenerator
             w.WriteStartObject("functions");
             w.WriteEndObject();
 
-            w.WriteStartObject("language");
-            w.WriteStartObject("csharp");
-            w.WriteString("rootNamespace", "Pulumi");
-            w.WriteStartObject("namespaces");
-            w.WriteString(Package, "Mvm");
-            w.WriteEndObject();
-            w.WriteStartObject("packageReferences");
-            w.WriteString("Pulumi", "3.*");
-            w.WriteEndObject();
-            w.WriteBoolean("respectSchemaVersion", true);
-            w.WriteEndObject();
-            w.WriteEndObject();
+            PackageMetadata.WriteLanguage(w, Package);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
