@@ -59,12 +59,13 @@ public sealed partial class Ceph
     /// `ceph tell osd.N status`: the OSD daemon's own account, with how many PGs it holds, strays
     /// included. The manager cannot say that for an OSD that is out: it keeps an out OSD's stats
     /// zeroed (`pg dump osds` shows 0 PGs and 0 KiB for it while it still holds data), and the PG
-    /// counts of `osd df` only count PGs mapped to the OSD. Null when the daemon does not answer.
+    /// counts of `osd df` only count PGs mapped to the OSD. Null when the daemon does not answer
+    /// with a count.
     /// </summary>
-    public async Task<OsdDaemonStatus?> OsdDaemonStatusAsync(int id, CancellationToken ct)
+    public async Task<int?> OsdPgsHeldAsync(int id, CancellationToken ct)
     {
         var r = await RunAsync(["tell", "osd." + OsdId(id), "status"], ct).ConfigureAwait(false);
-        return r.ExitCode == 0 ? ParseOsdDaemonStatus(r.StdoutText) : null;
+        return r.ExitCode == 0 ? ParseOsdPgsHeld(r.StdoutText) : null;
     }
 
     /// <summary>
@@ -75,9 +76,9 @@ public sealed partial class Ceph
     /// lab saw as "100% active+clean" with 9 PGs still on the OSD. Safe-to-destroy alone is not
     /// enough either: the manager keeps an out OSD's stats zeroed, so to Ceph it "stores no PGs",
     /// while PGs that recover by log from it (it is then a stray, in neither up nor acting) can
-    /// already look clean. CI lost two PGs that way after an
-    /// interrupted removal resumed 0.6 s after the `out`. A down OSD cannot report; Ceph's own
-    /// answer has to do for it, as its data can only come back from the other copies anyway.
+    /// already look clean. CI lost two PGs that way after an interrupted removal resumed 0.6 s
+    /// after the `out`. A down OSD cannot report; Ceph's own answer has to do for it, as its data
+    /// can only come back from the other copies anyway.
     /// Each `pg stat` reading is reported for the engine's progress line.
     /// </summary>
     public async Task<SafeToDestroyResult> WaitForOsdsDrainedAsync(IReadOnlyCollection<int> ids, TimeSpan limit,
@@ -105,17 +106,18 @@ public sealed partial class Ceph
         }
     }
 
-    /// <summary>Why one of the OSDs that are up may still hold data by its own account, or null when none may.</summary>
+    /// <summary>
+    /// Why one of the OSDs that are up may still hold data by its own account, or null when none may.
+    /// </summary>
     private async Task<string?> StillStoringAsync(IReadOnlyCollection<int> ids, CancellationToken ct)
     {
         var tree = await OsdTreeAsync(ct).ConfigureAwait(false);
         foreach (var id in ids)
         {
             if (tree.FindOsd(id) is not { Up: true }) continue;
-            var status = await OsdDaemonStatusAsync(id, ct).ConfigureAwait(false);
-            if (status is null) return $"osd.{id} is up but did not answer `ceph tell osd.{id} status`";
-            if (status.Pgs < 0) return $"osd.{id} did not say how many PGs it holds";
-            if (status.Pgs > 0) return $"osd.{id} still holds {status.Pgs} PG(s)";
+            var held = await OsdPgsHeldAsync(id, ct).ConfigureAwait(false);
+            if (held is null) return $"osd.{id} is up but did not answer `ceph tell osd.{id} status` with its PG count";
+            if (held > 0) return $"osd.{id} still holds {held} PG(s)";
         }
         return null;
     }
@@ -224,11 +226,10 @@ public sealed partial class Ceph
             j.Arr("osds").Select(o => o.Int("osd")).ToList());
     }
 
-    public static OsdDaemonStatus ParseOsdDaemonStatus(string json)
+    public static int? ParseOsdPgsHeld(string json)
     {
         using var doc = CephJson.Parse(json, "ceph tell osd status");
-        var j = doc.RootElement;
-        return new OsdDaemonStatus(j.Int("whoami", -1), j.Str("state") ?? "", j.Int("num_pgs", -1));
+        return doc.RootElement.Int("num_pgs", -1) is >= 0 and var n ? n : null;
     }
 
     public static OsdDf ParseOsdDf(string json)

@@ -65,12 +65,6 @@ public sealed record OkToStopResult(
     string? Reason);
 
 /// <summary>
-/// An OSD daemon's own status (`ceph tell osd.N status`): its state ("active", "booting" …) and the
-/// PGs it holds, strays included (-1 when it did not say).
-/// </summary>
-public sealed record OsdDaemonStatus(int Id, string State, int Pgs);
-
-/// <summary>
 /// The answer of `ceph osd safe-to-destroy`: <see cref="Safe"/> when every OSD asked about is in
 /// <see cref="SafeToDestroy"/>; otherwise "not yet", with the OSDs that still serve PGs
 /// (<see cref="Active"/>), store PG data (<see cref="StoredPgs"/>) or lack stats (<see cref="MissingStats"/>).
